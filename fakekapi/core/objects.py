@@ -1,0 +1,42 @@
+"""Kubernetes objects stay plain dicts (unknown and CRD fields round-trip untouched).
+
+These TypedDicts only document the keys the code relies on.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+JSONDict = dict[str, Any]
+
+
+class ObjectMeta(TypedDict, total=False):
+    name: str
+    generateName: str
+    namespace: str
+    uid: str
+    resourceVersion: str
+    generation: int
+    creationTimestamp: str | None
+    deletionTimestamp: str
+    deletionGracePeriodSeconds: int
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    ownerReferences: list[JSONDict]
+    finalizers: list[str]
+    managedFields: list[JSONDict]
+
+
+class KObject(TypedDict, total=False):
+    apiVersion: str
+    kind: str
+    metadata: ObjectMeta
+
+
+def meta(obj: JSONDict) -> JSONDict:
+    """The object's metadata dict (created if absent): the one place that tolerates its absence."""
+    md = obj.get("metadata")
+    if not isinstance(md, dict):
+        md = {}
+        obj["metadata"] = md
+    return md

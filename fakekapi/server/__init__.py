@@ -1,0 +1,3 @@
+"""The only aiohttp code: TLS listener, the request pipeline, handlers, discovery, OpenAPI, health,
+metrics and watch streaming. May import everything except cli and testing.
+"""

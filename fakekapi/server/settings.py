@@ -1,0 +1,41 @@
+"""Settings: everything `fakekapi serve` can be told, as one frozen value the CLI builds."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local"
+
+
+def default_data_dir() -> Path:
+    """`$FAKEKAPI_DATA_DIR`, else `$XDG_DATA_HOME/fakekapi`, else `~/.local/share/fakekapi`."""
+    env = os.environ.get("FAKEKAPI_DATA_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "fakekapi"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Server configuration; names follow kube-apiserver's flags where the meaning is the same."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    host: str = "127.0.0.1"
+    port: int = 6443
+    fixtures: tuple[Path, ...] = ()
+    ephemeral: bool = False
+    tls_sans: tuple[str, ...] = ()
+    kubernetes_version: str = "1.33"
+    anonymous_auth: bool = True
+    token_auth_file: Path | None = None
+    client_ca_file: Path | None = None
+    service_account_issuer: str = DEFAULT_ISSUER
+    api_audiences: tuple[str, ...] = ()
+    """Empty means: the issuer."""
+    service_account_max_token_expiration: int = 0
+    """Seconds; 0 means no maximum beyond kube's own (2^32 s)."""
+    audit_log_path: Path | None = None
+    authorization_mode: tuple[str, ...] = ("RBAC",)

@@ -1,0 +1,113 @@
+"""The Store contract every implementation satisfies (one conformance suite runs against each).
+
+Keys are strings shaped like etcd's: `/<group or "core">/<plural>/<namespace>/<name>` for namespaced
+objects and `/<group or "core">/<plural>/<name>` for cluster-scoped ones; a list or watch takes a key
+prefix ending in `/`. Values are JSON-able dicts. Objects handed out by the store are shared and must
+be treated as read-only by callers (copy before changing).
+
+    Exception
+    └── StoreError
+        ├── KeyExistsError      create of an existing key
+        ├── KeyNotFoundError    update/delete of a missing key
+        ├── RevisionConflict    expected_revision did not match the stored object's revision
+        └── TooOldError         watch from a revision older than the retained history
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+Obj = dict[str, Any]
+EventType = Literal["ADDED", "MODIFIED", "DELETED"]
+
+
+class StoreError(Exception):
+    """Base of store errors; the registry turns them into StatusErrors."""
+
+    def __init__(self, key: str, message: str = "") -> None:
+        super().__init__(message or key)
+        self.key = key
+
+
+class KeyExistsError(StoreError):
+    pass
+
+
+class KeyNotFoundError(StoreError):
+    pass
+
+
+class RevisionConflict(StoreError):
+    def __init__(self, key: str, expected: int, actual: int) -> None:
+        super().__init__(key, f"{key}: expected revision {expected}, found {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class TooOldError(StoreError):
+    def __init__(self, requested: int, oldest: int) -> None:
+        super().__init__("", f"too old resource version: {requested} ({oldest})")
+        self.requested = requested
+        self.oldest = oldest
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One change: the object after it (the last state for DELETED) and before it."""
+
+    type: EventType
+    key: str
+    object: Obj
+    prev: Obj | None
+    revision: int
+
+
+class Watch(Protocol):
+    """Events with revision > the start revision, in revision order, for keys under a prefix."""
+
+    def __aiter__(self) -> AsyncIterator[Event]: ...
+
+    def stop(self) -> None:
+        """End the iteration (idempotent); the iterator then finishes."""
+
+
+class Store(Protocol):
+    @property
+    def revision(self) -> int:
+        """The current (latest) revision; 0 for an empty new store."""
+
+    @property
+    def oldest_revision(self) -> int:
+        """The oldest revision a watch can start from (events after it are all retained)."""
+
+    async def start(self) -> None:
+        """Open/load; for durable stores, begin following other processes' writes."""
+
+    async def close(self) -> None:
+        """Stop followers, end every open watch, release files."""
+
+    def get(self, key: str) -> tuple[Obj, int] | None:
+        """The object and its modification revision, from memory (never blocks on disk)."""
+
+    def list(self, prefix: str, start_after: str = "") -> tuple[list[tuple[str, Obj, int]], int]:
+        """(key, object, mod revision) under prefix sorted by key (keys > start_after only),
+        and the current revision."""
+
+    async def create(self, key: str, obj: Obj) -> tuple[Obj, int]:
+        """Store a new object; sets metadata.resourceVersion to the new revision (as a string).
+        Durable before it returns. Raises KeyExistsError."""
+
+    async def update(self, key: str, obj: Obj, expected_revision: int | None = None) -> tuple[Obj, int]:
+        """Replace an object; sets metadata.resourceVersion. Raises KeyNotFoundError,
+        RevisionConflict."""
+
+    async def delete(self, key: str, expected_revision: int | None = None) -> tuple[Obj, int]:
+        """Remove an object; returns its last state with metadata.resourceVersion set to the
+        deletion revision (as kube does for DELETED events). Raises KeyNotFoundError,
+        RevisionConflict."""
+
+    def watch(self, prefix: str, after_revision: int) -> Watch:
+        """Start a watch: events with revision > after_revision. Raises TooOldError if the history
+        no longer covers after_revision + 1."""
