@@ -1,11 +1,12 @@
 """One error type, rendered as a metav1.Status exactly as kube-apiserver renders it.
 
-Constructors are named after apimachinery's `pkg/api/errors/errors.go` (NewNotFound → not_found, ...)
-and produce the same message texts word for word, because clients (kubectl, Kopf) show or parse them.
+Constructors are named after apimachinery's `pkg/api/errors/errors.go` (NewNotFound → not_found,
+...) and produce the same message texts word for word, because clients (kubectl, Kopf) show or
+parse them.
 
     Exception
     ├── StatusError      an API error answered with a metav1.Status JSON body
-    └── PlainHTTPError   the few errors kube-apiserver answers in plain text (404 page not found, ...)
+    └── PlainHTTPError   the few errors kube-apiserver answers in plain text (404 page not found)
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ def conflict(resource: str, group: str, name: str, err: str = CONFLICT_MODIFIED)
 def forbidden(
     resource: str, group: str, name: str, err: str, causes: list[dict[str, str]] | None = None
 ) -> StatusError:
-    """NewForbidden: `<gr> "<name>" is forbidden: <err>` (or `forbidden: <err>` with no resource)."""
+    """NewForbidden: `<gr> "<name>" is forbidden: <err>`; `forbidden: <err>` without a resource."""
     if not resource and not group:
         msg = f"forbidden: {err}"
     elif not name:
@@ -219,10 +220,7 @@ def invalid(kind: str, group: str, name: str, errs: Iterable[FieldError]) -> Sta
     """NewInvalid: `<Kind>.<group> "<name>" is invalid: <errors>`; details.kind is the Kind."""
     errors = list(errs)
     causes = [{"reason": e.type[1], "message": e.body(), "field": e.field} for e in errors]
-    if len(errors) == 1:
-        agg = str(errors[0])
-    else:
-        agg = "[" + ", ".join(str(e) for e in errors) + "]"
+    agg = str(errors[0]) if len(errors) == 1 else "[" + ", ".join(str(e) for e in errors) + "]"
     msg = f"{qualified(kind, group)} {go_quote(name)} is invalid: {agg}"
     details: dict[str, Any] = {"name": name} if name else {}
     if group:
@@ -261,7 +259,10 @@ def method_not_supported(resource: str, group: str, action: str) -> StatusError:
 def method_not_allowed() -> StatusError:
     """go-restful's 405 for a method with no route."""
     return StatusError(
-        405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}
+        405,
+        "MethodNotAllowed",
+        "the server does not allow this method on the requested resource",
+        {},
     )
 
 

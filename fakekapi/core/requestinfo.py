@@ -1,8 +1,8 @@
 """Request attributes, computed once per request by a pure function.
 
-A port of k8s.io/apiserver `pkg/endpoints/request/requestinfo.go` (RequestInfoFactory.NewRequestInfo):
-authorization, audit, metrics and routing all read the same RequestInfo, so they can never disagree
-about what a URL means.
+A port of k8s.io/apiserver `pkg/endpoints/request/requestinfo.go` (NewRequestInfo): authorization,
+audit, metrics and routing all read the same RequestInfo, so they can never disagree about what a
+URL means.
 """
 
 from __future__ import annotations
@@ -105,11 +105,10 @@ def parse_request_info(method: str, path: str, query: Mapping[str, str]) -> Requ
         verb = _METHOD_VERBS.get(method, "")
 
     namespace = ""
-    if parts and parts[0] == "namespaces":
-        if len(parts) > 1:
-            namespace = parts[1]
-            if len(parts) > 2 and parts[2] not in NAMESPACE_SUBRESOURCES:
-                parts = parts[2:]
+    if parts and parts[0] == "namespaces" and len(parts) > 1:
+        namespace = parts[1]
+        if len(parts) > 2 and parts[2] not in NAMESPACE_SUBRESOURCES:
+            parts = parts[2:]
 
     resource = subresource = name = ""
     if len(parts) >= 3 and verb not in SPECIAL_VERBS_NO_SUBRESOURCES:
