@@ -1,0 +1,187 @@
+"""Generate fakekapi/catalog/data/builtin.json from the reference discovery documents.
+
+Inputs (read-only reference data, never read at run time):
+  discovery/api__v1.json        legacy core v1 APIResourceList (plus `pods/resize`, new in 1.33)
+  discovery/aggregated_v2.json  the /apis aggregated discovery document (group and version order)
+
+Output: one JSON document the Catalog loads in a few milliseconds:
+  {"groups": [{"name": "", "versions": [{"version": "v1", "resources": [...]}]}, ...]}
+Groups keep the /apis order (core first), versions keep preference order (preferred first).
+
+storageVersionHash is base64(sha256("<group>/<version>/<Kind>")[:8]) of the *storage* version
+(apiserver `discovery.StorageVersionHash`). The core hashes come straight from api__v1.json. For the
+other groups the storage version is the GA version when there is one, with two known exceptions
+(events.k8s.io Events are stored as core v1 Events; HorizontalPodAutoscalers as autoscaling/v2;
+versions introduced in 1.33 are not yet the storage version: see STORAGE_OVERRIDES);
+a resource served in a single version is stored in it; virtual resources (create-only reviews) have
+none. Multi-version resources without a GA version get no hash: their storage version is not
+recorded in the reference data.
+
+Usage: python scripts/gen_catalog.py [REFERENCE_DIR]   (default /work/shared/k8s-reference)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "fakekapi" / "catalog" / "data" / "builtin.json"
+
+STORAGE_OVERRIDES: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("events.k8s.io", "events"): ("", "v1", "Event"),
+    ("autoscaling", "horizontalpodautoscalers"): ("autoscaling", "v2", "HorizontalPodAutoscaler"),
+    # A version cannot become the storage version in the release that introduces it: these went
+    # GA (or beta) in 1.33, so 1.33 still stores the previous version.
+    ("networking.k8s.io", "ipaddresses"): ("networking.k8s.io", "v1beta1", "IPAddress"),
+    ("networking.k8s.io", "servicecidrs"): ("networking.k8s.io", "v1beta1", "ServiceCIDR"),
+    ("certificates.k8s.io", "clustertrustbundles"): (
+        "certificates.k8s.io",
+        "v1alpha1",
+        "ClusterTrustBundle",
+    ),
+    ("coordination.k8s.io", "leasecandidates"): (
+        "coordination.k8s.io",
+        "v1alpha2",
+        "LeaseCandidate",
+    ),
+}
+
+POD_RESIZE = {
+    "name": "pods/resize",
+    "singularName": "",
+    "namespaced": True,
+    "kind": "Pod",
+    "verbs": ["get", "patch", "update"],
+}
+
+
+def storage_version_hash(group: str, version: str, kind: str) -> str:
+    """apiserver's discovery.StorageVersionHash: 8 bytes of SHA-256, base64."""
+    digest = hashlib.sha256(f"{group}/{version}/{kind}".encode()).digest()
+    return base64.b64encode(digest[:8]).decode()
+
+
+def core_group(api_v1: dict[str, Any]) -> dict[str, Any]:
+    """The core group from the legacy /api/v1 list: subresources folded into their parents."""
+    entries = list(api_v1["resources"])
+    if not any(e["name"] == "pods/resize" for e in entries):
+        entries.append(POD_RESIZE)
+    entries.sort(key=lambda e: e["name"])
+    resources: list[dict[str, Any]] = []
+    by_name: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        if "/" in e["name"]:
+            parent, sub = e["name"].split("/", 1)
+            by_name[parent]["subresources"].append(
+                {
+                    "name": sub,
+                    "kind": e["kind"],
+                    "group": e.get("group", ""),
+                    "version": e.get("version", "v1"),
+                    "verbs": sorted(e["verbs"]),
+                }
+            )
+            continue
+        r = {
+            "plural": e["name"],
+            "kind": e["kind"],
+            "singular": e["singularName"],
+            "namespaced": e["namespaced"],
+            "verbs": sorted(e["verbs"]),
+            "shortNames": e.get("shortNames", []),
+            "categories": e.get("categories", []),
+            "subresources": [],
+            "storageVersionHash": e.get("storageVersionHash", ""),
+        }
+        by_name[e["name"]] = r
+        resources.append(r)
+    return {"name": "", "versions": [{"version": "v1", "resources": resources}]}
+
+
+def api_groups(aggregated: dict[str, Any]) -> list[dict[str, Any]]:
+    """The /apis groups, in order, with storage version hashes worked out per resource."""
+    groups: list[dict[str, Any]] = []
+    for item in aggregated["items"]:
+        name = item["metadata"]["name"]
+        served: dict[str, list[tuple[str, str]]] = {}
+        for v in item["versions"]:
+            for r in v["resources"]:
+                served.setdefault(r["resource"], []).append(
+                    (v["version"], r["responseKind"]["kind"])
+                )
+        versions = []
+        for v in item["versions"]:
+            resources = []
+            for r in v["resources"]:
+                resources.append(resource_entry(name, v["version"], r, served[r["resource"]]))
+            versions.append({"version": v["version"], "resources": resources})
+        groups.append({"name": name, "versions": versions})
+    return groups
+
+
+def resource_entry(
+    group: str, version: str, r: dict[str, Any], served: list[tuple[str, str]]
+) -> dict[str, Any]:
+    kind = r["responseKind"]["kind"]
+    subs = []
+    for s in r.get("subresources", []):
+        rk = s["responseKind"]
+        subs.append(
+            {
+                "name": s["subresource"],
+                "kind": rk["kind"],
+                "group": rk["group"] if (rk["group"] or rk["version"]) else group,
+                "version": rk["version"] or version,
+                "verbs": sorted(s["verbs"]),
+            }
+        )
+    return {
+        "plural": r["resource"],
+        "kind": kind,
+        "singular": r.get("singularResource", ""),
+        "namespaced": r["scope"] == "Namespaced",
+        "verbs": sorted(r["verbs"]),
+        "shortNames": r.get("shortNames", []),
+        "categories": r.get("categories", []),
+        "subresources": subs,
+        "storageVersionHash": storage_hash_for(group, r["resource"], r["verbs"], served),
+    }
+
+
+def storage_hash_for(
+    group: str, plural: str, verbs: list[str], served: list[tuple[str, str]]
+) -> str:
+    if sorted(verbs) == ["create"]:
+        return ""  # virtual: reviews are never stored
+    override = STORAGE_OVERRIDES.get((group, plural))
+    if override:
+        return storage_version_hash(*override)
+    for version, kind in served:
+        if version == "v1":
+            return storage_version_hash(group, version, kind)
+    if len(served) == 1:
+        return storage_version_hash(group, served[0][0], served[0][1])
+    return ""
+
+
+def main() -> None:
+    ref = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/k8s-reference")
+    api_v1 = json.loads((ref / "discovery" / "api__v1.json").read_text())
+    aggregated = json.loads((ref / "discovery" / "aggregated_v2.json").read_text())
+    doc = {
+        "kubernetes": "v1.33",
+        "groups": [core_group(api_v1), *api_groups(aggregated)],
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
+    count = sum(len(v["resources"]) for g in doc["groups"] for v in g["versions"])
+    print(f"wrote {OUT.relative_to(ROOT)}: {len(doc['groups'])} groups, {count} resources")
+
+
+if __name__ == "__main__":
+    main()
