@@ -1,0 +1,453 @@
+"""The serve loop: settings in, a listening TLS API server out, a clean stop on SIGINT/SIGTERM.
+
+Start-up order is chosen so that a bad start leaves nothing behind:
+1. validate the settings (and parse the fixtures) before touching the disk;
+2. create the data dir (or a temporary one for --ephemeral) and the PKI;
+3. build the aiohttp app and run its start-up (store, bootstrap, fixtures, controllers);
+4. bind the TLS socket;
+5. only then write `admin.kubeconfig` and `server.json` and report ready.
+Stopping runs the same steps backwards; the app's cleanup closes open watches so shutdown never
+waits for a client.
+
+`start()` is the async core (used by `fakekapi.testing` on its own loop); `serve()` wraps it for
+the CLI: it prints one clear line per failure and returns the exit code.
+
+Failures (`ServeError.exit_code`): 2 = the input is wrong (settings, fixtures), 1 = the
+environment is (port in use, unreadable data dir).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import errno
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fakekapi.server.settings import Settings, default_data_dir
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from fakekapi.server.pki import PKI
+
+log = logging.getLogger("fakekapi.server")
+
+SUPPORTED_VERSIONS = ("1.33",)
+AUTHORIZATION_MODES = ("AlwaysAllow", "AlwaysDeny", "RBAC", "Node")
+"""kube-apiserver's --authorization-mode values fakekapi knows (not ABAC, Webhook: no files)."""
+
+SHUTDOWN_TIMEOUT = 2.0
+"""Seconds in-flight requests get at stop; watches are closed by the app, so this is rarely used."""
+
+
+class ServeError(Exception):
+    """A start-up failure a person can fix; the message is one line, without `fakekapi:`."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What `server.json` records about a running server."""
+
+    url: str
+    pid: int
+    data_dir: Path
+    ca_path: Path
+    kubeconfig_path: Path
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "pid": self.pid,
+            "dataDir": str(self.data_dir),
+            "ca": str(self.ca_path),
+            "kubeconfig": str(self.kubeconfig_path),
+        }
+
+
+def normalize_version(value: str) -> str:
+    """`v1.33`, `1.33` or `1.33.1` → `1.33`; ServeError(2) for versions not emulated."""
+    parts = value.strip().removeprefix("v").split(".")
+    short = ".".join(parts[:2])
+    if len(parts) < 2 or short not in SUPPORTED_VERSIONS:
+        raise ServeError(
+            f"Kubernetes version {value!r} is not supported (supported: "
+            f"{', '.join(SUPPORTED_VERSIONS)})",
+            2,
+        )
+    return short
+
+
+def validate(settings: Settings) -> Settings:
+    """Check every value a person can get wrong; returns the settings normalised.
+
+    Raises ServeError(exit_code=2) with one line naming the flag. Touches nothing on disk.
+    """
+    from fakekapi.server.pki import validate_san
+
+    if not 0 <= settings.port <= 65535:
+        raise ServeError(f"--port {settings.port} is not a valid port (0-65535; 0 = any free)", 2)
+    if not settings.host.strip():
+        raise ServeError("--host must not be empty", 2)
+    version = normalize_version(settings.kubernetes_version)
+    for san in settings.tls_sans:
+        problem = validate_san(san)
+        if problem:
+            raise ServeError(f"--tls-san: {problem}", 2)
+    for path, flag in (
+        (settings.token_auth_file, "--token-auth-file"),
+        (settings.client_ca_file, "--client-ca-file"),
+    ):
+        if path is not None and not path.is_file():
+            raise ServeError(f"{flag} {path}: no such file", 2)
+    if settings.client_ca_file is not None:
+        import ssl
+
+        try:
+            ssl.create_default_context(cafile=str(settings.client_ca_file))
+        except (OSError, ssl.SSLError) as e:
+            raise ServeError(
+                f"--client-ca-file {settings.client_ca_file}: not a PEM certificate bundle ({e})", 2
+            ) from e
+    for path in settings.fixtures:
+        if not path.exists():
+            raise ServeError(f"--fixtures {path}: no such file or directory", 2)
+    if settings.audit_log_path is not None and str(settings.audit_log_path) != "-":
+        parent = settings.audit_log_path.parent
+        if not parent.is_dir():
+            raise ServeError(
+                f"--audit-log-path {settings.audit_log_path}: {parent} does not exist", 2
+            )
+    if not settings.authorization_mode:
+        raise ServeError("--authorization-mode must name at least one mode", 2)
+    for mode in settings.authorization_mode:
+        if mode not in AUTHORIZATION_MODES:
+            raise ServeError(
+                f"--authorization-mode {mode!r} is not supported "
+                f"(choose from {', '.join(AUTHORIZATION_MODES)})",
+                2,
+            )
+    if not settings.service_account_issuer.strip():
+        raise ServeError("--service-account-issuer must not be empty", 2)
+    if settings.service_account_max_token_expiration < 0:
+        raise ServeError("--service-account-max-token-expiration must not be negative", 2)
+    return dataclasses.replace(settings, kubernetes_version=version)
+
+
+def check_fixtures(paths: tuple[Path, ...]) -> None:
+    """Parse the fixture files now, so a bad document stops start-up before anything is written."""
+    if not paths:
+        return
+    from fakekapi.registry.fixtures import FixtureError, load_fixture_files
+
+    try:
+        load_fixture_files(list(paths))
+    except FixtureError as e:
+        raise ServeError(str(e), 2) from e
+
+
+def client_url(host: str, port: int) -> str:
+    """The URL clients use for a listening address: wildcard binds are reached via loopback."""
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host in ("::", "[::]"):
+        host = "::1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"https://{host}:{port}"
+
+
+def server_json_path(data_dir: Path) -> Path:
+    return data_dir / "server.json"
+
+
+def kubeconfig_path(data_dir: Path) -> Path:
+    return data_dir / "admin.kubeconfig"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (a pid we may not signal still counts)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_server_info(data_dir: Path) -> ServerInfo | None:
+    """The server running on `data_dir`, or None (no server.json, unreadable, or a dead pid)."""
+    try:
+        raw = json.loads(server_json_path(data_dir).read_bytes())
+        info = ServerInfo(
+            url=str(raw["url"]),
+            pid=int(raw["pid"]),
+            data_dir=Path(raw.get("dataDir", data_dir)),
+            ca_path=Path(raw.get("ca", data_dir / "pki" / "ca.crt")),
+            kubeconfig_path=Path(raw.get("kubeconfig", kubeconfig_path(data_dir))),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return info if pid_alive(info.pid) else None
+
+
+def write_kubeconfig(path: Path, pki: PKI, server_url: str) -> None:
+    """Write the admin kubeconfig (0600: it holds the admin key)."""
+    import yaml
+
+    from fakekapi.server.pki import write_atomic
+
+    text = yaml.safe_dump(pki.kubeconfig(server_url), sort_keys=False)
+    write_atomic(path, text.encode(), 0o600)
+
+
+class RunningServer:
+    """A started server: where it listens, where its files are, and how to stop it."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        pki: PKI,
+        runner: web.AppRunner,
+        url: str,
+        port: int,
+        temp_dir: Path | None,
+    ) -> None:
+        self.settings = settings
+        self.pki = pki
+        self.url = url
+        self.port = port
+        self.data_dir = settings.data_dir
+        self.ca_path = pki.ca_cert_path
+        self.kubeconfig_path = kubeconfig_path(settings.data_dir)
+        self._runner = runner
+        self._temp_dir = temp_dir
+        self._stopped = False
+
+    @property
+    def info(self) -> ServerInfo:
+        return ServerInfo(self.url, os.getpid(), self.data_dir, self.ca_path, self.kubeconfig_path)
+
+    async def stop(self) -> None:
+        """Stop listening, let the app close watches and the store, then remove server.json."""
+        if self._stopped:
+            return
+        self._stopped = True
+        try:
+            await self._runner.cleanup()
+        finally:
+            _remove_server_json(self.data_dir)
+            if self._temp_dir is not None:
+                shutil.rmtree(self._temp_dir, ignore_errors=True)
+
+
+def _remove_server_json(data_dir: Path) -> None:
+    """Remove server.json if it is ours (another server may have taken the data dir over)."""
+    path = server_json_path(data_dir)
+    try:
+        if int(json.loads(path.read_bytes()).get("pid", -1)) != os.getpid():
+            return
+        path.unlink()
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+
+
+async def _build_app(settings: Settings, pki: PKI) -> web.Application:
+    from fakekapi.server.app import build_app
+
+    app: web.Application = build_app(settings, pki=pki)
+    return app
+
+
+async def start(settings: Settings) -> RunningServer:
+    """Validate, prepare the data dir and PKI, start the app and bind; raises ServeError."""
+    from aiohttp import web
+
+    from fakekapi.server.pki import PKI, PKIError, write_atomic
+
+    settings = validate(settings)
+    check_fixtures(settings.fixtures)
+
+    temp_dir: Path | None = None
+    if settings.ephemeral:
+        temp_dir = Path(tempfile.mkdtemp(prefix="fakekapi-"))
+        settings = dataclasses.replace(settings, data_dir=temp_dir)
+    else:
+        running = read_server_info(settings.data_dir)
+        if running is not None and running.pid != os.getpid():
+            raise ServeError(
+                f"a server (pid {running.pid}) is already running at {running.url} "
+                f"on data dir {settings.data_dir}"
+            )
+
+    runner: web.AppRunner | None = None
+    try:
+        try:
+            pki = PKI.load_or_create(settings.data_dir, settings.tls_sans)
+            ssl_context = pki.server_ssl_context(settings.client_ca_file)
+        except PermissionError as e:
+            raise ServeError(f"data dir {settings.data_dir}: {e.strerror}") from e
+        except PKIError as e:
+            raise ServeError(str(e)) from e
+
+        app = await _build_app(settings, pki)
+        runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT
+        )
+        try:
+            await runner.setup()
+        except Exception as e:
+            _raise_fixture_error(e)
+            raise
+        site = web.TCPSite(runner, settings.host, settings.port, ssl_context=ssl_context)
+        try:
+            await site.start()
+        except OSError as e:
+            raise ServeError(_bind_error(settings.host, settings.port, e)) from e
+
+        port = _bound_port(runner, settings.port)
+        url = client_url(settings.host, port)
+        server = RunningServer(
+            settings=settings, pki=pki, runner=runner, url=url, port=port, temp_dir=temp_dir
+        )
+        write_kubeconfig(server.kubeconfig_path, pki, url)
+        write_atomic(
+            server_json_path(settings.data_dir),
+            json.dumps(server.info.to_json(), indent=2).encode() + b"\n",
+            0o644,
+        )
+        return server
+    except BaseException:
+        if runner is not None:
+            with contextlib.suppress(Exception):
+                await runner.cleanup()
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+        raise
+
+
+def _raise_fixture_error(e: Exception) -> None:
+    """Fixture problems found while the app applies them are bad input too: exit 2, FILE:LINE."""
+    try:
+        from fakekapi.registry.fixtures import FixtureError
+    except ImportError:  # pragma: no cover - the loader always ships with the server
+        return
+    if isinstance(e, FixtureError):
+        raise ServeError(str(e), 2) from e
+
+
+def _bound_port(runner: web.AppRunner, requested: int) -> int:
+    """The port actually bound (differs from the request only for --port 0)."""
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return requested
+
+
+def _bind_error(host: str, port: int, e: OSError) -> str:
+    if e.errno == errno.EADDRINUSE:
+        return f"port {port} on {host} is already in use"
+    if e.errno == errno.EACCES:
+        return f"cannot listen on {host}:{port}: permission denied (ports below 1024 need root)"
+    if e.errno == errno.EADDRNOTAVAIL:
+        return f"cannot listen on {host}:{port}: {host} is not an address of this machine"
+    if isinstance(e, socket.gaierror):
+        return f"cannot listen on {host}:{port}: unknown host {host!r}"
+    return f"cannot listen on {host}:{port}: {e.strerror or e}"
+
+
+def ready_message(server: RunningServer, *, default_dir: Path | None = None) -> str:
+    """What a person sees once the server is up: the URL, the files, and the next commands."""
+    default_dir = default_data_dir() if default_dir is None else default_dir
+    dd = "" if server.data_dir == default_dir else f" --data-dir {server.data_dir}"
+    lines = [
+        f"fakekapi: Kubernetes v{server.settings.kubernetes_version} API server ready at "
+        f"{server.url}",
+        f"  data dir:    {server.data_dir}" + (" (ephemeral)" if server.settings.ephemeral else ""),
+        f"  CA:          {server.ca_path}",
+        f"  kubeconfig:  {server.kubeconfig_path} (kubernetes-admin, system:masters)",
+        "",
+        "Try:",
+        f"  kubectl --kubeconfig {server.kubeconfig_path} get ns",
+        f"  fakekapi{dd} sa create postman --cluster-role view",
+        f"  curl --cacert {server.ca_path} {server.url}/version",
+        "",
+        "Press Ctrl+C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+def _configure_logging() -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+
+
+def serve(settings: Settings, *, ready: Callable[[RunningServer], None] | None = None) -> int:
+    """Run a server until SIGINT/SIGTERM; returns the exit code (0 after a signal).
+
+    `ready` is called once the server listens (default: print the ready message to stdout).
+    Failures print one line, `fakekapi: <what is wrong>`, on stderr.
+    """
+    _configure_logging()
+    try:
+        return asyncio.run(_serve(settings, ready))
+    except ServeError as e:
+        print(f"fakekapi: {e}", file=sys.stderr, flush=True)
+        return e.exit_code
+    except KeyboardInterrupt:  # a second Ctrl+C while stopping
+        return 130
+    except Exception as e:  # a bug: keep the traceback in the log, one line for the person
+        log.error("server failed", exc_info=True)
+        print(f"fakekapi: internal error: {e}", file=sys.stderr, flush=True)
+        return 1
+
+
+async def _serve(settings: Settings, ready: Callable[[RunningServer], None] | None) -> int:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        started = time.monotonic()
+        server = await start(settings)
+        log.info(
+            "listening on %s (ready in %.0f ms)", server.url, (time.monotonic() - started) * 1e3
+        )
+        try:
+            if ready is None:
+                print(ready_message(server), flush=True)
+            else:
+                ready(server)
+            await stop.wait()
+            log.info("stopping")
+        finally:
+            await server.stop()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    return 0
