@@ -1,16 +1,18 @@
 """The Store contract every implementation satisfies (one conformance suite runs against each).
 
-Keys are strings shaped like etcd's: `/<group or "core">/<plural>/<namespace>/<name>` for namespaced
-objects and `/<group or "core">/<plural>/<name>` for cluster-scoped ones; a list or watch takes a key
-prefix ending in `/`. Values are JSON-able dicts. Objects handed out by the store are shared and must
-be treated as read-only by callers (copy before changing).
+Keys are strings shaped like etcd's: `/<group or "core">/<plural>/<namespace>/<name>` for
+namespaced objects and `/<group or "core">/<plural>/<name>` for cluster-scoped ones; a list or watch
+takes a key prefix ending in `/`. Values are JSON-able dicts. Objects handed out by the store are
+shared and must be treated as read-only by callers (copy before changing).
 
     Exception
     └── StoreError
         ├── KeyExistsError      create of an existing key
         ├── KeyNotFoundError    update/delete of a missing key
         ├── RevisionConflict    expected_revision did not match the stored object's revision
-        └── TooOldError         watch from a revision older than the retained history
+        ├── TooOldError         watch from a revision older than the retained history
+        └── StorageError        the durable storage cannot be opened, read or written (raised by
+                                start() for an unusable file, by a write when the disk fails)
 """
 
 from __future__ import annotations
@@ -51,6 +53,14 @@ class TooOldError(StoreError):
         super().__init__("", f"too old resource version: {requested} ({oldest})")
         self.requested = requested
         self.oldest = oldest
+
+
+class StorageError(StoreError):
+    """The database file is unusable (missing directory, not writable, corrupt, written by a newer
+    schema) or a write could not be committed. The message names the file and the cause."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("", message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +109,9 @@ class Store(Protocol):
         """Store a new object; sets metadata.resourceVersion to the new revision (as a string).
         Durable before it returns. Raises KeyExistsError."""
 
-    async def update(self, key: str, obj: Obj, expected_revision: int | None = None) -> tuple[Obj, int]:
+    async def update(
+        self, key: str, obj: Obj, expected_revision: int | None = None
+    ) -> tuple[Obj, int]:
         """Replace an object; sets metadata.resourceVersion. Raises KeyNotFoundError,
         RevisionConflict."""
 

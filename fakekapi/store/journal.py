@@ -1,0 +1,251 @@
+"""The SQLite side of SqliteStore: blocking calls, run on the store's single worker thread.
+
+Schema (store.db, WAL, synchronous=FULL):
+    meta(name PRIMARY KEY, value)        "schema" = SCHEMA_VERSION, "revision" = the global counter
+    objects(key PRIMARY KEY, revision, value)    current objects, value = orjson bytes
+    changes(revision INTEGER PRIMARY KEY, key, type, value)
+                                                 the change log; DELETED rows hold the last state
+                                                 stamped with the deletion revision
+Every write is one BEGIN IMMEDIATE transaction that reads the counter, checks the precondition
+against `objects` (the truth, whatever other processes did), writes the object, the change row and
+the counter, and commits before returning. Revisions are therefore contiguous across processes, and
+any process can follow the others by reading `changes` past the last revision it applied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from fakekapi.store.base import (
+    EventType,
+    KeyExistsError,
+    KeyNotFoundError,
+    Obj,
+    RevisionConflict,
+    StorageError,
+    StoreError,
+)
+from fakekapi.store.memory import owned_copy, stamp
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_SECONDS = 30.0
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS objects ("
+    " key TEXT PRIMARY KEY, revision INTEGER NOT NULL, value BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS changes ("
+    " revision INTEGER PRIMARY KEY, key TEXT NOT NULL, type TEXT NOT NULL, value BLOB NOT NULL)",
+    "INSERT OR IGNORE INTO meta (name, value)"
+    f" VALUES ('schema', {SCHEMA_VERSION}), ('revision', 0)",
+)
+
+Change = tuple[int, str, EventType, Obj]
+"""(revision, key, type, object) as read back from the change log."""
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """Every object and the revision they are current at (for start-up and resync)."""
+
+    items: list[tuple[str, Obj, int]]
+    revision: int
+
+
+@dataclass(slots=True)
+class CatchUp:
+    """What other processes wrote since our last applied revision: either the changes in order, or
+    (when the log no longer reaches back that far) a full snapshot to reset to."""
+
+    changes: list[Change] = field(default_factory=list)
+    snapshot: Snapshot | None = None
+
+
+@dataclass(slots=True)
+class WriteOutcome:
+    """The catch-up seen inside the write transaction, then our own change or the refusal."""
+
+    catch_up: CatchUp
+    change: Change | None = None
+    error: StoreError | None = None
+
+
+class Journal:
+    """One connection to store.db. Not thread-safe: the caller runs every method on one thread."""
+
+    def __init__(self, path: Path, *, changelog_keep: int, prune_every: int) -> None:
+        self.path = path
+        self._keep = changelog_keep
+        self._prune_every = max(1, prune_every)
+        self._db: sqlite3.Connection | None = None
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    def open(self) -> Snapshot:
+        """Open (creating a 0600 file if needed), check it is a usable database, and load it."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+        except OSError as e:
+            raise StorageError(f"cannot open store {self.path}: {e.strerror or e}") from e
+        try:
+            db = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as e:
+            raise StorageError(f"cannot open store {self.path}: {e}") from e
+        self._db = db
+        try:
+            mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StorageError(f"store {self.path}: cannot use WAL journal mode (got {mode})")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("BEGIN IMMEDIATE")  # also proves the file is writable
+            for statement in _SCHEMA:
+                db.execute(statement)
+            schema = self._meta("schema")
+            db.execute("COMMIT")
+            if schema > SCHEMA_VERSION:
+                raise StorageError(
+                    f"store {self.path} has schema {schema},"
+                    f" newer than this fakekapi's ({SCHEMA_VERSION})"
+                )
+            return self.snapshot()
+        except StorageError:
+            self.close()
+            raise
+        except (sqlite3.Error, orjson.JSONDecodeError) as e:
+            self.close()
+            raise StorageError(f"store {self.path} is unusable: {e}") from e
+
+    def close(self) -> None:
+        if self._db is not None:
+            db, self._db = self._db, None
+            with contextlib.suppress(sqlite3.Error):
+                db.close()
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """All objects and the counter, read in one transaction."""
+        db = self._conn()
+        db.execute("BEGIN")
+        try:
+            revision = self._meta("revision")
+            items = [
+                (key, orjson.loads(value), rev)
+                for key, rev, value in db.execute("SELECT key, revision, value FROM objects")
+            ]
+        finally:
+            db.execute("COMMIT")
+        return Snapshot(items, revision)
+
+    def catch_up(self, applied: int) -> CatchUp:
+        """Changes after revision `applied` (cheap when there are none: one rowid seek)."""
+        try:
+            return self._catch_up(applied, None)
+        except (sqlite3.Error, orjson.JSONDecodeError) as e:
+            raise StorageError(f"cannot read store {self.path}: {e}") from e
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def write(
+        self, type: EventType, key: str, obj: Obj | None, expected: int | None, applied: int
+    ) -> WriteOutcome:
+        """One create (ADDED), update (MODIFIED) or delete (DELETED), committed before returning."""
+        db = self._conn()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                current = self._meta("revision")
+                outcome = WriteOutcome(self._catch_up(applied, current))
+                row = db.execute(
+                    "SELECT revision, value FROM objects WHERE key = ?", (key,)
+                ).fetchone()
+                outcome.error = _refusal(type, key, row, expected)
+                if outcome.error is not None:
+                    db.execute("ROLLBACK")
+                    return outcome
+                revision = current + 1
+                if type == "DELETED":
+                    stored = stamp(orjson.loads(row[1]), revision)
+                    data = orjson.dumps(stored)
+                    db.execute("DELETE FROM objects WHERE key = ?", (key,))
+                else:
+                    assert obj is not None
+                    stored, data = owned_copy(obj, revision)
+                    db.execute(
+                        "INSERT OR REPLACE INTO objects (key, revision, value) VALUES (?, ?, ?)",
+                        (key, revision, data),
+                    )
+                db.execute(
+                    "INSERT INTO changes (revision, key, type, value) VALUES (?, ?, ?, ?)",
+                    (revision, key, type, data),
+                )
+                db.execute("UPDATE meta SET value = ? WHERE name = 'revision'", (revision,))
+                if revision % self._prune_every == 0:
+                    db.execute("DELETE FROM changes WHERE revision <= ?", (revision - self._keep,))
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except (sqlite3.Error, orjson.JSONDecodeError) as e:
+            raise StorageError(f"cannot write store {self.path}: {e}") from e
+        outcome.change = (revision, key, type, stored)
+        return outcome
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StorageError(f"store {self.path} is closed")
+        return self._db
+
+    def _meta(self, name: str) -> int:
+        row = self._conn().execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return int(row[0]) if row is not None else 0
+
+    def _catch_up(self, applied: int, current: int | None) -> CatchUp:
+        rows = self._conn().execute(
+            "SELECT revision, key, type, value FROM changes WHERE revision > ? ORDER BY revision",
+            (applied,),
+        )
+        changes: list[Change] = [
+            (rev, key, type, orjson.loads(value)) for rev, key, type, value in rows
+        ]
+        gap = bool(changes) and changes[0][0] != applied + 1
+        if current is not None and current > applied:
+            gap = gap or not changes or changes[-1][0] != current
+        if gap:
+            # The log was pruned past what we applied: start again from the objects themselves.
+            if current is not None:  # inside a write transaction: read directly, no nested BEGIN
+                return CatchUp(snapshot=Snapshot(self._all_objects(), current))
+            return CatchUp(snapshot=self.snapshot())
+        return CatchUp(changes=changes)
+
+    def _all_objects(self) -> list[tuple[str, Obj, int]]:
+        rows = self._conn().execute("SELECT key, revision, value FROM objects")
+        return [(key, orjson.loads(value), rev) for key, rev, value in rows]
+
+
+def _refusal(
+    type: EventType, key: str, row: tuple[int, bytes] | None, expected: int | None
+) -> StoreError | None:
+    """The precondition failure of a write against the stored row, if any."""
+    if type == "ADDED":
+        return KeyExistsError(key) if row is not None else None
+    if row is None:
+        return KeyNotFoundError(key)
+    if expected is not None and expected != row[0]:
+        return RevisionConflict(key, expected, row[0])
+    return None

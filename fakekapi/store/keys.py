@@ -1,0 +1,105 @@
+"""A sorted index of store keys, grouped by resource so a list never sorts the whole store.
+
+Keys look like `/<group>/<plural>/<namespace>/<name>` or `/<group>/<plural>/<name>`. Their
+"bucket" is the part up to and including the third slash (`/<group>/<plural>/`), which every list of
+one resource type shares. Each bucket keeps its keys in a sorted Python list (bisect insert/remove:
+a memmove of at most a few thousand pointers), so a list of one namespace is two binary searches
+plus a slice.
+
+Why concatenating buckets in name order gives the global key order: every key in a bucket starts
+with the bucket's name, and two full bucket names (three slashes each) are never prefixes of one
+another, so keys of different buckets compare like their bucket names do. A key with fewer than
+three slashes is its own bucket (its name is the key itself) and the same argument holds.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterator
+
+
+def bucket_of(key: str) -> str | None:
+    """The resource part of a key or prefix (`/<group>/<plural>/`); None without a third slash."""
+    first = key.find("/", 1)
+    if first < 0:
+        return None
+    second = key.find("/", first + 1)
+    if second < 0:
+        return None
+    return key[: second + 1]
+
+
+class KeyIndex:
+    """Sorted keys per bucket, plus the sorted bucket names (for prefixes wider than a resource)."""
+
+    __slots__ = ("_buckets", "_names")
+
+    def __init__(self) -> None:
+        self._buckets: dict[str, list[str]] = {}
+        self._names: list[str] = []
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys in self._buckets.values())
+
+    def add(self, key: str) -> None:
+        """Insert a key that is not present yet."""
+        name = bucket_of(key) or key
+        keys = self._buckets.get(name)
+        if keys is None:
+            self._buckets[name] = [key]
+            insort(self._names, name)
+        elif not keys or keys[-1] < key:
+            keys.append(key)  # the common case for generated, increasing names
+        else:
+            insort(keys, key)
+
+    def remove(self, key: str) -> None:
+        """Remove a present key (a missing one is ignored)."""
+        name = bucket_of(key) or key
+        keys = self._buckets.get(name)
+        if keys is None:
+            return
+        i = bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            del keys[i]
+        if not keys:
+            del self._buckets[name]
+            j = bisect_left(self._names, name)
+            del self._names[j]
+
+    def load(self, keys: list[str]) -> None:
+        """Replace the whole index (one sort instead of many inserts)."""
+        self._buckets = {}
+        for key in sorted(keys):
+            self._buckets.setdefault(bucket_of(key) or key, []).append(key)
+        self._names = sorted(self._buckets)
+
+    def range(self, prefix: str, start_after: str = "") -> Iterator[str]:
+        """Keys starting with prefix and greater than start_after, in sorted order."""
+        name = bucket_of(prefix)
+        if name is not None:
+            keys = self._buckets.get(name)
+            if keys is not None:
+                yield from _slice(keys, prefix, start_after)
+            return
+        names = self._names
+        for i in range(bisect_left(names, prefix), len(names)):
+            bucket = names[i]
+            if not bucket.startswith(prefix):
+                break
+            keys = self._buckets[bucket]
+            if start_after and keys[-1] <= start_after:
+                continue  # the whole bucket sorts at or before start_after
+            yield from _slice(keys, prefix, start_after)
+
+
+def _slice(keys: list[str], prefix: str, start_after: str) -> Iterator[str]:
+    """Keys of one sorted bucket under prefix and after start_after."""
+    lo = bisect_left(keys, prefix)
+    if start_after:
+        lo = max(lo, bisect_right(keys, start_after))
+    for i in range(lo, len(keys)):
+        key = keys[i]
+        if not key.startswith(prefix):
+            return
+        yield key

@@ -1,0 +1,202 @@
+"""SqliteStore: the durable store (store.db in the data dir).
+
+Reads and watches are served by a MemoryStore cache and never touch the disk. Writes go through
+the Journal on one worker thread (so an fsync never stalls the event loop), one at a time
+(asyncio.Lock), and are committed before the call returns. The cache only ever changes on the event
+loop, under the same lock, by applying the change log in revision order: first whatever other
+processes wrote since our last applied revision, then our own change. A follower task polls the
+log so that other processes' writes (the CLI creating a ServiceAccount while a server runs) reach
+readers and watchers within a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from fakekapi.store.base import EventType, Obj, StorageError
+from fakekapi.store.fanout import DEFAULT_MAX_QUEUE, QueueWatch
+from fakekapi.store.journal import CatchUp, Journal, WriteOutcome
+from fakekapi.store.memory import (
+    HISTORY_MAX_EVENTS,
+    HISTORY_MIN_EVENTS,
+    HISTORY_MIN_SECONDS,
+    MemoryStore,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+POLL_INTERVAL_SECONDS = 0.15
+CHANGELOG_KEEP = 10_000
+"""Change-log rows kept in the file; a process further behind than this re-reads every object."""
+PRUNE_EVERY = 1_000
+
+
+class SqliteStore:
+    """The Store backed by SQLite; several processes may share one file."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        poll_interval: float = POLL_INTERVAL_SECONDS,
+        changelog_keep: int = CHANGELOG_KEEP,
+        prune_every: int = PRUNE_EVERY,
+        history_min_events: int = HISTORY_MIN_EVENTS,
+        history_min_seconds: float = HISTORY_MIN_SECONDS,
+        history_max_events: int = HISTORY_MAX_EVENTS,
+        max_watch_queue: int = DEFAULT_MAX_QUEUE,
+    ) -> None:
+        self.path = Path(path)
+        self._poll_interval = poll_interval
+        self._journal = Journal(self.path, changelog_keep=changelog_keep, prune_every=prune_every)
+        self._cache = MemoryStore(
+            history_min_events=history_min_events,
+            history_min_seconds=history_min_seconds,
+            history_max_events=history_max_events,
+            max_watch_queue=max_watch_queue,
+        )
+        self._lock = asyncio.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._follower: asyncio.Task[None] | None = None
+        self._closed = False
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the file (StorageError if it is unusable), load every object, follow the log."""
+        if self._executor is not None:
+            raise RuntimeError("SqliteStore.start() called twice")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fakekapi-store")
+        try:
+            snapshot = await self._run(self._journal.open)
+        except BaseException:
+            self._executor.shutdown(wait=False)
+            self._closed = True
+            raise
+        self._cache.reset(snapshot.items, snapshot.revision)
+        self._follower = asyncio.create_task(
+            self._follow(), name=f"fakekapi store follower {self.path}"
+        )
+
+    async def close(self) -> None:
+        """Stop following, end every watch, wait for a write in flight, close the file."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._follower is not None:
+            self._follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._follower
+            self._follower = None
+        await self._cache.close()
+        if self._executor is not None:
+            async with self._lock:
+                await self._run(self._journal.close)
+            self._executor.shutdown(wait=True)
+
+    # -- reads: the cache -------------------------------------------------------------------------
+
+    @property
+    def revision(self) -> int:
+        return self._cache.revision
+
+    @property
+    def oldest_revision(self) -> int:
+        return self._cache.oldest_revision
+
+    @property
+    def watch_count(self) -> int:
+        return self._cache.watch_count
+
+    def get(self, key: str) -> tuple[Obj, int] | None:
+        return self._cache.get(key)
+
+    def list(self, prefix: str, start_after: str = "") -> tuple[list[tuple[str, Obj, int]], int]:
+        return self._cache.list(prefix, start_after)
+
+    def watch(self, prefix: str, after_revision: int) -> QueueWatch:
+        return self._cache.watch(prefix, after_revision)
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    async def create(self, key: str, obj: Obj) -> tuple[Obj, int]:
+        return await self._write("ADDED", key, obj, None)
+
+    async def update(
+        self, key: str, obj: Obj, expected_revision: int | None = None
+    ) -> tuple[Obj, int]:
+        return await self._write("MODIFIED", key, obj, expected_revision)
+
+    async def delete(self, key: str, expected_revision: int | None = None) -> tuple[Obj, int]:
+        return await self._write("DELETED", key, None, expected_revision)
+
+    async def sync(self) -> int:
+        """Apply other processes' changes now (instead of at the next poll); the revision after."""
+        async with self._lock:
+            self._check_open()
+            self._apply(await self._run(self._journal.catch_up, self._cache.revision))
+        return self._cache.revision
+
+    # -- internals ------------------------------------------------------------------------------
+
+    async def _write(
+        self, type: EventType, key: str, obj: Obj | None, expected: int | None
+    ) -> tuple[Obj, int]:
+        async with self._lock:
+            self._check_open()
+            outcome: WriteOutcome = await self._run(
+                self._journal.write, type, key, obj, expected, self._cache.revision
+            )
+            self._apply(outcome.catch_up)
+            if outcome.error is not None:
+                raise outcome.error
+            assert outcome.change is not None
+            revision, _, _, stored = outcome.change
+            self._cache.apply(type, key, stored, revision)
+            return stored, revision
+
+    def _apply(self, catch_up: CatchUp) -> None:
+        """Bring the cache up to what the log says (called with the lock held)."""
+        if catch_up.snapshot is not None:
+            log.warning(
+                "store %s: the change log no longer covers revision %d; reloading every object",
+                self.path,
+                self._cache.revision + 1,
+            )
+            self._cache.reset(catch_up.snapshot.items, catch_up.snapshot.revision)
+        for revision, key, type, obj in catch_up.changes:
+            if revision > self._cache.revision:  # our own change may come back after a cancel
+                self._cache.apply(type, key, obj, revision)
+
+    async def _follow(self) -> None:
+        """Poll the change log for other processes' writes (a cheap rowid seek when idle)."""
+        while True:
+            await asyncio.sleep(self._poll_interval)
+            if self._lock.locked():
+                continue  # a write is in progress and catches up by itself
+            try:
+                async with self._lock:
+                    if self._closed:
+                        return
+                    catch_up = await self._run(self._journal.catch_up, self._cache.revision)
+                    self._apply(catch_up)
+            except StorageError as e:
+                log.error("%s", e)
+
+    def _check_open(self) -> None:
+        if self._closed or self._executor is None:
+            raise StorageError(f"store {self.path} is not open")
+
+    async def _run(self, fn: Callable[..., T], *args: object) -> T:
+        assert self._executor is not None
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
