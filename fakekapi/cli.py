@@ -285,10 +285,11 @@ def fixtures() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def fixtures_check(data_dir: Path | None, paths: tuple[Path, ...]) -> None:
     """Check manifests without starting a server (errors: FILE:LINE: message, exit 2)."""
+    from fakekapi.catalog.catalog import Catalog
     from fakekapi.registry.fixtures import FixtureError, load_fixture_files
 
     try:
-        docs = load_fixture_files(list(paths))
+        docs = load_fixture_files(list(paths), Catalog.builtin())
     except FixtureError as e:
         raise _BadInput(str(e)) from e
     n = len(docs)

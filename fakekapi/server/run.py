@@ -154,10 +154,11 @@ def check_fixtures(paths: tuple[Path, ...]) -> None:
     """Parse the fixture files now, so a bad document stops start-up before anything is written."""
     if not paths:
         return
+    from fakekapi.catalog.catalog import Catalog
     from fakekapi.registry.fixtures import FixtureError, load_fixture_files
 
     try:
-        load_fixture_files(list(paths))
+        load_fixture_files(list(paths), Catalog.builtin())
     except FixtureError as e:
         raise ServeError(str(e), 2) from e
 
@@ -287,6 +288,7 @@ async def start(settings: Settings) -> RunningServer:
 
     settings = validate(settings)
     check_fixtures(settings.fixtures)
+    probe_bind(settings.host, settings.port)
 
     temp_dir: Path | None = None
     if settings.ephemeral:
@@ -356,6 +358,31 @@ def _raise_fixture_error(e: Exception) -> None:
         raise ServeError(str(e), 2) from e
 
 
+def probe_bind(host: str, port: int) -> None:
+    """Fail fast, before anything is written, when the address cannot be listened on.
+
+    The real bind happens after the app has started (aiohttp needs a set-up runner first); this
+    probe turns the common case, a port already in use, into a clean error with no side effects.
+    """
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(
+            host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as e:
+        raise ServeError(_bind_error(host, port, e)) from e
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as e:
+                raise ServeError(_bind_error(host, port, e)) from e
+
+
 def _bound_port(runner: web.AppRunner, requested: int) -> int:
     """The port actually bound (differs from the request only for --port 0)."""
     for address in runner.addresses:
@@ -365,14 +392,14 @@ def _bound_port(runner: web.AppRunner, requested: int) -> int:
 
 
 def _bind_error(host: str, port: int, e: OSError) -> str:
+    if isinstance(e, socket.gaierror):
+        return f"cannot listen on {host}:{port}: unknown host {host!r}"
     if e.errno == errno.EADDRINUSE:
         return f"port {port} on {host} is already in use"
     if e.errno == errno.EACCES:
         return f"cannot listen on {host}:{port}: permission denied (ports below 1024 need root)"
     if e.errno == errno.EADDRNOTAVAIL:
         return f"cannot listen on {host}:{port}: {host} is not an address of this machine"
-    if isinstance(e, socket.gaierror):
-        return f"cannot listen on {host}:{port}: unknown host {host!r}"
     return f"cannot listen on {host}:{port}: {e.strerror or e}"
 
 
