@@ -1,0 +1,84 @@
+"""Controllers: registry-level watchers that keep namespaces as kube-controller-manager keeps them.
+
+- serviceaccounts: a `default` ServiceAccount in every active namespace;
+- root-ca-cert-publisher: ConfigMap `kube-root-ca.crt` (the cluster CA) in every namespace;
+- namespace: a deleted namespace is emptied, then its `kubernetes` finalizer removed.
+
+They read through informers (list + watch over the registry, no HTTP) and write through the
+registry. `Controllers.start()` launches them; `await stop()` cancels and awaits every task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+from fakekapi.registry.controllers.base import Controller
+from fakekapi.registry.controllers.informer import Informer
+from fakekapi.registry.controllers.namespace import NamespaceController
+from fakekapi.registry.controllers.rootca import RootCAPublisher
+from fakekapi.registry.controllers.serviceaccounts import ServiceAccountsController
+
+if TYPE_CHECKING:
+    from fakekapi.catalog.types import ResourceType
+    from fakekapi.registry.registry import Registry
+
+__all__ = ["Controllers"]
+
+
+def _core(registry: Registry, plural: str) -> ResourceType:
+    rt = registry.catalog.lookup("", "v1", plural)
+    if rt is None:  # pragma: no cover - the built-in catalog always has them
+        raise RuntimeError(f"the catalog does not serve {plural}")
+    return rt
+
+
+class Controllers:
+    """The running controllers of one registry."""
+
+    def __init__(self, registry: Registry, ca_pem: str) -> None:
+        ns_type = _core(registry, "namespaces")
+        sa_type = _core(registry, "serviceaccounts")
+        cm_type = _core(registry, "configmaps")
+        namespaces = Informer(registry, ns_type)
+        serviceaccounts = Informer(registry, sa_type)
+        configmaps = Informer(registry, cm_type)
+        self.informers = [namespaces, serviceaccounts, configmaps]
+        self.controllers: list[Controller] = [
+            ServiceAccountsController(registry, sa_type, namespaces, serviceaccounts),
+            RootCAPublisher(registry, cm_type, namespaces, configmaps, ca_pem),
+            NamespaceController(registry, ns_type, namespaces),
+        ]
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    def start(cls, registry: Registry, ca_pem: str) -> Controllers:
+        """Build and launch the controllers on the running event loop."""
+        self = cls(registry, ca_pem)
+        for informer in self.informers:
+            self._tasks.append(
+                asyncio.create_task(informer.run(), name=f"informer {informer.rt.qualified}")
+            )
+        for controller in self.controllers:
+            self._tasks.append(asyncio.create_task(controller.run(), name=controller.name))
+        return self
+
+    async def wait_synced(self) -> None:
+        """Wait until every informer holds its first list."""
+        await asyncio.gather(*(i.synced.wait() for i in self.informers))
+
+    def idle(self) -> bool:
+        """True when no controller has work queued, running or scheduled."""
+        return all(c.queue.idle() for c in self.controllers)
+
+    async def stop(self) -> None:
+        """Cancel every task and wait for them to finish (nothing is left running)."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for controller in self.controllers:
+            controller.queue.shutdown()

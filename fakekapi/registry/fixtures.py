@@ -1,0 +1,547 @@
+"""Fixture manifests: read Kubernetes objects from files the way kubectl does, and apply them.
+
+Files and folders are taken as `kubectl apply -f` takes them: folders are walked recursively in
+sorted order picking `.yaml`, `.yml` and `.json` files; a file named explicitly is read whatever its
+extension; YAML may hold many documents (empty ones are skipped); a JSON file may hold a stream of
+objects; `kind: List` (and any `*List` with `items`) is flattened. Every document remembers the file
+and line it starts at, so a bad fixture stops start-up with `FILE:LINE: what is wrong`.
+
+Applying is create-or-update, ending in the state `kubectl apply` would leave (including the
+`kubectl.kubernetes.io/last-applied-configuration` annotation, so a later `kubectl apply` of the
+same files computes its three-way diff as usual). Namespaces and CustomResourceDefinitions go first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import json
+import json.scanner
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from fakekapi.core.errors import StatusError
+from fakekapi.core.objects import JSONDict
+from fakekapi.registry.options import WriteOptions
+
+if TYPE_CHECKING:
+    from fakekapi.catalog.catalog import Catalog
+    from fakekapi.catalog.types import ResourceType
+    from fakekapi.registry.registry import Registry
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (".yaml", ".yml", ".json")
+"""File name endings picked up when walking a folder (kubectl's FileExtensions)."""
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+FIELD_MANAGER = "kubectl-client-side-apply"
+"""Fixtures are written as `kubectl apply` writes, so managedFields read the same."""
+
+CRD_GROUP = "apiextensions.k8s.io"
+CRD_WAIT_SECONDS = 5.0
+"""How long apply waits for the types of CRDs from the same fixtures to be served."""
+
+
+class FixtureError(Exception):
+    """A fixture that cannot be read or applied; `str()` is `FILE:LINE: message`."""
+
+    def __init__(self, file: Path | str, line: int | None, message: str) -> None:
+        self.file = Path(file)
+        self.line = line
+        self.message = message
+        where = f"{file}:{line}" if line else f"{file}"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class FixtureDocument:
+    """One Kubernetes object from a fixture file, with where it came from."""
+
+    file: Path
+    """The file the object was read from."""
+    line: int
+    """1-based line where the document (or the List item) starts."""
+    object: JSONDict
+    """The object as written (never changed by apply)."""
+
+    @property
+    def where(self) -> str:
+        """`FILE:LINE`, the prefix of every message about this document."""
+        return f"{self.file}:{self.line}"
+
+    @property
+    def api_version(self) -> str:
+        return str(self.object["apiVersion"])
+
+    @property
+    def kind(self) -> str:
+        return str(self.object["kind"])
+
+    @property
+    def group_version(self) -> tuple[str, str]:
+        """(group, version) of apiVersion; the core group is ""."""
+        return split_api_version(self.api_version)
+
+    @property
+    def name(self) -> str:
+        md = self.object.get("metadata") or {}
+        return str(md.get("name") or "")
+
+    @property
+    def namespace(self) -> str:
+        md = self.object.get("metadata") or {}
+        return str(md.get("namespace") or "")
+
+    def error(self, message: str) -> FixtureError:
+        return FixtureError(self.file, self.line, message)
+
+
+Document = FixtureDocument
+"""The name the shared contract uses."""
+
+
+def split_api_version(api_version: str) -> tuple[str, str]:
+    """`apps/v1` → (`apps`, `v1`); `v1` → (``, `v1`)."""
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+# --------------------------------------------------------------------------------------------
+# Reading files
+
+
+def load_fixture_files(
+    paths: Sequence[Path], catalog: Catalog | None = None
+) -> list[FixtureDocument]:
+    """Every object in `paths` (files or folders), in order; raises FixtureError.
+
+    With a catalog, kinds are checked the way kubectl's REST mapper checks them (kinds defined by
+    CustomResourceDefinitions in the same fixtures count as known).
+    """
+    docs: list[FixtureDocument] = []
+    for path in paths:
+        for file in _expand(Path(path)):
+            docs.extend(_load_file(file))
+    if catalog is not None:
+        crd_kinds = _crd_kinds(docs)
+        for doc in docs:
+            group, version = doc.group_version
+            if catalog.by_kind(group, version, doc.kind) is None and (
+                (group, version, doc.kind) not in crd_kinds
+            ):
+                raise doc.error(no_matches(doc))
+    return docs
+
+
+def no_matches(doc: FixtureDocument) -> str:
+    """kubectl's REST mapper message for an unknown kind."""
+    return f"no matches for kind {json.dumps(doc.kind)} in version {json.dumps(doc.api_version)}"
+
+
+def _expand(path: Path) -> Iterator[Path]:
+    """The files a path names: itself, or a folder's fixture files walked in sorted order."""
+    if path.is_dir():
+        yield from _walk(path)
+    elif path.exists():
+        yield path
+    else:
+        raise FixtureError(path, None, f"the path {json.dumps(str(path))} does not exist")
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    # Like filepath.Walk: entries in lexical order, folders descended where they sort,
+    # symbolic links to folders not followed.
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.is_dir():
+            if not entry.is_symlink():
+                yield from _walk(entry)
+        elif entry.name.endswith(EXTENSIONS):
+            yield entry
+
+
+def _load_file(file: Path) -> list[FixtureDocument]:
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except OSError as e:
+        raise FixtureError(file, None, e.strerror or str(e)) from e
+    except UnicodeDecodeError as e:
+        raise FixtureError(file, None, f"not UTF-8 text: {e.reason}") from e
+    if file.suffix == ".json" or text.lstrip().startswith("{"):
+        raw = _json_documents(file, text)
+    else:
+        raw = _yaml_documents(file, text)
+    out: list[FixtureDocument] = []
+    for value, line, lines in raw:
+        _collect(file, value, line, lines, out)
+    return out
+
+
+LineOf = dict[int, int]
+"""id(list item) → its 1-based line, for the items of Lists."""
+
+
+def _collect(file: Path, value: Any, line: int, lines: LineOf, out: list[FixtureDocument]) -> None:
+    """Check one document and add it, or flatten a List into its items."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise FixtureError(
+            file, line, f"expected a Kubernetes object (a mapping), got {_json_type(value)}"
+        )
+    kind = value.get("kind")
+    items = value.get("items")
+    if isinstance(kind, str) and kind.endswith("List") and "items" in value:
+        if not isinstance(items, list):
+            raise FixtureError(file, line, f"items: expected a list, got {_json_type(items)}")
+        for item in items:
+            item_line = lines.get(id(item), line)
+            if item is None:
+                raise FixtureError(file, item_line, "expected a Kubernetes object, got null")
+            _collect(file, item, item_line, lines, out)
+        return
+    _check_object(file, line, value)
+    out.append(FixtureDocument(file=file, line=line, object=value))
+
+
+def _check_object(file: Path, line: int, obj: JSONDict) -> None:
+    missing = [f"{f} not set" for f in ("apiVersion", "kind") if not obj.get(f)]
+    if missing:
+        raise FixtureError(file, line, ", ".join(missing))
+    for f in ("apiVersion", "kind"):
+        if not isinstance(obj[f], str):
+            raise FixtureError(file, line, f"{f}: expected a string, got {_json_type(obj[f])}")
+    md = obj.get("metadata")
+    if md is None:
+        md = {}
+    if not isinstance(md, dict):
+        raise FixtureError(file, line, f"metadata: expected a mapping, got {_json_type(md)}")
+    for f in ("name", "generateName", "namespace"):
+        if f in md and md[f] is not None and not isinstance(md[f], str):
+            raise FixtureError(
+                file, line, f"metadata.{f}: expected a string, got {_json_type(md[f])}"
+            )
+    if not md.get("name") and not md.get("generateName"):
+        raise FixtureError(
+            file, line, "metadata.name: Required value: name or generateName is required"
+        )
+
+
+def _json_type(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, int | float):
+        return "a number"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "a mapping"
+    return type(v).__name__
+
+
+# YAML ---------------------------------------------------------------------------------------
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """SafeLoader as Kubernetes reads YAML: timestamps stay strings (YAML → JSON, no dates)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def _yaml_documents(file: Path, text: str) -> Iterator[tuple[Any, int, LineOf]]:
+    """(value, line, item lines) per YAML document; empty documents come out as None."""
+    loader = _Loader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            value = _jsonable(loader.construct_document(node))
+            yield value, node.start_mark.line + 1, _item_lines(node, value)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        if e.context_mark is not None and (mark is None or mark.index >= len(text.rstrip())):
+            mark = e.context_mark  # unclosed at the end of the file: point at where it opened
+        line = mark.line + 1 if mark is not None else None
+        problem = e.problem or "invalid YAML"
+        if e.context:
+            problem = f"{e.context}: {problem}"
+        raise FixtureError(file, line, f"error parsing YAML: {problem}") from e
+    except yaml.YAMLError as e:
+        raise FixtureError(file, None, f"error parsing YAML: {e}") from e
+    finally:
+        loader.dispose()
+
+
+def _item_lines(node: yaml.Node, value: Any) -> LineOf:
+    """Lines of the `items` of a List document (nested Lists included)."""
+    lines: LineOf = {}
+    if not (isinstance(node, yaml.MappingNode) and isinstance(value, dict)):
+        return lines
+    items = value.get("items")
+    if not isinstance(items, list):
+        return lines
+    for key_node, value_node in node.value:
+        if getattr(key_node, "value", None) == "items" and isinstance(
+            value_node, yaml.SequenceNode
+        ):
+            for item_node, item in zip(value_node.value, items, strict=False):
+                lines[id(item)] = item_node.start_mark.line + 1
+                lines.update(_item_lines(item_node, item))
+    return lines
+
+
+def _jsonable(v: Any) -> Any:
+    """YAML values as JSON ones (sigs.k8s.io/yaml turns non-string keys into strings)."""
+    if isinstance(v, dict):
+        return {_key(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, bytes):  # !!binary, as Go's []byte marshals
+        return base64.b64encode(v).decode()
+    return v
+
+
+def _key(k: Any) -> str:
+    if isinstance(k, bool):
+        return "true" if k else "false"
+    if k is None:
+        return "null"
+    return str(k)
+
+
+# JSON ---------------------------------------------------------------------------------------
+
+
+def _json_documents(file: Path, text: str) -> Iterator[tuple[Any, int, LineOf]]:
+    """(value, line, item lines) per JSON value of a stream of concatenated JSON values."""
+    starts: dict[int, int] = {}
+    decoder = _positions_decoder(starts)
+    pos = 0
+    while True:
+        pos = _skip_whitespace(text, pos)
+        if pos >= len(text):
+            return
+        starts.clear()
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            raise FixtureError(file, e.lineno, f"error parsing JSON: {e.msg}") from e
+        line = text.count("\n", 0, pos) + 1
+        lines = {k: text.count("\n", 0, v) + 1 for k, v in starts.items()}
+        yield value, line, lines
+        pos = end
+
+
+def _skip_whitespace(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\n\r":
+        pos += 1
+    return pos
+
+
+def _positions_decoder(starts: dict[int, int]) -> json.JSONDecoder:
+    """A JSON decoder that records where every object starts (id(object) → offset).
+
+    It swaps the decoder's object parser for a recording wrapper and rebuilds the (pure-Python)
+    scanner so the wrapper is used; the values decoded are exactly json.loads's.
+    """
+    decoder: Any = json.JSONDecoder()
+    parse_object = decoder.parse_object
+
+    def record(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
+        obj, end = parse_object(s_and_end, *args)
+        starts[id(obj)] = s_and_end[1] - 1
+        return obj, end
+
+    decoder.parse_object = record
+    decoder.scan_once = getattr(json.scanner, "py_make_scanner")(decoder)  # noqa: B009
+    result: json.JSONDecoder = decoder
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# CRDs among the fixtures
+
+
+def _is_crd(doc: FixtureDocument) -> bool:
+    return doc.group_version[0] == CRD_GROUP and doc.kind == "CustomResourceDefinition"
+
+
+def _is_namespace(doc: FixtureDocument) -> bool:
+    return doc.api_version == "v1" and doc.kind == "Namespace"
+
+
+def _crd_kinds(docs: Sequence[FixtureDocument]) -> set[tuple[str, str, str]]:
+    """(group, version, kind) of the custom resources the fixtures' CRDs define."""
+    out: set[tuple[str, str, str]] = set()
+    for doc in docs:
+        if not _is_crd(doc):
+            continue
+        spec = doc.object.get("spec")
+        if not isinstance(spec, dict):
+            continue
+        group, names = spec.get("group"), spec.get("names")
+        kind = names.get("kind") if isinstance(names, dict) else None
+        if not isinstance(group, str) or not isinstance(kind, str):
+            continue
+        versions = spec.get("versions")
+        if isinstance(versions, list):
+            for v in versions:
+                if isinstance(v, dict) and isinstance(v.get("name"), str):
+                    out.add((group, v["name"], kind))
+        if isinstance(spec.get("version"), str):
+            out.add((group, spec["version"], kind))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Applying
+
+
+async def apply_fixtures(registry: Registry, docs: Sequence[FixtureDocument]) -> None:
+    """Create or update every document: Namespaces and CRDs first, then the rest in file order.
+
+    Registry errors come back as FixtureError with the document's FILE:LINE and kube's message.
+    """
+    first = [d for d in docs if _is_namespace(d) or _is_crd(d)]
+    rest = [d for d in docs if not (_is_namespace(d) or _is_crd(d))]
+    crd_kinds = _crd_kinds(docs)
+    for doc in first + rest:
+        rt = await _resource_type(registry, doc, crd_kinds)
+        try:
+            await _apply_one(registry, rt, doc)
+        except StatusError as e:
+            raise doc.error(e.message) from e
+
+
+async def _resource_type(
+    registry: Registry, doc: FixtureDocument, crd_kinds: set[tuple[str, str, str]]
+) -> ResourceType:
+    group, version = doc.group_version
+    rt = registry.catalog.by_kind(group, version, doc.kind)
+    if rt is None and (group, version, doc.kind) in crd_kinds:
+        # A CRD from the same fixtures: its type is served once the CRD is established.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CRD_WAIT_SECONDS
+        while rt is None and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+            rt = registry.catalog.by_kind(group, version, doc.kind)
+    if rt is None:
+        raise doc.error(no_matches(doc))
+    return rt
+
+
+async def _apply_one(registry: Registry, rt: ResourceType, doc: FixtureDocument) -> None:
+    obj = copy.deepcopy(doc.object)
+    md = obj.get("metadata")
+    if not isinstance(md, dict):
+        md = obj["metadata"] = {}
+    if rt.namespaced:
+        namespace = md.get("namespace") or "default"
+        md["namespace"] = namespace
+    else:
+        # As kube-apiserver does for cluster-scoped kinds: a namespace in the body is dropped.
+        namespace = ""
+        md.pop("namespace", None)
+    annotations = md.get("annotations")
+    if not isinstance(annotations, dict):
+        annotations = md["annotations"] = {}
+    annotations.pop(LAST_APPLIED, None)
+    annotations[LAST_APPLIED] = last_applied(obj)
+
+    opts = WriteOptions(field_manager=FIELD_MANAGER, field_validation="Strict")
+    name = md.get("name")
+    if not name:  # generateName: every apply makes a new object, as `kubectl create` would
+        await _write(registry, rt, doc, registry.create(rt, namespace, obj, opts))
+        return
+    for _ in range(5):
+        try:
+            live = await registry.get(rt, namespace, name)
+        except StatusError as e:
+            if e.code != 404:
+                raise
+            try:
+                await _write(registry, rt, doc, registry.create(rt, namespace, obj, opts))
+                return
+            except StatusError as e2:
+                if e2.reason != "AlreadyExists":
+                    raise
+                continue
+        if is_subset(obj, live):
+            return  # `kubectl apply` would report "unchanged" and send nothing
+        desired = copy.deepcopy(obj)
+        desired["metadata"]["resourceVersion"] = live.get("metadata", {}).get("resourceVersion")
+        try:
+            await _write(registry, rt, doc, registry.update(rt, namespace, name, desired, opts))
+            return
+        except StatusError as e:
+            if e.reason != "Conflict":
+                raise
+    raise doc.error(f"{rt.qualified} {json.dumps(name)} kept changing while being applied")
+
+
+async def _write(registry: Registry, rt: ResourceType, doc: FixtureDocument, op: Any) -> None:
+    result = await op
+    for warning in result.warnings:
+        log.warning("%s: %s", doc.where, warning)
+
+
+def last_applied(obj: JSONDict) -> str:
+    """The annotation value kubectl writes: the manifest (annotation excluded) as Go marshals it.
+
+    Go's encoding/json sorts map keys, writes no spaces and escapes <, > and & as \\u003c etc.
+    """
+    manifest = copy.deepcopy(obj)
+    annotations = manifest.setdefault("metadata", {}).setdefault("annotations", {})
+    annotations.pop(LAST_APPLIED, None)
+    text = json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for ch, esc in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(ch, esc)
+    return text + "\n"
+
+
+def is_subset(want: Any, have: Any) -> bool:
+    """True if every field of `want` has the same value in `have` (lists item by item).
+
+    Server-side defaults only add fields, so an applied manifest is a subset of the stored object
+    until someone changes one of its fields.
+    """
+    if isinstance(want, dict):
+        return isinstance(have, dict) and all(
+            is_subset(v, have[k]) if k in have else _is_empty(v) for k, v in want.items()
+        )
+    if isinstance(want, list):
+        return (
+            isinstance(have, list)
+            and len(want) == len(have)
+            and all(is_subset(w, h) for w, h in zip(want, have, strict=True))
+        )
+    if isinstance(want, bool) or isinstance(have, bool):
+        return want is have
+    return bool(want == have)
+
+
+def _is_empty(v: Any) -> bool:
+    """Values the server leaves out of what it returns (null, "", {}, [])."""
+    return v is None or v == "" or v == {} or v == []
