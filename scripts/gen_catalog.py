@@ -173,14 +173,12 @@ def main() -> None:
     ref = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/k8s-reference")
     api_v1 = json.loads((ref / "discovery" / "api__v1.json").read_text())
     aggregated = json.loads((ref / "discovery" / "aggregated_v2.json").read_text())
-    doc = {
-        "kubernetes": "v1.33",
-        "groups": [core_group(api_v1), *api_groups(aggregated)],
-    }
+    groups = [core_group(api_v1), *api_groups(aggregated)]
+    doc: dict[str, Any] = {"kubernetes": "v1.33", "groups": groups}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
-    count = sum(len(v["resources"]) for g in doc["groups"] for v in g["versions"])
-    print(f"wrote {OUT.relative_to(ROOT)}: {len(doc['groups'])} groups, {count} resources")
+    count = sum(len(v["resources"]) for g in groups for v in g["versions"])
+    print(f"wrote {OUT.relative_to(ROOT)}: {len(groups)} groups, {count} resources")
 
 
 if __name__ == "__main__":
