@@ -1,0 +1,338 @@
+"""SqliteStore only: durability, restarts, other processes sharing the file, unusable files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import stat
+import sys
+import textwrap
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fakekapi.store.base import Event, StorageError, TooOldError, Watch
+from fakekapi.store.sqlite import SqliteStore
+
+REPO = Path(__file__).resolve().parents[2]
+CM = "/core/configmaps/"
+SqliteFactory = Callable[..., Awaitable[SqliteStore]]
+
+
+def cm(name: str, **data: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}
+
+
+async def next_event(watch: Watch, timeout: float) -> Event:
+    return await asyncio.wait_for(watch.__aiter__().__anext__(), timeout)
+
+
+async def spawn(db: Path, body: str, *args: str) -> asyncio.subprocess.Process:
+    """A second process running `body` inside `async def main(store)` against the same file."""
+    script = (
+        "import asyncio, json, sys\n"
+        "from pathlib import Path\n"
+        "from fakekapi.store.sqlite import SqliteStore\n"
+        "async def main(store):\n"
+        + textwrap.indent(textwrap.dedent(body), "    ")
+        + "\nasync def run():\n"
+        "    options = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}\n"
+        "    store = SqliteStore(Path(sys.argv[1]), **options)\n"
+        "    await store.start()\n"
+        "    try:\n"
+        "        await main(store)\n"
+        "    finally:\n"
+        "        await store.close()\n"
+        "asyncio.run(run())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        script,
+        str(db),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+
+
+async def finish(proc: asyncio.subprocess.Process) -> list[str]:
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()
+    return out.decode().split()
+
+
+# -- restart --------------------------------------------------------------------------------------
+
+
+async def test_restart_keeps_objects_and_revisions(open_sqlite: SqliteFactory) -> None:
+    store = await open_sqlite()
+    a, ra = await store.create(CM + "ns/a", cm("a", v="1"))
+    await store.create(CM + "ns/b", cm("b"))
+    await store.update(CM + "ns/b", cm("b", v="2"))
+    await store.create("/core/namespaces/ns", {"kind": "Namespace"})
+    await store.delete("/core/namespaces/ns")
+    before = store.list("/")
+    assert before[1] == 5
+    await store.close()
+
+    again = await open_sqlite()
+    assert again.list("/") == before
+    assert again.get(CM + "ns/a") == (a, ra)
+    assert again.revision == 5
+    assert again.oldest_revision == 5, "history restarts at the reload"
+    with pytest.raises(TooOldError):
+        again.watch(CM, 4)
+    watch = again.watch(CM, 5)
+    try:
+        _, rev = await again.create(CM + "ns/c", cm("c"))
+        assert rev == 6, "the counter continues, deletions included"
+        assert (await next_event(watch, 2)).revision == 6
+    finally:
+        watch.stop()
+
+
+async def test_file_is_private(open_sqlite: SqliteFactory, db_path: Path) -> None:
+    store = await open_sqlite()
+    await store.create(CM + "ns/a", cm("a"))
+    assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
+
+
+async def test_write_is_committed_before_it_returns(
+    open_sqlite: SqliteFactory, db_path: Path
+) -> None:
+    store = await open_sqlite()
+    _, rev = await store.create(CM + "ns/a", cm("a"))
+    with sqlite3.connect(db_path) as db:
+        row = db.execute("SELECT revision FROM objects WHERE key = ?", (CM + "ns/a",)).fetchone()
+    assert row == (rev,)
+
+
+async def test_write_after_close_fails(open_sqlite: SqliteFactory) -> None:
+    store = await open_sqlite()
+    await store.close()
+    with pytest.raises(StorageError):
+        await store.create(CM + "ns/a", cm("a"))
+
+
+# -- other processes ------------------------------------------------------------------------------
+
+
+async def test_other_process_write_reaches_readers_and_watchers(
+    open_sqlite: SqliteFactory, db_path: Path
+) -> None:
+    store = await open_sqlite()
+    await store.create(CM + "ns/mine", cm("mine"))
+    watch = store.watch(CM, store.revision)
+    try:
+        proc = await spawn(
+            db_path,
+            """
+            obj, rev = await store.create("/core/configmaps/ns/theirs", {"metadata": {}})
+            print(rev, flush=True)
+            """,
+        )
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
+        written_at = time.monotonic()
+        assert int(line) == 2, "revisions continue across processes"
+        event = await next_event(watch, 5)
+        seen_after = time.monotonic() - written_at
+        assert (event.type, event.key, event.revision) == ("ADDED", CM + "ns/theirs", 2)
+        assert seen_after < 1.0, f"seen {seen_after:.2f}s after the other process wrote"
+        got = store.get(CM + "ns/theirs")
+        assert got is not None and got[1] == 2
+        await finish(proc)
+        _, rev = await store.create(CM + "ns/next", cm("next"))
+        assert rev == 3
+    finally:
+        watch.stop()
+
+
+async def test_a_write_first_applies_what_others_wrote(
+    open_sqlite: SqliteFactory, db_path: Path
+) -> None:
+    """Without waiting for the follower, our next write brings the other process's change in first,
+    so watchers see revisions in order and preconditions see the other process's object."""
+    store = await open_sqlite(poll_interval=3600)
+    watch = store.watch(CM, 0)
+    try:
+        await finish(
+            await spawn(
+                db_path,
+                """
+                await store.create("/core/configmaps/ns/theirs", {"metadata": {}})
+                await store.create("/core/configmaps/ns/taken", {"metadata": {}})
+                """,
+            )
+        )
+        assert store.get(CM + "ns/theirs") is None, "the follower is not running this test"
+        _, rev = await store.create(CM + "ns/mine", cm("mine"))
+        assert rev == 3
+        events = [await next_event(watch, 2) for _ in range(3)]
+        assert [(e.key, e.revision) for e in events] == [
+            (CM + "ns/theirs", 1),
+            (CM + "ns/taken", 2),
+            (CM + "ns/mine", 3),
+        ]
+        with pytest.raises(Exception, match="taken"):
+            await store.create(CM + "ns/taken", cm("taken"))
+    finally:
+        watch.stop()
+
+
+async def test_sync_applies_other_processes_changes(
+    open_sqlite: SqliteFactory, db_path: Path
+) -> None:
+    store = await open_sqlite(poll_interval=3600)
+    await store.create(CM + "ns/a", cm("a"))
+    await finish(
+        await spawn(
+            db_path,
+            """
+            await store.update("/core/configmaps/ns/a", {"metadata": {}, "data": {"by": "them"}})
+            await store.delete("/core/configmaps/ns/a")
+            """,
+        )
+    )
+    watch = store.watch(CM, 1)
+    try:
+        assert await store.sync() == 3
+        events = [await next_event(watch, 2) for _ in range(2)]
+        assert [(e.type, e.revision) for e in events] == [("MODIFIED", 2), ("DELETED", 3)]
+        assert events[1].prev is not None and events[1].prev["data"] == {"by": "them"}
+        assert store.get(CM + "ns/a") is None
+    finally:
+        watch.stop()
+
+
+async def test_lagging_past_the_pruned_log_reloads(
+    open_sqlite: SqliteFactory, db_path: Path
+) -> None:
+    """A process that missed more changes than the log keeps reloads every object, ends its
+    watches (their clients re-watch and get TooOld, then re-list) and carries on."""
+    store = await open_sqlite(poll_interval=3600)
+    await store.create(CM + "ns/gone", cm("gone"))
+    watch = store.watch(CM, store.revision)
+    await finish(
+        await spawn(
+            db_path,
+            """
+            await store.delete("/core/configmaps/ns/gone")
+            for i in range(30):
+                await store.create(f"/core/configmaps/ns/c{i:02}", {"metadata": {}})
+            """,
+            json.dumps({"changelog_keep": 5, "prune_every": 1}),
+        )
+    )
+    with sqlite3.connect(db_path) as db:
+        (rows,) = db.execute("SELECT count(*) FROM changes").fetchone()
+    assert rows <= 6, "the change log is pruned"
+    assert await store.sync() == 32
+    assert [e async for e in watch] == [], "open watches end"
+    assert store.get(CM + "ns/gone") is None
+    assert [k for k, _, _ in store.list(CM)[0]] == [f"{CM}ns/c{i:02}" for i in range(30)]
+    assert store.oldest_revision == 32
+    with pytest.raises(TooOldError):
+        store.watch(CM, 1)
+    _, rev = await store.create(CM + "ns/after", cm("after"))
+    assert rev == 33
+
+
+async def test_write_waits_for_another_process_holding_the_lock(
+    open_sqlite: SqliteFactory, db_path: Path
+) -> None:
+    """A write blocked by another writer waits on the worker thread; the event loop keeps going."""
+    store = await open_sqlite()
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        write = asyncio.create_task(store.create(CM + "ns/a", cm("a")))
+        ticks = 0
+        while ticks < 20:  # the loop is not blocked while the write waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not write.done()
+        other.execute("COMMIT")
+        _, rev = await asyncio.wait_for(write, 10)
+        assert rev == 1
+    finally:
+        other.close()
+
+
+async def test_kill_9_loses_no_acknowledged_write(
+    open_sqlite: SqliteFactory, db_path: Path
+) -> None:
+    proc = await spawn(
+        db_path,
+        """
+        for i in range(100000):
+            key = f"/core/configmaps/burst/c{i:06}"
+            await store.create(key, {"metadata": {"name": key}, "data": {"x": "y" * 200}})
+            print(key, flush=True)
+        """,
+    )
+    assert proc.stdout is not None
+    acknowledged: list[str] = []
+    while len(acknowledged) < 150:
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
+        assert line, "the writer ended early"
+        acknowledged.append(line.decode().strip())
+    proc.send_signal(signal.SIGKILL)
+    rest, _ = await asyncio.wait_for(proc.communicate(), 30)
+    acknowledged += rest.decode().split()
+    assert proc.returncode == -signal.SIGKILL
+
+    store = await open_sqlite()
+    missing = [key for key in acknowledged if store.get(key) is None]
+    assert not missing, f"{len(missing)} acknowledged writes lost, e.g. {missing[:3]}"
+    assert store.revision >= len(acknowledged)
+    items, _ = store.list(CM + "burst/")
+    assert [k for k, _, _ in items][: len(acknowledged)] == acknowledged
+
+
+# -- unusable files -------------------------------------------------------------------------------
+
+
+async def test_corrupt_file_fails_at_start(db_path: Path) -> None:
+    db_path.write_bytes(b"this is not a database" * 200)
+    store = SqliteStore(db_path)
+    with pytest.raises(StorageError, match=r"store\.db"):
+        await store.start()
+    await store.close()
+
+
+async def test_missing_directory_fails_at_start(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "absent" / "store.db")
+    with pytest.raises(StorageError, match="No such file or directory"):
+        await store.start()
+
+
+async def test_directory_instead_of_file_fails_at_start(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="store"):
+        await SqliteStore(tmp_path).start()
+
+
+async def test_read_only_file_fails_at_start(db_path: Path, open_sqlite: SqliteFactory) -> None:
+    await (await open_sqlite()).close()
+    if os.geteuid() == 0:
+        pytest.skip("root writes read-only files")
+    db_path.chmod(0o400)
+    with pytest.raises(StorageError):
+        await SqliteStore(db_path).start()
+
+
+async def test_newer_schema_fails_at_start(db_path: Path, open_sqlite: SqliteFactory) -> None:
+    await (await open_sqlite()).close()
+    with sqlite3.connect(db_path) as db:
+        db.execute("UPDATE meta SET value = 99 WHERE name = 'schema'")
+    with pytest.raises(StorageError, match="schema 99"):
+        await SqliteStore(db_path).start()
