@@ -72,7 +72,9 @@ class _BadInput(_OneLine):
     exit_code = 2
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    "fakekapi", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, "--version", prog_name="fakekapi")
 def cli() -> None:
     """A stand-in for the Kubernetes API server (v1.33) that runs anywhere pip does."""
