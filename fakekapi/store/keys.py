@@ -15,7 +15,6 @@ three slashes is its own bucket (its name is the key itself) and the same argume
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterator
 
 
 def bucket_of(key: str) -> str | None:
@@ -74,14 +73,13 @@ class KeyIndex:
             self._buckets.setdefault(bucket_of(key) or key, []).append(key)
         self._names = sorted(self._buckets)
 
-    def range(self, prefix: str, start_after: str = "") -> Iterator[str]:
+    def range(self, prefix: str, start_after: str = "") -> list[str]:
         """Keys starting with prefix and greater than start_after, in sorted order."""
         name = bucket_of(prefix)
         if name is not None:
             keys = self._buckets.get(name)
-            if keys is not None:
-                yield from _slice(keys, prefix, start_after)
-            return
+            return _slice(keys, prefix, start_after) if keys is not None else []
+        out: list[str] = []
         names = self._names
         for i in range(bisect_left(names, prefix), len(names)):
             bucket = names[i]
@@ -90,16 +88,17 @@ class KeyIndex:
             keys = self._buckets[bucket]
             if start_after and keys[-1] <= start_after:
                 continue  # the whole bucket sorts at or before start_after
-            yield from _slice(keys, prefix, start_after)
+            out += _slice(keys, prefix, start_after)
+        return out
 
 
-def _slice(keys: list[str], prefix: str, start_after: str) -> Iterator[str]:
-    """Keys of one sorted bucket under prefix and after start_after."""
+def _slice(keys: list[str], prefix: str, start_after: str) -> list[str]:
+    """Keys of one sorted bucket under prefix and after start_after: two binary searches."""
     lo = bisect_left(keys, prefix)
     if start_after:
         lo = max(lo, bisect_right(keys, start_after))
-    for i in range(lo, len(keys)):
-        key = keys[i]
-        if not key.startswith(prefix):
-            return
-        yield key
+    if not prefix:
+        return keys[lo:]
+    # Every key with the prefix sorts before the prefix with its last character incremented.
+    hi = bisect_left(keys, prefix[:-1] + chr(ord(prefix[-1]) + 1), lo)
+    return keys[lo:hi]

@@ -107,11 +107,9 @@ class MemoryStore:
 
     def list(self, prefix: str, start_after: str = "") -> tuple[list[tuple[str, Obj, int]], int]:
         objects = self._objects
-        items = []
-        for key in self._index.range(prefix, start_after):
-            obj, rev = objects[key]
-            items.append((key, obj, rev))
-        return items, self._revision
+        return [
+            (key, *objects[key]) for key in self._index.range(prefix, start_after)
+        ], self._revision
 
     async def create(self, key: str, obj: Obj) -> tuple[Obj, int]:
         if key in self._objects:
