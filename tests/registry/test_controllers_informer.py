@@ -1,0 +1,222 @@
+"""The informer and worker machinery on their own, with a scripted stand-in registry."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+import pytest
+
+from fakekapi.catalog.types import ResourceType
+from fakekapi.core.errors import StatusError, expired
+from fakekapi.registry.controllers.base import Controller
+from fakekapi.registry.controllers.informer import Informer
+from fakekapi.registry.controllers.namespace import (
+    ContentTotals,
+    deletable_types,
+    new_conditions,
+    update_conditions,
+)
+from fakekapi.registry.controllers.queue import WorkQueue
+from fakekapi.registry.options import ListOptions
+
+RT = ResourceType(
+    group="",
+    version="v1",
+    plural="things",
+    kind="Thing",
+    singular="thing",
+    namespaced=True,
+    verbs=("delete", "deletecollection", "get", "list", "watch"),
+)
+
+
+@dataclass
+class Ev:
+    type: str
+    object: dict[str, Any]
+
+
+def obj(name: str, rv: int) -> dict[str, Any]:
+    return {"metadata": {"name": name, "namespace": "ns", "resourceVersion": str(rv)}}
+
+
+class Scripted:
+    """list() answers and watch() streams, one per call; a None stream blocks until cancelled."""
+
+    def __init__(self, lists: list[Any], watches: list[Any]) -> None:
+        self.lists = lists
+        self.watches = watches
+        self.watched_from: list[str] = []
+
+    async def list(self, rt: ResourceType, namespace: str, opts: ListOptions) -> dict[str, Any]:
+        answer = self.lists.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        items, rv = answer
+        return {"items": items, "metadata": {"resourceVersion": str(rv)}}
+
+    def watch(self, rt: ResourceType, namespace: str, opts: ListOptions) -> AsyncIterator[Ev]:
+        self.watched_from.append(opts.resource_version)
+        script = self.watches.pop(0) if self.watches else None
+        return self._stream(script)
+
+    async def _stream(self, script: Any) -> AsyncIterator[Ev]:
+        if script is None:
+            await asyncio.Event().wait()
+        if isinstance(script, Exception):
+            raise script
+        for ev in script:
+            yield ev
+
+
+async def run_informer(fake: Scripted, until: Any) -> list[tuple[str | None, str | None]]:
+    informer = Informer(cast(Any, fake), RT)
+    seen: list[tuple[str | None, str | None]] = []
+
+    def record(old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        seen.append(
+            (old["metadata"]["name"] if old else None, new["metadata"]["name"] if new else None)
+        )
+
+    informer.add_handler(record)
+    task = asyncio.create_task(informer.run())
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 2
+        while not until(fake, informer) and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        assert until(fake, informer)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    return seen
+
+
+async def test_expired_watch_event_relists_and_diffs_the_cache() -> None:
+    gone = {
+        "kind": "Status",
+        "code": 410,
+        "reason": "Expired",
+        "message": "too old resource version",
+    }
+    fake = Scripted(
+        lists=[([obj("a", 1)], 1), ([obj("b", 2), obj("c", 4)], 4)],
+        watches=[[Ev("ADDED", obj("b", 2)), Ev("BOOKMARK", obj("", 3)), Ev("ERROR", gone)]],
+    )
+    seen = await run_informer(fake, lambda f, i: len(f.watched_from) >= 2)
+    assert fake.watched_from == ["1", "4"]
+    assert seen == [(None, "a"), (None, "b"), (None, "c"), ("a", None)]
+
+
+async def test_raised_410_relists_and_ended_watches_resume() -> None:
+    fake = Scripted(
+        lists=[([obj("a", 1)], 1), ([obj("a", 5)], 5)],
+        watches=[
+            [Ev("MODIFIED", obj("a", 2))],  # ends normally: resume from 2
+            [Ev("DELETED", obj("a", 3))],
+            expired("too old resource version: 3 (4)"),
+        ],
+    )
+    seen = await run_informer(fake, lambda f, i: len(f.watched_from) >= 4)
+    assert fake.watched_from == ["1", "2", "3", "5"]
+    assert seen == [(None, "a"), ("a", "a"), ("a", None), (None, "a")]
+
+
+async def test_informer_survives_errors() -> None:
+    fake = Scripted(lists=[RuntimeError("boom"), ([obj("a", 1)], 1)], watches=[])
+    seen = await run_informer(fake, lambda f, i: i.synced.is_set())
+    assert seen == [(None, "a")]
+
+
+class Flaky(Controller):
+    name = "flaky"
+
+    def __init__(self) -> None:
+        super().__init__(cast(Any, None), [])
+        self.calls: list[str] = []
+
+    async def sync(self, key: str) -> float | None:
+        self.calls.append(key)
+        if len(self.calls) < 3:
+            raise StatusError(500, "InternalError", "not yet")
+        return None
+
+
+async def test_worker_retries_failed_keys() -> None:
+    c = Flaky()
+    task = asyncio.create_task(c.run())
+    c.queue.add("k")
+    try:
+        for _ in range(200):
+            if len(c.calls) >= 3 and c.queue.idle():
+                break
+            await asyncio.sleep(0.01)
+        assert c.calls == ["k", "k", "k"]
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        c.queue.shutdown()
+
+
+async def test_queue_dedupes_and_reprocesses_keys_added_while_busy() -> None:
+    q = WorkQueue()
+    q.add("a")
+    q.add("a")
+    q.add("b")
+    assert len(q) == 2
+    assert await q.get() == "a"
+    q.add("a")  # while processing: comes back after done()
+    assert len(q) == 1
+    q.done("a")
+    assert await q.get() == "b"
+    q.done("b")
+    assert await q.get() == "a"
+    q.done("a")
+    assert q.idle()
+
+
+def test_deletable_types_one_version_each() -> None:
+    v2 = ResourceType(**{**RT.__dict__, "version": "v2"})
+    cluster = ResourceType(**{**RT.__dict__, "plural": "globals", "namespaced": False})
+    create_only = ResourceType(**{**RT.__dict__, "plural": "reviews", "verbs": ("create",)})
+    assert deletable_types([RT, v2, cluster, create_only]) == [RT]
+
+
+def test_conditions_follow_kube() -> None:
+    status: dict[str, Any] = {"phase": "Terminating"}
+    totals = ContentTotals()
+    totals.remaining[("apps", "deployments")] = 2
+    totals.remaining[("", "pods")] = 1
+    totals.finalizers["x/y"] = 2
+    assert update_conditions(status, new_conditions(totals))
+    by_type = {c["type"]: c for c in status["conditions"]}
+    assert [c["type"] for c in status["conditions"]] == [
+        "NamespaceDeletionDiscoveryFailure",
+        "NamespaceDeletionGroupVersionParsingFailure",
+        "NamespaceDeletionContentFailure",
+        "NamespaceContentRemaining",
+        "NamespaceFinalizersRemaining",
+    ]
+    assert by_type["NamespaceContentRemaining"]["message"] == (
+        "Some resources are remaining: deployments.apps has 2 resource instances, "
+        "pods. has 1 resource instances"
+    )
+    assert by_type["NamespaceFinalizersRemaining"]["reason"] == "SomeFinalizersRemain"
+    assert by_type["NamespaceDeletionContentFailure"] == {
+        "type": "NamespaceDeletionContentFailure",
+        "status": "False",
+        "lastTransitionTime": by_type["NamespaceDeletionContentFailure"]["lastTransitionTime"],
+        "reason": "ContentDeleted",
+        "message": "All content successfully deleted, may be waiting on finalization",
+    }
+    assert not update_conditions(status, new_conditions(totals))
+    assert update_conditions(status, new_conditions(ContentTotals()))
+    assert by_type["NamespaceContentRemaining"]["status"] == "False"
+    assert by_type["NamespaceFinalizersRemaining"]["message"] == (
+        "All content-preserving finalizers finished"
+    )
