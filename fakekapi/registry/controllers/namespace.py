@@ -189,7 +189,7 @@ class NamespaceController(Controller):
         if totals.any_remaining:
             n = self._attempts.get(key, 0)
             self._attempts[key] = n + 1
-            return min(REMAINING_DELAY * 2**n, REMAINING_MAX_DELAY)
+            return min(REMAINING_DELAY * 2.0**n, REMAINING_MAX_DELAY)
         self._attempts.pop(key, None)
         await self._finalize(ns)
         return None

@@ -50,7 +50,7 @@ class WorkQueue:
         """Queue `key` again after a delay that doubles with each consecutive failure."""
         n = self._failures.get(key, 0)
         self._failures[key] = n + 1
-        self.add_after(key, min(BASE_DELAY * 2**n, MAX_DELAY))
+        self.add_after(key, min(BASE_DELAY * 2.0**n, MAX_DELAY))
 
     def forget(self, key: str) -> None:
         """Reset the failure count of `key` (it succeeded)."""
