@@ -1,0 +1,169 @@
+"""Building the aiohttp application: collaborators in, a ready `web.Application` out.
+
+`build_app` takes its collaborators (registry, catalog, authenticator, authorizer) as arguments so
+tests can inject them; given none, it builds the defaults with `create_components` and also owns
+their lifecycle (store open/close, bootstrap namespaces, fixtures, controllers) through the app's
+cleanup context, which `AppRunner.setup()` / `cleanup()` run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from fakekapi.auth.authn import Authenticator, default_authenticator
+from fakekapi.auth.authz import Authorizer, default_authorizer
+from fakekapi.server import health
+from fakekapi.server.handlers import info, openapi, resources
+from fakekapi.server.metrics import Metrics
+from fakekapi.server.middleware import PIPELINE, add_common_headers
+from fakekapi.server.settings import Settings
+from fakekapi.server.state import (
+    AUTHENTICATOR,
+    AUTHORIZER,
+    CATALOG,
+    METRICS,
+    REGISTRY,
+    SETTINGS,
+    WATCHES,
+)
+from fakekapi.server.watch import WatchTracker
+
+if TYPE_CHECKING:
+    from fakekapi.catalog.catalog import Catalog
+    from fakekapi.server.pki import PKI
+    from fakekapi.server.ports import RegistryAPI
+    from fakekapi.store.base import Store
+
+Lifecycle = Callable[[web.Application], AsyncIterator[None]]
+"""A cleanup-context function: start-up before its `yield`, shutdown after."""
+
+
+@dataclass
+class Components:
+    """The default collaborators of a server, built from Settings."""
+
+    catalog: Catalog
+    store: Store
+    registry: RegistryAPI
+    authenticator: Authenticator
+    authorizer: Authorizer
+
+
+def create_components(settings: Settings, *, store: Store | None = None) -> Components:
+    """Catalog, store (SQLite in the data dir unless one is given), registry, authn, authz."""
+    from fakekapi.catalog.catalog import Catalog
+    from fakekapi.registry.registry import Registry
+
+    catalog = Catalog.builtin()
+    if store is None:
+        from fakekapi.store.sqlite import SqliteStore
+
+        store = SqliteStore(settings.data_dir / "store.db")
+    registry = Registry(store, catalog)
+    return Components(
+        catalog=catalog,
+        store=store,
+        registry=registry,
+        authenticator=default_authenticator(anonymous=settings.anonymous_auth),
+        authorizer=default_authorizer(),
+    )
+
+
+def components_lifecycle(
+    settings: Settings, components: Components, pki: PKI | None = None
+) -> Lifecycle:
+    """Open the store, bootstrap, apply fixtures and start controllers; undo it in reverse."""
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        from fakekapi.registry.bootstrap import bootstrap
+        from fakekapi.registry.controllers import Controllers
+        from fakekapi.registry.fixtures import apply_fixtures, load_fixture_files
+
+        registry: Any = components.registry
+        await components.store.start()
+        controllers: Controllers | None = None
+        try:
+            await bootstrap(registry)
+            if settings.fixtures:
+                docs = load_fixture_files(list(settings.fixtures), components.catalog)
+                await apply_fixtures(registry, docs)
+            controllers = Controllers.start(registry, pki.ca_pem if pki is not None else "")
+            yield
+        finally:
+            if controllers is not None:
+                await controllers.stop()
+            await components.store.close()
+
+    return lifecycle
+
+
+def build_app(
+    settings: Settings,
+    *,
+    pki: PKI | None = None,
+    registry: RegistryAPI | None = None,
+    catalog: Catalog | None = None,
+    authenticator: Authenticator | None = None,
+    authorizer: Authorizer | None = None,
+    lifecycle: Lifecycle | None = None,
+) -> web.Application:
+    """The API server application.
+
+    With no `registry`, the defaults come from `create_components(settings)` and the app owns
+    their start-up and shutdown. With a `registry`, the caller owns it (and its store); pass its
+    `catalog` too unless `registry.catalog` is the one to serve. `lifecycle` adds a cleanup
+    context of the caller's (started before the app serves, ended after it stops).
+    """
+    if registry is None:
+        components = create_components(settings)
+        registry = components.registry
+        catalog = catalog or components.catalog
+        authenticator = authenticator or components.authenticator
+        authorizer = authorizer or components.authorizer
+        own_lifecycle: Lifecycle | None = components_lifecycle(settings, components, pki)
+    else:
+        own_lifecycle = None
+        if catalog is None:
+            catalog = registry.catalog  # type: ignore[attr-defined]
+    assert catalog is not None
+
+    app = web.Application(middlewares=PIPELINE, client_max_size=resources.MAX_BODY_BYTES + 1)
+    app[SETTINGS] = settings
+    app[CATALOG] = catalog
+    app[REGISTRY] = registry
+    app[AUTHENTICATOR] = authenticator or default_authenticator(anonymous=settings.anonymous_auth)
+    app[AUTHORIZER] = authorizer or default_authorizer()
+    app[METRICS] = Metrics()
+    watches = WatchTracker()
+    app[WATCHES] = watches
+
+    app.on_response_prepare.append(add_common_headers)
+    app.on_shutdown.append(watches.on_shutdown)
+    if own_lifecycle is not None:
+        app.cleanup_ctx.append(own_lifecycle)
+    if lifecycle is not None:
+        app.cleanup_ctx.append(lifecycle)
+    app.cleanup_ctx.append(watches.cleanup_ctx)
+
+    _add_routes(app, watches)
+    return app
+
+
+def _add_routes(app: web.Application, watches: WatchTracker) -> None:
+    router = app.router
+    paths = ["/version", "/metrics", "/api", "/apis", "/apis/"]
+    router.add_get("/version", info.version)
+    router.add_get("/version/", info.version)
+    router.add_get("/", info.index)
+    router.add_route("*", "/metrics", info.metrics_handler)
+    paths += health.add_routes(app, lambda: watches.closing)
+    paths += openapi.add_routes(app)
+    for prefix in ("/api", "/apis"):
+        router.add_route("*", prefix, resources.handle)
+        router.add_route("*", prefix + "/", resources.handle)
+        router.add_route("*", prefix + "/{tail:.+}", resources.handle)
+    app[info.ROOT_PATHS] = paths

@@ -1,0 +1,34 @@
+"""`/version`, `GET /` (the path index) and `/metrics`."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from fakekapi.core.version import version_info
+from fakekapi.server import metrics
+from fakekapi.server.responses import JSON, encode_json, raw_response
+from fakekapi.server.state import CATALOG, METRICS
+
+ROOT_PATHS: web.AppKey[list[str]] = web.AppKey("root_paths")
+
+
+async def version(request: web.Request) -> web.Response:
+    """`/version`: written with `WriteRawJSON`, i.e. always indented, whatever the Accept."""
+    return raw_response(encode_json(version_info(), pretty=True), JSON)
+
+
+async def index(request: web.Request) -> web.Response:
+    """`GET /`: the sorted list of served paths (metav1.RootPaths), indented like /version."""
+    paths: set[str] = set()
+    paths.update(request.app[ROOT_PATHS])
+    catalog = request.app[CATALOG]
+    if catalog.serves("", "v1"):
+        paths.add("/api/v1")
+    for group, versions in catalog.group_versions():
+        paths.add(f"/apis/{group}")
+        paths.update(f"/apis/{group}/{v}" for v in versions)
+    return raw_response(encode_json({"paths": sorted(paths)}, pretty=True), JSON)
+
+
+async def metrics_handler(request: web.Request) -> web.Response:
+    return raw_response(request.app[METRICS].render(), metrics.CONTENT_TYPE)

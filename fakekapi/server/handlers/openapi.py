@@ -1,0 +1,147 @@
+"""`/openapi/v2` and `/openapi/v3[/<group-version>]`, with kube-openapi's HTTP behaviour.
+
+The documents and their hashes come from `fakekapi.catalog.openapi`; this module adds what
+kube-openapi's `handler` and `handler3` do on the wire: Accept matching (first clause in
+goautoneg order that names a served type, else 406 with no body), `ETag` (quoted), `Vary: Accept`,
+`If-None-Match` → 304, and for v3 group-version documents the `?hash=` contract: a matching hash
+gets `Cache-Control: public, immutable` and an `Expires` a year ahead, a stale one a 301 to the
+current hash, none a plain 200. An unknown group-version is an empty 200, as in handler3.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from email.utils import formatdate
+from typing import Any
+
+from aiohttp import web
+
+from fakekapi.core.errors import page_not_found
+from fakekapi.server.negotiation import parse_accept
+from fakekapi.server.responses import raw_response
+
+V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+V3_PROTOBUF = "application/com.github.proto-openapi.spec.v3.v1.0+protobuf"
+
+_STARTED: web.AppKey[float] = web.AppKey("openapi_started", float)
+
+
+def _openapi() -> Any:
+    try:
+        from fakekapi.catalog import openapi
+    except ImportError:  # pragma: no cover - until the documents are generated
+        raise page_not_found() from None
+    return openapi
+
+
+def _pick(accept: str, served: list[tuple[str, str]]) -> str | None:
+    """The first served subtype (application/<subtype>) matching the Accept clauses."""
+    for clause in parse_accept(accept or "*/*"):
+        for typ, sub in served:
+            if clause.type not in (typ, "*"):
+                continue
+            if clause.subtype not in (sub, "*"):
+                continue
+            return sub
+    return None
+
+
+def _http_date(ts: float) -> str:
+    return formatdate(ts, usegmt=True)
+
+
+def _serve_content(
+    request: web.Request, data: bytes, content_type: str, etag: str, extra: dict[str, str]
+) -> web.Response:
+    """Go's http.ServeContent for an in-memory body: ETag check, Last-Modified, Accept-Ranges."""
+    headers = {
+        "Vary": "Accept",
+        "Etag": etag,
+        "Last-Modified": _http_date(request.app.get(_STARTED, time.time())),
+        **extra,
+    }
+    if request.headers.get("If-None-Match") in (etag, "*"):
+        return web.Response(status=304, headers=headers)
+    headers["Accept-Ranges"] = "bytes"
+    return raw_response(data, content_type, 200, headers)
+
+
+async def v2(request: web.Request) -> web.Response:
+    oa = _openapi()
+    sub = _pick(
+        request.headers.get("Accept", ""),
+        [
+            ("application", "json"),
+            ("application", "com.github.proto-openapi.spec.v2@v1.0+protobuf"),
+            ("application", "com.github.proto-openapi.spec.v2.v1.0+protobuf"),
+        ],
+    )
+    if sub is None:
+        return web.Response(status=406, headers={"Vary": "Accept"})
+    if sub == "json":
+        data, content_type = oa.v2_json(), "application/json"
+    else:
+        data, content_type = oa.v2_protobuf(), V2_PROTOBUF
+    return _serve_content(request, data, content_type, f'"{oa.etag(data)}"', {})
+
+
+async def v3_index(request: web.Request) -> web.Response:
+    oa = _openapi()
+    data: bytes = oa.v3_index()
+    return _serve_content(request, data, "application/json", f'"{oa.etag(data)}"', {})
+
+
+async def v3_document(request: web.Request) -> web.Response:
+    oa = _openapi()
+    key = request.match_info["key"]
+    sub = _pick(
+        request.headers.get("Accept", ""),
+        [
+            ("application", "json"),
+            ("application", "com.github.proto-openapi.spec.v3@v1.0+protobuf"),
+            ("application", "com.github.proto-openapi.spec.v3.v1.0+protobuf"),
+        ],
+    )
+    if sub is None:
+        return web.Response(status=406, headers={"Vary": "Accept"})
+    data: bytes | None = oa.v3_document(key)
+    if data is None:
+        return web.Response(status=200, headers={"Vary": "Accept"})
+    content_type = "application/json"
+    if sub != "json":
+        to_pb: Callable[[str], bytes | None] | None = getattr(oa, "v3_protobuf", None)
+        pb = to_pb(key) if to_pb is not None else None
+        if pb is None:
+            return web.Response(status=406, headers={"Vary": "Accept"})
+        data, content_type = pb, V3_PROTOBUF
+    current: str = oa.v3_hash(key)
+    extra: dict[str, str] = {}
+    wanted = request.query.get("hash", "")
+    if wanted:
+        if wanted != current:
+            location = f"/openapi/v3/{key}?hash={current}"
+            body = f'<a href="{location}">Moved Permanently</a>.\n\n'.encode()
+            return raw_response(
+                body,
+                "text/html; charset=utf-8",
+                301,
+                {"Location": location, "Vary": "Accept", "Etag": f'"{current}"'},
+            )
+        extra = {
+            "Cache-Control": "public, immutable",
+            "Expires": time.strftime(
+                "%a, %d %b %Y %H:%M:%S UTC", time.gmtime(time.time() + 365 * 86400)
+            ),
+        }
+    etag = current if content_type == "application/json" else oa.etag(data)
+    return _serve_content(request, data, content_type, f'"{etag}"', extra)
+
+
+def add_routes(app: web.Application) -> list[str]:
+    app[_STARTED] = time.time()
+    app.router.add_get("/openapi/v2", v2)
+    app.router.add_get("/openapi/v3", v3_index)
+    app.router.add_get("/openapi/v3/", v3_index)
+    app.router.add_get("/openapi/v3/{key:.+}", v3_document)
+    return ["/openapi/v2", "/openapi/v3", "/openapi/v3/"]

@@ -1,0 +1,384 @@
+"""Resource requests: URL → (type, namespace, name, subresource, verb) → one registry call.
+
+Routing mirrors what go-restful's routes give kube-apiserver (apiserver `endpoints/installer.go`):
+
+* an unknown group or version is Go's plain `404 page not found` (so is a group that only holds
+  custom resources, served by the CRD handler);
+* an unknown resource, subresource or URL shape under a served built-in group-version is the
+  NotFound Status `the server could not find the requested resource` (details {});
+* a path with routes, but none for this HTTP method, is 405 MethodNotAllowed;
+* watch on a resource without the watch verb is `watch is not supported on resources of kind ...`.
+
+Bodies are read only here, after authorization, with the 3 MiB limit; decoding and response
+negotiation live in `negotiation`, the watch stream in `watch`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from fakekapi.catalog.types import ResourceType
+from fakekapi.core.errors import (
+    StatusError,
+    bad_request,
+    generic_not_found,
+    method_not_allowed,
+    method_not_supported,
+    page_not_found,
+    too_large,
+)
+from fakekapi.core.requestinfo import NAMESPACE_SUBRESOURCES, RequestInfo, exact_field_match
+from fakekapi.registry import options as registry_options
+from fakekapi.registry import tables
+from fakekapi.registry.options import ListOptions
+from fakekapi.server import responses
+from fakekapi.server.handlers import discovery
+from fakekapi.server.negotiation import (
+    JSON,
+    PROTOBUF,
+    ExpectedKind,
+    Negotiated,
+    Target,
+    decode_object,
+    decode_options_body,
+    negotiate,
+    no_transform,
+    patch_type,
+    resource_read_transform,
+)
+from fakekapi.server.ports import WatchEventLike, WriteResultLike
+from fakekapi.server.state import CATALOG, REGISTRY, WATCHES, RequestState, state_of
+from fakekapi.server.watch import default_watch_timeout, stream_events
+
+MAX_BODY_BYTES = 3 * 1024 * 1024
+"""kube-apiserver's --max-request-bytes default for resource bodies (3 MiB)."""
+
+_WATCH_MEDIA_TYPES = (JSON, PROTOBUF)
+"""Serializers with a stream framer: YAML cannot be watched."""
+
+_SUB_METHODS = {"get": "GET", "update": "PUT", "patch": "PATCH", "create": "POST"}
+_ITEM_METHODS = {"get": "GET", "update": "PUT", "patch": "PATCH", "delete": "DELETE"}
+
+
+@dataclass(frozen=True)
+class Route:
+    """What a resource URL addresses."""
+
+    rt: ResourceType
+    namespace: str
+    """The namespace for the registry ("" for cluster-scoped types and all-namespace lists)."""
+    name: str
+    subresource: str
+    verb: str
+    """The operation: get, list, watch, create, update, patch, delete, deletecollection."""
+
+
+async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, refusing more than `limit` bytes with the 413 Status."""
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large()
+    data = bytearray()
+    async for chunk in request.content.iter_any():
+        data += chunk
+        if len(data) > limit:
+            raise too_large()
+    return bytes(data)
+
+
+def first_values(request: web.Request) -> dict[str, str]:
+    """Each query parameter's first value (what Go's url.Values.Get returns)."""
+    out: dict[str, str] = {}
+    for k, v in request.query.items():
+        out.setdefault(k, v)
+    return out
+
+
+def _url_segments(request: web.Request, info: RequestInfo) -> tuple[list[str], bool, bool, str]:
+    """(rest, legacy_watch, namespaced_url, namespace): the URL after /api/v1 or /apis/G/V."""
+    segs = [s for s in request.path.split("/") if s]
+    rest = segs[2:] if info.api_prefix == "api" else segs[3:]
+    legacy_watch = bool(rest) and rest[0] == "watch"
+    if legacy_watch:
+        rest = rest[1:]
+    namespaced_url = False
+    namespace = ""
+    if len(rest) > 1 and rest[0] == "namespaces":
+        namespace = rest[1]
+        if len(rest) > 2 and rest[2] not in NAMESPACE_SUBRESOURCES:
+            rest = rest[2:]
+            namespaced_url = True
+    return rest, legacy_watch, namespaced_url, namespace
+
+
+def resolve(request: web.Request, info: RequestInfo) -> Route:
+    """The Route of a resource request, or the 404/405 kube-apiserver's router answers."""
+    catalog = request.app[CATALOG]
+    group, version = info.api_group, info.api_version
+    if not catalog.serves(group, version):
+        raise page_not_found()
+    served = catalog.resources(group, version)
+    crd_only = not served or all(r.is_crd for r in served)
+    rest, legacy_watch, namespaced_url, namespace = _url_segments(request, info)
+    if not rest:
+        raise page_not_found() if crd_only else generic_not_found()
+    rt = catalog.lookup(group, version, rest[0])
+    if rt is None or len(rest) > 3:
+        raise page_not_found() if crd_only else generic_not_found()
+    name = rest[1] if len(rest) > 1 else ""
+    sub = rest[2] if len(rest) > 2 else ""
+    methods = _methods(rt, name, sub, legacy_watch, namespaced_url)
+    if not methods:
+        raise generic_not_found()
+    method = "GET" if request.method == "HEAD" else request.method
+    verb = methods.get(method)
+    if verb is None:
+        raise method_not_allowed()
+    if verb == "list" and not name and info.verb == "watch":
+        verb = "watch"
+    if verb in ("list", "watch") and verb not in rt.verbs:
+        raise method_not_supported(rt.plural, rt.group, verb)
+    return Route(rt, namespace if rt.namespaced else "", name, sub, verb)
+
+
+def _methods(
+    rt: ResourceType, name: str, sub: str, legacy_watch: bool, namespaced_url: bool
+) -> dict[str, str]:
+    """HTTP method → verb for the routes that exist at this URL shape."""
+    if rt.namespaced != namespaced_url and (namespaced_url or name):
+        return {}  # cluster-scoped type under a namespace, or a namespaced item without one
+    if legacy_watch:
+        return {"GET": "watch"} if "watch" in rt.verbs and not sub else {}
+    if sub:
+        s = rt.subresource(sub)
+        if s is None:
+            return {}
+        return {_SUB_METHODS[v]: v for v in s.verbs if v in _SUB_METHODS}
+    if name:
+        return {_ITEM_METHODS[v]: v for v in rt.verbs if v in _ITEM_METHODS}
+    methods: dict[str, str] = {}
+    if "list" in rt.verbs or "watch" in rt.verbs:
+        methods["GET"] = "list"
+    if rt.namespaced and not namespaced_url:
+        return methods  # the all-namespaces collection is read-only
+    if "create" in rt.verbs:
+        methods["POST"] = "create"
+    if "deletecollection" in rt.verbs:
+        methods["DELETE"] = "deletecollection"
+    return methods
+
+
+# -- responses --------------------------------------------------------------------------------
+
+
+def _go_type(rt: ResourceType, is_list: bool) -> str:
+    """How `%T` names the object kube-apiserver holds (the internal type) in 406 messages."""
+    if rt.is_crd:
+        return "*unstructured.UnstructuredList" if is_list else "*unstructured.Unstructured"
+    package = rt.group.split(".")[0] if rt.group else "core"
+    return f"*{package}.{rt.kind}{'List' if is_list else ''}"
+
+
+def _retag_meta_version(obj: dict[str, Any], version: str) -> dict[str, Any]:
+    """Tables and partial metadata are built as meta.k8s.io/v1; v1beta1 asks for that version."""
+    if version == "v1":
+        return obj
+    api_version = f"{tables.TABLE_API_VERSION.rpartition('/')[0]}/{version}"
+    obj["apiVersion"] = api_version
+    for row in obj.get("rows") or ():
+        o = row.get("object")
+        if isinstance(o, dict) and o.get("kind") == "PartialObjectMetadata":
+            row["object"] = {**o, "apiVersion": api_version}
+    for item in obj.get("items") or ():
+        item["apiVersion"] = api_version
+    return obj
+
+
+def _partial(obj: dict[str, Any], version: str) -> dict[str, Any]:
+    return _retag_meta_version(tables.partial_object_metadata(obj), version)
+
+
+def transform(
+    request: web.Request, rt: ResourceType, obj: dict[str, Any], target: Target, is_list: bool
+) -> dict[str, Any]:
+    """`doTransformObject` for a get or list result."""
+    if target.kind == "Table":
+        include = tables.check_include_object(request.query.get("includeObject", ""))
+        if is_list:
+            md = obj.get("metadata") or {}
+            table = tables.to_table(
+                rt,
+                list(obj.get("items") or ()),
+                resource_version=str(md.get("resourceVersion", "")),
+                continue_token=str(md.get("continue", "")),
+                remaining_item_count=md.get("remainingItemCount"),
+                include_object=include,
+            )
+        else:
+            rv = str((obj.get("metadata") or {}).get("resourceVersion", ""))
+            table = tables.to_table(rt, [obj], resource_version=rv, include_object=include)
+        return _retag_meta_version(table, target.version)
+    if target.kind == "PartialObjectMetadata":
+        if is_list:
+            raise StatusError(
+                406,
+                "NotAcceptable",
+                "you requested PartialObjectMetadata, but the requested object is a list "
+                f"({_go_type(rt, True)})",
+            )
+        return _partial(obj, target.version)
+    if not is_list:
+        raise StatusError(
+            406,
+            "NotAcceptable",
+            "you requested PartialObjectMetadataList, but the requested object is not a list "
+            f"({_go_type(rt, False)})",
+        )
+    md = obj.get("metadata") or {}
+    list_md = {k: md[k] for k in ("resourceVersion", "continue", "remainingItemCount") if k in md}
+    return _retag_meta_version(
+        {
+            "kind": "PartialObjectMetadataList",
+            "apiVersion": tables.TABLE_API_VERSION,
+            "metadata": list_md,
+            "items": [tables.partial_object_metadata(i) for i in obj.get("items") or ()],
+        },
+        target.version,
+    )
+
+
+def _render(
+    request: web.Request, obj: dict[str, Any], neg: Negotiated, status: int = 200
+) -> web.Response:
+    return responses.render(request, obj, neg.media_type, pretty=neg.pretty, status=status)
+
+
+def _written(
+    request: web.Request, st: RequestState, result: WriteResultLike, neg: Negotiated
+) -> web.Response:
+    st.warnings.extend(result.warnings)
+    return _render(request, result.object, neg, 201 if result.created else 200)
+
+
+# -- the handler ------------------------------------------------------------------------------
+
+
+async def handle(request: web.Request) -> web.StreamResponse:
+    """Every request under /api and /apis."""
+    st = state_of(request)
+    info = st.info
+    assert info is not None
+    if not info.is_resource_request:
+        return await discovery.handle(request)
+    route = resolve(request, info)
+    registry = request.app[REGISTRY]
+    rt, ns, name, sub = route.rt, route.namespace, route.name, route.subresource
+    query = first_values(request)
+    accept = request.headers.get("Accept", "")
+    user = st.user
+
+    if route.verb == "watch":
+        return await _watch(request, route, query, accept)
+
+    if route.verb in ("get", "list"):
+        neg = negotiate(accept, resource_read_transform)
+        if route.verb == "list":
+            obj = await registry.list(rt, ns, registry_options.parse_list_options(query))
+        elif sub and sub != "status":
+            obj = await _optional(registry, "get_subresource")(rt, ns, name, sub)
+        else:
+            obj = await registry.get(rt, ns, name)
+        if neg.target is not None:
+            obj = transform(request, rt, obj, neg.target, route.verb == "list")
+        return _render(request, obj, neg)
+
+    neg = negotiate(accept, no_transform)
+    ua = request.headers.get("User-Agent", "")
+    if route.verb == "create":
+        opts = registry_options.parse_write_options(query, "CreateOptions", ua)
+        body = await read_body(request)
+        obj = decode_object(request.headers.get("Content-Type"), body, ExpectedKind.of(rt, sub))
+        if sub:
+            create_sub = _optional(registry, "create_subresource")
+            result = await create_sub(rt, ns, name, sub, obj, opts, user=user)
+        else:
+            result = await registry.create(rt, ns, obj, opts, user=user)
+        st.warnings.extend(result.warnings)
+        return _render(request, result.object, neg, 201)
+
+    if route.verb == "update":
+        opts = registry_options.parse_write_options(query, "UpdateOptions", ua)
+        body = await read_body(request)
+        obj = decode_object(request.headers.get("Content-Type"), body, ExpectedKind.of(rt, sub))
+        result = await registry.update(rt, ns, name, obj, opts, subresource=sub, user=user)
+        return _written(request, st, result, neg)
+
+    if route.verb == "patch":
+        ptype = patch_type(request.headers.get("Content-Type"), is_crd=rt.is_crd)
+        opts = registry_options.parse_write_options(query, "PatchOptions", ua)
+        body = await read_body(request)
+        result = await registry.patch(rt, ns, name, ptype, body, opts, subresource=sub, user=user)
+        return _written(request, st, result, neg)
+
+    body = await read_body(request)
+    options_body = decode_options_body(request.headers.get("Content-Type"), body)
+    delete_opts = registry_options.parse_delete_options(query, options_body)
+    if route.verb == "delete":
+        out, code = await registry.delete(rt, ns, name, delete_opts, user=user)
+        return _render(request, out, neg, code)
+    list_opts = registry_options.parse_list_options(query)
+    out = await registry.delete_collection(rt, ns, list_opts, delete_opts, user=user)
+    return _render(request, out, neg)
+
+
+def _optional(registry: object, method: str) -> Any:
+    """A registry method beyond the core contract (subresources such as scale or token)."""
+    fn = getattr(registry, method, None)
+    if fn is None:
+        raise method_not_allowed()
+    return fn
+
+
+async def _watch(
+    request: web.Request, route: Route, query: Mapping[str, str], accept: str
+) -> web.StreamResponse:
+    rt = route.rt
+    neg = negotiate(accept, resource_read_transform, _WATCH_MEDIA_TYPES)
+    opts: ListOptions = registry_options.parse_list_options(query)
+    opts = dataclasses.replace(opts, watch=True)
+    if route.name:
+        selected = exact_field_match(opts.field_selector, "metadata.name")
+        if not opts.field_selector:
+            opts = dataclasses.replace(opts, field_selector=f"metadata.name={route.name}")
+        elif selected is not None and selected != route.name:
+            raise bad_request("fieldSelector metadata.name doesn't match requested name")
+    include = "Metadata"
+    target = neg.target
+    if target is not None and target.kind == "Table":
+        include = tables.check_include_object(query.get("includeObject", ""))
+    events = request.app[REGISTRY].watch(rt, route.namespace, opts)
+    first = True
+
+    def encode(event: WatchEventLike) -> dict[str, Any]:
+        nonlocal first
+        obj = event.object
+        is_status = obj.get("kind") == "Status" and obj.get("apiVersion") == "v1"
+        if target is not None and target.kind == "Table":
+            obj = _retag_meta_version(
+                tables.watch_table(rt, obj, include_object=include, with_columns=first),
+                target.version,
+            )
+            first = False
+        elif target is not None and target.kind == "PartialObjectMetadata" and not is_status:
+            obj = _partial(obj, target.version)
+        return {"type": event.type, "object": obj}
+
+    timeout = float(opts.timeout_seconds) if opts.timeout_seconds else default_watch_timeout()
+    state_of(request).long_running = True
+    return await stream_events(
+        request, events, encode, tracker=request.app[WATCHES], timeout=timeout
+    )

@@ -1,0 +1,350 @@
+"""Content negotiation: which representation to answer with, and how to read a request body.
+
+A port of apiserver `endpoints/handlers/negotiation/negotiate.go`: the Accept header is parsed and
+ordered as goautoneg does (by q, then specificity, otherwise in the client's order); the first
+clause the server can serve wins. A clause's `as`/`g`/`v` parameters ask for a transformation
+(Table, PartialObjectMetadata, aggregated discovery) and each endpoint says which it allows.
+
+fakekapi serves JSON and YAML. Protobuf is decoded in request bodies (kubectl 1.32+ sends it) but
+never encoded: a clause asking only for protobuf is skipped, so `Accept:
+application/vnd.kubernetes.protobuf,application/json` gets JSON, and protobuf alone gets 406 -
+kubectl always lists JSON as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import yaml
+
+from fakekapi.catalog.types import ResourceType
+from fakekapi.core.errors import (
+    StatusError,
+    bad_request,
+    not_acceptable,
+    unsupported_media_type,
+    unsupported_patch_type,
+)
+
+JSON = "application/json"
+YAML = "application/yaml"
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+
+SERVED_MEDIA_TYPES = (JSON, YAML, PROTOBUF)
+"""What a built-in endpoint lists in 406/415 messages (the apiserver's serializers, CBOR off)."""
+CRD_MEDIA_TYPES = (JSON, YAML)
+"""Custom resources have no protobuf."""
+ENCODABLE = frozenset({JSON, YAML})
+
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, APPLY_PATCH)
+CRD_PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, APPLY_PATCH)
+
+META_GROUP = "meta.k8s.io"
+META_VERSIONS = frozenset({"v1", "v1beta1"})
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    """One clause of an Accept header."""
+
+    type: str
+    subtype: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    q: float = 1.0
+
+
+def parse_accept(header: str) -> list[MediaRange]:
+    """goautoneg.ParseAccept: clauses ordered by q, then specificity; ties keep the client order."""
+    out: list[MediaRange] = []
+    for raw in header.split(","):
+        pieces = raw.split(";")
+        mt = pieces[0].strip().lower()
+        if not mt:
+            continue
+        typ, slash, sub = mt.partition("/")
+        if not slash:
+            typ, sub = mt, "*"
+        params: dict[str, str] = {}
+        q = 1.0
+        for p in pieces[1:]:
+            k, eq, v = p.partition("=")
+            k = k.strip().lower()
+            v = v.strip().strip('"')
+            if not eq or not k:
+                continue
+            if k == "q":
+                try:
+                    q = float(v)
+                except ValueError:
+                    q = 0.0
+                continue
+            params[k] = v
+        out.append(MediaRange(typ, sub, params, q))
+    out.sort(key=lambda m: (-m.q, m.type == "*", m.subtype == "*"))
+    return out
+
+
+@dataclass(frozen=True)
+class Target:
+    """The conversion a clause asks for with `as`, `g`, `v` (a GroupVersionKind)."""
+
+    kind: str
+    group: str
+    version: str
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+
+@dataclass(frozen=True)
+class Negotiated:
+    """The chosen representation."""
+
+    media_type: str
+    target: Target | None = None
+    pretty: bool = False
+
+
+AllowTransform = Callable[[str, Target | None], bool]
+"""Whether an endpoint can answer in (media type, conversion target)."""
+
+
+def no_transform(media_type: str, target: Target | None) -> bool:
+    """DefaultEndpointRestrictions: plain objects only."""
+    return target is None
+
+
+def resource_read_transform(media_type: str, target: Target | None) -> bool:
+    """A get/list/watch endpoint (`RequestScope.AllowsMediaTypeTransform`)."""
+    if target is None:
+        return True
+    if target.group != META_GROUP or target.version not in META_VERSIONS:
+        return False
+    if target.kind == "Table":
+        return media_type in (JSON, YAML)
+    return target.kind in ("PartialObjectMetadata", "PartialObjectMetadataList")
+
+
+def _matches(clause: MediaRange, media_type: str) -> bool:
+    typ, _, sub = media_type.partition("/")
+    if clause.type == "*" and clause.subtype == "*":
+        return True
+    return clause.type == typ and clause.subtype in (sub, "*")
+
+
+def negotiate(
+    accept: str,
+    allow: AllowTransform = no_transform,
+    served: tuple[str, ...] = SERVED_MEDIA_TYPES,
+) -> Negotiated:
+    """Pick the response representation or raise the 406 Status (no details) kube sends."""
+    if not accept.strip():
+        return Negotiated(JSON)
+    for clause in parse_accept(accept):
+        for media_type in served:
+            if not _matches(clause, media_type):
+                continue
+            target = _target(clause.params)
+            if not allow(media_type, target):
+                continue
+            if media_type not in ENCODABLE:
+                continue
+            return Negotiated(media_type, target, clause.params.get("pretty") == "1")
+    raise not_acceptable(served)
+
+
+def _target(params: Mapping[str, str]) -> Target | None:
+    if not any(k in params for k in ("as", "g", "v")):
+        return None
+    return Target(params.get("as", ""), params.get("g", ""), params.get("v", ""))
+
+
+# -- request bodies ---------------------------------------------------------------------------
+
+
+def media_type_of(content_type: str | None) -> str:
+    """The bare, lower-case media type of a Content-Type header ("" when absent)."""
+    if not content_type:
+        return ""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+class _NoTimestampLoader(yaml.SafeLoader):
+    """safe_load without YAML 1.1 timestamps: sigs.k8s.io/yaml keeps them as strings."""
+
+
+_NoTimestampLoader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml(data: bytes) -> Any:
+    """YAML as the apiserver reads it (YAMLToJSON); raises yaml.YAMLError."""
+    return yaml.load(data, Loader=_NoTimestampLoader)
+
+
+def _summarize(data: bytes, limit: int = 30) -> str:
+    """create.go `summarizeData`: how a bad body is quoted back."""
+    if not data:
+        return "<empty>"
+    if data[:1] == b"{":
+        text = data[:limit].decode(errors="replace")
+        return text + " ..." if len(data) > limit else text
+    return data[:limit].hex() + (" ..." if len(data) > limit else "")
+
+
+def _unrecognized(kind: str, err: str, data: bytes) -> StatusError:
+    return bad_request(
+        f"the object provided is unrecognized (must be of type {kind}): {err} ({_summarize(data)})"
+    )
+
+
+def _decode_protobuf(data: bytes) -> tuple[str, str, dict[str, Any]]:
+    from fakekapi import protobuf
+
+    decode: Callable[[bytes], tuple[str, str, dict[str, Any]]] | None = getattr(
+        protobuf, "decode", None
+    )
+    if decode is None:  # pragma: no cover - until the decoder exists
+        raise unsupported_media_type(CRD_MEDIA_TYPES)
+    return decode(data)
+
+
+@dataclass(frozen=True)
+class ExpectedKind:
+    """The object kind a URL takes: the resource's, or a subresource's (Scale, Eviction ...)."""
+
+    group: str
+    version: str
+    kind: str
+    is_crd: bool = False
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @classmethod
+    def of(cls, rt: ResourceType, subresource: str = "") -> ExpectedKind:
+        sub = rt.subresource(subresource) if subresource else None
+        if sub is not None:
+            return cls(sub.group, sub.version, sub.kind, rt.is_crd)
+        return cls(rt.group, rt.version, rt.kind, rt.is_crd)
+
+
+def decode_object(content_type: str | None, data: bytes, expected: ExpectedKind) -> dict[str, Any]:
+    """Decode a POST/PUT body into the object, defaulting apiVersion/kind from the URL.
+
+    Missing Content-Type means JSON (the negotiator picks the first serializer). The API version in
+    the body must be the URL's (`the API version in the data (...) does not match ...`).
+    """
+    mt = media_type_of(content_type) or JSON
+    served = CRD_MEDIA_TYPES if expected.is_crd else SERVED_MEDIA_TYPES
+    if mt not in served:
+        raise unsupported_media_type(served)
+    obj: Any
+    if mt == PROTOBUF:
+        api_version, kind, obj = _decode_protobuf(data)
+        obj.setdefault("apiVersion", api_version)
+        obj.setdefault("kind", kind)
+    elif mt == YAML:
+        try:
+            obj = load_yaml(data)
+        except yaml.YAMLError as e:
+            raise _unrecognized(
+                expected.kind, f"couldn't get version/kind; json parse error: {e}", data
+            ) from None
+    else:
+        try:
+            obj = orjson.loads(data)
+        except orjson.JSONDecodeError as e:
+            raise _unrecognized(
+                expected.kind, f"couldn't get version/kind; json parse error: {e}", data
+            ) from None
+    if not isinstance(obj, dict):
+        raise _unrecognized(
+            expected.kind,
+            "couldn't get version/kind; json parse error: json: cannot unmarshal "
+            f"{_go_type(obj)} into Go value of type struct {{ APIVersion string "
+            '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }',
+            data,
+        )
+    return check_kind(obj, expected)
+
+
+def check_kind(obj: dict[str, Any], expected: ExpectedKind) -> dict[str, Any]:
+    """Default a missing apiVersion/kind from the URL; refuse another API version."""
+    api_version = obj.get("apiVersion") or ""
+    kind = obj.get("kind") or ""
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        raise bad_request("apiVersion and kind must be strings")
+    if api_version and api_version != expected.api_version:
+        raise bad_request(
+            f"the API version in the data ({api_version}) does not match the expected "
+            f"API version ({expected.api_version})"
+        )
+    if kind and kind != expected.kind and not expected.is_crd:
+        version = api_version.rpartition("/")[2] or expected.version
+        raise bad_request(
+            f"{kind} in version {_quote(version)} cannot be handled as a {expected.kind}: "
+            f"no kind {_quote(kind)} is registered for version {_quote(expected.api_version)} "
+            'in scheme "pkg/api/legacyscheme/scheme.go:30"'
+        )
+    if not api_version:
+        obj["apiVersion"] = expected.api_version
+    if not kind:
+        obj["kind"] = expected.kind
+    return obj
+
+
+def decode_options_body(content_type: str | None, data: bytes) -> dict[str, Any] | None:
+    """A DELETE body (DeleteOptions); empty means none."""
+    if not data.strip():
+        return None
+    mt = media_type_of(content_type) or JSON
+    try:
+        obj = load_yaml(data) if mt == YAML else orjson.loads(data)
+    except (orjson.JSONDecodeError, yaml.YAMLError) as e:
+        raise bad_request(f"couldn't get version/kind; json parse error: {e}") from None
+    if not isinstance(obj, dict):
+        raise bad_request(
+            "couldn't get version/kind; json parse error: json: cannot unmarshal "
+            f"{_go_type(obj)} into Go value of type DeleteOptions"
+        )
+    return obj
+
+
+def patch_type(content_type: str | None, *, is_crd: bool) -> str:
+    """The patch type of a PATCH, or the 415 the router (built-ins) or CRD handler sends."""
+    mt = media_type_of(content_type)
+    if is_crd:
+        if mt not in CRD_PATCH_TYPES:
+            raise unsupported_media_type(CRD_PATCH_TYPES)
+        return mt
+    if mt not in PATCH_TYPES:
+        raise unsupported_patch_type()
+    return mt
+
+
+def _quote(s: str) -> str:
+    return orjson.dumps(s).decode()
+
+
+def _go_type(v: Any) -> str:
+    if isinstance(v, list):
+        return "array"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int | float):
+        return "number"
+    return "null" if v is None else "value"

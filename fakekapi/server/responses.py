@@ -1,0 +1,132 @@
+"""Encoding responses the way kube-apiserver's serializers and response writers do.
+
+* JSON is written compactly with a trailing newline (Go's `json.Encoder.Encode`), or indented by
+  two spaces without one (`json.MarshalIndent`, used for `?pretty=true` and for curl/Wget/browser
+  User-Agents); `<`, `>`, `&`, U+2028 and U+2029 are escaped as Go's encoder does.
+* Errors are metav1.Status objects, except the few plain-text answers of Go's `http.Error`.
+* `Warning` headers carry `299 - "<text>"` (apimachinery `util/net.NewWarningHeader`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import yaml
+from aiohttp import web
+
+from fakekapi.core.errors import PlainHTTPError, StatusError
+
+JSON = "application/json"
+YAML = "application/yaml"
+PLAIN_TEXT = "text/plain; charset=utf-8"
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+
+_GO_ESCAPES = (
+    (b"<", b"\\u003c"),
+    (b">", b"\\u003e"),
+    (b"&", b"\\u0026"),
+    ("\u2028".encode(), b"\\u2028"),
+    ("\u2029".encode(), b"\\u2029"),
+)
+
+
+def _go_escape(data: bytes) -> bytes:
+    """Go's encoding/json HTML-safe escaping; these bytes only ever occur inside strings."""
+    for raw, esc in _GO_ESCAPES:
+        if raw in data:
+            data = data.replace(raw, esc)
+    return data
+
+
+def encode_json(obj: Any, *, pretty: bool = False) -> bytes:
+    """A response body as the apiserver's JSON serializer writes it."""
+    if pretty:
+        return _go_escape(orjson.dumps(obj, option=orjson.OPT_INDENT_2))
+    return _go_escape(orjson.dumps(obj)) + b"\n"
+
+
+def encode_yaml(obj: Any) -> bytes:
+    """sigs.k8s.io/yaml output: the JSON value as block YAML, keys sorted."""
+    text = yaml.safe_dump(obj, sort_keys=True, default_flow_style=False, allow_unicode=True)
+    return text.encode()
+
+
+def parse_bool(value: str) -> bool | None:
+    """Go's strconv.ParseBool; None when the text is not a boolean."""
+    if value in ("1", "t", "T", "TRUE", "true", "True"):
+        return True
+    if value in ("0", "f", "F", "FALSE", "false", "False"):
+        return False
+    return None
+
+
+def is_pretty(request: web.BaseRequest) -> bool:
+    """negotiate.go `isPrettyPrint`: `?pretty=<bool>` wins, else curl/Wget/browser User-Agents."""
+    pp = request.query.get("pretty", "")
+    if pp:
+        return bool(parse_bool(pp))
+    ua = request.headers.get("User-Agent", "")
+    return ua.startswith(("curl", "Wget", "Mozilla/5.0"))
+
+
+def raw_response(
+    body: bytes,
+    content_type: str,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    """A response whose Content-Type is exactly `content_type` (aiohttp adds no charset)."""
+    hdrs = {"Content-Type": content_type}
+    if headers:
+        hdrs.update(headers)
+    return web.Response(body=body, status=status, headers=hdrs)
+
+
+def json_response(
+    obj: Any,
+    *,
+    status: int = 200,
+    pretty: bool = False,
+    content_type: str = JSON,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    return raw_response(encode_json(obj, pretty=pretty), content_type, status, headers)
+
+
+def status_response(err: StatusError, *, pretty: bool = False) -> web.Response:
+    """A StatusError as the JSON metav1.Status, with the error's own headers (nosniff for 403)."""
+    return json_response(err.to_status(), status=err.code, pretty=pretty, headers=err.headers)
+
+
+def plain_response(code: int, body: str, headers: Mapping[str, str] | None = None) -> web.Response:
+    """Go's `http.Error`: text/plain, nosniff."""
+    hdrs = dict(NOSNIFF)
+    if headers:
+        hdrs.update(headers)
+    return raw_response(body.encode(), PLAIN_TEXT, code, hdrs)
+
+
+def plain_error_response(err: PlainHTTPError) -> web.Response:
+    return plain_response(err.code, err.body, err.headers)
+
+
+def warning_header(text: str) -> str:
+    """`299 - "<text>"` with `"` and `\\` escaped (util/net NewWarningHeader)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'299 - "{escaped}"'
+
+
+def render(
+    request: web.BaseRequest,
+    obj: Any,
+    media_type: str = JSON,
+    *,
+    pretty: bool = False,
+    status: int = 200,
+) -> web.Response:
+    """A negotiated object response: YAML, or JSON (indented when the request asks for it)."""
+    if media_type == YAML:
+        return raw_response(encode_yaml(obj), YAML, status)
+    return raw_response(encode_json(obj, pretty=pretty or is_pretty(request)), media_type, status)
