@@ -93,7 +93,8 @@ class Store(Protocol):
         """The oldest revision a watch can start from (events after it are all retained)."""
 
     async def start(self) -> None:
-        """Open/load; for durable stores, begin following other processes' writes."""
+        """Open/load; for durable stores, begin following other processes' writes. An unusable
+        file raises StorageError here rather than at the first write."""
 
     async def close(self) -> None:
         """Stop followers, end every open watch, release files."""
@@ -121,5 +122,10 @@ class Store(Protocol):
         RevisionConflict."""
 
     def watch(self, prefix: str, after_revision: int) -> Watch:
-        """Start a watch: events with revision > after_revision. Raises TooOldError if the history
-        no longer covers after_revision + 1."""
+        """Start a watch: events with revision > after_revision under prefix, in revision order.
+
+        Raises TooOldError if after_revision < oldest_revision (the history no longer covers
+        after_revision + 1). A revision ahead of the current one is accepted: events start when the
+        store gets there (the registry decides whether to wait or refuse). The caller stop()s the
+        watch when done; the store may also end it (close(), a reader too far behind, a reload),
+        after which the client re-watches from the last revision it saw."""

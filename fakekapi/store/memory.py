@@ -97,6 +97,11 @@ class MemoryStore:
     async def start(self) -> None:
         """Nothing to load."""
 
+    async def sync(self) -> int:
+        """The current revision (nothing else writes a MemoryStore; SqliteStore.sync() catches up
+        with other processes first)."""
+        return self._revision
+
     async def close(self) -> None:
         """End every open watch; later watches end at once."""
         self._closed = True

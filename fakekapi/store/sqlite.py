@@ -191,6 +191,8 @@ class SqliteStore:
                     self._apply(catch_up)
             except StorageError as e:
                 log.error("%s", e)
+            except Exception:  # keep following whatever one round hit
+                log.exception("store %s: following the change log failed", self.path)
 
     def _check_open(self) -> None:
         if self._closed or self._executor is None:

@@ -189,6 +189,35 @@ async def test_a_write_first_applies_what_others_wrote(
         watch.stop()
 
 
+async def test_two_processes_writing_at_once_share_one_ordered_history(
+    open_sqlite: SqliteFactory, db_path: Path
+) -> None:
+    store = await open_sqlite(poll_interval=0.01)
+    watch = store.watch(CM, 0)
+    try:
+        proc = await spawn(
+            db_path,
+            """
+            for i in range(100):
+                await store.create(f"/core/configmaps/theirs/c{i:02}", {"metadata": {}})
+                if i == 0:
+                    print("started", flush=True)
+                await asyncio.sleep(0.002)
+            """,
+        )
+        assert proc.stdout is not None
+        assert await asyncio.wait_for(proc.stdout.readline(), 30) == b"started\n"
+        mine = [(await store.create(f"{CM}mine/c{i:02}", cm("c")))[1] for i in range(60)]
+        await finish(proc)
+        await store.sync()
+        events = [await next_event(watch, 2) for _ in range(160)]
+        assert [e.revision for e in events] == list(range(1, 161)), "no gap, no duplicate"
+        assert mine[-1] - mine[0] > 59, "the two writers did interleave"
+        assert len(store.list(CM)[0]) == 160
+    finally:
+        watch.stop()
+
+
 async def test_sync_applies_other_processes_changes(
     open_sqlite: SqliteFactory, db_path: Path
 ) -> None:

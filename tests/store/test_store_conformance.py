@@ -93,6 +93,13 @@ async def test_create_existing_key_fails(store: AnyStore) -> None:
     assert got is not None and got[0]["data"] == {}
 
 
+async def test_non_json_value_is_refused_without_a_revision(store: AnyStore) -> None:
+    with pytest.raises(TypeError):
+        await store.create(CM + "default/a", {"metadata": {}, "data": {1: object()}})
+    assert store.revision == 0 and store.get(CM + "default/a") is None
+    assert await store.sync() == 0
+
+
 # -- update ---------------------------------------------------------------------------------------
 
 
