@@ -416,8 +416,8 @@ def ready_message(server: RunningServer, *, default_dir: Path | None = None) -> 
         "",
         "Try:",
         f"  kubectl --kubeconfig {server.kubeconfig_path} get ns",
-        f"  fakekapi{dd} sa create postman --cluster-role view",
         f"  curl --cacert {server.ca_path} {server.url}/version",
+        f"  fakekapi ca export -o ca.crt{dd}     # for Postman: Settings > Certificates",
         "",
         "Press Ctrl+C to stop.",
     ]
