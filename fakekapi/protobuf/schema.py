@@ -1,0 +1,108 @@
+"""The generated protobuf schema (data/schema.json, written by scripts/gen_proto_schema.py), loaded
+once into tuples the decoder and encoder index without further lookups.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, NamedTuple
+
+# Field kinds (the "kind" strings of schema.json).
+STRING, BOOL, INT32, INT64, BYTES, MSG, MAP, WRAP = range(8)
+TIME, MICROTIME, DURATION, QUANTITY, INTORSTR, RAWEXT, FIELDSV1 = range(8, 15)
+KINDS = {
+    "string": STRING,
+    "bool": BOOL,
+    "int32": INT32,
+    "int64": INT64,
+    "bytes": BYTES,
+    "msg": MSG,
+    "map": MAP,
+    "wrap": WRAP,
+    "time": TIME,
+    "microtime": MICROTIME,
+    "duration": DURATION,
+    "quantity": QUANTITY,
+    "intorstr": INTORSTR,
+    "rawext": RAWEXT,
+    "fieldsv1": FIELDSV1,
+}
+NUMERIC = (BOOL, INT32, INT64)
+
+# Flag bits of schema.json.
+REPEATED, POINTER, OMITEMPTY, INLINE, SKIPJSON = 1, 2, 4, 8, 16
+
+
+class Field(NamedTuple):
+    """One Go struct field that has a protobuf number."""
+
+    num: int
+    json: str
+    kind: int
+    ref: Any  # message name (MSG), (key kind, value kind, value ref) (MAP), item kind (WRAP)
+    repeated: bool
+    pointer: bool
+    omitempty: bool
+    inline: bool
+    skip_json: bool
+    go_name: str
+
+
+@dataclass(slots=True)
+class Message:
+    """A message: fields by number (decoding) and in Go order (kube's JSON order)."""
+
+    name: str
+    go_name: str
+    order: tuple[Field, ...]
+    by_num: dict[int, Field]
+
+
+class Schema:
+    """All messages, and which `apiVersion Kind` pairs are built-in kinds."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.messages: dict[str, Message] = {}
+        for name, m in raw["messages"].items():
+            fields = []
+            for num, js, kind, ref, flags, go_name in m["fields"]:
+                k = KINDS[kind]
+                if k == MAP:
+                    ref = (KINDS[ref[0]], KINDS[ref[1]], KINDS.get(ref[2], ref[2]))
+                elif k == WRAP:
+                    ref = KINDS[ref]
+                fields.append(
+                    Field(
+                        num,
+                        js,
+                        k,
+                        ref,
+                        bool(flags & REPEATED),
+                        bool(flags & POINTER),
+                        bool(flags & OMITEMPTY),
+                        bool(flags & INLINE),
+                        bool(flags & SKIPJSON),
+                        go_name,
+                    )
+                )
+            self.messages[name] = Message(
+                name, m["go"], tuple(fields), {f.num: f for f in fields}
+            )
+        self.kinds: dict[tuple[str, str], str] = {}
+        for key, msg in raw["kinds"].items():
+            api_version, kind = key.split(" ")
+            self.kinds[(api_version, kind)] = msg
+
+    def message_for(self, api_version: str, kind: str) -> Message | None:
+        name = self.kinds.get((api_version, kind))
+        return self.messages[name] if name else None
+
+
+@cache
+def schema() -> Schema:
+    """The schema of the emulated version (parsed on first use, ~20 ms)."""
+    text = resources.files("fakekapi.protobuf").joinpath("data/schema.json").read_text()
+    return Schema(json.loads(text))

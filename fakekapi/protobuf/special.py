@@ -1,0 +1,199 @@
+"""The apimachinery types whose JSON is not their protobuf shape: Time, MicroTime, Duration,
+Quantity. Each function reproduces the Go MarshalJSON/parse code it is named after, because
+kubectl compares and prints these strings and a client-go round trip must give the same text.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+# Seconds of 0001-01-01T00:00:00Z (Go's zero time.Time) relative to the Unix epoch.
+GO_ZERO_UNIX = -62135596800
+
+QUANTITY_FORMAT_ERROR = (
+    "quantities must match the regular expression "
+    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+)
+QUANTITY_SUFFIX_ERROR = "unable to parse quantity's suffix"
+_SUFFIXES = frozenset(
+    ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"]
+)
+_EXPONENT = re.compile(r"[eE][+-]?[0-9]+\Z")
+
+
+def _civil(days: int) -> tuple[int, int, int]:
+    """Days since 1970-01-01 → (year, month, day), proleptic Gregorian, any range."""
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    return (y + 1 if m <= 2 else y), m, d
+
+
+def _year(y: int) -> str:
+    """Go's stdLongYear: at least four digits, sign first."""
+    return f"-{-y:04d}" if y < 0 else f"{y:04d}"
+
+
+def _clock(seconds: int) -> str:
+    days, rem = divmod(seconds, 86400)
+    y, mo, d = _civil(days)
+    return f"{_year(y)}-{mo:02d}-{d:02d}T{rem // 3600:02d}:{rem // 60 % 60:02d}:{rem % 60:02d}"
+
+
+def time_json(seconds: int) -> str | None:
+    """metav1.Time: whole seconds, UTC, RFC 3339; the zero time is null."""
+    if seconds == GO_ZERO_UNIX:
+        return None
+    return _clock(seconds) + "Z"
+
+
+def microtime_json(seconds: int, nanos: int) -> str | None:
+    """metav1.MicroTime: RFC 3339 with six (truncated) fractional digits; zero time is null."""
+    seconds += nanos // 1_000_000_000
+    nanos %= 1_000_000_000
+    if seconds == GO_ZERO_UNIX and nanos == 0:
+        return None
+    return f"{_clock(seconds)}.{nanos // 1000:06d}Z"
+
+
+def parse_time(s: str) -> tuple[int, int]:
+    """RFC 3339 → (unix seconds, nanoseconds); for the encoder (years 1-9999)."""
+    m = re.fullmatch(r"(.*?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", s)
+    if not m:
+        raise ValueError(f"not an RFC 3339 time: {s!r}")
+    base, frac, zone = m.groups()
+    dt = datetime.fromisoformat(base + ("+00:00" if zone == "Z" else zone))
+    delta = dt - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    seconds = delta.days * 86400 + delta.seconds
+    nanos = int((frac or "0")[:9].ljust(9, "0"))
+    return seconds, nanos
+
+
+def _frac(v: int, prec: int) -> tuple[str, int]:
+    digits = ""
+    printing = False
+    for _ in range(prec):
+        digit = v % 10
+        printing = printing or digit != 0
+        if printing:
+            digits = str(digit) + digits
+        v //= 10
+    return ("." + digits if printing else ""), v
+
+
+def duration_json(ns: int) -> str:
+    """Go's time.Duration.String() (metav1.Duration marshals to it)."""
+    ns = (ns + (1 << 63)) % (1 << 64) - (1 << 63)  # int64 wrap-around
+    neg = ns < 0
+    u = -ns if neg else ns
+    if u < 1_000_000_000:
+        if u == 0:
+            return "0s"
+        if u < 1000:
+            prec, unit = 0, "ns"
+        elif u < 1_000_000:
+            prec, unit = 3, "µs"
+        else:
+            prec, unit = 6, "ms"
+        frac, u = _frac(u, prec)
+        out = f"{u}{frac}{unit}"
+    else:
+        frac, u = _frac(u, 9)
+        out = f"{u % 60}{frac}s"
+        u //= 60
+        if u > 0:
+            out = f"{u % 60}m{out}"
+            u //= 60
+            if u > 0:
+                out = f"{u}h{out}"
+    return "-" + out if neg else out
+
+
+_DURATION_UNITS = {
+    "ns": 1,
+    "us": 1000,
+    "µs": 1000,
+    "μs": 1000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
+
+
+def parse_duration(s: str) -> int:
+    """Go's time.ParseDuration, enough for the encoder: "1h2m3.5s" → nanoseconds."""
+    sign = 1
+    body = s
+    if body[:1] in "+-" and body:
+        sign = -1 if body[0] == "-" else 1
+        body = body[1:]
+    if body == "0":
+        return 0
+    total = 0
+    pos = 0
+    while pos < len(body):
+        m = _DURATION_PART.match(body, pos)
+        if not m or m.group(1) in ("", "."):
+            raise ValueError(f"invalid duration {s!r}")
+        whole, _, frac = m.group(1).partition(".")
+        unit = _DURATION_UNITS[m.group(2)]
+        total += int(whole or "0") * unit
+        if frac:
+            total += int(frac) * unit // 10 ** len(frac)
+        pos = m.end()
+    if not body:
+        raise ValueError(f"invalid duration {s!r}")
+    return sign * total
+
+
+def check_quantity(s: str) -> str | None:
+    """resource.ParseQuantity's error for `s`, or None when it parses (parseQuantityString)."""
+    end = len(s)
+    if end == 0:
+        return QUANTITY_FORMAT_ERROR
+    pos = 0
+    if s[0] in "+-":
+        pos = 1
+    while pos < end and s[pos] == "0":
+        pos += 1
+    if pos >= end:
+        return None
+    while pos < end and "0" <= s[pos] <= "9":
+        pos += 1
+    if pos >= end:
+        return None
+    if s[pos] == ".":
+        pos += 1
+        while pos < end and "0" <= s[pos] <= "9":
+            pos += 1
+        if pos >= end:
+            return None
+    suffix_start = pos
+    while pos < end and s[pos] in "eEinumkKMGTP":
+        pos += 1
+    if pos < end:
+        if s[pos] in "+-":
+            pos += 1
+        while pos < end and "0" <= s[pos] <= "9":
+            pos += 1
+        if pos < end:
+            return QUANTITY_FORMAT_ERROR
+    suffix = s[suffix_start:]
+    if suffix in _SUFFIXES:
+        return None
+    if len(suffix) > 1 and _EXPONENT.match(suffix):
+        try:
+            exp = int(suffix[1:])
+        except ValueError:
+            return QUANTITY_SUFFIX_ERROR
+        return None if -(1 << 63) <= exp < (1 << 63) else QUANTITY_SUFFIX_ERROR
+    return QUANTITY_SUFFIX_ERROR
