@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 import yaml
 
+from fakekapi import protobuf
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import (
     StatusError,
@@ -28,6 +29,7 @@ from fakekapi.core.errors import (
     unsupported_media_type,
     unsupported_patch_type,
 )
+from fakekapi.protobuf.envelope import internal_package
 
 JSON = "application/json"
 YAML = "application/yaml"
@@ -208,17 +210,6 @@ def _unrecognized(kind: str, err: str, data: bytes) -> StatusError:
     )
 
 
-def _decode_protobuf(data: bytes) -> tuple[str, str, dict[str, Any]]:
-    from fakekapi import protobuf
-
-    decode: Callable[[bytes], tuple[str, str, dict[str, Any]]] | None = getattr(
-        protobuf, "decode", None
-    )
-    if decode is None:  # pragma: no cover - until the decoder exists
-        raise unsupported_media_type(CRD_MEDIA_TYPES)
-    return decode(data)
-
-
 @dataclass(frozen=True)
 class ExpectedKind:
     """The object kind a URL takes: the resource's, or a subresource's (Scale, Eviction ...)."""
@@ -252,9 +243,7 @@ def decode_object(content_type: str | None, data: bytes, expected: ExpectedKind)
         raise unsupported_media_type(served)
     obj: Any
     if mt == PROTOBUF:
-        api_version, kind, obj = _decode_protobuf(data)
-        obj.setdefault("apiVersion", api_version)
-        obj.setdefault("kind", kind)
+        obj = protobuf.decode_for(data, expected.api_version, expected.kind)
     elif mt == YAML:
         try:
             obj = load_yaml(data)
@@ -292,17 +281,27 @@ def check_kind(obj: dict[str, Any], expected: ExpectedKind) -> dict[str, Any]:
             f"API version ({expected.api_version})"
         )
     if kind and kind != expected.kind and not expected.is_crd:
-        version = api_version.rpartition("/")[2] or expected.version
-        raise bad_request(
-            f"{kind} in version {_quote(version)} cannot be handled as a {expected.kind}: "
-            f"no kind {_quote(kind)} is registered for version {_quote(expected.api_version)} "
-            'in scheme "pkg/api/legacyscheme/scheme.go:30"'
-        )
+        raise _cannot_handle(kind, expected)
     if not api_version:
         obj["apiVersion"] = expected.api_version
     if not kind:
         obj["kind"] = expected.kind
     return obj
+
+
+def _cannot_handle(kind: str, expected: ExpectedKind) -> StatusError:
+    """transformDecodeError for a body of another kind than the URL's (create.go)."""
+    prefix = f"{kind} in version {_quote(expected.version)} cannot be handled as a {expected.kind}"
+    if protobuf.knows(expected.api_version, kind):
+        dst = internal_package(expected.group, expected.kind)
+        return bad_request(
+            f"{prefix}: converting ({expected.version}.{kind}) to ({dst}.{expected.kind}): "
+            "unknown conversion"
+        )
+    return bad_request(
+        f"{prefix}: no kind {_quote(kind)} is registered for version "
+        f'{_quote(expected.api_version)} in scheme "pkg/api/legacyscheme/scheme.go:30"'
+    )
 
 
 def decode_options_body(content_type: str | None, data: bytes) -> dict[str, Any] | None:

@@ -19,8 +19,8 @@ async def version(request: web.Request) -> web.Response:
 
 async def index(request: web.Request) -> web.Response:
     """`GET /`: the sorted list of served paths (metav1.RootPaths), indented like /version."""
-    paths: set[str] = set()
-    paths.update(request.app[ROOT_PATHS])
+    root: list[str] = request.app[ROOT_PATHS]
+    paths = set(root)
     catalog = request.app[CATALOG]
     if catalog.serves("", "v1"):
         paths.add("/api/v1")

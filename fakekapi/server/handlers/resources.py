@@ -39,6 +39,7 @@ from fakekapi.registry.options import ListOptions
 from fakekapi.server import responses
 from fakekapi.server.handlers import discovery
 from fakekapi.server.negotiation import (
+    APPLY_PATCH,
     JSON,
     PROTOBUF,
     ExpectedKind,
@@ -320,6 +321,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if route.verb == "patch":
         ptype = patch_type(request.headers.get("Content-Type"), is_crd=rt.is_crd)
         opts = registry_options.parse_write_options(query, "PatchOptions", ua)
+        registry_options.validate_patch_options(opts, ptype == APPLY_PATCH)
         body = await read_body(request)
         result = await registry.patch(rt, ns, name, ptype, body, opts, subresource=sub, user=user)
         return _written(request, st, result, neg)
@@ -348,8 +350,7 @@ async def _watch(
 ) -> web.StreamResponse:
     rt = route.rt
     neg = negotiate(accept, resource_read_transform, _WATCH_MEDIA_TYPES)
-    opts: ListOptions = registry_options.parse_list_options(query)
-    opts = dataclasses.replace(opts, watch=True)
+    opts: ListOptions = registry_options.parse_list_options({**query, "watch": "true"})
     if route.name:
         selected = exact_field_match(opts.field_selector, "metadata.name")
         if not opts.field_selector:

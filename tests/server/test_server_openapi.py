@@ -1,0 +1,81 @@
+"""/openapi/v3 hash semantics and /openapi/v2 content types (reference §9)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from conftest import JANE, ClientFactory
+
+from fakekapi.catalog import openapi
+
+
+async def test_v3_index_links_current_hashes(make_client: ClientFactory) -> None:
+    c = await make_client()
+    r = await c.get("/openapi/v3", headers={**JANE, "Accept": "application/json, */*"})
+    assert r.status == 200
+    assert r.headers["Content-Type"] == "application/json"
+    body = await r.read()
+    assert r.headers["Etag"] == '"' + hashlib.sha512(body).hexdigest().upper() + '"'
+    paths = (await r.json())["paths"]
+    assert (
+        paths["api/v1"]["serverRelativeURL"]
+        == f"/openapi/v3/api/v1?hash={openapi.v3_hash('api/v1')}"
+    )
+
+
+async def test_v3_document_hash_contract(make_client: ClientFactory) -> None:
+    c = await make_client()
+    current = openapi.v3_hash("apis/apps/v1")
+    r = await c.get(
+        f"/openapi/v3/apis/apps/v1?hash={current}", headers={**JANE, "Accept": "application/json"}
+    )
+    assert r.status == 200
+    assert r.headers["Content-Type"] == "application/json"
+    assert r.headers["Etag"] == f'"{current}"'
+    assert r.headers["Vary"] == "Accept"
+    assert r.headers["Cache-Control"] == "public, immutable"
+    assert "Expires" in r.headers
+    assert hashlib.sha512(await r.read()).hexdigest().upper() == current
+
+    r = await c.get("/openapi/v3/apis/apps/v1?hash=STALE", headers=JANE, allow_redirects=False)
+    assert r.status == 301
+    assert r.headers["Location"] == f"/openapi/v3/apis/apps/v1?hash={current}"
+
+    r = await c.get("/openapi/v3/apis/apps/v1", headers=JANE)
+    assert r.status == 200
+    assert r.headers["Cache-Control"] == "no-cache, private"
+    assert "Expires" not in r.headers
+
+    r = await c.get("/openapi/v3/apis/apps/v1", headers={**JANE, "If-None-Match": f'"{current}"'})
+    assert r.status == 304
+
+
+async def test_v3_unknown_key_is_empty_200(make_client: ClientFactory) -> None:
+    c = await make_client()
+    r = await c.get("/openapi/v3/apis/nope.example/v1", headers=JANE)
+    assert r.status == 200
+    assert await r.read() == b""
+
+
+async def test_v2_protobuf_for_kubectl_1_27(make_client: ClientFactory) -> None:
+    c = await make_client()
+    for accept in (
+        "application/com.github.proto-openapi.spec.v2@v1.0+protobuf",
+        "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+    ):
+        r = await c.get("/openapi/v2", headers={**JANE, "Accept": accept})
+        assert r.status == 200
+        assert (
+            r.headers["Content-Type"]
+            == "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+        )
+        assert await r.read() == openapi.v2_protobuf()
+
+
+async def test_v2_json_otherwise(make_client: ClientFactory) -> None:
+    c = await make_client()
+    r = await c.get("/openapi/v2", headers={**JANE, "Accept": "application/json"})
+    assert r.status == 200 and r.headers["Content-Type"] == "application/json"
+    assert (await r.json())["swagger"] == "2.0"
+    r = await c.get("/openapi/v2", headers={**JANE, "Accept": "text/html"})
+    assert r.status == 406
