@@ -8,13 +8,13 @@ cleanup context, which `AppRunner.setup()` / `cleanup()` run.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from fakekapi.auth.authn import Authenticator, default_authenticator
+from fakekapi.auth.authn import Authenticator, TokenAuthenticator, default_authenticator
 from fakekapi.auth.authz import Authorizer, default_authorizer
 from fakekapi.server import health
 from fakekapi.server.handlers import info, openapi, resources
@@ -53,8 +53,16 @@ class Components:
     authorizer: Authorizer
 
 
-def create_components(settings: Settings, *, store: Store | None = None) -> Components:
-    """Catalog, store (SQLite in the data dir unless one is given), registry, authn, authz."""
+def create_components(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    token_authenticators: Sequence[TokenAuthenticator] = (),
+) -> Components:
+    """Catalog, store (SQLite in the data dir unless one is given), registry, authn, authz.
+
+    `token_authenticators` check bearer tokens (token file, ServiceAccount JWTs), in order.
+    """
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.registry.registry import Registry
 
@@ -68,7 +76,9 @@ def create_components(settings: Settings, *, store: Store | None = None) -> Comp
         catalog=catalog,
         store=store,
         registry=registry,
-        authenticator=default_authenticator(anonymous=settings.anonymous_auth),
+        authenticator=default_authenticator(
+            anonymous=settings.anonymous_auth, token_authenticators=token_authenticators
+        ),
         authorizer=default_authorizer(),
     )
 

@@ -53,8 +53,13 @@ log = logging.getLogger("fakekapi.server")
 
 @web.middleware
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Start the request's state; afterwards log it and count it (apiserver WithLogging)."""
-    st = RequestState(audit_id=str(uuid.uuid4()), started=time.monotonic())
+    """Start the request's state; afterwards log it and count it (apiserver WithLogging).
+
+    The Audit-Id is the client's `Audit-ID` header when it sent one, else a new UUID
+    (WithAuditInit).
+    """
+    audit_id = request.headers.get("Audit-ID", "").strip() or str(uuid.uuid4())
+    st = RequestState(audit_id=audit_id, started=time.monotonic())
     request[STATE] = st
     code = 500
     try:

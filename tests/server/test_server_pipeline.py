@@ -122,3 +122,9 @@ async def test_one_log_line_per_request_without_tokens(
     assert lines[1].startswith("GET /api 401 ")
     assert 'authn_error="invalid bearer token"' in lines[1]
     assert "secret-token-value" not in "".join(lines)
+
+
+async def test_client_audit_id_is_echoed(make_client: ClientFactory) -> None:
+    c = await make_client()
+    r = await c.get("/version", headers={"Audit-ID": "my-audit-id"})
+    assert r.headers["Audit-Id"] == "my-audit-id"

@@ -414,3 +414,31 @@ async def test_content_length_over_limit_is_413_early(client: Client) -> None:
     big = io.BytesIO(b" " * (3 * 1024 * 1024 + 1))
     r = await client.put(f"{CMS}/x", data=big, headers=ADMIN)
     assert r.status == 413
+
+
+async def test_route_accept_mismatch_is_go_restful_406(client: Client) -> None:
+    r = await client.get(f"{CMS}/x", headers={**ADMIN, "Accept": "text/html"})
+    assert r.status == 406
+    assert await r.json() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "406: Not Acceptable\n\nAvailable representations: application/json, "
+        "application/yaml, application/vnd.kubernetes.protobuf",
+        "reason": "NotAcceptable",
+        "details": {},
+        "code": 406,
+    }
+    r = await client.get(CMS, headers={**ADMIN, "Accept": "application/*"})
+    assert r.status == 406
+    assert (await r.json())["message"].endswith(
+        "application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch"
+    )
+    # A PATCH with the wrong Content-Type is refused before its Accept is looked at.
+    r = await client.patch(
+        f"{CMS}/x",
+        data=b"{}",
+        headers={**ADMIN, "Content-Type": "text/plain", "Accept": "text/html"},
+    )
+    assert r.status == 415

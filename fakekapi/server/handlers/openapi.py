@@ -47,6 +47,18 @@ def _pick(accept: str, served: list[tuple[str, str]]) -> str | None:
     return None
 
 
+_ETAGS: dict[int, tuple[bytes, str]] = {}
+
+
+def _etag(oa: Any, data: bytes) -> str:
+    """The quoted ETag of a served document, computed once per (cached, immutable) bytes object."""
+    hit = _ETAGS.get(id(data))
+    if hit is None or hit[0] is not data:
+        hit = (data, f'"{oa.etag(data)}"')
+        _ETAGS[id(data)] = hit
+    return hit[1]
+
+
 def _http_date(ts: float) -> str:
     return formatdate(ts, usegmt=True)
 
@@ -83,13 +95,13 @@ async def v2(request: web.Request) -> web.Response:
         data, content_type = oa.v2_json(), "application/json"
     else:
         data, content_type = oa.v2_protobuf(), V2_PROTOBUF
-    return _serve_content(request, data, content_type, f'"{oa.etag(data)}"', {})
+    return _serve_content(request, data, content_type, _etag(oa, data), {})
 
 
 async def v3_index(request: web.Request) -> web.Response:
     oa = _openapi()
     data: bytes = oa.v3_index()
-    return _serve_content(request, data, "application/json", f'"{oa.etag(data)}"', {})
+    return _serve_content(request, data, "application/json", _etag(oa, data), {})
 
 
 async def v3_document(request: web.Request) -> web.Response:
@@ -134,8 +146,8 @@ async def v3_document(request: web.Request) -> web.Response:
                 "%a, %d %b %Y %H:%M:%S UTC", time.gmtime(time.time() + 365 * 86400)
             ),
         }
-    etag = current if content_type == "application/json" else oa.etag(data)
-    return _serve_content(request, data, content_type, f'"{etag}"', extra)
+    etag = f'"{current}"' if content_type == "application/json" else _etag(oa, data)
+    return _serve_content(request, data, content_type, etag, extra)
 
 
 def add_routes(app: web.Application) -> list[str]:

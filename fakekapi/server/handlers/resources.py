@@ -173,6 +173,31 @@ def _methods(
     return methods
 
 
+_ROUTE_PRODUCES = (JSON, "application/yaml", PROTOBUF)
+_LIST_ROUTE_PRODUCES = (*_ROUTE_PRODUCES, f"{JSON};stream=watch", f"{PROTOBUF};stream=watch")
+
+
+def check_route_accept(accept: str, verb: str) -> None:
+    """go-restful's Accept check (jsr311 `matchesAccept`), before the apiserver negotiates.
+
+    Only bare media types count (no `application/*`), compared exactly; `*/*` matches anything.
+    No match is go-restful's 406, worded with the route's Produces list and `details: {}`.
+    """
+    if not accept.strip():
+        return
+    produces = _LIST_ROUTE_PRODUCES if verb in ("list", "watch") else _ROUTE_PRODUCES
+    for clause in accept.split(","):
+        media_type = clause.split(";", 1)[0].strip()
+        if media_type == "*/*" or media_type in produces:
+            return
+    raise StatusError(
+        406,
+        "NotAcceptable",
+        "406: Not Acceptable\n\nAvailable representations: " + ", ".join(produces),
+        {},
+    )
+
+
 # -- responses --------------------------------------------------------------------------------
 
 
@@ -281,6 +306,13 @@ async def handle(request: web.Request) -> web.StreamResponse:
     query = first_values(request)
     accept = request.headers.get("Accept", "")
     user = st.user
+    # go-restful's route selection, in its order: method (405, in resolve), Content-Type of a
+    # PATCH (415), Accept (406); custom resources are served outside go-restful.
+    ptype = ""
+    if route.verb == "patch":
+        ptype = patch_type(request.headers.get("Content-Type"), is_crd=rt.is_crd)
+    if not rt.is_crd:
+        check_route_accept(accept, route.verb)
 
     if route.verb == "watch":
         return await _watch(request, route, query, accept)
@@ -319,7 +351,6 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return _written(request, st, result, neg)
 
     if route.verb == "patch":
-        ptype = patch_type(request.headers.get("Content-Type"), is_crd=rt.is_crd)
         opts = registry_options.parse_write_options(query, "PatchOptions", ua)
         registry_options.validate_patch_options(opts, ptype == APPLY_PATCH)
         body = await read_body(request)
