@@ -24,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from fakekapi.core.errors import StatusError, internal
 from fakekapi.server.ports import WatchEventLike
 from fakekapi.server.responses import encode_json
 
@@ -123,9 +124,18 @@ async def stream_events(
                 event = fut.result()
             except StopAsyncIteration:
                 break
+            except StatusError as e:
+                await resp.write(encode_json({"type": "ERROR", "object": e.to_status()}))
+                break
             await resp.write(encode_json(encode(event)))
     except (ConnectionResetError, ConnectionError):
         log.debug("watch client went away: %s", request.path)
+    except Exception as e:
+        # The stream has started: the failure can only be reported as an ERROR event.
+        log.exception("watch of %s failed", request.path)
+        err = internal(str(e) or type(e).__name__)
+        with contextlib.suppress(ConnectionResetError, ConnectionError, RuntimeError):
+            await resp.write(encode_json({"type": "ERROR", "object": err.to_status()}))
     finally:
         stop_waiter.cancel()
         tracker.release(stop)

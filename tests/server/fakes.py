@@ -35,7 +35,7 @@ class FakeRegistry:
         self.calls: list[tuple[str, Any]] = []
         self.warnings: list[str] = []
         self.rv = 100
-        self.events: asyncio.Queue[Event | None] = asyncio.Queue()
+        self.events: asyncio.Queue[Event | Exception | None] = asyncio.Queue()
         self.watch_opts: list[ListOptions] = []
         self.open_watches = 0
 
@@ -161,6 +161,8 @@ class FakeRegistry:
                 ev = await self.events.get()
                 if ev is None:
                     return
+                if isinstance(ev, Exception):
+                    raise ev
                 yield ev
         finally:
             self.open_watches -= 1

@@ -15,6 +15,7 @@ from conftest import ADMIN, ClientFactory, test_authenticator
 from fakes import Event, FakeRegistry
 
 from fakekapi.catalog.catalog import Catalog
+from fakekapi.core.errors import expired
 from fakekapi.server.app import build_app
 from fakekapi.server.settings import Settings
 from fakekapi.server.state import WATCHES
@@ -180,3 +181,28 @@ async def test_server_shutdown_does_not_wait_for_watches(tmp_path: object) -> No
         assert await asyncio.wait_for(r.content.read(), 2) == b""
         r.release()
     assert registry.open_watches == 0
+
+
+async def test_errors_during_the_stream_become_error_events(
+    client: Client, registry: FakeRegistry
+) -> None:
+    r = await client.get(PODS, params={"watch": "true"}, headers=ADMIN)
+    await registry.events.put(expired("too old resource version: 1 (5)"))
+    assert await _line(r) == {
+        "type": "ERROR",
+        "object": expired("too old resource version: 1 (5)").to_status(),
+    }
+    assert await asyncio.wait_for(r.content.read(), 5) == b""
+
+    r = await client.get(PODS, params={"watch": "true"}, headers=ADMIN)
+    await registry.events.put(RuntimeError("kaput"))
+    event = await _line(r)
+    assert event["type"] == "ERROR"
+    assert event["object"]["message"] == "Internal error occurred: kaput"  # type: ignore[index]
+    assert await asyncio.wait_for(r.content.read(), 5) == b""
+
+
+async def test_head_has_no_body(client: Client) -> None:
+    r = await client.head("/version", headers=ADMIN)
+    assert r.status == 200
+    assert await r.read() == b""

@@ -16,6 +16,7 @@ negotiation live in `negotiation`, the watch stream in `watch`.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,8 @@ from fakekapi.server.negotiation import (
 from fakekapi.server.ports import WatchEventLike, WriteResultLike
 from fakekapi.server.state import CATALOG, REGISTRY, WATCHES, RequestState, state_of
 from fakekapi.server.watch import default_watch_timeout, stream_events
+
+log = logging.getLogger("fakekapi.server")
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
 """kube-apiserver's --max-request-bytes default for resource bodies (3 MiB)."""
@@ -400,10 +403,13 @@ async def _watch(
         obj = event.object
         is_status = obj.get("kind") == "Status" and obj.get("apiVersion") == "v1"
         if target is not None and target.kind == "Table":
-            obj = _retag_meta_version(
-                tables.watch_table(rt, obj, include_object=include, with_columns=first),
-                target.version,
-            )
+            try:
+                obj = _retag_meta_version(
+                    tables.watch_table(rt, obj, include_object=include, with_columns=first),
+                    target.version,
+                )
+            except Exception:  # kube logs the failed transform and sends the object itself
+                log.exception("Table conversion of a %s watch event failed", rt.qualified)
             first = False
         elif target is not None and target.kind == "PartialObjectMetadata" and not is_status:
             obj = _partial(obj, target.version)
