@@ -1,0 +1,329 @@
+"""Patch application: JSON merge patch, JSON patch, strategic merge patch and (simplified) apply.
+
+Each function takes the stored object as JSON and the request body, and returns the patched JSON
+or raises the StatusError kube-apiserver answers for a bad patch (reference §5). The registry then
+treats the result like the body of a PUT, which is also how kube's patch handler works.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import jsonpatch
+import yaml
+
+from fakekapi.core.errors import StatusError, bad_request, rejected_generic, too_large
+
+from .managedfields import FieldSet
+
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, APPLY_PATCH)
+CRD_PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, APPLY_PATCH)
+MAX_JSON_PATCH_OPERATIONS = 10000
+
+
+def media_type(content_type: str) -> str:
+    """The media type without parameters (`; charset=utf-8` is accepted)."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _go_json_error(body: bytes, err: json.JSONDecodeError) -> str:
+    """Roughly encoding/json's syntax error text."""
+    if not body.strip():
+        return "unexpected end of JSON input"
+    if err.pos >= len(err.doc):
+        return "unexpected end of JSON input"
+    ch = err.doc[err.pos]
+    return f"invalid character {ch!r} looking for beginning of value".replace('"', "'")
+
+
+def _go_type(v: Any) -> str:
+    if isinstance(v, dict):
+        return "object"
+    if isinstance(v, list):
+        return "array"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, bool):
+        return "bool"
+    return "number"
+
+
+def decode_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        if isinstance(e, json.JSONDecodeError):
+            raise bad_request(_go_json_error(body, e)) from None
+        raise bad_request("invalid character looking for beginning of value") from None
+
+
+# --- RFC 7386 -----------------------------------------------------------------------------------
+
+
+def merge(target: Any, patch: Any) -> Any:
+    """RFC 7386 MergePatch."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    out = dict(target) if isinstance(target, dict) else {}
+    for k, v in patch.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = merge(out.get(k), v)
+    return out
+
+
+def merge_patch(doc: dict[str, Any], body: bytes) -> dict[str, Any]:
+    try:
+        patch = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise bad_request("Invalid JSON Patch") from None
+    if not isinstance(patch, dict):
+        raise bad_request("Invalid JSON Patch")
+    result = merge(doc, patch)
+    assert isinstance(result, dict)
+    return result
+
+
+# --- RFC 6902 -----------------------------------------------------------------------------------
+
+
+def json_patch(doc: dict[str, Any], body: bytes) -> dict[str, Any]:
+    ops = decode_json(body)
+    if not isinstance(ops, list):
+        raise bad_request(
+            f"json: cannot unmarshal {_go_type(ops)} into Go value of type jsonpatch.Patch"
+        )
+    for op in ops:
+        if not isinstance(op, dict):
+            raise bad_request(
+                f"json: cannot unmarshal {_go_type(op)} into Go value of type "
+                "map[string]*json.RawMessage"
+            )
+    if len(ops) > MAX_JSON_PATCH_OPERATIONS:
+        raise too_large(
+            "Request entity too large: The allowed maximum operations in a JSON patch is "
+            f"{MAX_JSON_PATCH_OPERATIONS}, got {len(ops)}"
+        )
+    try:
+        result = jsonpatch.JsonPatch(ops).apply(doc)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError):
+        raise rejected_generic() from None
+    except (IndexError, ValueError, AttributeError):
+        raise rejected_generic() from None
+    if not isinstance(result, dict):
+        raise rejected_generic()
+    return result
+
+
+# --- strategic merge patch ------------------------------------------------------------------------
+
+# List fields merged element by element, by field name (the built-in types' patchMergeKey).
+MERGE_KEYS: dict[str, str] = {
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "env": "name",
+    "volumes": "name",
+    "imagePullSecrets": "name",
+    "schedulingGates": "name",
+    "resourceClaims": "name",
+    "volumeMounts": "mountPath",
+    "volumeDevices": "devicePath",
+    "hostAliases": "ip",
+    "topologySpreadConstraints": "topologyKey",
+    "ownerReferences": "uid",
+    "conditions": "type",
+    "addresses": "type",
+    "ports": "port",
+}
+# Lists of scalars merged as sets.
+PRIMITIVE_MERGE = frozenset({"finalizers"})
+
+_SET_ORDER = "$setElementOrder/"
+_DELETE_PRIMITIVE = "$deleteFromPrimitiveList/"
+
+
+def _merge_key(field_name: str, items: list[Any]) -> str | None:
+    key = MERGE_KEYS.get(field_name)
+    if field_name == "ports" and any(isinstance(i, dict) and "containerPort" in i for i in items):
+        return "containerPort"
+    return key
+
+
+def _strip(value: Any) -> Any:
+    """A patch value stored as is: directives removed."""
+    if isinstance(value, dict):
+        return {
+            k: _strip(v) for k, v in value.items() if not (isinstance(k, str) and k.startswith("$"))
+        }
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def _go_map(m: Mapping[str, Any]) -> str:
+    return "map[" + " ".join(f"{k}:{v}" for k, v in sorted(m.items())) + "]"
+
+
+def _smp_map(orig: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any] | None:
+    directive = patch.get("$patch")
+    if directive == "delete":
+        return None
+    if directive == "replace":
+        return {k: _strip(v) for k, v in patch.items() if k != "$patch"}
+    if directive not in (None, "merge"):
+        raise StatusError(500, "", f"unknown patch type: {directive} in map: {_go_map(patch)}")
+    result = dict(orig)
+    orders: dict[str, Any] = {}
+    deletes: dict[str, Any] = {}
+    retain = patch.get("$retainKeys")
+    for k, v in patch.items():
+        if k in ("$patch", "$retainKeys"):
+            continue
+        if k.startswith(_SET_ORDER):
+            if not isinstance(v, list):
+                raise bad_request("invalid patch format of setElementOrder list")
+            orders[k[len(_SET_ORDER) :]] = v
+            continue
+        if k.startswith(_DELETE_PRIMITIVE):
+            if not isinstance(v, list):
+                raise bad_request("invalid patch format of deleteFromPrimitiveList list")
+            deletes[k[len(_DELETE_PRIMITIVE) :]] = v
+            continue
+        if v is None:
+            result.pop(k, None)
+            continue
+        old = result.get(k)
+        if isinstance(v, dict):
+            merged = _smp_map(old if isinstance(old, dict) else {}, v)
+            if merged is None:
+                result.pop(k, None)
+            else:
+                result[k] = merged
+        elif isinstance(v, list):
+            result[k] = _smp_list(k, old if isinstance(old, list) else [], v)
+        else:
+            result[k] = v
+    for k, values in deletes.items():
+        if isinstance(result.get(k), list):
+            result[k] = [x for x in result[k] if x not in values]
+    for k, order in orders.items():
+        if isinstance(result.get(k), list):
+            result[k] = _reorder(k, result[k], order)
+    if retain is not None:
+        if not isinstance(retain, list):
+            raise bad_request("invalid patch format of retainKeys list")
+        result = {k: v for k, v in result.items() if k in retain}
+    return result
+
+
+def _smp_list(field_name: str, orig: list[Any], patch: list[Any]) -> list[Any]:
+    if any(isinstance(i, dict) and i.get("$patch") == "replace" for i in patch):
+        return [_strip(i) for i in patch if not (isinstance(i, dict) and "$patch" in i)]
+    if field_name in PRIMITIVE_MERGE:
+        out = list(orig)
+        out += [v for v in patch if v not in out]
+        return out
+    key = _merge_key(field_name, orig + patch)
+    if key is None or not all(isinstance(i, dict) for i in patch):
+        return [_strip(i) for i in patch]
+    out = [copy.deepcopy(i) for i in orig]
+    for item in patch:
+        kv = item.get(key)
+        idx = next((n for n, o in enumerate(out) if isinstance(o, dict) and o.get(key) == kv), None)
+        if item.get("$patch") == "delete":
+            if idx is not None:
+                out.pop(idx)
+            continue
+        if idx is None:
+            out.append(_strip(item))
+        else:
+            merged = _smp_map(out[idx], item)
+            if merged is None:
+                out.pop(idx)
+            else:
+                out[idx] = merged
+    return out
+
+
+def _reorder(field_name: str, items: list[Any], order: list[Any]) -> list[Any]:
+    key = _merge_key(field_name, items)
+
+    def ident(x: Any) -> Any:
+        if key is not None and isinstance(x, dict):
+            return json.dumps(x.get(key))
+        return json.dumps(x, sort_keys=True)
+
+    rank = {ident(o): n for n, o in enumerate(order)}
+    ranked = [i for i in items if ident(i) in rank]
+    ranked.sort(key=lambda i: rank[ident(i)])
+    rest = [i for i in items if ident(i) not in rank]
+    return ranked + rest
+
+
+def strategic_merge_patch(doc: dict[str, Any], body: bytes) -> dict[str, Any]:
+    patch = decode_json(body)
+    if not isinstance(patch, dict):
+        raise bad_request(
+            f"json: cannot unmarshal {_go_type(patch)} into Go value of type "
+            "map[string]interface {}"
+        )
+    result = _smp_map(doc, patch)
+    return result if result is not None else {}
+
+
+# --- server-side apply (simplified) ---------------------------------------------------------------
+
+
+def decode_apply(body: bytes) -> dict[str, Any]:
+    """The applied configuration (YAML or JSON)."""
+    try:
+        obj = yaml.safe_load(body.decode("utf-8") if body else "")
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise bad_request(f"error converting YAML to JSON: {e}") from None
+    if not isinstance(obj, dict):
+        raise bad_request("couldn't get version/kind; json parse error: invalid object")
+    return obj
+
+
+def apply_merge(live: dict[str, Any], applied: dict[str, Any]) -> dict[str, Any]:
+    """Merge an applied configuration into the live object (maps and keyed lists merge)."""
+    result = _smp_map(live, _strip(applied))
+    return result if result is not None else {}
+
+
+def remove_fields(obj: dict[str, Any], fs: FieldSet) -> None:
+    """Delete from `obj` the fields of a fieldset (fields a manager stopped applying)."""
+    for key, sub in fs.items():
+        if key.startswith("f:"):
+            name = key[2:]
+            if name not in obj:
+                continue
+            if not sub or "." in sub:
+                del obj[name]
+            elif isinstance(obj[name], dict):
+                remove_fields(obj[name], sub)
+            elif isinstance(obj[name], list):
+                _remove_items(obj[name], sub)
+
+
+def _remove_items(items: list[Any], fs: FieldSet) -> None:
+    for key, sub in fs.items():
+        if not key.startswith("k:"):
+            continue
+        ident = json.loads(key[2:])
+        for n, item in enumerate(items):
+            if isinstance(item, dict) and all(item.get(k) == v for k, v in ident.items()):
+                if not sub or "." in sub:
+                    items.pop(n)
+                else:
+                    remove_fields(item, sub)
+                break

@@ -1,0 +1,1011 @@
+"""The Registry: kube-apiserver's generic registry (`registry/generic/registry/store.go`) over a
+Store, for every resource type of the catalog.
+
+It owns the rules every write goes through, in kube's order: type and namespace checks, system
+metadata, namespace lifecycle, per-type preparation (strategies.py), admission hooks, validation
+(validation.py), managedFields, then the store write with optimistic concurrency; and the read
+side: lists with selectors and pagination, watches (watch.py). Store errors become StatusErrors
+here, so callers only ever see StatusError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import random
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from fakekapi.catalog.types import ResourceType
+from fakekapi.core.errors import (
+    FieldError,
+    StatusError,
+    already_exists,
+    bad_request,
+    conflict,
+    expired,
+    forbidden,
+    generate_name_conflict,
+    go_quote,
+    invalid,
+    invalid_value,
+    not_found,
+    unsupported_media_type,
+    unsupported_patch_type,
+)
+from fakekapi.core.objects import meta
+from fakekapi.core.user import UserInfo
+from fakekapi.store.base import KeyExistsError, KeyNotFoundError, RevisionConflict, Store
+
+from . import managedfields as mf
+from . import patch as patches
+from .fieldsets import object_fields, supported_fields
+from .hooks import CREATE, DELETE, UPDATE, AdmissionHook
+from .keys import collection_prefix, etcd_key, namespace_key, object_key
+from .options import (
+    DeleteOptions,
+    ListOptions,
+    WriteOptions,
+    validate_list_options,
+    validate_patch_options,
+)
+from .pagination import decode_continue, encode_continue
+from .selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
+from .strategies import IMMORTAL_NAMESPACES, Strategy, strategy_for
+from .validation import (
+    validate_object_meta,
+    validate_object_meta_update,
+    validate_spec,
+    validate_update,
+)
+from .watch import WatchEvent, WatchSpec, copy_obj, default_timeout, stream, too_large_error
+
+__all__ = ["Registry", "WatchEvent", "WriteResult"]
+
+GENERATE_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+GENERATE_NAME_LENGTH = 5
+MAX_GENERATE_NAME_ATTEMPTS = 8
+"""kube 1.32+ retries a generated name that is taken (RetryGenerateName) this many times."""
+PATCH_RETRIES = 5
+NAMESPACE_FINALIZER = "kubernetes"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+_RV_SET_ON_CREATE = "resourceVersion should not be set on objects to be created"
+_EXPIRED_CONTINUE = (
+    "The provided continue parameter is too old to display a consistent list result. You can "
+    "start a new list without the continue parameter."
+)
+_EXPIRED_LIST = "The resourceVersion for the provided list is too old."
+
+
+@dataclass
+class WriteResult:
+    """What a create/update/patch wrote (or, for dry runs and no-op updates, would have)."""
+
+    object: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    created: bool = False
+
+
+@dataclass(frozen=True)
+class _Managed:
+    """How a write changes managedFields: `owned` None means "the fields that changed"."""
+
+    manager: str
+    operation: str = "Update"
+    owned: mf.FieldSet | None = None
+    replace: bool = False
+
+
+class _Retry(Exception):
+    """The object changed between read and write; a patch without a precondition retries."""
+
+
+def now_rfc3339() -> str:
+    """RFC 3339 in UTC with seconds precision, as metav1.Time marshals."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def generate_name(prefix: str) -> str:
+    """names.SimpleNameGenerator: the prefix (cut to leave room) plus 5 random characters."""
+    max_prefix = 63 - GENERATE_NAME_LENGTH
+    base = prefix[:max_prefix]
+    return base + "".join(random.choice(GENERATE_NAME_CHARS) for _ in range(GENERATE_NAME_LENGTH))
+
+
+def _internal_package(group: str) -> str:
+    return "core" if not group else group.split(".", 1)[0]
+
+
+def _rv_int(rv: str, rt: ResourceType) -> int:
+    if not rv.isdigit():
+        raise invalid(
+            rt.plural,
+            rt.group,
+            "",
+            [
+                invalid_value(
+                    "resourceVersion",
+                    rv,
+                    f"strconv.ParseUint: parsing {go_quote(rv)}: invalid syntax",
+                )
+            ],
+        )
+    return int(rv)
+
+
+_META_ORDER = (
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+)
+
+
+def canonical_order(obj: dict[str, Any]) -> dict[str, Any]:
+    """Keys in the order kube's Go structs marshal them (apiVersion, kind, metadata first)."""
+    out: dict[str, Any] = {}
+    for k in ("apiVersion", "kind"):
+        if k in obj:
+            out[k] = obj[k]
+    md = obj.get("metadata")
+    if isinstance(md, dict):
+        ordered = {k: md[k] for k in _META_ORDER if k in md}
+        ordered.update({k: v for k, v in md.items() if k not in ordered})
+        out["metadata"] = ordered
+    for k, v in obj.items():
+        if k not in out:
+            out[k] = v
+    return out
+
+
+def _spec_part(obj: dict[str, Any], skip_status: bool) -> dict[str, Any]:
+    skip = {"metadata", "apiVersion", "kind"} | ({"status"} if skip_status else set())
+    return {k: v for k, v in obj.items() if k not in skip}
+
+
+class Registry:
+    """Kubernetes semantics over a Store (see the module docstring)."""
+
+    too_large_wait: float = 3.0
+    """How long a list/watch waits for a resourceVersion newer than the store's (kube: 3 s)."""
+    bookmark_interval: float = 60.0
+
+    def __init__(self, store: Store, catalog: Any) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.hooks: list[AdmissionHook] = []
+        self._strategies: dict[ResourceType, Strategy] = {}
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def strategy(self, rt: ResourceType) -> Strategy:
+        s = self._strategies.get(rt)
+        if s is None:
+            s = self._strategies[rt] = strategy_for(rt)
+        return s
+
+    async def _admit(
+        self,
+        op: str,
+        rt: ResourceType,
+        obj: dict[str, Any] | None,
+        old: dict[str, Any] | None,
+        user: UserInfo | None,
+    ) -> None:
+        for hook in self.hooks:
+            await hook(op, rt, obj, old, user)
+
+    def _known_kind(self, group: str, version: str, kind: str) -> bool:
+        by_kind = getattr(self.catalog, "by_kind", None)
+        if by_kind is None:
+            return False
+        return by_kind(group, version, kind) is not None
+
+    def _check_type(self, rt: ResourceType, obj: dict[str, Any]) -> None:
+        """Decoding checks: missing apiVersion/kind default to the URL's; others are refused."""
+        api_version = obj.get("apiVersion") or rt.group_version
+        kind = obj.get("kind") or rt.kind
+        if not isinstance(api_version, str) or not isinstance(kind, str):
+            raise bad_request("Object 'Kind' is missing in the request body")
+        obj["apiVersion"], obj["kind"] = api_version, kind
+        group, _, version = api_version.rpartition("/")
+        if (group, kind) == (rt.group, rt.kind) and api_version == rt.group_version:
+            return
+        if rt.is_crd:
+            errs: list[FieldError] = []
+            if kind != rt.kind:
+                errs.append(invalid_value("kind", kind, f"must be {rt.kind}"))
+            if api_version != rt.group_version:
+                errs.append(invalid_value("apiVersion", api_version, f"must be {rt.group_version}"))
+            raise invalid(rt.kind, rt.group, str(meta(obj).get("name") or ""), errs)
+        if (group, kind) == (rt.group, rt.kind) and self._known_kind(group, version, kind):
+            raise bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API "
+                f"version ({rt.group_version})"
+            )
+        prefix = f"{kind} in version {go_quote(version)} cannot be handled as a {rt.kind}: "
+        if self._known_kind(group, version, kind) or (group, kind) == (rt.group, rt.kind):
+            if (group, kind) == (rt.group, rt.kind):
+                raise bad_request(
+                    f"the API version in the data ({api_version}) does not match the expected "
+                    f"API version ({rt.group_version})"
+                )
+            raise bad_request(
+                prefix + f"converting ({version}.{kind}) to "
+                f"({_internal_package(rt.group)}.{rt.kind}): unknown conversion"
+            )
+        raise bad_request(
+            prefix + f"no kind {go_quote(kind)} is registered for version {go_quote(api_version)} "
+            'in scheme "pkg/api/legacyscheme/scheme.go:30"'
+        )
+
+    async def _check_namespace(self, rt: ResourceType, namespace: str, name: str) -> None:
+        """NamespaceLifecycle: the namespace must exist and not be terminating."""
+        cur = self.store.get(namespace_key(namespace))
+        if cur is None:
+            raise not_found("namespaces", "", namespace)
+        ns = cur[0]
+        if (ns.get("status") or {}).get("phase") == "Terminating" or (ns.get("metadata") or {}).get(
+            "deletionTimestamp"
+        ):
+            raise forbidden(
+                rt.plural,
+                rt.group,
+                name,
+                f"unable to create new content in namespace {namespace} because it is being "
+                "terminated",
+                causes=[
+                    {
+                        "reason": "NamespaceTerminating",
+                        "message": f"namespace {namespace} is being terminated",
+                        "field": "metadata.namespace",
+                    }
+                ],
+            )
+
+    def _prepare(self, rt: ResourceType, obj: dict[str, Any]) -> None:
+        """Defaulting/canonicalisation shared by create and update (decode-time in kube)."""
+        if (rt.group, rt.plural) == ("", "secrets"):
+            string_data = obj.pop("stringData", None)
+            if isinstance(string_data, dict) and string_data:
+                data = obj.setdefault("data", {})
+                for k, v in string_data.items():
+                    data[k] = base64.b64encode(str(v).encode()).decode()
+            obj.setdefault("type", "Opaque")
+
+    def _validate(self, rt: ResourceType, obj: dict[str, Any], strategy: Strategy) -> None:
+        md = meta(obj)
+        errs = validate_object_meta(md, rt.namespaced, strategy.name_fn)
+        errs += validate_spec(rt.group, rt.plural, obj)
+        if errs:
+            raise invalid(rt.kind, rt.group, str(md.get("name") or ""), errs)
+
+    def _managed(
+        self,
+        rt: ResourceType,
+        strategy: Strategy,
+        new: dict[str, Any],
+        old: dict[str, Any] | None,
+        how: _Managed,
+        subresource: str,
+    ) -> None:
+        if not how.manager:
+            return
+        skip_status = strategy.status_subresource and subresource != "status"
+        if how.owned is not None:
+            owned = how.owned
+        elif old is None:
+            owned = mf.fields_of(new, skip_status=skip_status)
+        else:
+            owned = mf.changed_fields(old, new, skip_status=skip_status)
+        md = meta(new)
+        entries = md.get("managedFields") if isinstance(md.get("managedFields"), list) else []
+        md["managedFields"] = mf.update_entries(
+            entries or [],
+            manager=how.manager,
+            operation=how.operation,
+            api_version=rt.group_version,
+            now=now_rfc3339(),
+            owned=owned,
+            present=mf.fields_of(new, skip_status=False),
+            subresource=subresource if subresource == "status" else "",
+            replace=how.replace,
+        )
+        if not md["managedFields"]:
+            del md["managedFields"]
+
+    def _deleted_response(
+        self, rt: ResourceType, strategy: Strategy, obj: dict[str, Any]
+    ) -> dict[str, Any]:
+        if strategy.return_deleted_object:
+            return obj
+        md = obj.get("metadata") or {}
+        details: dict[str, Any] = {"name": md.get("name") or ""}
+        if rt.group:
+            details["group"] = rt.group
+        details["kind"] = rt.plural
+        if md.get("uid"):
+            details["uid"] = md["uid"]
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": details,
+        }
+
+    # -- reads --------------------------------------------------------------------------------
+
+    async def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
+        """The object (a copy the caller may change), or 404."""
+        cur = self.store.get(object_key(rt, namespace, name))
+        if cur is None:
+            raise not_found(rt.plural, rt.group, name)
+        return copy_obj(cur[0])
+
+    def _selectors(
+        self, rt: ResourceType, opts: ListOptions
+    ) -> tuple[LabelSelector, FieldSelector]:
+        labels = parse_label_selector(opts.label_selector)
+        supported, aliases = supported_fields(rt)
+        fields = parse_field_selector(opts.field_selector, supported, aliases)
+        return labels, fields
+
+    @staticmethod
+    def _matcher(rt: ResourceType, labels: LabelSelector, fields: FieldSelector) -> Any:
+        if labels.empty() and fields.empty():
+            return lambda obj: True
+
+        def matches(obj: dict[str, Any]) -> bool:
+            md = obj.get("metadata") or {}
+            if not labels.matches(md.get("labels")):
+                return False
+            return fields.empty() or fields.matches(object_fields(rt, obj))
+
+        return matches
+
+    async def _wait_revision(self, revision: int) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.too_large_wait
+        while self.store.revision < revision:
+            if loop.time() >= deadline:
+                raise too_large_error(revision, self.store.revision)
+            await asyncio.sleep(0.05)
+
+    async def list(self, rt: ResourceType, namespace: str, opts: ListOptions) -> dict[str, Any]:
+        """The `<Kind>List` of matching objects, paginated like kube's etcd3 list."""
+        validate_list_options(dataclasses.replace(opts, watch=False))
+        labels, fields = self._selectors(rt, opts)
+        matches = self._matcher(rt, labels, fields)
+        prefix = collection_prefix(rt, namespace)
+        rv = opts.resource_version
+        start_after = ""
+        list_rev: int | None = None
+        limit = opts.limit if opts.limit > 0 else 0
+        if opts.continue_token:
+            if rv and rv != "0":
+                raise bad_request("specifying resource version is not allowed when using continue")
+            start_key, token_rev = decode_continue(opts.continue_token, prefix)
+            if token_rev < self.store.oldest_revision:
+                raise expired(_EXPIRED_CONTINUE)
+            start_after = start_key.rstrip("\x00")
+            list_rev = token_rev
+        elif rv:
+            n = _rv_int(rv, rt)
+            if n == 0:
+                limit = 0  # served from the watch cache: limit ignored, no continue
+            else:
+                exact = opts.resource_version_match == "Exact" or (
+                    not opts.resource_version_match and limit > 0
+                )
+                if n > self.store.revision:
+                    await self._wait_revision(n)
+                if exact:
+                    if n < self.store.oldest_revision:
+                        raise expired(_EXPIRED_LIST)
+                    list_rev = n
+        items, current = self.store.list(prefix, start_after)
+        out: list[dict[str, Any]] = []
+        more = False
+        remaining = 0
+        last_key = ""
+        for i, (key, obj, _) in enumerate(items):
+            if limit and len(out) >= limit:
+                more = True
+                remaining = len(items) - i
+                break
+            last_key = key
+            if matches(obj):
+                item = copy_obj(obj)
+                if not rt.is_crd:
+                    item.pop("kind", None)
+                    item.pop("apiVersion", None)
+                out.append(item)
+        rev = list_rev if list_rev is not None else current
+        list_meta: dict[str, Any] = {"resourceVersion": str(rev)}
+        if more:
+            list_meta["continue"] = encode_continue(last_key, prefix, rev)
+            if labels.empty() and fields.empty():
+                list_meta["remainingItemCount"] = remaining
+        return {
+            "kind": rt.list_kind,
+            "apiVersion": rt.group_version,
+            "metadata": list_meta,
+            "items": out,
+        }
+
+    def watch(
+        self, rt: ResourceType, namespace: str, opts: ListOptions
+    ) -> AsyncIterator[WatchEvent]:
+        """A watch stream. Bad options raise here (before streaming); a too old resourceVersion is
+        one ERROR event. Iteration ends at timeoutSeconds or when the caller closes it."""
+        validate_list_options(dataclasses.replace(opts, watch=True))
+        labels, fields = self._selectors(rt, opts)
+        rv = opts.resource_version
+        start = None if rv in ("", "0") else _rv_int(rv, rt)
+        timeout = float(opts.timeout_seconds) if opts.timeout_seconds else default_timeout()
+        spec = WatchSpec(
+            rt=rt,
+            prefix=collection_prefix(rt, namespace),
+            matches=self._matcher(rt, labels, fields),
+            start=start,
+            timeout=timeout,
+            bookmarks=opts.allow_watch_bookmarks,
+            bookmark_interval=self.bookmark_interval,
+            too_large_wait=self.too_large_wait,
+        )
+        return stream(self.store, spec)
+
+    # -- create -------------------------------------------------------------------------------
+
+    async def create(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        *,
+        user: UserInfo | None = None,
+    ) -> WriteResult:
+        """POST: a new object (201)."""
+        return await self._create(rt, namespace, obj, opts, user, _Managed(opts.field_manager))
+
+    async def _create(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        user: UserInfo | None,
+        how: _Managed,
+    ) -> WriteResult:
+        obj = copy_obj(obj)
+        self._check_type(rt, obj)
+        md = meta(obj)
+        if rt.namespaced:
+            body_ns = md.get("namespace") or ""
+            if body_ns and body_ns != namespace:
+                raise bad_request(
+                    "the namespace of the provided object does not match the namespace sent on "
+                    "the request"
+                )
+            md["namespace"] = namespace
+        else:
+            md.pop("namespace", None)
+            namespace = ""
+        for k in (
+            "creationTimestamp",
+            "uid",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "selfLink",
+        ):
+            md.pop(k, None)
+        if md.get("resourceVersion"):
+            raise StatusError(500, "", _RV_SET_ON_CREATE)
+        md.pop("resourceVersion", None)
+        if rt.namespaced:
+            await self._check_namespace(rt, namespace, str(md.get("name") or ""))
+        strategy = self.strategy(rt)
+        generated = not md.get("name") and bool(md.get("generateName"))
+        if generated:
+            md["name"] = generate_name(str(md["generateName"]))
+        self._prepare(rt, obj)
+        strategy.reset_status(obj, rt.is_crd)
+        if strategy.has_generation:
+            md["generation"] = 1
+        else:
+            md.pop("generation", None)
+        if (rt.group, rt.plural) == ("", "namespaces"):
+            spec = obj.setdefault("spec", {})
+            finalizers = list(spec.get("finalizers") or [])
+            if NAMESPACE_FINALIZER not in finalizers:
+                finalizers.append(NAMESPACE_FINALIZER)
+            spec["finalizers"] = finalizers
+        await self._admit(CREATE, rt, obj, None, user)
+        md = meta(obj)
+        self._validate(rt, obj, strategy)
+        if (rt.group, rt.plural) == ("", "namespaces"):
+            md.setdefault("labels", {})[NAMESPACE_NAME_LABEL] = md["name"]
+        md["uid"] = str(uuid.uuid4())
+        md["creationTimestamp"] = now_rfc3339()
+        self._managed(rt, strategy, obj, None, how, "")
+        obj = canonical_order(obj)
+        md = meta(obj)
+        key = object_key(rt, namespace, md["name"])
+        if opts.dry_run:
+            existing = self.store.get(key)
+            if existing is not None:
+                raise self._exists(rt, md["name"], existing[0])
+            return WriteResult(obj, [], True)
+        for _ in range(MAX_GENERATE_NAME_ATTEMPTS):
+            try:
+                stored, _rev = await self.store.create(key, obj)
+            except KeyExistsError:
+                existing = self.store.get(key)
+                if not generated:
+                    raise self._exists(rt, md["name"], existing[0] if existing else None) from None
+                md["name"] = generate_name(str(md["generateName"]))
+                if (rt.group, rt.plural) == ("", "namespaces"):
+                    md["labels"][NAMESPACE_NAME_LABEL] = md["name"]
+                key = object_key(rt, namespace, md["name"])
+                continue
+            return WriteResult(copy_obj(stored), [], True)
+        raise generate_name_conflict(rt.plural, rt.group, md["name"])
+
+    @staticmethod
+    def _exists(rt: ResourceType, name: str, existing: dict[str, Any] | None) -> StatusError:
+        err = already_exists(rt.plural, rt.group, name)
+        if existing is not None and (existing.get("metadata") or {}).get("deletionTimestamp"):
+            err.message = f"object is being deleted: {err.message}"
+        return err
+
+    # -- update -------------------------------------------------------------------------------
+
+    async def update(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        *,
+        subresource: str = "",
+        user: UserInfo | None = None,
+    ) -> WriteResult:
+        """PUT of the object, its `status`, or a namespace's `finalize` subresource."""
+        obj = copy_obj(obj)
+        self._check_subresource(rt, subresource)
+        self._check_type(rt, obj)
+        md = meta(obj)
+        body_name = str(md.get("name") or "")
+        if body_name != name:
+            raise bad_request(
+                f"the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )
+        if rt.namespaced:
+            body_ns = str(md.get("namespace") or "")
+            if body_ns and body_ns != namespace:
+                raise bad_request(
+                    f"the namespace of the object ({body_ns}) does not match the namespace on the "
+                    f"URL ({namespace})"
+                )
+        return await self._update(
+            rt, namespace, name, obj, opts, subresource, user, _Managed(opts.field_manager)
+        )
+
+    @staticmethod
+    def _check_subresource(rt: ResourceType, subresource: str) -> None:
+        if subresource in ("", "status"):
+            return
+        if subresource == "finalize" and (rt.group, rt.plural) == ("", "namespaces"):
+            return
+        raise not_found(rt.plural, rt.group, subresource)
+
+    async def _update(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        subresource: str,
+        user: UserInfo | None,
+        how: _Managed,
+        *,
+        expected: int | None = None,
+    ) -> WriteResult:
+        namespace = namespace if rt.namespaced else ""
+        strategy = self.strategy(rt)
+        key = object_key(rt, namespace, name)
+        cur = self.store.get(key)
+        md = meta(obj)
+        if cur is None:
+            if strategy.allow_create_on_update and not subresource:
+                md.pop("resourceVersion", None)
+                return await self._create(rt, namespace, obj, opts, user, how)
+            raise not_found(rt.plural, rt.group, name)
+        stored, stored_rev = cur
+        if expected is not None and expected != stored_rev:
+            raise _Retry()
+        old = copy_obj(stored)
+        omd = meta(old)
+        rv = str(md.get("resourceVersion") or "")
+        if rv:
+            if rv != str(omd.get("resourceVersion") or ""):
+                raise conflict(rt.plural, rt.group, name)
+        elif not strategy.allow_unconditional_update:
+            raise invalid(
+                rt.plural,
+                rt.group,
+                name,
+                [invalid_value("metadata.resourceVersion", 0, "must be specified for an update")],
+            )
+        new = self._merge_subresource(rt, strategy, obj, old, subresource)
+        nmd = meta(new)
+        if rt.namespaced:
+            nmd["namespace"] = namespace
+        else:
+            nmd.pop("namespace", None)
+        for k in ("generation", "creationTimestamp", "deletionTimestamp"):
+            if k in omd:
+                nmd[k] = omd[k]
+            else:
+                nmd.pop(k, None)
+        if "deletionGracePeriodSeconds" in omd and "deletionGracePeriodSeconds" not in nmd:
+            nmd["deletionGracePeriodSeconds"] = omd["deletionGracePeriodSeconds"]
+        if not nmd.get("uid"):
+            nmd["uid"] = omd.get("uid")
+        if "managedFields" not in nmd and "managedFields" in omd:
+            nmd["managedFields"] = omd["managedFields"]
+        nmd["resourceVersion"] = omd.get("resourceVersion")
+        self._prepare(rt, new)
+        if (rt.group, rt.plural) == ("", "namespaces"):
+            if subresource != "finalize":
+                new.setdefault("spec", {})["finalizers"] = (old.get("spec") or {}).get(
+                    "finalizers"
+                ) or []
+            nmd.setdefault("labels", {})[NAMESPACE_NAME_LABEL] = name
+        skip_status = strategy.status_subresource
+        if (
+            strategy.has_generation
+            and subresource == ""
+            and (
+                _spec_part(new, skip_status) != _spec_part(old, skip_status)
+                or (
+                    strategy.generation_tracks_annotations
+                    and nmd.get("annotations") != omd.get("annotations")
+                )
+            )
+        ):
+            nmd["generation"] = int(omd.get("generation") or 0) + 1
+        await self._admit(UPDATE, rt, new, old, user)
+        nmd = meta(new)
+        errs = validate_object_meta(nmd, rt.namespaced, strategy.name_fn)
+        errs += validate_object_meta_update(nmd, omd)
+        errs += validate_spec(rt.group, rt.plural, new)
+        errs += validate_update(rt.group, rt.plural, new, old)
+        if errs:
+            raise invalid(rt.kind, rt.group, name, errs)
+        if new == old:
+            return WriteResult(old, [], False)
+        self._managed(rt, strategy, new, old, how, subresource)
+        new = canonical_order(new)
+        if self._should_delete(rt, new, old):
+            if opts.dry_run:
+                return WriteResult(new, [], False)
+            try:
+                last, _ = await self.store.delete(key, expected_revision=stored_rev)
+            except RevisionConflict:
+                raise _Retry() from None
+            except KeyNotFoundError:
+                raise not_found(rt.plural, rt.group, name) from None
+            return WriteResult(copy_obj(last), [], False)
+        if opts.dry_run:
+            return WriteResult(new, [], False)
+        try:
+            written, _ = await self.store.update(key, new, expected_revision=stored_rev)
+        except RevisionConflict:
+            if rv:
+                raise conflict(rt.plural, rt.group, name) from None
+            raise _Retry() from None
+        except KeyNotFoundError:
+            raise not_found(rt.plural, rt.group, name) from None
+        return WriteResult(copy_obj(written), [], False)
+
+    def _merge_subresource(
+        self,
+        rt: ResourceType,
+        strategy: Strategy,
+        obj: dict[str, Any],
+        old: dict[str, Any],
+        subresource: str,
+    ) -> dict[str, Any]:
+        """Which parts a write may change: the main resource keeps the stored status (kinds with
+        a status subresource), `status` changes only status, `finalize` only spec.finalizers."""
+        if subresource == "":
+            if strategy.status_subresource:
+                if "status" in old:
+                    obj["status"] = old["status"]
+                else:
+                    obj.pop("status", None)
+            return obj
+        new = copy_obj(old)
+        nmd = meta(new)
+        md = meta(obj)
+        if "managedFields" in md:
+            nmd["managedFields"] = md["managedFields"]
+        if subresource == "status":
+            if "status" in obj:
+                new["status"] = obj["status"]
+            else:
+                new.pop("status", None)
+        else:
+            new.setdefault("spec", {})["finalizers"] = (obj.get("spec") or {}).get(
+                "finalizers"
+            ) or []
+        return new
+
+    @staticmethod
+    def _should_delete(rt: ResourceType, new: dict[str, Any], old: dict[str, Any]) -> bool:
+        """ShouldDeleteDuringUpdate: the last finalizer of an object being deleted is gone."""
+        omd = old.get("metadata") or {}
+        if not omd.get("deletionTimestamp"):
+            return False
+        if (new.get("metadata") or {}).get("finalizers"):
+            return False
+        if omd.get("deletionGracePeriodSeconds") not in (None, 0):
+            return False
+        return not (
+            (rt.group, rt.plural) == ("", "namespaces")
+            and (new.get("spec") or {}).get("finalizers")
+        )
+
+    # -- patch --------------------------------------------------------------------------------
+
+    async def patch(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        content_type: str,
+        body: bytes,
+        opts: WriteOptions,
+        *,
+        subresource: str = "",
+        user: UserInfo | None = None,
+    ) -> WriteResult:
+        """PATCH with any of kube's patch types; apply creates a missing object (201)."""
+        mt = patches.media_type(content_type)
+        if rt.is_crd:
+            if mt not in patches.CRD_PATCH_TYPES:
+                raise unsupported_media_type(patches.CRD_PATCH_TYPES)
+        elif mt not in patches.PATCH_TYPES:
+            raise unsupported_patch_type()
+        apply = mt == patches.APPLY_PATCH
+        validate_patch_options(opts, apply)
+        self._check_subresource(rt, subresource)
+        namespace = namespace if rt.namespaced else ""
+        key = object_key(rt, namespace, name)
+        for _ in range(PATCH_RETRIES):
+            cur = self.store.get(key)
+            if cur is None:
+                if apply and not subresource:
+                    applied = self._applied(rt, namespace, name, body)
+                    how = _Managed(
+                        opts.field_manager,
+                        "Apply",
+                        mf.fields_of(applied, skip_status=self.strategy(rt).status_subresource),
+                        True,
+                    )
+                    return await self._create(rt, namespace, applied, opts, user, how)
+                raise not_found(rt.plural, rt.group, name)
+            stored, rev = cur
+            doc = copy_obj(stored)
+            how = _Managed(opts.field_manager)
+            if mt == patches.MERGE_PATCH:
+                patched = patches.merge_patch(doc, body)
+            elif mt == patches.JSON_PATCH:
+                patched = patches.json_patch(doc, body)
+            elif mt == patches.STRATEGIC_MERGE_PATCH:
+                patched = patches.strategic_merge_patch(doc, body)
+            else:
+                patched, how = self._apply_to(rt, doc, namespace, name, body, opts, subresource)
+            self._check_type(rt, patched)
+            try:
+                return await self._update(
+                    rt, namespace, name, patched, opts, subresource, user, how, expected=rev
+                )
+            except _Retry:
+                continue
+        raise conflict(rt.plural, rt.group, name)
+
+    def _applied(self, rt: ResourceType, namespace: str, name: str, body: bytes) -> dict[str, Any]:
+        applied = patches.decode_apply(body)
+        self._check_type(rt, applied)
+        md = meta(applied)
+        body_name = str(md.get("name") or "")
+        if body_name != name:
+            raise bad_request(
+                f"the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )
+        if rt.namespaced:
+            body_ns = str(md.get("namespace") or "")
+            if body_ns and body_ns != namespace:
+                raise bad_request(
+                    f"the namespace of the object ({body_ns}) does not match the namespace on the "
+                    f"URL ({namespace})"
+                )
+        return applied
+
+    def _apply_to(
+        self,
+        rt: ResourceType,
+        live: dict[str, Any],
+        namespace: str,
+        name: str,
+        body: bytes,
+        opts: WriteOptions,
+        subresource: str,
+    ) -> tuple[dict[str, Any], _Managed]:
+        """Server-side apply on an existing object: merge the applied configuration, and drop
+        the fields this manager applied before but no longer does (unless another owns them)."""
+        applied = self._applied(rt, namespace, name, body)
+        skip_status = self.strategy(rt).status_subresource and subresource != "status"
+        new_set = mf.fields_of(applied, skip_status=skip_status)
+        entries = (live.get("metadata") or {}).get("managedFields") or []
+        mine: mf.FieldSet = {}
+        others: mf.FieldSet = {}
+        for e in entries:
+            if not isinstance(e, dict):
+                continue
+            fs = e.get("fieldsV1") or {}
+            if e.get("manager") == opts.field_manager and e.get("operation") == "Apply":
+                mine = fs
+            else:
+                others = mf.union(others, fs)
+        applied_md = meta(applied)
+        applied_md.pop("resourceVersion", None)
+        merged = patches.apply_merge(live, applied)
+        patches.remove_fields(merged, mf.subtract(mf.subtract(mine, new_set), others))
+        return merged, _Managed(opts.field_manager, "Apply", new_set, True)
+
+    # -- delete -------------------------------------------------------------------------------
+
+    def _check_preconditions(
+        self, rt: ResourceType, namespace: str, name: str, obj: dict[str, Any], opts: DeleteOptions
+    ) -> None:
+        md = obj.get("metadata") or {}
+        msg = ""
+        if opts.preconditions_uid is not None and opts.preconditions_uid != md.get("uid"):
+            msg = (
+                f"Precondition failed: UID in precondition: {opts.preconditions_uid}, "
+                f"UID in object meta: {md.get('uid') or ''}"
+            )
+        elif (
+            opts.preconditions_resource_version is not None
+            and opts.preconditions_resource_version != md.get("resourceVersion")
+        ):
+            msg = (
+                "Precondition failed: ResourceVersion in precondition: "
+                f"{opts.preconditions_resource_version}, ResourceVersion in object meta: "
+                f"{md.get('resourceVersion') or ''}"
+            )
+        if msg:
+            if (rt.group, rt.plural) == ("", "namespaces"):
+                raise conflict(rt.plural, rt.group, name, msg)
+            raise conflict(
+                rt.plural,
+                rt.group,
+                name,
+                f"StorageError: invalid object, Code: 4, Key: {etcd_key(rt, namespace, name)}, "
+                f"ResourceVersion: 0, AdditionalErrorMsg: {msg}",
+            )
+
+    async def delete(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        opts: DeleteOptions,
+        *,
+        user: UserInfo | None = None,
+    ) -> tuple[dict[str, Any], int]:
+        """DELETE: (response body, HTTP code)."""
+        namespace = namespace if rt.namespaced else ""
+        strategy = self.strategy(rt)
+        key = object_key(rt, namespace, name)
+        for _ in range(PATCH_RETRIES):
+            cur = self.store.get(key)
+            if cur is None:
+                raise not_found(rt.plural, rt.group, name)
+            stored, rev = cur
+            old = copy_obj(stored)
+            self._check_preconditions(rt, namespace, name, old, opts)
+            is_namespace = (rt.group, rt.plural) == ("", "namespaces")
+            if is_namespace and name in IMMORTAL_NAMESPACES:
+                raise forbidden(rt.plural, rt.group, name, "this namespace may not be deleted")
+            await self._admit(DELETE, rt, None, old, user)
+            omd = meta(old)
+            pending = bool(omd.get("finalizers")) or (
+                is_namespace and bool((old.get("spec") or {}).get("finalizers"))
+            )
+            if is_namespace and not omd.get("deletionTimestamp"):
+                pending = True
+            try:
+                if pending:
+                    return await self._mark_deleting(rt, key, old, rev, opts, is_namespace)
+                if opts.dry_run:
+                    return self._deleted_response(rt, strategy, old), 200
+                last, _ = await self.store.delete(key, expected_revision=rev)
+            except RevisionConflict:
+                continue
+            except KeyNotFoundError:
+                raise not_found(rt.plural, rt.group, name) from None
+            return self._deleted_response(rt, strategy, copy_obj(last)), 200
+        raise conflict(rt.plural, rt.group, name)
+
+    async def _mark_deleting(
+        self,
+        rt: ResourceType,
+        key: str,
+        old: dict[str, Any],
+        rev: int,
+        opts: DeleteOptions,
+        is_namespace: bool,
+    ) -> tuple[dict[str, Any], int]:
+        """Deletion pending (finalizers): set deletionTimestamp, keep the object, return it."""
+        code = 202 if opts.orphan_dependents is False else 200
+        new = copy_obj(old)
+        md = meta(new)
+        if not md.get("deletionTimestamp"):
+            md["deletionTimestamp"] = now_rfc3339()
+            if not is_namespace:
+                md["deletionGracePeriodSeconds"] = 0
+        if is_namespace:
+            new.setdefault("status", {})["phase"] = "Terminating"
+        if new == old or opts.dry_run:
+            return new, code
+        written, _ = await self.store.update(key, new, expected_revision=rev)
+        return copy_obj(written), code
+
+    async def delete_collection(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        list_opts: ListOptions,
+        delete_opts: DeleteOptions,
+        *,
+        user: UserInfo | None = None,
+    ) -> dict[str, Any]:
+        """deletecollection: delete every listed object; answer the list as it was read."""
+        listed = await self.list(rt, namespace, list_opts)
+        for item in listed["items"]:
+            md = item.get("metadata") or {}
+            try:
+                await self.delete(
+                    rt,
+                    str(md.get("namespace") or ""),
+                    str(md.get("name") or ""),
+                    delete_opts,
+                    user=user,
+                )
+            except StatusError as e:
+                if e.code != 404:
+                    raise
+        return listed

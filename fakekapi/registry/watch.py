@@ -1,0 +1,193 @@
+"""Watch streams over the store, as kube-apiserver's watch cache serves them.
+
+One generator per watcher: optional synthetic ADDED events for the current state, then the store's
+changes filtered by the selectors with kube's transitions (an update that makes an object match is
+ADDED, one that makes it stop matching is DELETED with the previous state), BOOKMARKs when asked,
+and the end at the timeout. A background task copies store events into a queue so that waiting for
+"an event or the next bookmark or the timeout" never cancels the store's iterator; the generator's
+`finally` stops the store watch and awaits that task, so closing the stream leaks nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from fakekapi.catalog.types import ResourceType
+from fakekapi.core.errors import StatusError, expired
+from fakekapi.store.base import Event, Store, TooOldError
+
+BOOKMARK_INTERVAL = 60.0
+"""kube's defaultBookmarkFrequency."""
+BOOKMARK_BEFORE_TIMEOUT = 2.0
+"""kube sends a last bookmark this long before the watch's deadline."""
+
+
+@dataclass
+class WatchEvent:
+    """One event of a watch stream: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR."""
+
+    type: str
+    object: dict[str, Any]
+
+
+def copy_obj(obj: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy (JSON round trip: the objects are JSON anyway, and this is fast)."""
+    out: dict[str, Any] = orjson.loads(orjson.dumps(obj))
+    return out
+
+
+def default_timeout() -> float:
+    """kube-apiserver's default watch length: a random 30 to 60 minutes."""
+    return 1800.0 * (1.0 + random.random())
+
+
+@dataclass
+class WatchSpec:
+    """Everything one watch needs, resolved and validated before streaming starts."""
+
+    rt: ResourceType
+    prefix: str
+    matches: Callable[[dict[str, Any]], bool]
+    start: int | None
+    """Revision to watch after; None = send the current state first (RV unset or "0")."""
+    timeout: float
+    bookmarks: bool
+    bookmark_interval: float = BOOKMARK_INTERVAL
+    too_large_wait: float = 3.0
+
+
+def _bookmark(rt: ResourceType, revision: int) -> WatchEvent:
+    return WatchEvent(
+        "BOOKMARK",
+        {
+            "kind": rt.kind,
+            "apiVersion": rt.group_version,
+            "metadata": {"resourceVersion": str(revision)},
+        },
+    )
+
+
+def _error(err: StatusError) -> WatchEvent:
+    return WatchEvent("ERROR", err.to_status())
+
+
+def _with_rv(obj: dict[str, Any], revision: int) -> dict[str, Any]:
+    out = copy_obj(obj)
+    md = out.get("metadata")
+    if isinstance(md, dict):
+        md["resourceVersion"] = str(revision)
+    return out
+
+
+def convert(event: Event, matches: Callable[[dict[str, Any]], bool]) -> WatchEvent | None:
+    """cacheWatcher.convertToWatchEvent: the event this watcher sees, if any."""
+    if event.type == "DELETED":
+        return WatchEvent("DELETED", copy_obj(event.object)) if matches(event.object) else None
+    cur = matches(event.object)
+    old = event.prev is not None and event.type == "MODIFIED" and matches(event.prev)
+    if cur and old:
+        return WatchEvent("MODIFIED", copy_obj(event.object))
+    if cur:
+        return WatchEvent("ADDED", copy_obj(event.object))
+    if old and event.prev is not None:
+        return WatchEvent("DELETED", _with_rv(event.prev, event.revision))
+    return None
+
+
+async def _wait_for_revision(store: Store, revision: int, wait: float) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while store.revision < revision:
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+def too_large_error(requested: int, current: int) -> StatusError:
+    return StatusError(
+        504,
+        "Timeout",
+        f"Timeout: Too large resource version: {requested}, current: {current}",
+        {
+            "causes": [
+                {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+            ],
+            "retryAfterSeconds": 1,
+        },
+    )
+
+
+async def stream(store: Store, spec: WatchSpec) -> AsyncIterator[WatchEvent]:
+    """The events of one watch (see the module docstring)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + spec.timeout
+    initial: list[WatchEvent] = []
+    if spec.start is None:
+        items, after = store.list(spec.prefix)
+        initial = [WatchEvent("ADDED", copy_obj(o)) for _, o, _ in items if spec.matches(o)]
+    else:
+        after = spec.start
+        if after > store.revision and not await _wait_for_revision(
+            store, after, spec.too_large_wait
+        ):
+            yield _error(too_large_error(after, store.revision))
+            return
+    try:
+        watch = store.watch(spec.prefix, after)
+    except TooOldError:
+        yield _error(expired(f"too old resource version: {after} ({store.oldest_revision})"))
+        return
+
+    queue: asyncio.Queue[Event | None] = asyncio.Queue()
+
+    async def pump() -> None:
+        try:
+            async for ev in watch:
+                queue.put_nowait(ev)
+        finally:
+            queue.put_nowait(None)
+
+    task = asyncio.ensure_future(pump())
+    try:
+        for ev in initial:
+            yield ev
+        seen = after
+
+        def next_bookmark(now: float) -> float | None:
+            if not spec.bookmarks:
+                return None
+            at = min(now + spec.bookmark_interval, deadline - BOOKMARK_BEFORE_TIMEOUT)
+            return at if at > now else None
+
+        bookmark_at = next_bookmark(loop.time())
+        while True:
+            now = loop.time()
+            if now >= deadline:
+                return
+            wake = deadline if bookmark_at is None else min(deadline, bookmark_at)
+            try:
+                item = await asyncio.wait_for(queue.get(), timeout=max(0.0, wake - now))
+            except TimeoutError:
+                if bookmark_at is not None and loop.time() >= bookmark_at:
+                    yield _bookmark(spec.rt, seen)
+                    bookmark_at = next_bookmark(loop.time())
+                continue
+            if item is None:
+                return
+            seen = item.revision
+            out = convert(item, spec.matches)
+            if out is not None:
+                yield out
+    finally:
+        watch.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
