@@ -1,0 +1,618 @@
+"""ServiceAccount JWTs: the signing key, signing, and verification as kube-apiserver verifies.
+
+Two kinds of token share one RS256 key pair (`pki/sa.key`, `pki/sa.pub`), as on a kubeadm
+cluster where `--service-account-private-key-file` and `--service-account-signing-key-file` are
+the same file:
+
+* legacy tokens (issuer `kubernetes/serviceaccount`, no `aud`/`exp`), written into Secrets of type
+  `kubernetes.io/service-account-token` by the token controller;
+* bound tokens (issuer `--service-account-issuer`, with `aud`, `exp`, `nbf`, `iat`, `jti` and the
+  `kubernetes.io` private claim), returned by TokenRequest.
+
+Verification follows kubernetes `pkg/serviceaccount/jwt.go` step by step, because the order is
+what decides the error a TokenReview (and the server log) reports: unverified issuer check (not
+ours → "not mine"), key chosen by `kid`, signature (RS256 only), issuer re-check, audience
+intersection, then the claim checks and the object look-ups of `claims.go` / `legacy.go`.
+
+The expensive part (RSA) and the pure claim checks are split from the look-ups so that the token
+cache can keep the first and redo only the second when a ServiceAccount, Secret, Pod or Node
+changes. Look-ups go to a synchronous `ObjectLookup` (the store's in-memory index): the
+authenticator runs inside the request pipeline without awaiting anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from fakekapi.auth.authn import NOT_MINE, AuthResult
+from fakekapi.core.user import ALL_AUTHENTICATED, UserInfo
+
+LEGACY_ISSUER = "kubernetes/serviceaccount"
+"""The `iss` of Secret-based tokens (kube's `LegacyIssuer`)."""
+LEEWAY = 60
+"""go-jose's `jwt.DefaultLeeway`: exp/nbf/iat are checked with one minute of tolerance."""
+
+SA_PREFIX = "system:serviceaccount:"
+SA_GROUP = "system:serviceaccounts"
+
+CREDENTIAL_ID_KEY = "authentication.kubernetes.io/credential-id"
+POD_NAME_KEY = "authentication.kubernetes.io/pod-name"
+POD_UID_KEY = "authentication.kubernetes.io/pod-uid"
+NODE_NAME_KEY = "authentication.kubernetes.io/node-name"
+NODE_UID_KEY = "authentication.kubernetes.io/node-uid"
+
+LEGACY_NAMESPACE = "kubernetes.io/serviceaccount/namespace"
+LEGACY_SECRET_NAME = "kubernetes.io/serviceaccount/secret.name"
+LEGACY_SA_NAME = "kubernetes.io/serviceaccount/service-account.name"
+LEGACY_SA_UID = "kubernetes.io/serviceaccount/service-account.uid"
+
+TOKEN_KEY = "token"
+"""`data.token` of a token Secret."""
+INVALID_SINCE_LABEL = "kubernetes.io/legacy-token-invalid-since"
+
+ERR_CRYPTO = "go-jose/go-jose: error in cryptographic primitive"
+ERR_ALG = "go-jose/go-jose: unknown/unsupported algorithm"
+ERR_INVALIDATED = "service account token has been invalidated"
+
+METHOD = "serviceaccount"
+"""The authenticator name in the request log."""
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+
+def b64url(data: bytes) -> str:
+    """base64url without padding (JOSE's encoding)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """The strict inverse of `b64url` (Go's RawURLEncoding refuses padding and other alphabets)."""
+    if "=" in text or "+" in text or "/" in text:
+        raise ValueError("illegal base64 data")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def key_id(public_key: rsa.RSAPublicKey) -> str:
+    """kube's `keyIDFromPublicKey`: base64url(SHA-256(PKIX DER of the public key))."""
+    der = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return b64url(hashlib.sha256(der).digest())
+
+
+def go_json(obj: Any) -> bytes:
+    """JSON as Go's encoding/json writes maps: sorted keys, compact, `<>&` escaped."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """The ServiceAccount key pair with its key ID; signs tokens (satisfies the registry's
+    `TokenSigner`) and publishes itself as a JWK."""
+
+    private_key: rsa.RSAPrivateKey
+    kid: str
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        return self.private_key.public_key()
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> SigningKey:
+        key = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("the ServiceAccount signing key must be an RSA key")
+        return cls(key, key_id(key.public_key()))
+
+    @classmethod
+    def from_file(cls, path: Path) -> SigningKey:
+        return cls.from_pem(path.read_bytes())
+
+    @classmethod
+    def generate(cls) -> SigningKey:
+        """A fresh 2048-bit key (tests)."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return cls(key, key_id(key.public_key()))
+
+    def sign(self, claims: Mapping[str, Any]) -> str:
+        """A compact JWS: header exactly `{"alg":"RS256","kid":"..."}`, claims with sorted keys."""
+        header = b64url(go_json({"alg": "RS256", "kid": self.kid}))
+        payload = b64url(go_json(dict(claims)))
+        signing_input = f"{header}.{payload}".encode("ascii")
+        sig = self.private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+        return f"{header}.{payload}.{b64url(sig)}"
+
+    def jwk(self) -> dict[str, str]:
+        """The public key as /openid/v1/jwks lists it (field order as kube's output)."""
+        numbers = self.public_key.public_numbers()
+        n = numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")
+        e = numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")
+        return {
+            "use": "sig",
+            "kty": "RSA",
+            "kid": self.kid,
+            "alg": "RS256",
+            "n": b64url(n),
+            "e": b64url(e),
+        }
+
+
+# -- look-ups ----------------------------------------------------------------------------------
+
+
+class ObjectLookup(Protocol):
+    """Synchronous reads of the current objects: (object, revision) or None.
+
+    `resource` is a core/v1 plural: serviceaccounts, secrets, pods or nodes (namespace "").
+    """
+
+    def get(
+        self, resource: str, namespace: str, name: str
+    ) -> tuple[dict[str, Any], int] | None: ...
+
+
+class StoreLookup:
+    """`ObjectLookup` over a Store's synchronous `get` (its in-memory index, no I/O)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def get(self, resource: str, namespace: str, name: str) -> tuple[dict[str, Any], int] | None:
+        key = f"/core/{resource}/{namespace}/{name}" if namespace else f"/core/{resource}/{name}"
+        found = self.store.get(key)
+        if found is None:
+            return None
+        obj, rev = found
+        return obj, int(rev)
+
+
+Dependency = tuple[str, str, str, int]
+"""(resource, namespace, name, revision) of an object a token's validity depends on (-1: absent)."""
+
+
+# -- verification ------------------------------------------------------------------------------
+
+
+class TokenError(Exception):
+    """A token of ours that is invalid; the message is kube's (TokenReview `status.error`)."""
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """A token whose signature, issuer, audience and time claims passed: what may be cached."""
+
+    legacy: bool
+    claims: dict[str, Any]
+    audiences: tuple[str, ...]
+    """The token audiences that intersect the requested ones (TokenReview `status.audiences`)."""
+    expiry: float | None
+    """`exp` (seconds since the epoch) or None for legacy tokens."""
+    not_before: float | None = None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The outcome of the look-ups: the user and the object revisions it was derived from."""
+
+    user: UserInfo
+    dependencies: tuple[Dependency, ...]
+    secret_ref: tuple[str, str] | None = None
+    """For legacy tokens: the Secret (namespace, name), to record its last use."""
+
+
+@dataclass
+class Verifier:
+    """Stateless checks of one token against the configured issuers, keys and audiences."""
+
+    keys: Sequence[rsa.RSAPublicKey]
+    issuers: Sequence[str]
+    """The bound-token issuers (`--service-account-issuer`; the first one signs)."""
+    api_audiences: Sequence[str]
+    clock: Callable[[], float] = time.time
+    _by_kid: dict[str, list[rsa.RSAPublicKey]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_kid = {}
+        for k in self.keys:
+            self._by_kid.setdefault(key_id(k), []).append(k)
+
+    def owns(self, token: str) -> tuple[bool, dict[str, Any] | None]:
+        """`hasCorrectIssuer` + `ParseSigned`: is this a compact JWS with one of our issuers?"""
+        if token.strip().startswith("{"):
+            return False, None
+        parts = token.split(".")
+        if len(parts) != 3:
+            return False, None
+        try:
+            payload = json.loads(b64url_decode(parts[1]))
+            header = json.loads(b64url_decode(parts[0]))
+            b64url_decode(parts[2])
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            return False, None
+        if not isinstance(payload, dict) or not isinstance(header, dict):
+            return False, None
+        iss = payload.get("iss")
+        if not isinstance(iss, str) or (iss != LEGACY_ISSUER and iss not in self.issuers):
+            return False, None
+        return True, header
+
+    def verify(self, token: str, audiences: Sequence[str] | None = None) -> VerifiedToken | None:
+        """None when the token is not ours; raises TokenError when it is ours but invalid."""
+        mine, header = self.owns(token)
+        if not mine or header is None:
+            return None
+        kid = header.get("kid")
+        kid = kid if isinstance(kid, str) else ""
+        candidates = self._by_kid.get(kid, []) if kid else list(self.keys)
+        if not candidates:
+            raise TokenError("invalid signature, no keys found")
+        h, p, s = token.split(".")
+        alg = header.get("alg")
+        signing_input = f"{h}.{p}".encode("ascii")
+        signature = b64url_decode(s)
+        errors: list[str] = []
+        for key in candidates:
+            if alg != "RS256":
+                errors.append(ERR_ALG)
+                continue
+            try:
+                key.verify(signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
+            except InvalidSignature:
+                errors.append(ERR_CRYPTO)
+                continue
+            break
+        else:
+            raise TokenError(errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]")
+        claims: dict[str, Any] = json.loads(b64url_decode(p))
+        iss = claims.get("iss")
+        legacy = iss == LEGACY_ISSUER
+        if not legacy and iss not in self.issuers:
+            raise TokenError(f"token issuer {go_q(str(iss))} is invalid")
+        aud = claims.get("aud")
+        token_auds = [aud] if isinstance(aud, str) else [a for a in aud or [] if isinstance(a, str)]
+        if not token_auds:
+            token_auds = list(self.api_audiences)
+        requested = list(audiences) if audiences else list(self.api_audiences)
+        matched = tuple(a for a in token_auds if a in requested)
+        if not matched and self.api_audiences:
+            raise TokenError(
+                f"token audiences {go_list(token_auds)} is invalid for the target audiences "
+                f"{go_list(requested)}"
+            )
+        if legacy:
+            _check_legacy_claims(claims)
+            return VerifiedToken(True, claims, matched, None)
+        exp, nbf = _check_times(claims, self.clock())
+        return VerifiedToken(False, claims, matched, exp, nbf)
+
+
+def go_q(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)
+
+
+def go_list(items: Sequence[str]) -> str:
+    """`%q` of a []string: `["a" "b"]`."""
+    return "[" + " ".join(go_q(i) for i in items) + "]"
+
+
+def _numeric(claims: Mapping[str, Any], name: str) -> float | None:
+    v = claims.get(name)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise TokenError(
+            "service account token claims could not be validated due to unexpected validation error"
+        )
+    return float(v)
+
+
+def _check_times(claims: Mapping[str, Any], now: float) -> tuple[float | None, float | None]:
+    """go-jose `Claims.ValidateWithLeeway` with the default minute, mapped to kube's texts."""
+    exp = _numeric(claims, "exp")
+    nbf = _numeric(claims, "nbf")
+    iat = _numeric(claims, "iat")
+    if nbf is not None and now + LEEWAY < nbf:
+        raise TokenError("service account token is not valid yet")
+    if exp is not None and now - LEEWAY > exp:
+        raise TokenError("service account token has expired")
+    if iat is not None and now + LEEWAY < iat:
+        raise TokenError("service account token is issued in the future")
+    return exp, nbf
+
+
+def _check_legacy_claims(claims: Mapping[str, Any]) -> None:
+    """legacy.go's claim checks (before any look-up)."""
+    for key, what in (
+        (LEGACY_NAMESPACE, "namespace"),
+        (LEGACY_SECRET_NAME, "secretName"),
+        (LEGACY_SA_NAME, "serviceAccountName"),
+        (LEGACY_SA_UID, "serviceAccountUID"),
+    ):
+        if not claims.get(key):
+            raise TokenError(f"{what} claim is missing")
+    ns, name = split_username(str(claims.get("sub") or ""))
+    if ns != claims[LEGACY_NAMESPACE] or name != claims[LEGACY_SA_NAME]:
+        raise TokenError("sub claim is invalid")
+
+
+def split_username(username: str) -> tuple[str, str]:
+    """`serviceaccount.SplitUsername`: ("", "") unless `system:serviceaccount:<ns>:<name>`."""
+    if not username.startswith(SA_PREFIX):
+        return "", ""
+    parts = username[len(SA_PREFIX) :].split(":")
+    if len(parts) != 2 or not _dns_label(parts[0]) or not _dns_subdomain(parts[1]):
+        return "", ""
+    return parts[0], parts[1]
+
+
+def _dns_label(s: str) -> bool:
+    import re
+
+    return len(s) <= 63 and re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", s) is not None
+
+
+def _dns_subdomain(s: str) -> bool:
+    import re
+
+    pattern = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+    return len(s) <= 253 and re.fullmatch(pattern, s) is not None
+
+
+def sa_groups(namespace: str) -> tuple[str, ...]:
+    """`MakeGroupNames`: the two ServiceAccount groups (system:authenticated is added later)."""
+    return (SA_GROUP, f"{SA_GROUP}:{namespace}")
+
+
+def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    md = obj.get("metadata")
+    return md if isinstance(md, dict) else {}
+
+
+def _deleted_before(obj: Mapping[str, Any], cutoff: float | None) -> bool:
+    """Has a deletionTimestamp (before `cutoff`, when given: claims.go's leeway)."""
+    ts = _meta(obj).get("deletionTimestamp")
+    if not ts:
+        return False
+    if cutoff is None:
+        return True
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(str(ts).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return True
+    return when < cutoff
+
+
+def resolve_identity(
+    verified: VerifiedToken, token: str, lookup: ObjectLookup, now: float
+) -> Identity:
+    """The look-ups of legacy.go / claims.go; raises TokenError with kube's texts."""
+    if verified.legacy:
+        return _legacy_identity(verified.claims, token, lookup)
+    return _bound_identity(verified.claims, lookup, now)
+
+
+def _legacy_identity(claims: Mapping[str, Any], token: str, lookup: ObjectLookup) -> Identity:
+    ns = str(claims[LEGACY_NAMESPACE])
+    secret_name = str(claims[LEGACY_SECRET_NAME])
+    sa_name = str(claims[LEGACY_SA_NAME])
+    sa_uid = str(claims[LEGACY_SA_UID])
+    deps: list[Dependency] = []
+    found = lookup.get("secrets", ns, secret_name)
+    deps.append(("secrets", ns, secret_name, found[1] if found else -1))
+    if found is None or _deleted_before(found[0], None):
+        raise TokenError("Token has been invalidated")
+    secret = found[0]
+    data = secret.get("data") or {}
+    try:
+        stored = base64.b64decode(str(data.get(TOKEN_KEY) or ""), validate=True)
+    except (ValueError, binascii.Error):
+        stored = b""
+    if stored != token.encode("utf-8"):
+        raise TokenError("Token does not match server's copy")
+    sa_found = lookup.get("serviceaccounts", ns, sa_name)
+    deps.append(("serviceaccounts", ns, sa_name, sa_found[1] if sa_found else -1))
+    if sa_found is None:
+        raise TokenError(f'serviceaccounts "{sa_name}" not found')
+    sa = sa_found[0]
+    if _deleted_before(sa, None):
+        raise TokenError(f"ServiceAccount {ns}/{sa_name} has been deleted")
+    actual_uid = str(_meta(sa).get("uid") or "")
+    if actual_uid != sa_uid:
+        raise TokenError(f"ServiceAccount UID ({actual_uid}) does not match claim ({sa_uid})")
+    labels = _meta(secret).get("labels") or {}
+    if labels.get(INVALID_SINCE_LABEL):
+        raise TokenError(
+            f"the token in secret {ns}/{secret_name} for service account {ns}/{sa_name} has been "
+            "marked invalid. Use tokens from the TokenRequest API or manually created "
+            "secret-based tokens, or remove the 'kubernetes.io/legacy-token-invalid-since' label "
+            "from the secret to temporarily allow use of this token"
+        )
+    user = UserInfo(
+        name=f"{SA_PREFIX}{ns}:{sa_name}",
+        uid=sa_uid,
+        groups=(*sa_groups(ns), ALL_AUTHENTICATED),
+    )
+    return Identity(user, tuple(deps), (ns, secret_name))
+
+
+def _ref(obj: Any) -> tuple[str, str] | None:
+    if not isinstance(obj, dict):
+        return None
+    return str(obj.get("name") or ""), str(obj.get("uid") or "")
+
+
+def _bound_identity(claims: Mapping[str, Any], lookup: ObjectLookup, now: float) -> Identity:
+    k8s = claims.get("kubernetes.io")
+    if not isinstance(k8s, dict):
+        k8s = {}
+    ns = str(k8s.get("namespace") or "")
+    sa_ref = _ref(k8s.get("serviceaccount")) or ("", "")
+    pod_ref = _ref(k8s.get("pod"))
+    secret_ref = _ref(k8s.get("secret"))
+    node_ref = _ref(k8s.get("node"))
+    cutoff = now - LEEWAY
+    deps: list[Dependency] = []
+
+    def get(resource: str, namespace: str, name: str) -> dict[str, Any] | None:
+        found = lookup.get(resource, namespace, name)
+        deps.append((resource, namespace, name, found[1] if found else -1))
+        return found[0] if found else None
+
+    sa = get("serviceaccounts", ns, sa_ref[0])
+    if sa is None:
+        raise TokenError(f'serviceaccounts "{sa_ref[0]}" not found')
+    if _deleted_before(sa, cutoff):
+        raise TokenError(f"service account {ns}/{sa_ref[0]} has been deleted")
+    sa_uid = str(_meta(sa).get("uid") or "")
+    if sa_uid != sa_ref[1]:
+        raise TokenError(f"service account UID ({sa_uid}) does not match claim ({sa_ref[1]})")
+    if secret_ref is not None:
+        secret = get("secrets", ns, secret_ref[0])
+        if secret is None or _deleted_before(secret, cutoff):
+            raise TokenError(ERR_INVALIDATED)
+        uid = str(_meta(secret).get("uid") or "")
+        if uid != secret_ref[1]:
+            raise TokenError(
+                f"secret UID ({uid}) does not match service account secret ref claim "
+                f"({secret_ref[1]})"
+            )
+    if pod_ref is not None:
+        pod = get("pods", ns, pod_ref[0])
+        if pod is None or _deleted_before(pod, cutoff):
+            raise TokenError(ERR_INVALIDATED)
+        uid = str(_meta(pod).get("uid") or "")
+        if uid != pod_ref[1]:
+            raise TokenError(
+                f"pod UID ({uid}) does not match service account pod ref claim ({pod_ref[1]})"
+            )
+    if node_ref is not None and pod_ref is None:
+        node = get("nodes", "", node_ref[0])
+        if node is None or _deleted_before(node, cutoff):
+            raise TokenError(ERR_INVALIDATED)
+        uid = str(_meta(node).get("uid") or "")
+        if uid != node_ref[1]:
+            raise TokenError(
+                f"node UID ({uid}) does not match service account node ref claim ({node_ref[1]})"
+            )
+    extra: dict[str, tuple[str, ...]] = {}
+    jti = claims.get("jti")
+    if isinstance(jti, str) and jti:
+        extra[CREDENTIAL_ID_KEY] = (f"JTI={jti}",)
+    if node_ref is not None:
+        if node_ref[0]:
+            extra[NODE_NAME_KEY] = (node_ref[0],)
+        if node_ref[1]:
+            extra[NODE_UID_KEY] = (node_ref[1],)
+    if pod_ref is not None:
+        extra[POD_NAME_KEY] = (pod_ref[0],)
+        extra[POD_UID_KEY] = (pod_ref[1],)
+    user = UserInfo(
+        name=f"{SA_PREFIX}{ns}:{sa_ref[0]}",
+        uid=sa_ref[1],
+        groups=(*sa_groups(ns), ALL_AUTHENTICATED),
+        extra=dict(sorted(extra.items())),
+    )
+    return Identity(user, tuple(deps))
+
+
+class ServiceAccountAuthenticator:
+    """The ServiceAccount token authenticator (both issuers), with an optional token cache.
+
+    `authenticate_token` is what the bearer-token authenticator calls (the API audiences);
+    `review` is TokenReview's entry point (audiences from the request).
+    """
+
+    method = METHOD
+
+    def __init__(
+        self,
+        verifier: Verifier,
+        lookup: ObjectLookup,
+        cache: Any | None = None,
+        on_legacy_use: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.verifier = verifier
+        self.lookup = lookup
+        self.cache = cache
+        self.on_legacy_use = on_legacy_use
+        """Called with a legacy token's Secret (namespace, name) on each successful use."""
+
+    def authenticate_token(self, token: str) -> AuthResult:
+        res, _ = self.review(token)
+        return res
+
+    def review(
+        self, token: str, audiences: Sequence[str] | None = None
+    ) -> tuple[AuthResult, tuple[str, ...]]:
+        """(result, matched audiences); result is NOT_MINE for tokens of other issuers."""
+        auds = tuple(audiences or ())
+        now = self.verifier.clock()
+        if self.cache is not None:
+            hit = self.cache.get(token, auds, now, self.lookup)
+            if hit is not None:
+                verified, identity = hit
+                self._used(identity)
+                return AuthResult.ok(identity.user, self.method), verified.audiences
+        try:
+            verified = self.verifier.verify(token, auds or None)
+            if verified is None:
+                return NOT_MINE, ()
+            identity = resolve_identity(verified, token, self.lookup, now)
+        except TokenError as e:
+            return AuthResult.reject(str(e), self.method), ()
+        if self.cache is not None:
+            self.cache.put(token, auds, verified, identity)
+        self._used(identity)
+        return AuthResult.ok(identity.user, self.method), verified.audiences
+
+    def _used(self, identity: Identity) -> None:
+        if identity.secret_ref is not None and self.on_legacy_use is not None:
+            self.on_legacy_use(*identity.secret_ref)
+
+
+def build_verifier(
+    key: SigningKey | rsa.RSAPublicKey,
+    issuer: str,
+    api_audiences: Sequence[str] = (),
+    *,
+    clock: Callable[[], float] = time.time,
+) -> Verifier:
+    """A Verifier for our key, one issuer and the API audiences (default: the issuer)."""
+    public = key.public_key if isinstance(key, SigningKey) else key
+    return Verifier([public], [issuer], list(api_audiences) or [issuer], clock)
+
+
+__all__ = [
+    "LEGACY_ISSUER",
+    "Identity",
+    "ObjectLookup",
+    "ServiceAccountAuthenticator",
+    "SigningKey",
+    "StoreLookup",
+    "TokenError",
+    "VerifiedToken",
+    "Verifier",
+    "b64url",
+    "build_verifier",
+    "go_json",
+    "key_id",
+    "resolve_identity",
+    "split_username",
+]
