@@ -2,7 +2,9 @@
 
 - serviceaccounts: a `default` ServiceAccount in every active namespace;
 - root-ca-cert-publisher: ConfigMap `kube-root-ca.crt` (the cluster CA) in every namespace;
-- namespace: a deleted namespace is emptied, then its `kubernetes` finalizer removed.
+- namespace: a deleted namespace is emptied, then its `kubernetes` finalizer removed;
+- clusterrole-aggregation: ClusterRoles with an aggregationRule get the rules of those they select;
+- tokens (given a signer): token Secrets get data.token/ca.crt/namespace (see tokens.py).
 
 They read through informers (list + watch over the registry, no HTTP) and write through the
 registry. `Controllers.start()` launches them; `await stop()` cancels and awaits every task.
@@ -14,15 +16,18 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
+from fakekapi.registry.controllers.aggregation import ClusterRoleAggregationController
 from fakekapi.registry.controllers.base import Controller
 from fakekapi.registry.controllers.informer import Informer
 from fakekapi.registry.controllers.namespace import NamespaceController
 from fakekapi.registry.controllers.rootca import RootCAPublisher
 from fakekapi.registry.controllers.serviceaccounts import ServiceAccountsController
+from fakekapi.registry.controllers.tokens import TokensController
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType
     from fakekapi.registry.registry import Registry
+    from fakekapi.registry.tokenrequest import TokenSigner
 
 __all__ = ["Controllers"]
 
@@ -37,25 +42,42 @@ def _core(registry: Registry, plural: str) -> ResourceType:
 class Controllers:
     """The running controllers of one registry."""
 
-    def __init__(self, registry: Registry, ca_pem: str) -> None:
+    def __init__(
+        self, registry: Registry, ca_pem: str, *, token_signer: TokenSigner | None = None
+    ) -> None:
         ns_type = _core(registry, "namespaces")
         sa_type = _core(registry, "serviceaccounts")
         cm_type = _core(registry, "configmaps")
         namespaces = Informer(registry, ns_type)
         serviceaccounts = Informer(registry, sa_type)
         configmaps = Informer(registry, cm_type)
-        self.informers = [namespaces, serviceaccounts, configmaps]
+        cr_type = registry.catalog.lookup("rbac.authorization.k8s.io", "v1", "clusterroles")
+        assert cr_type is not None
+        clusterroles = Informer(registry, cr_type)
+        self.informers = [namespaces, serviceaccounts, configmaps, clusterroles]
         self.controllers: list[Controller] = [
             ServiceAccountsController(registry, sa_type, namespaces, serviceaccounts),
             RootCAPublisher(registry, cm_type, namespaces, configmaps, ca_pem),
             NamespaceController(registry, ns_type, namespaces),
+            ClusterRoleAggregationController(registry, cr_type, clusterroles),
         ]
+        self.tokens: TokensController | None = None
+        """The token controller; only with a signer (it signs legacy tokens)."""
+        if token_signer is not None:
+            secrets = Informer(registry, _core(registry, "secrets"))
+            self.informers.append(secrets)
+            self.tokens = TokensController(
+                registry, secrets.rt, sa_type, secrets, serviceaccounts, token_signer, ca_pem
+            )
+            self.controllers.append(self.tokens)
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
-    def start(cls, registry: Registry, ca_pem: str) -> Controllers:
+    def start(
+        cls, registry: Registry, ca_pem: str, *, token_signer: TokenSigner | None = None
+    ) -> Controllers:
         """Build and launch the controllers on the running event loop."""
-        self = cls(registry, ca_pem)
+        self = cls(registry, ca_pem, token_signer=token_signer)
         for informer in self.informers:
             self._tasks.append(
                 asyncio.create_task(informer.run(), name=f"informer {informer.rt.qualified}")
