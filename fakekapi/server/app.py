@@ -119,6 +119,7 @@ def build_app(
     catalog: Catalog | None = None,
     authenticator: Authenticator | None = None,
     authorizer: Authorizer | None = None,
+    token_authenticators: Sequence[TokenAuthenticator] = (),
     lifecycle: Lifecycle | None = None,
 ) -> web.Application:
     """The API server application.
@@ -127,9 +128,10 @@ def build_app(
     their start-up and shutdown. With a `registry`, the caller owns it (and its store); pass its
     `catalog` too unless `registry.catalog` is the one to serve. `lifecycle` adds a cleanup
     context of the caller's (started before the app serves, ended after it stops).
+    `token_authenticators` feed the default authenticator's bearer-token check.
     """
     if registry is None:
-        components = create_components(settings)
+        components = create_components(settings, token_authenticators=token_authenticators)
         registry = components.registry
         catalog = catalog or components.catalog
         authenticator = authenticator or components.authenticator
