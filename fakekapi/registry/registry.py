@@ -168,8 +168,10 @@ def canonical_order(obj: dict[str, Any]) -> dict[str, Any]:
         ordered.update({k: v for k, v in md.items() if k not in ordered})
         out["metadata"] = ordered
     for k, v in obj.items():
-        if k not in out:
+        if k not in out and k != "status":
             out[k] = v
+    if "status" in obj:
+        out["status"] = obj["status"]
     return out
 
 

@@ -232,7 +232,6 @@ class _Parser:
     def parse_operator(self) -> Op:
         tok, lit = self.consume(False)
         ops = {
-            _Tok.DOES_NOT_EXIST: Op.NOT_EQUALS,
             _Tok.IN: Op.IN,
             _Tok.NOT_IN: Op.NOT_IN,
             _Tok.EQUALS: Op.EQUALS,
