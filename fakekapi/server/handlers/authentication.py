@@ -1,0 +1,241 @@
+"""The authentication APIs: TokenRequest, TokenReview and SelfSubjectReview.
+
+All three are created-not-stored resources: a POST answers 201 with the object, its status
+filled in, and nothing is written to the store (a GET of them is the router's 405/404, as on
+kube-apiserver). Routes are added by `add_routes` ahead of the generic resource routes.
+
+* `POST /api/v1/namespaces/NS/serviceaccounts/NAME/token` → `registry.tokenrequest.create_token`;
+* `POST /apis/authentication.k8s.io/v1/tokenreviews` → the bearer-token authenticators, as
+  `pkg/registry/authentication/tokenreview/storage.go` calls them (audiences default to the API
+  audiences; audience-agnostic authenticators such as the token file answer only for them);
+* `POST /apis/authentication.k8s.io/{v1,v1beta1}/selfsubjectreviews` → the request's own user
+  (after impersonation). v1beta1 is not in discovery (kube 1.33 does not serve it by default)
+  but is answered, because kubectl 1.27's `auth whoami` asks for it first.
+
+`AuthSetup` gathers what these handlers, the OIDC endpoints and the pipeline share: the signing
+key, the token configuration, the token authenticators and the audit log. `setup_auth` builds it
+from Settings and the data dir's keys.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from fakekapi.auth.audit import AuditLog
+from fakekapi.auth.authn import AuthResult, TokenAuthenticator
+from fakekapi.auth.serviceaccount import (
+    ServiceAccountAuthenticator,
+    SigningKey,
+    StoreLookup,
+    build_verifier,
+)
+from fakekapi.auth.tokencache import TokenCache
+from fakekapi.auth.tokenfile import StaticTokenAuthenticator, load_token_file
+from fakekapi.core.errors import bad_request, internal
+from fakekapi.registry import options as registry_options
+from fakekapi.registry.tokenrequest import TokenConfig, create_token
+from fakekapi.server import responses
+from fakekapi.server.handlers.resources import first_values, read_body
+from fakekapi.server.negotiation import ExpectedKind, decode_object, negotiate, no_transform
+from fakekapi.server.settings import Settings
+from fakekapi.server.state import REGISTRY, state_of
+
+log = logging.getLogger(__name__)
+
+GROUP = "authentication.k8s.io"
+INVALID_BEARER_TOKEN = "invalid bearer token"
+
+
+@dataclass
+class AuthSetup:
+    """The authentication pieces of one server."""
+
+    signing_key: SigningKey
+    token_config: TokenConfig
+    api_audiences: tuple[str, ...]
+    serviceaccounts: ServiceAccountAuthenticator
+    static_tokens: StaticTokenAuthenticator | None = None
+    audit: AuditLog | None = None
+    legacy_use: Callable[[str, str], None] | None = None
+    """Where uses of legacy tokens are reported (the token controller's `record_use`)."""
+    extra_token_authenticators: list[TokenAuthenticator] = field(default_factory=list)
+
+    @property
+    def token_authenticators(self) -> list[TokenAuthenticator]:
+        """In kube's order: the token file first, then ServiceAccount tokens."""
+        out: list[TokenAuthenticator] = []
+        if self.static_tokens is not None:
+            out.append(self.static_tokens)
+        out.append(self.serviceaccounts)
+        out.extend(self.extra_token_authenticators)
+        return out
+
+    def _report_legacy_use(self, namespace: str, name: str) -> None:
+        if self.legacy_use is not None:
+            self.legacy_use(namespace, name)
+
+    def review(self, token: str, audiences: Sequence[str]) -> dict[str, Any]:
+        """A TokenReview `status` for `token` and the requested audiences."""
+        auds = list(audiences) or list(self.api_audiences)
+        errors: list[str] = []
+        for ta in self.token_authenticators:
+            if isinstance(ta, ServiceAccountAuthenticator):
+                res, matched = ta.review(token, auds)
+            else:
+                res = ta.authenticate_token(token)
+                # WrapAudienceAgnosticToken: valid only for the API audiences.
+                matched = tuple(a for a in self.api_audiences if a in auds)
+                if res.authenticated and not matched:
+                    res = AuthResult()
+            if res.authenticated and res.user is not None:
+                if not set(matched) & set(auds):
+                    raise internal("error validating audiences")
+                return {
+                    "authenticated": True,
+                    "user": res.user.to_json(),
+                    "audiences": list(matched),
+                }
+            if res.rejected:
+                errors.append(res.error)
+        error = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
+        return {"authenticated": False, "user": {}, "error": error or INVALID_BEARER_TOKEN}
+
+
+AUTH: web.AppKey[AuthSetup] = web.AppKey("auth_setup", AuthSetup)
+
+
+def api_audiences(settings: Settings) -> tuple[str, ...]:
+    """`--api-audiences`, defaulting to the issuer (as kube-apiserver does)."""
+    return tuple(settings.api_audiences) or (settings.service_account_issuer,)
+
+
+def setup_auth(settings: Settings, sa_key_path: Any, store: Any) -> AuthSetup:
+    """Build the authentication pieces from Settings, the signing key file and the store.
+
+    Raises `TokenFileError` for an unusable `--token-auth-file`.
+    """
+    key = SigningKey.from_file(sa_key_path)
+    auds = api_audiences(settings)
+    verifier = build_verifier(key, settings.service_account_issuer, auds)
+    setup_ref: list[AuthSetup] = []
+
+    def on_legacy_use(namespace: str, name: str) -> None:
+        if setup_ref:
+            setup_ref[0]._report_legacy_use(namespace, name)
+
+    sa_auth = ServiceAccountAuthenticator(
+        verifier, StoreLookup(store), TokenCache(), on_legacy_use=on_legacy_use
+    )
+    static = load_token_file(settings.token_auth_file) if settings.token_auth_file else None
+    audit = AuditLog(settings.audit_log_path) if settings.audit_log_path else None
+    setup = AuthSetup(
+        signing_key=key,
+        token_config=TokenConfig(
+            signer=key,
+            issuer=settings.service_account_issuer,
+            api_audiences=auds,
+            max_expiration_seconds=settings.service_account_max_token_expiration,
+        ),
+        api_audiences=auds,
+        serviceaccounts=sa_auth,
+        static_tokens=static,
+        audit=audit,
+    )
+    setup_ref.append(setup)
+    return setup
+
+
+# -- handlers ---------------------------------------------------------------------------------
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def _decode(request: web.Request, version: str, kind: str) -> dict[str, Any]:
+    query = first_values(request)
+    registry_options.parse_write_options(
+        query, "CreateOptions", request.headers.get("User-Agent", "")
+    )
+    body = await read_body(request)
+    return decode_object(
+        request.headers.get("Content-Type"), body, ExpectedKind(GROUP, version, kind)
+    )
+
+
+def _respond(request: web.Request, obj: dict[str, Any]) -> web.Response:
+    neg = negotiate(request.headers.get("Accept", ""), no_transform)
+    return responses.render(request, obj, neg.media_type, pretty=neg.pretty, status=201)
+
+
+async def token_request(request: web.Request) -> web.StreamResponse:
+    """POST .../serviceaccounts/NAME/token."""
+    setup = request.app[AUTH]
+    ns = request.match_info["namespace"]
+    name = request.match_info["name"]
+    neg = negotiate(request.headers.get("Accept", ""), no_transform)
+    body = await _decode(request, "v1", "TokenRequest")
+    registry: Any = request.app[REGISTRY]
+    out, warnings = await create_token(registry, ns, name, body, setup.token_config)
+    state_of(request).warnings.extend(warnings)
+    return responses.render(request, out, neg.media_type, pretty=neg.pretty, status=201)
+
+
+async def token_review(request: web.Request) -> web.StreamResponse:
+    """POST /apis/authentication.k8s.io/v1/tokenreviews."""
+    setup = request.app[AUTH]
+    negotiate(request.headers.get("Accept", ""), no_transform)
+    body = await _decode(request, "v1", "TokenReview")
+    spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
+    assert isinstance(spec, dict)
+    token = str(spec.get("token") or "")
+    if not token:
+        raise bad_request("token is required for TokenReview in authentication")
+    audiences = [str(a) for a in spec.get("audiences") or []]
+    md = dict(body.get("metadata") or {})
+    md.setdefault("creationTimestamp", None)
+    out = {
+        "kind": "TokenReview",
+        "apiVersion": f"{GROUP}/v1",
+        "metadata": md,
+        "spec": spec,
+        "status": setup.review(token, audiences),
+    }
+    return _respond(request, out)
+
+
+def _self_subject_review(version: str) -> Callable[[web.Request], Any]:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        negotiate(request.headers.get("Accept", ""), no_transform)
+        body = await _decode(request, version, "SelfSubjectReview")
+        user = state_of(request).user
+        md = dict(body.get("metadata") or {})
+        md["creationTimestamp"] = _now()
+        out = {
+            "kind": "SelfSubjectReview",
+            "apiVersion": f"{GROUP}/{version}",
+            "metadata": md,
+            "status": {"userInfo": user.to_json() if user is not None else {}},
+        }
+        return _respond(request, out)
+
+    return handler
+
+
+def add_routes(app: web.Application) -> list[str]:
+    """Register the routes (before the generic /api and /apis routes); returns no root paths."""
+    r = app.router
+    r.add_post("/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token", token_request)
+    r.add_post(f"/apis/{GROUP}/v1/tokenreviews", token_review)
+    r.add_post(f"/apis/{GROUP}/v1/selfsubjectreviews", _self_subject_review("v1"))
+    r.add_post(f"/apis/{GROUP}/v1beta1/selfsubjectreviews", _self_subject_review("v1beta1"))
+    return []
+
+
+__all__ = ["AUTH", "AuthSetup", "add_routes", "api_audiences", "setup_auth"]
