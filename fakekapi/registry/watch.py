@@ -3,15 +3,13 @@
 One generator per watcher: optional synthetic ADDED events for the current state, then the store's
 changes filtered by the selectors with kube's transitions (an update that makes an object match is
 ADDED, one that makes it stop matching is DELETED with the previous state), BOOKMARKs when asked,
-and the end at the timeout. A background task copies store events into a queue so that waiting for
-"an event or the next bookmark or the timeout" never cancels the store's iterator; the generator's
-`finally` stops the store watch and awaits that task, so closing the stream leaks nothing.
+and the end at the timeout. No task is started per watch; the generator's `finally` stops the
+store watch, so closing the stream (aclose, or cancelling its consumer) leaks nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -146,16 +144,11 @@ async def stream(store: Store, spec: WatchSpec) -> AsyncIterator[WatchEvent]:
         yield _error(expired(f"too old resource version: {after} ({store.oldest_revision})"))
         return
 
-    queue: asyncio.Queue[Event | None] = asyncio.Queue()
-
-    async def pump() -> None:
-        try:
-            async for ev in watch:
-                queue.put_nowait(ev)
-        finally:
-            queue.put_nowait(None)
-
-    task = asyncio.ensure_future(pump())
+    # Waiting for "the next store event, or the next bookmark/timeout" uses asyncio.timeout_at
+    # around the store iterator itself: no helper task, and (unlike asyncio.wait_for in 3.11) an
+    # outside cancellation racing with an event is never swallowed. The store's iterators
+    # (QueueWatch) are cancel-safe: an interrupted wait loses no event.
+    events = watch.__aiter__()
     try:
         for ev in initial:
             yield ev
@@ -169,18 +162,18 @@ async def stream(store: Store, spec: WatchSpec) -> AsyncIterator[WatchEvent]:
 
         bookmark_at = next_bookmark(loop.time())
         while True:
-            now = loop.time()
-            if now >= deadline:
+            if loop.time() >= deadline:
                 return
             wake = deadline if bookmark_at is None else min(deadline, bookmark_at)
             try:
-                item = await asyncio.wait_for(queue.get(), timeout=max(0.0, wake - now))
+                async with asyncio.timeout_at(wake):
+                    item = await anext(events)
             except TimeoutError:
                 if bookmark_at is not None and loop.time() >= bookmark_at:
                     yield _bookmark(spec.rt, seen)
                     bookmark_at = next_bookmark(loop.time())
                 continue
-            if item is None:
+            except StopAsyncIteration:
                 return
             seen = item.revision
             out = convert(item, spec.matches)
@@ -188,6 +181,3 @@ async def stream(store: Store, spec: WatchSpec) -> AsyncIterator[WatchEvent]:
                 yield out
     finally:
         watch.stop()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
