@@ -414,7 +414,8 @@ class Decoder:
                 out[f.json] = base64.b64encode(v).decode()
             return
         if kind == MAP:
-            out[f.json] = v
+            # encoding/json sorts map keys (byte order = code point order)
+            out[f.json] = v if len(v) < 2 else dict(sorted(v.items()))
             return
         # a (possibly repeated on the wire) embedded message: merge, as gogo does
         if len(v) == 1:

@@ -75,13 +75,11 @@ class Encoder:
                 entry = _len(1, k.encode()) + self.map_value(f.ref[1], f.ref[2], v[k])
                 out.append(_len(f.num, entry))
             return b"".join(out)
-        if f.pointer and (not present or (v is None and kind not in (TIME, MICROTIME))):
+        # A pointer to Time/RawExtension/FieldsV1 that is set but zero prints as null too.
+        nullable = kind in (TIME, MICROTIME, RAWEXT, FIELDSV1)
+        if f.pointer and (not present or (v is None and not nullable)):
             return b""
-        if kind == WRAP and v is None:
-            return b""
-        if kind == BYTES and v is None:
-            return b""
-        if kind in (RAWEXT, FIELDSV1) and v is None and f.pointer:
+        if v is None and kind in (WRAP, BYTES):
             return b""
         if v is None and kind in (STRING, BOOL, INT32, INT64):
             v = "" if kind == STRING else 0
