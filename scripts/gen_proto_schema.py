@@ -54,6 +54,7 @@ SPECIAL = {
     "k8s.io/apimachinery/pkg/runtime.RawExtension": "rawext",
     "k8s.io/apimachinery/pkg/apis/meta/v1.FieldsV1": "fieldsv1",
 }
+EXTRA_GROUPS = {"k8s.io.api.extensions": "extensions", "k8s.io.api.imagepolicy": "imagepolicy.k8s.io"}
 SCALARS = {"string": "string", "bool": "bool", "int32": "int32", "int64": "int64", "bytes": "bytes"}
 
 
@@ -361,6 +362,32 @@ def main() -> None:
             api_version = f"{gvk['group']}/{gvk['version']}" if gvk["group"] else gvk["version"]
             b.add(msg)
             kinds[f"{api_version} {gvk['kind']}"] = msg
+    # Kinds kube-apiserver's scheme still registers although 1.33 no longer serves (nor
+    # documents) them, e.g. apps/v1beta2 Deployment: a body of that kind decodes and then fails
+    # the handler's version check rather than "no kind is registered". Group names come from the
+    # documented versions of the same package directory.
+    groups = {msg.rsplit(".", 2)[0]: av.split("/")[0] if "/" in av else ""
+              for (av, _k), msg in ((k.split(" "), v) for k, v in kinds.items())
+              if msg.startswith("k8s.io.api.")}
+    groups.update(EXTRA_GROUPS)
+    for msg, go_name in b.by_go.items():
+        pkg_dir, version, name = msg.rsplit(".", 2)
+        if not msg.startswith("k8s.io.api.") or pkg_dir not in groups:
+            continue
+        fields = go.structs[go_name]
+        embeds = {f["type"].get("name", "") for f in fields if f["embedded"]}
+        is_kind = "k8s.io/apimachinery/pkg/apis/meta/v1.TypeMeta" in embeds and any(
+            f["type"].get("name", "").endswith(("meta/v1.ObjectMeta", "meta/v1.ListMeta"))
+            for f in fields
+        )
+        if not is_kind:
+            continue
+        group = groups[pkg_dir]
+        key = f"{group + '/' if group else ''}{version} {name}"
+        if key not in kinds:
+            b.add(msg)
+            kinds[key] = msg
+
     for msg in protos:  # everything the .proto files define, reachable or not
         if msg.startswith("k8s.io.api.") and msg in b.by_go:
             b.add(msg)
