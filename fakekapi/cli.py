@@ -347,6 +347,62 @@ def _write_file(path: Path, data: bytes, mode: int) -> None:
         raise _fail(f"cannot write {path}: {e.strerror or e}") from e
 
 
+@cli.command()
+@_data_dir_option
+@click.option("--as", "as_user", required=True, metavar="USER", help="The user to judge.")
+@click.option("--as-group", "as_groups", multiple=True, metavar="GROUP", help="A group (repeat).")
+@click.option("-n", "--namespace", default="", help="The namespace of the request.")
+@click.option(
+    "--url", default="", metavar="PATH", help="A non-resource path instead of a resource."
+)
+@click.option(
+    "--authorization-mode", "modes", multiple=True, default=("RBAC",), help="As for serve."
+)
+@click.argument("verb", required=False, default="")
+@click.argument("resource", required=False, default="")
+@click.argument("name", required=False, default="")
+def explain(
+    data_dir: Path | None,
+    as_user: str,
+    as_groups: tuple[str, ...],
+    namespace: str,
+    url: str,
+    modes: tuple[str, ...],
+    verb: str,
+    resource: str,
+    name: str,
+) -> None:
+    """Why USER may or may not VERB RESOURCE [NAME] (exit 0 allowed, 1 forbidden)."""
+    import asyncio
+
+    from fakekapi.auth.explain import ExplainError
+    from fakekapi.auth.explain import explain as run_explain
+
+    if url and resource:
+        raise click.UsageError("give either RESOURCE or --url, not both")
+    try:
+        result = asyncio.run(
+            run_explain(
+                _data_dir(data_dir),
+                user=as_user,
+                groups=as_groups,
+                verb=verb,
+                resource=resource,
+                namespace=namespace,
+                name=name,
+                url=url,
+                modes=modes,
+            )
+        )
+    except ExplainError as e:
+        raise click.UsageError(str(e)) from e
+    except ValueError as e:
+        raise _fail(str(e)) from e
+    click.echo(result.render(), nl=False)
+    if not result.allowed:
+        sys.exit(1)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point; tests call it with `argv` (click exits via SystemExit)."""
     cli.main(
