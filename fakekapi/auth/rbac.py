@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.auth.authz import Decision
-from fakekapi.core.errors import go_quote
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.rbac_rules import Binding, Rule, rules_of
+from fakekapi.registry.rbac_rules import Binding, Rule, Subject, go_quote, rules_of
 
 if TYPE_CHECKING:
     from fakekapi.registry.controllers.informer import Informer
@@ -66,11 +65,15 @@ class Verdict:
 
 @dataclass(frozen=True)
 class RuleSource:
-    """Where a set of rules came from, for reasons and explanations."""
+    """Where a set of rules came from, for reasons and explanations (texts built on demand)."""
 
     binding: Binding
-    description: str
-    """kube's describer text: `ClusterRoleBinding "b" of ClusterRole "r" to User "u"`."""
+    subject: Subject
+
+    @property
+    def description(self) -> str:
+        """kube's describer text: `ClusterRoleBinding "b" of ClusterRole "r" to User "u"`."""
+        return self.binding.describe(self.subject)
 
     @property
     def short(self) -> str:
@@ -227,7 +230,7 @@ class RBACIndex:
             if subject is None:
                 continue
             rules, err = self.role_rules(b)
-            yield RuleSource(b, b.describe(subject)), rules, err
+            yield RuleSource(b, subject), rules, err
 
     def rules_for(self, user: UserInfo, namespace: str) -> tuple[list[Rule], list[str]]:
         """All rules in force for `user` in `namespace` ("" = cluster-wide only), and errors."""
@@ -335,7 +338,7 @@ class RBACAuthorizer:
                 for b in self.index.bindings_for(user, ns):
                     found, _ = self.index.role_rules(b)
                     if b.subject_for(user) and found and any(r.allows(moved) for r in found):
-                        short = RuleSource(b, "").short
+                        short = RuleSource(b, Subject("", "")).short
                         misses.append(
                             f"{short} allows it in namespace {go_quote(ns)}, "
                             f"not in {go_quote(info.namespace)}"

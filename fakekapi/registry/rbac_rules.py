@@ -17,11 +17,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakekapi.core.errors import go_quote
+from fakekapi.core.errors import go_quote as _go_quote
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
 
 ALL = "*"
+
+
+def go_quote(s: str) -> str:
+    """Go's `%q`; plain strings (the usual case) skip the general escaper."""
+    if s.isprintable() and '"' not in s and "\\" not in s:
+        return f'"{s}"'
+    return _go_quote(s)
+
 SA_PREFIX = "system:serviceaccount:"
 
 
