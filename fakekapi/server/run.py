@@ -52,6 +52,9 @@ AUTHORIZATION_MODES = ("AlwaysAllow", "AlwaysDeny", "RBAC", "Node")
 SHUTDOWN_TIMEOUT = 2.0
 """Seconds in-flight requests get at stop; watches are closed by the app, so this is rarely used."""
 
+STOP_TIMEOUT = 15.0
+"""Seconds the whole stop (requests, app cleanup, store) may take before serve gives up."""
+
 
 class ServeError(Exception):
     """A start-up failure a person can fix; the message is one line, without `fakekapi:`."""
@@ -455,9 +458,15 @@ def serve(settings: Settings, *, ready: Callable[[RunningServer], None] | None =
 
 
 async def _serve(settings: Settings, ready: Callable[[RunningServer], None] | None) -> int:
+    """Run until the first SIGINT/SIGTERM, then stop gracefully.
+
+    Once stopping, the default signal behaviour is back: a second Ctrl+C or SIGTERM ends the
+    process at once, and a shutdown stuck past STOP_TIMEOUT gives up with exit 1.
+    """
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
         loop.add_signal_handler(sig, stop.set)
     try:
         started = time.monotonic()
@@ -473,8 +482,13 @@ async def _serve(settings: Settings, ready: Callable[[RunningServer], None] | No
             await stop.wait()
             log.info("stopping")
         finally:
-            await server.stop()
+            for sig in signals:
+                loop.remove_signal_handler(sig)
+            try:
+                await asyncio.wait_for(server.stop(), STOP_TIMEOUT)
+            except TimeoutError:
+                raise ServeError(f"shutdown did not finish within {STOP_TIMEOUT:.0f}s") from None
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in signals:
             loop.remove_signal_handler(sig)
     return 0
