@@ -21,7 +21,6 @@ namespace was missing from the closest rules the user has.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 from collections.abc import Iterator
@@ -449,12 +448,25 @@ class RBACSource:
         await asyncio.gather(*(i.synced.wait() for i in self.informers))
 
     async def stop(self) -> None:
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
+        """Cancel the informers and wait for them to end."""
+        await cancel_all(self._tasks)
+        self._tasks = []
+
+
+async def cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel tasks and wait until every one has ended.
+
+    Cancellation is repeated: on Python 3.11 an `asyncio.wait_for()` inside a task can swallow a
+    cancellation that races with its inner future completing.
+    """
+    pending = set(tasks)
+    while pending:
+        for task in pending:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        _, pending = await asyncio.wait(pending, timeout=0.1)
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s ended with an error", task.get_name(), exc_info=task.exception())
 
 
 __all__ = [

@@ -4,7 +4,6 @@ RBAC index fed by informers, the aggregation controller and the escalation admis
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -13,7 +12,7 @@ import pytest
 from fakekapi.admission.rbac_escalation import RBACEscalationCheck
 from fakekapi.auth.authz import Decision
 from fakekapi.auth.modes import ModeAuthorizer
-from fakekapi.auth.rbac import RBACAuthorizer, RBACIndex, RBACSource
+from fakekapi.auth.rbac import RBACAuthorizer, RBACIndex, RBACSource, cancel_all
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.requestinfo import RequestInfo
@@ -89,11 +88,7 @@ async def stack() -> AsyncIterator[Stack]:
     try:
         yield s
     finally:
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
+        await cancel_all(tasks)
         controller.queue.shutdown()
         await source.stop()
         await store.close()
