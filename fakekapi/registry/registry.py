@@ -116,6 +116,18 @@ def generate_name(prefix: str) -> str:
     return base + "".join(random.choice(GENERATE_NAME_CHARS) for _ in range(GENERATE_NAME_LENGTH))
 
 
+def _json_type(v: Any) -> str:
+    if isinstance(v, dict):
+        return "object"
+    if isinstance(v, list):
+        return "array"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, bool):
+        return "bool"
+    return "number"
+
+
 def _internal_package(group: str) -> str:
     return "core" if not group else group.split(".", 1)[0]
 
@@ -218,8 +230,57 @@ class Registry:
             return False
         return by_kind(group, version, kind) is not None
 
+    @staticmethod
+    def _check_meta_types(rt: ResourceType, obj: dict[str, Any]) -> None:
+        """What Go's typed decoding refuses in metadata (a 400, as kube's decoder answers)."""
+        md = obj.get("metadata")
+        problem = ""
+        if md is not None and not isinstance(md, dict):
+            problem = (
+                f"cannot unmarshal {_json_type(md)} into Go struct field {rt.kind}.metadata of "
+                "type v1.ObjectMeta"
+            )
+        elif isinstance(md, dict):
+            for k in ("name", "generateName", "namespace", "resourceVersion", "uid"):
+                v = md.get(k)
+                if v is not None and not isinstance(v, str):
+                    problem = (
+                        f"cannot unmarshal {_json_type(v)} into Go struct field "
+                        f"ObjectMeta.metadata.{k} of type string"
+                    )
+            for k in ("labels", "annotations"):
+                v = md.get(k)
+                if v is not None and (
+                    not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values())
+                ):
+                    problem = (
+                        f"cannot unmarshal {_json_type(v)} into Go struct field "
+                        f"ObjectMeta.metadata.{k} of type map[string]string"
+                    )
+            f = md.get("finalizers")
+            if f is not None and (
+                not isinstance(f, list) or not all(isinstance(x, str) for x in f)
+            ):
+                problem = (
+                    f"cannot unmarshal {_json_type(f)} into Go struct field "
+                    "ObjectMeta.metadata.finalizers of type []string"
+                )
+        if problem:
+            version = rt.version
+            raise bad_request(
+                f"{rt.kind} in version {go_quote(version)} cannot be handled as a {rt.kind}: "
+                f"json: {problem}"
+            )
+
     def _check_type(self, rt: ResourceType, obj: dict[str, Any]) -> None:
         """Decoding checks: missing apiVersion/kind default to the URL's; others are refused."""
+        if not isinstance(obj, dict):
+            raise bad_request(
+                f"the object provided is unrecognized (must be of type {rt.kind}): couldn't get "
+                f"version/kind; json parse error: json: cannot unmarshal {_json_type(obj)} into Go "
+                'value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; '
+                'Kind string "json:\\"kind,omitempty\\"" }'
+            )
         api_version = obj.get("apiVersion") or rt.group_version
         kind = obj.get("kind") or rt.kind
         if not isinstance(api_version, str) or not isinstance(kind, str):
@@ -227,6 +288,7 @@ class Registry:
         obj["apiVersion"], obj["kind"] = api_version, kind
         group, _, version = api_version.rpartition("/")
         if (group, kind) == (rt.group, rt.kind) and api_version == rt.group_version:
+            self._check_meta_types(rt, obj)
             return
         if rt.is_crd:
             errs: list[FieldError] = []
@@ -485,6 +547,8 @@ class Registry:
         user: UserInfo | None = None,
     ) -> WriteResult:
         """POST: a new object (201)."""
+        if not isinstance(obj, dict):
+            self._check_type(rt, obj)
         return await self._create(rt, namespace, obj, opts, user, _Managed(opts.field_manager))
 
     async def _create(
@@ -591,6 +655,8 @@ class Registry:
         user: UserInfo | None = None,
     ) -> WriteResult:
         """PUT of the object, its `status`, or a namespace's `finalize` subresource."""
+        if not isinstance(obj, dict):
+            self._check_type(rt, obj)
         obj = copy_obj(obj)
         self._check_subresource(rt, subresource)
         self._check_type(rt, obj)

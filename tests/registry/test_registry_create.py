@@ -303,3 +303,33 @@ async def test_hooks_see_writes_and_may_refuse(registry: Registry) -> None:
         await registry.create(CONFIGMAPS, "default", configmap("bad"), W, user=alice)
     await registry.delete(CONFIGMAPS, "default", "cm", DeleteOptions(), user=alice)
     assert seen == [("CREATE", "alice"), ("CREATE", "alice"), ("DELETE", "alice")]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        (
+            {"name": 5},
+            'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal '
+            "number into Go struct field ObjectMeta.metadata.name of type string",
+        ),
+        (
+            {"name": "x", "labels": {"a": 1}},
+            'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal '
+            "object into Go struct field ObjectMeta.metadata.labels of type map[string]string",
+        ),
+    ],
+)
+async def test_undecodable_metadata(registry: Registry, metadata: Any, message: str) -> None:
+    with pytest.raises(StatusError) as e:
+        await registry.create(CONFIGMAPS, "default", {"metadata": metadata}, W)
+    assert (e.value.code, e.value.message) == (400, message)
+
+
+async def test_non_object_body(registry: Registry) -> None:
+    with pytest.raises(StatusError) as e:
+        await registry.create(CONFIGMAPS, "default", [1], W)  # type: ignore[arg-type]
+    assert e.value.code == 400
+    assert e.value.message.startswith(
+        "the object provided is unrecognized (must be of type ConfigMap)"
+    )
