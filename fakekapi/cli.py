@@ -47,6 +47,22 @@ def _split_commas(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
+_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+
+
+def _duration(value: str) -> int:
+    """A Go duration (`1h30m`, `90s`, `0`) as whole seconds, for kube-apiserver duration flags."""
+    import re
+
+    text = value.strip()
+    if text in ("0", ""):
+        return 0
+    parts = re.findall(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|h|m|s)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise click.BadParameter(f"{value!r} is not a duration (e.g. 1h, 90m, 3600s)")
+    return int(sum(float(n) * _DURATION_UNITS[u] for n, u in parts))
+
+
 def _kubernetes_version(ctx: click.Context, param: click.Parameter, value: str) -> str:
     from fakekapi.server.run import ServeError, normalize_version
 
@@ -151,6 +167,14 @@ def cli() -> None:
     help="Accepted token audiences, comma-separated [default: the issuer].",
 )
 @click.option(
+    "--service-account-max-token-expiration",
+    "max_token_expiration",
+    callback=lambda ctx, param, value: _duration(value),
+    default="0s",
+    show_default=True,
+    help="Longest TokenRequest lifetime, a Go duration such as 48h (0 = kube's own limit).",
+)
+@click.option(
     "--audit-log-path",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write audit events (JSON lines) here; '-' for stdout.",
@@ -175,6 +199,7 @@ def serve(
     anonymous_auth: bool,
     service_account_issuer: str,
     api_audiences: tuple[str, ...],
+    max_token_expiration: int,
     audit_log_path: Path | None,
     authorization_mode: tuple[str, ...],
 ) -> None:
@@ -194,6 +219,7 @@ def serve(
         client_ca_file=client_ca_file,
         service_account_issuer=service_account_issuer,
         api_audiences=_split_commas(api_audiences),
+        service_account_max_token_expiration=max_token_expiration,
         audit_log_path=audit_log_path,
         authorization_mode=_split_commas(authorization_mode),
     )

@@ -291,6 +291,7 @@ def test_serve_every_option(captured: list[Settings], tmp_path: Path) -> None:
         "--service-account-issuer", "https://issuer.example",
         "--api-audiences", "one,two",
         "--api-audiences", "three",
+        "--service-account-max-token-expiration", "1h30m",
         "--audit-log-path", tmp_path / "audit.log",
         "--authorization-mode", "Node,RBAC",
     )  # fmt: skip
@@ -309,6 +310,7 @@ def test_serve_every_option(captured: list[Settings], tmp_path: Path) -> None:
             client_ca_file=client_ca,
             service_account_issuer="https://issuer.example",
             api_audiences=("one", "two", "three"),
+            service_account_max_token_expiration=5400,
             audit_log_path=tmp_path / "audit.log",
             authorization_mode=("Node", "RBAC"),
         )
@@ -346,6 +348,7 @@ def test_serve_env_vars(captured: list[Settings], tmp_path: Path) -> None:
         (["--fixtures", "/no/such/dir"], "'/no/such/dir' does not exist"),
         (["--token-auth-file", "/no/such/file"], "'/no/such/file' does not exist"),
         (["--unknown-flag"], "No such option"),
+        (["--service-account-max-token-expiration", "2 days"], "'2 days' is not a duration"),
     ],
 )
 def test_serve_usage_errors(captured: list[Settings], args: list[str], message: str) -> None:
