@@ -131,25 +131,63 @@ class Decoder:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
         self._defaults: dict[str, dict[str, Any]] = {}
+        self._plans: dict[str, tuple[tuple[Any, ...], ...]] = {}
 
     # -- fields of a message ----------------------------------------------------------------
 
     def message(self, buf: bytes, pos: int, end: int, msg: Message) -> dict[str, Any]:
         """Decode buf[pos:end] as `msg` into kube's JSON object."""
-        vals = self._collect(buf, pos, end, msg)
+        vals = self._collect(buf, pos, end, msg) if pos < end else {}
+        plan = self._plans.get(msg.name)
+        if plan is None:
+            plan = self._plans[msg.name] = self._plan(msg)
         out: dict[str, Any] = {}
-        for f in msg.order:
-            if f.skip_json:
-                continue
-            v = vals.get(f.num, _MISSING)
+        get = vals.get
+        for f, num, js, simple, keep_zero, absent, absent_value in plan:
+            v = get(num, _MISSING)
             if v is _MISSING:
-                self._absent(f, out)
+                if absent == 1:
+                    out[js] = absent_value
+                elif absent:
+                    d = self.default(f.ref)
+                    if absent == 3:
+                        out.update(d)
+                    else:
+                        out[js] = d
+            elif simple:
+                if v or keep_zero:
+                    out[js] = v
             else:
                 self._present(f, v, out)
         return out
 
+    def _plan(self, msg: Message) -> tuple[tuple[Any, ...], ...]:
+        """Per field: (field, num, json, simple scalar?, keep zero?, absent action, value).
+
+        Absent actions: 0 print nothing, 1 print the constant, 2 print the zero struct,
+        3 merge the zero struct (inline)."""
+        plan = []
+        for f in msg.order:
+            if f.skip_json:
+                continue
+            simple = not f.repeated and (f.kind in NUMERIC or f.kind == STRING)
+            keep_zero = f.pointer or not f.omitempty
+            absent, value = 0, None
+            if f.pointer or f.repeated or f.kind in (MAP, WRAP, BYTES):
+                absent = 0 if f.omitempty else 1
+            elif f.kind == MSG:
+                absent = 3 if f.inline else 2
+            elif f.kind == STRING:
+                absent, value = (0, None) if f.omitempty else (1, "")
+            elif f.kind in NUMERIC:
+                absent, value = (0, None) if f.omitempty else (1, False if f.kind == BOOL else 0)
+            else:
+                absent, value = 1, self._zero(f.kind, f.ref)
+            plan.append((f, f.num, f.json, simple, keep_zero, absent, value))
+        return tuple(plan)
+
     def _collect(self, buf: bytes, pos: int, end: int, msg: Message) -> dict[int, Any]:
-        by_num = msg.by_num
+        get_field = msg.by_num.get
         vals: dict[int, Any] = {}
         while pos < end:
             b = buf[pos]
@@ -160,63 +198,74 @@ class Decoder:
                 tag, pos = read_varint(buf, pos, end)
             wire = tag & 7
             num = tag >> 3
-            if wire == 4:
-                raise ProtoError(f"proto: {msg.go_name}: wiretype end group for non-group")
-            num32 = num & 0xFFFFFFFF
-            if num32 == 0 or num32 >= 1 << 31:
-                fnum = num32 - (1 << 32) if num32 >= 1 << 31 else num32
-                raise ProtoError(f"proto: {msg.go_name}: illegal tag {fnum} (wire type {tag})")
-            f = by_num.get(num)
-            if f is None:
+            f = get_field(num)
+            if f is None or wire == 4:
+                if wire == 4:
+                    raise ProtoError(f"proto: {msg.go_name}: wiretype end group for non-group")
+                num32 = num & 0xFFFFFFFF
+                if num32 == 0 or num32 >= 1 << 31:
+                    fnum = num32 - (1 << 32) if num32 >= 1 << 31 else num32
+                    raise ProtoError(f"proto: {msg.go_name}: illegal tag {fnum} (wire type {tag})")
                 pos = skip_field(buf, pos, end, wire)
                 continue
             kind = f.kind
-            if kind in NUMERIC:
-                if wire == 0:
-                    v, pos = read_varint(buf, pos, end)
-                    if f.repeated:
-                        vals.setdefault(f.num, []).append(_scalar(kind, v))
-                    else:
-                        vals[f.num] = _scalar(kind, v)
-                    continue
-                if wire == 2 and f.repeated:
+            if wire == 2:
+                # length prefix, one-byte fast path
+                if pos < end and buf[pos] < 0x80:
+                    start = pos + 1
+                    pos = start + buf[pos]
+                    if pos > end:
+                        raise ProtoError(EOF)
+                else:
                     start, pos = read_length(buf, pos, end)
-                    items = vals.setdefault(f.num, [])
+                if kind == STRING:
+                    sv = buf[start:pos].decode("utf-8", "replace")
+                    if f.repeated:
+                        vals.setdefault(num, []).append(sv)
+                    else:
+                        vals[num] = sv
+                elif kind == MSG and f.repeated:
+                    vals.setdefault(num, []).append(
+                        self.message(buf, start, pos, self.schema.messages[f.ref])
+                    )
+                elif kind == MAP:
+                    m = vals.get(num)
+                    if m is None:
+                        m = vals[num] = {}
+                    self._map_entry(buf, start, pos, f, m)
+                elif kind in NUMERIC:
+                    if not f.repeated:
+                        raise ProtoError(f"proto: wrong wireType = {wire} for field {f.go_name}")
+                    items = vals.setdefault(num, [])
                     while start < pos:
                         v, start = read_varint(buf, start, pos)
                         items.append(_scalar(kind, v))
-                    continue
-                raise ProtoError(f"proto: wrong wireType = {wire} for field {f.go_name}")
-            if wire != 2:
-                raise ProtoError(f"proto: wrong wireType = {wire} for field {f.go_name}")
-            start, pos = read_length(buf, pos, end)
-            if kind == STRING:
-                s = _string(buf[start:pos])
-                if f.repeated:
-                    vals.setdefault(f.num, []).append(s)
+                elif kind == BYTES:
+                    if f.repeated:
+                        vals.setdefault(num, []).append(buf[start:pos])
+                    else:
+                        vals[num] = buf[start:pos]
+                elif f.repeated:
+                    vals.setdefault(num, []).append(self._special(buf, start, pos, kind, f.ref))
                 else:
-                    vals[f.num] = s
-            elif kind == BYTES:
-                if f.repeated:
-                    vals.setdefault(f.num, []).append(buf[start:pos])
+                    spans = vals.get(num)
+                    if spans is None:
+                        vals[num] = [(start, pos, buf)]
+                    else:
+                        spans.append((start, pos, buf))
+            elif wire == 0 and kind in NUMERIC:
+                if pos < end and buf[pos] < 0x80:
+                    v = buf[pos]
+                    pos += 1
                 else:
-                    vals[f.num] = buf[start:pos]
-            elif kind == MSG and f.repeated:
-                sub = self.schema.messages[f.ref]
-                vals.setdefault(f.num, []).append(self.message(buf, start, pos, sub))
-            elif kind == MAP:
-                m = vals.get(f.num)
-                if m is None:
-                    m = vals[f.num] = {}
-                self._map_entry(buf, start, pos, f, m)
-            elif f.repeated:
-                vals.setdefault(f.num, []).append(self._special(buf, start, pos, kind, f.ref))
+                    v, pos = read_varint(buf, pos, end)
+                sv2 = (v != 0) if kind == BOOL else _int32(v) if kind == INT32 else _int64(v)
+                if f.repeated:
+                    vals.setdefault(num, []).append(sv2)
+                else:
+                    vals[num] = sv2
             else:
-                spans = vals.get(f.num)
-                if spans is None:
-                    vals[f.num] = [(start, pos, buf)]
-                else:
-                    spans.append((start, pos, buf))
+                raise ProtoError(f"proto: wrong wireType = {wire} for field {f.go_name}")
         return vals
 
     def _map_entry(self, buf: bytes, pos: int, end: int, f: Field, out: dict[str, Any]) -> None:
@@ -375,27 +424,6 @@ class Decoder:
         if d is None:
             d = self._defaults[name] = self.message(b"", 0, 0, self.schema.messages[name])
         return json.loads(json.dumps(d)) if d else {}
-
-    def _absent(self, f: Field, out: dict[str, Any]) -> None:
-        if f.pointer or f.repeated or f.kind in (MAP, WRAP, BYTES):
-            if not f.omitempty:
-                out[f.json] = None
-            return
-        kind = f.kind
-        if kind == MSG:
-            d = self.default(f.ref)
-            if f.inline:
-                out.update(d)
-            else:
-                out[f.json] = d
-        elif kind == STRING:
-            if not f.omitempty:
-                out[f.json] = ""
-        elif kind in NUMERIC:
-            if not f.omitempty:
-                out[f.json] = False if kind == BOOL else 0
-        else:
-            out[f.json] = self._zero(kind, f.ref)
 
     def _present(self, f: Field, v: Any, out: dict[str, Any]) -> None:
         kind = f.kind

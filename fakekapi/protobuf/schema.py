@@ -88,9 +88,7 @@ class Schema:
                         go_name,
                     )
                 )
-            self.messages[name] = Message(
-                name, m["go"], tuple(fields), {f.num: f for f in fields}
-            )
+            self.messages[name] = Message(name, m["go"], tuple(fields), {f.num: f for f in fields})
         self.kinds: dict[tuple[str, str], str] = {}
         for key, msg in raw["kinds"].items():
             api_version, kind = key.split(" ")

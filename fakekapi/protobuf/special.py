@@ -6,14 +6,13 @@ kubectl compares and prints these strings and a client-go round trip must give t
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 # Seconds of 0001-01-01T00:00:00Z (Go's zero time.Time) relative to the Unix epoch.
 GO_ZERO_UNIX = -62135596800
 
 QUANTITY_FORMAT_ERROR = (
-    "quantities must match the regular expression "
-    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 )
 QUANTITY_SUFFIX_ERROR = "unable to parse quantity's suffix"
 _SUFFIXES = frozenset(
@@ -70,7 +69,7 @@ def parse_time(s: str) -> tuple[int, int]:
         raise ValueError(f"not an RFC 3339 time: {s!r}")
     base, frac, zone = m.groups()
     dt = datetime.fromisoformat(base + ("+00:00" if zone == "Z" else zone))
-    delta = dt - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    delta = dt - datetime(1970, 1, 1, tzinfo=UTC)
     seconds = delta.days * 86400 + delta.seconds
     nanos = int((frac or "0")[:9].ljust(9, "0"))
     return seconds, nanos
