@@ -15,6 +15,7 @@ import argparse
 import json
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from fakekapi import protobuf
@@ -184,7 +185,7 @@ def main() -> None:
     ]
     for name, body in cases:
         obj = protobuf.decode(body)[2]
-        per = timeit(lambda body=body: protobuf.decode(body), args.seconds)
+        per = timeit(partial(protobuf.decode, body), args.seconds)
         print(f"{name:42s} {len(body):6d} B  decode {per * 1e6:8.1f} µs/object")
         json.dumps(obj)
     upb_comparison(cases, args.seconds)
@@ -197,7 +198,11 @@ def upb_comparison(cases: list[tuple[str, bytes]], seconds: float) -> None:
     ListFields() walk are timed (no Go JSON rules), i.e. a lower bound for that design.
     """
     try:
-        from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+        from google.protobuf import (  # type: ignore[import-untyped]
+            descriptor_pb2,
+            descriptor_pool,
+            message_factory,
+        )
     except ImportError:
         print("(google.protobuf not installed: no upb comparison)")
         return
@@ -255,7 +260,7 @@ def upb_comparison(cases: list[tuple[str, bytes]], seconds: float) -> None:
     pool.Add(fdp)
 
     def walk(m: Any) -> Any:
-        out = {}
+        out: dict[str, Any] = {}
         for fd, v in m.ListFields():
             if fd.type == 11:
                 if fd.is_repeated:
@@ -278,8 +283,8 @@ def upb_comparison(cases: list[tuple[str, bytes]], seconds: float) -> None:
             pool.FindMessageTypeByName("b." + names[s.kinds[(env.api_version, env.kind)]])
         )
         raw = env.raw
-        parse = timeit(lambda cls=cls, raw=raw: cls.FromString(raw), seconds)
-        full = timeit(lambda cls=cls, raw=raw: walk(cls.FromString(raw)), seconds)
+        parse = timeit(partial(cls.FromString, raw), seconds)
+        full = timeit(partial(lambda c, r: walk(c.FromString(r)), cls, raw), seconds)
         print(f"{label:42s} upb parse {parse * 1e6:7.1f} µs, parse+walk {full * 1e6:7.1f} µs")
 
 

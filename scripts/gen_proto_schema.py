@@ -54,7 +54,10 @@ SPECIAL = {
     "k8s.io/apimachinery/pkg/runtime.RawExtension": "rawext",
     "k8s.io/apimachinery/pkg/apis/meta/v1.FieldsV1": "fieldsv1",
 }
-EXTRA_GROUPS = {"k8s.io.api.extensions": "extensions", "k8s.io.api.imagepolicy": "imagepolicy.k8s.io"}
+EXTRA_GROUPS = {
+    "k8s.io.api.extensions": "extensions",
+    "k8s.io.api.imagepolicy": "imagepolicy.k8s.io",
+}
 SCALARS = {"string": "string", "bool": "bool", "int32": "int32", "int64": "int64", "bytes": "bytes"}
 
 
@@ -64,8 +67,20 @@ SCALARS = {"string": "string", "bool": "bool", "int32": "int32", "int64": "int64
 class GoBinary:
     """Struct types reachable from .typelink: {"pkg/path.Name": [field, ...]}."""
 
-    KINDS = {1: "bool", 2: "int", 5: "int32", 6: "int64", 8: "uint8", 20: "interface", 21: "map",
-             22: "ptr", 23: "slice", 24: "string", 25: "struct", 14: "float64"}
+    KINDS = {
+        1: "bool",
+        2: "int",
+        5: "int32",
+        6: "int64",
+        8: "uint8",
+        20: "interface",
+        21: "map",
+        22: "ptr",
+        23: "slice",
+        24: "string",
+        25: "struct",
+        14: "float64",
+    }
 
     def __init__(self, path: Path) -> None:
         self.data = path.read_bytes()
@@ -74,7 +89,9 @@ class GoBinary:
         shentsize, shnum, shstrndx = struct.unpack_from("<HHH", d, 0x3A)
         secs = []
         for i in range(shnum):
-            name, _t, _f, addr, offset, size = struct.unpack_from("<IIQQQQ", d, shoff + i * shentsize)
+            name, _t, _f, addr, offset, size = struct.unpack_from(
+                "<IIQQQQ", d, shoff + i * shentsize
+            )
             secs.append((name, addr, offset, size))
         strtab = secs[shstrndx][2]
         self.sections = {d[strtab + s[0] : d.index(b"\0", strtab + s[0])].decode(): s for s in secs}
@@ -92,7 +109,7 @@ class GoBinary:
     def off(self, va: int) -> int:
         for _, addr, o, size in self.loaded:
             if addr <= va < addr + size:
-                return o + va - addr
+                return int(o + va - addr)
         raise KeyError(hex(va))
 
     def u8(self, va: int) -> int:
@@ -129,8 +146,11 @@ class GoBinary:
         if kind in ("ptr", "slice"):
             return {"k": kind, "elem": self.describe(self.u64(t + 48))}
         if kind == "map":
-            return {"k": "map", "key": self.describe(self.u64(t + 48)),
-                    "elem": self.describe(self.u64(t + 56))}
+            return {
+                "k": "map",
+                "key": self.describe(self.u64(t + 48)),
+                "elem": self.describe(self.u64(t + 56)),
+            }
         if kind != "struct":
             return {"k": kind}
         nm, _, _ = self.name(self.base + self.i32(t + 40))
@@ -151,13 +171,15 @@ class GoBinary:
 
 
 def tag_get(tag: str, key: str) -> str | None:
-    m = re.search(r'(?:^|\s)' + re.escape(key) + r':"([^"]*)"', tag)
+    m = re.search(r"(?:^|\s)" + re.escape(key) + r':"([^"]*)"', tag)
     return m.group(1) if m else None
 
 
 # --- .proto files --------------------------------------------------------------------------------
 
-FIELD_RE = re.compile(r"^\s*(optional|repeated)?\s*(map<\s*(\S+)\s*,\s*(\S+)\s*>|[\w.]+)\s+(\w+)\s*=\s*(\d+)\s*;")
+FIELD_RE = re.compile(
+    r"^\s*(optional|repeated)?\s*(map<\s*(\S+)\s*,\s*(\S+)\s*>|[\w.]+)\s+(\w+)\s*=\s*(\d+)\s*;"
+)
 
 
 def parse_protos(proto_dir: Path) -> dict[str, dict[str, Any]]:
@@ -235,7 +257,9 @@ class Builder:
             # The tag's opt/rep is not reliable (*ScopeType is tagged "rep"): use the Go shape.
             shape = f["type"]["elem"] if f["type"]["k"] == "ptr" else f["type"]
             is_list = shape["k"] == "map" or (
-                shape["k"] == "slice" and shape["elem"]["k"] != "uint8" and not self.named_slice(shape, proto, num)
+                shape["k"] == "slice"
+                and shape["elem"]["k"] != "uint8"
+                and not self.named_slice(shape, proto, num)
             )
             label = "rep" if is_list else "opt"
             seen.add(num)
@@ -272,8 +296,9 @@ class Builder:
             return False
         return proto["fields"][num][0] != "repeated" and proto["fields"][num][1] not in SCALARS
 
-    def kind_of(self, t: dict[str, Any], wire: str, label: str, msg: str, num: int,
-                flags: int) -> tuple[str, Any]:
+    def kind_of(
+        self, t: dict[str, Any], wire: str, label: str, msg: str, num: int, flags: int
+    ) -> tuple[str, Any]:
         k = t["k"]
         if k == "struct":
             special = SPECIAL.get(t["name"])
@@ -310,16 +335,26 @@ class Builder:
             return SCALARS[k], None
         raise SystemExit(f"{msg}.{num}: unsupported Go kind {k}")
 
-    def check(self, proto: dict[str, Any], msg: str, num: int, pname: str, label: str, kind: str,
-              ref: Any, t: dict[str, Any]) -> None:
+    def check(
+        self,
+        proto: dict[str, Any],
+        msg: str,
+        num: int,
+        pname: str,
+        label: str,
+        kind: str,
+        ref: Any,
+        t: dict[str, Any],
+    ) -> None:
         if num not in proto["fields"]:
             raise SystemExit(f"{msg}: Go field {pname}={num} missing from .proto")
-        plabel, ptype, name, _key, val = proto["fields"][num]
+        plabel, ptype, name, _key, _val = proto["fields"][num]
         if pname and name != pname:
             raise SystemExit(f"{msg}.{num}: proto name {name} != Go {pname}")
-        if (plabel == "repeated") != (label == "rep" and ptype != "map"):
-            if not (ptype == "map" and label == "rep"):
-                raise SystemExit(f"{msg}.{num}: repeated mismatch")
+        if (plabel == "repeated") != (label == "rep" and ptype != "map") and not (
+            ptype == "map" and label == "rep"
+        ):
+            raise SystemExit(f"{msg}.{num}: repeated mismatch")
         if ptype in SCALARS:
             if kind != SCALARS[ptype] and not (kind == "bytes" and ptype == "bytes"):
                 raise SystemExit(f"{msg}.{num}: type {ptype} vs Go {kind}")
@@ -366,9 +401,11 @@ def main() -> None:
     # documents) them, e.g. apps/v1beta2 Deployment: a body of that kind decodes and then fails
     # the handler's version check rather than "no kind is registered". Group names come from the
     # documented versions of the same package directory.
-    groups = {msg.rsplit(".", 2)[0]: av.split("/")[0] if "/" in av else ""
-              for (av, _k), msg in ((k.split(" "), v) for k, v in kinds.items())
-              if msg.startswith("k8s.io.api.")}
+    groups = {
+        msg.rsplit(".", 2)[0]: av.split("/")[0] if "/" in av else ""
+        for (av, _k), msg in ((k.split(" "), v) for k, v in kinds.items())
+        if msg.startswith("k8s.io.api.")
+    }
     groups.update(EXTRA_GROUPS)
     for msg, go_name in b.by_go.items():
         pkg_dir, version, name = msg.rsplit(".", 2)
@@ -399,7 +436,7 @@ def main() -> None:
         if not d or "properties" not in d:
             continue
         props = set(d["properties"])
-        for num, jname, kind, _ref, flags, _g in m["fields"]:
+        for num, jname, _kind, _ref, flags, _g in m["fields"]:
             if flags & (INLINE | SKIPJSON):
                 continue
             if jname not in props:
@@ -410,8 +447,10 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(out, separators=(",", ":")) + "\n")
     from_proto = sum(1 for k in b.out if k in protos)
-    print(f"{OUT}: {len(b.out)} messages ({from_proto} from .proto, {len(b.out) - from_proto} "
-          f"from Go tags only), {len(kinds)} kinds, {mismatches} OpenAPI name mismatches")
+    print(
+        f"{OUT}: {len(b.out)} messages ({from_proto} from .proto, {len(b.out) - from_proto} "
+        f"from Go tags only), {len(kinds)} kinds, {mismatches} OpenAPI name mismatches"
+    )
 
 
 if __name__ == "__main__":

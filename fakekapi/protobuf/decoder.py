@@ -172,7 +172,8 @@ class Decoder:
                 continue
             simple = not f.repeated and (f.kind in NUMERIC or f.kind == STRING)
             keep_zero = f.pointer or not f.omitempty
-            absent, value = 0, None
+            absent: int = 0
+            value: Any = None
             if f.pointer or f.repeated or f.kind in (MAP, WRAP, BYTES):
                 absent = 0 if f.omitempty else 1
             elif f.kind == MSG:

@@ -120,10 +120,11 @@ class Encoder:
                 out += _key(2, 0) + varint(nanos)
             return out
         if kind == DURATION:
-            return _key(1, 0) + varint(special.parse_duration(v))
+            return _key(1, 0) + varint(special.parse_duration(v or "0s"))
         if kind == QUANTITY:
-            return _len(1, str(v).encode())
+            return _len(1, str(v if v is not None else "0").encode())
         if kind == INTORSTR:
+            v = 0 if v is None else v
             if isinstance(v, str):
                 return _key(1, 0) + varint(1) + _key(2, 0) + varint(0) + _len(3, v.encode())
             return _key(1, 0) + varint(0) + _key(2, 0) + varint(int(v)) + _len(3, b"")

@@ -66,8 +66,9 @@ def special_value(kind: int) -> st.SearchStrategy[Any]:
     if kind == MICROTIME:
         return st.one_of(
             st.none(),
-            st.builds(lambda s, us: special.microtime_json(s, us * 1000), seconds,
-                      st.integers(0, 999_999)),
+            st.builds(
+                lambda s, us: special.microtime_json(s, us * 1000), seconds, st.integers(0, 999_999)
+            ),
         )
     if kind == DURATION:
         return int64.map(special.duration_json)
