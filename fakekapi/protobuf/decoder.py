@@ -42,6 +42,7 @@ OVERFLOW = "proto: integer overflow"
 NEG_LENGTH = "proto: negative length found during unmarshaling"
 _MASK64 = (1 << 64) - 1
 _MISSING: Any = object()
+MAX_EMBEDDING = 16  # objects inside RawExtensions inside objects ...
 
 
 class ProtoError(Exception):
@@ -132,6 +133,7 @@ class Decoder:
         self.schema = schema
         self._defaults: dict[str, dict[str, Any]] = {}
         self._plans: dict[str, tuple[tuple[Any, ...], ...]] = {}
+        self.depth = 0
 
     # -- fields of a message ----------------------------------------------------------------
 
@@ -481,10 +483,18 @@ def embedded_json(raw: bytes, decoder: Decoder) -> Any:
     if raw[:4] == b"k8s\x00":
         from fakekapi.protobuf.envelope import decode_envelope
 
-        return decode_envelope(raw, decoder)[2]
+        if decoder.depth >= MAX_EMBEDDING:
+            raise ProtoError("embedded objects nested too deeply")
+        decoder.depth += 1
+        try:
+            return decode_envelope(raw, decoder)[2]
+        finally:
+            decoder.depth -= 1
     if not raw:
         return None
     try:
         return json.loads(raw)
+    except RecursionError:
+        raise ProtoError("invalid embedded JSON: nested too deeply") from None
     except ValueError as e:
         raise ProtoError(f"invalid embedded JSON: {e}") from None

@@ -223,3 +223,15 @@ def test_fuzz_mutated_kubectl_bodies(body: bytes, ops: list[tuple[int, int, int]
 @given(st.sampled_from(BODIES), st.binary(min_size=1, max_size=40), st.integers(4, 400))
 def test_fuzz_spliced_bodies(body: bytes, junk: bytes, at: int) -> None:
     assert_4xx_only(body[:at] + junk + body[at:])
+
+
+def test_deeply_embedded_objects_are_refused_not_crashing() -> None:
+    body = protobuf.encode({"apiVersion": "v1", "kind": "ConfigMap"})
+    for _ in range(40):  # ControllerRevision.data holding a ControllerRevision ...
+        body = envelope("apps/v1", "ControllerRevision", _len(2, _len(1, body)))
+    with pytest.raises(StatusError) as info:
+        protobuf.decode(body)
+    assert info.value.code == 400
+    deep_json = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(StatusError):
+        protobuf.decode(envelope("apps/v1", "ControllerRevision", _len(2, _len(1, deep_json))))
