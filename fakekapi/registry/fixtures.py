@@ -433,7 +433,7 @@ async def _resource_type(
     registry: Registry, doc: FixtureDocument, crd_kinds: set[tuple[str, str, str]]
 ) -> ResourceType:
     group, version = doc.group_version
-    rt = registry.catalog.by_kind(group, version, doc.kind)
+    rt: ResourceType | None = registry.catalog.by_kind(group, version, doc.kind)
     if rt is None and (group, version, doc.kind) in crd_kinds:
         # A CRD from the same fixtures: its type is served once the CRD is established.
         loop = asyncio.get_running_loop()

@@ -13,7 +13,7 @@ registry. `Controllers.start()` launches them; `await stop()` cancels and awaits
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 from typing import TYPE_CHECKING
 
 from fakekapi.registry.controllers.aggregation import ClusterRoleAggregationController
@@ -31,9 +31,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Controllers"]
 
+log = logging.getLogger(__name__)
+
+STOP_RECANCEL_SECONDS = 0.1
+
 
 def _core(registry: Registry, plural: str) -> ResourceType:
-    rt = registry.catalog.lookup("", "v1", plural)
+    rt: ResourceType | None = registry.catalog.lookup("", "v1", plural)
     if rt is None:  # pragma: no cover - the built-in catalog always has them
         raise RuntimeError(f"the catalog does not serve {plural}")
     return rt
@@ -97,10 +101,15 @@ class Controllers:
     async def stop(self) -> None:
         """Cancel every task and wait for them to finish (nothing is left running)."""
         tasks, self._tasks = self._tasks, []
+        pending: set[asyncio.Task[None]] = set(tasks)
+        while pending:
+            for task in pending:
+                # Repeated: on Python 3.11 an asyncio.wait_for() below us can swallow a
+                # cancellation that races with its inner future completing.
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=STOP_RECANCEL_SECONDS)
         for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            if not task.cancelled() and task.exception() is not None:
+                log.error("%s ended with an error", task.get_name(), exc_info=task.exception())
         for controller in self.controllers:
             controller.queue.shutdown()

@@ -1,0 +1,194 @@
+"""apply_fixtures(): create-or-update through the registry, Namespaces and CRDs first."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from fakekapi.catalog.catalog import Catalog
+from fakekapi.catalog.types import ResourceType
+from fakekapi.core.errors import StatusError
+from fakekapi.registry.bootstrap import bootstrap
+from fakekapi.registry.fixtures import (
+    LAST_APPLIED,
+    FixtureError,
+    apply_fixtures,
+    load_fixture_files,
+)
+from fakekapi.registry.options import ListOptions, WriteOptions
+from fakekapi.registry.registry import Registry
+from fakekapi.store.memory import MemoryStore
+
+
+@pytest.fixture
+async def registry() -> AsyncIterator[Registry]:
+    store = MemoryStore()
+    await store.start()
+    reg = Registry(store, Catalog.builtin())
+    await bootstrap(reg)
+    yield reg
+    await store.close()
+
+
+def rt(registry: Registry, group: str, version: str, plural: str) -> ResourceType:
+    found: ResourceType | None = registry.catalog.lookup(group, version, plural)
+    assert found is not None
+    return found
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+APP = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: team
+data:
+  mode: fast
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: team
+  labels: {owner: me}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: plain
+data:
+  a: "1"
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: reader
+  namespace: ignored
+rules:
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get]
+"""
+
+
+async def apply_file(registry: Registry, *paths: Path) -> None:
+    await apply_fixtures(registry, load_fixture_files(list(paths), registry.catalog))
+
+
+async def test_apply_creates_namespaces_first_and_defaults_the_namespace(
+    registry: Registry, tmp_path: Path
+) -> None:
+    f = write(tmp_path / "app.yaml", APP)
+    await apply_file(registry, f)
+    cms = rt(registry, "", "v1", "configmaps")
+    settings = await registry.get(cms, "team", "settings")
+    assert settings["data"] == {"mode": "fast"}
+    plain = await registry.get(cms, "default", "plain")
+    assert plain["metadata"]["namespace"] == "default"
+    ns = await registry.get(rt(registry, "", "v1", "namespaces"), "", "team")
+    assert ns["metadata"]["labels"]["owner"] == "me"
+    role = await registry.get(
+        rt(registry, "rbac.authorization.k8s.io", "v1", "clusterroles"), "", "reader"
+    )
+    assert "namespace" not in role["metadata"]
+    # The annotation `kubectl apply` leaves, so a later `kubectl apply` diffs as usual.
+    applied = json.loads(plain["metadata"]["annotations"][LAST_APPLIED])
+    assert applied == {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"annotations": {}, "name": "plain", "namespace": "default"},
+        "data": {"a": "1"},
+    }
+
+
+async def test_apply_twice_changes_nothing(registry: Registry, tmp_path: Path) -> None:
+    f = write(tmp_path / "app.yaml", APP)
+    await apply_file(registry, f)
+    cms = rt(registry, "", "v1", "configmaps")
+    before = await registry.list(cms, "", ListOptions())
+    await apply_file(registry, f)
+    after = await registry.list(cms, "", ListOptions())
+    assert after["items"] == before["items"]
+    assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+
+
+async def test_apply_updates_changed_objects(registry: Registry, tmp_path: Path) -> None:
+    f = write(tmp_path / "app.yaml", APP)
+    await apply_file(registry, f)
+    cms = rt(registry, "", "v1", "configmaps")
+    old = await registry.get(cms, "default", "plain")
+    write(f, APP.replace('a: "1"', 'b: "2"'))
+    await apply_file(registry, f)
+    new = await registry.get(cms, "default", "plain")
+    assert new["data"] == {"b": "2"}
+    assert new["metadata"]["uid"] == old["metadata"]["uid"]
+    assert int(new["metadata"]["resourceVersion"]) > int(old["metadata"]["resourceVersion"])
+
+
+async def test_a_namespace_that_does_not_exist(registry: Registry, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "x.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: nope}\n",
+    )
+    with pytest.raises(FixtureError) as info:
+        await apply_file(registry, f)
+    assert str(info.value) == f'{f}:5: namespaces "nope" not found'
+
+
+async def test_registry_errors_carry_file_and_line(registry: Registry, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Not_Valid}\n"
+    )
+    with pytest.raises(FixtureError) as info:
+        await apply_file(registry, f)
+    with pytest.raises(StatusError) as direct:
+        await registry.create(
+            rt(registry, "", "v1", "configmaps"),
+            "default",
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "Not_Valid", "namespace": "default"},
+            },
+            WriteOptions(),
+        )
+    assert str(info.value) == f"{f}:1: {direct.value.message}"
+
+
+async def test_unknown_kind_at_apply(registry: Registry, tmp_path: Path) -> None:
+    f = write(tmp_path / "k.yaml", "apiVersion: v1\nkind: Foo\nmetadata: {name: x}\n")
+    docs = load_fixture_files([f])  # no catalog: not checked while loading
+    with pytest.raises(FixtureError) as info:
+        await apply_fixtures(registry, docs)
+    assert str(info.value) == f'{f}:1: no matches for kind "Foo" in version "v1"'
+
+
+async def test_folder_order_is_kept_after_namespaces(registry: Registry, tmp_path: Path) -> None:
+    d = tmp_path / "fx"
+    write(
+        d / "1-cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first, namespace: late}\n",
+    )
+    write(
+        d / "2-secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: second, namespace: late}\n",
+    )
+    write(d / "9-ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: late}\n")
+    await apply_file(registry, d)
+    cm = await registry.get(rt(registry, "", "v1", "configmaps"), "late", "first")
+    secret = await registry.get(rt(registry, "", "v1", "secrets"), "late", "second")
+    ns = await registry.get(rt(registry, "", "v1", "namespaces"), "", "late")
+    assert (
+        int(ns["metadata"]["resourceVersion"])
+        < int(cm["metadata"]["resourceVersion"])
+        < int(secret["metadata"]["resourceVersion"])
+    )
