@@ -1,0 +1,91 @@
+"""Fixtures for the end-to-end tests: one real server per module, real kubectl binaries.
+
+A server costs about a second to start, so each module shares one (`e2e_server`); tests keep
+out of each other's way by working in their own namespaces, named after the kubectl version.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+import yaml
+
+from fakekapi.testing import ServerHandle, running_server
+from tests.e2e.clients import Kubectl, kubectl_path
+
+MINORS = (33, 29, 27)
+"""The newest kubectl, the oldest, and one in between (the first to use OpenAPI v3)."""
+
+
+@pytest.fixture(scope="module")
+def e2e_server() -> Iterator[ServerHandle]:
+    """A real server (TLS, free port, ephemeral data dir) shared by one test module."""
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module", params=MINORS, ids=[f"kubectl-1.{m}" for m in MINORS])
+def kubectl(
+    request: pytest.FixtureRequest,
+    e2e_server: ServerHandle,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Kubectl:
+    """kubectl 1.NN with the admin kubeconfig and a discovery cache of its own."""
+    minor: int = request.param
+    binary = kubectl_path(minor)
+    cache = tmp_path_factory.mktemp(f"kubectl-1.{minor}-cache")
+    return Kubectl(binary, e2e_server.kubeconfig_path, cache)
+
+
+def minor_of(k: Kubectl) -> int:
+    """The minor version of a Kubectl (from its binary's name, `kubectl.1.NN`)."""
+    return int(k.binary.name.rsplit(".", 1)[1])
+
+
+def user_kubeconfig(
+    server: ServerHandle, path: Path, user: str, groups: tuple[str, ...] = ()
+) -> Path:
+    """A kubeconfig whose client certificate the cluster CA signed for CN=user, O=groups
+    (one O only: trustme takes a single organization)."""
+    pki = server.data_dir / "pki"
+    ca = trustme.CA.from_pem(
+        cert_bytes=(pki / "ca.crt").read_bytes(), private_key_bytes=(pki / "ca.key").read_bytes()
+    )
+    leaf = ca.issue_cert(common_name=user, organization_name=groups[0] if groups else None)
+    b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "fakekapi",
+                "cluster": {
+                    "server": server.url,
+                    "certificate-authority-data": b64((pki / "ca.crt").read_bytes()),
+                },
+            }
+        ],
+        "users": [
+            {
+                "name": user,
+                "user": {
+                    "client-certificate-data": b64(leaf.cert_chain_pems[0].bytes()),
+                    "client-key-data": b64(leaf.private_key_pem.bytes()),
+                },
+            }
+        ],
+        "contexts": [
+            {
+                "name": user,
+                "context": {"cluster": "fakekapi", "user": user, "namespace": "default"},
+            }
+        ],
+        "current-context": user,
+    }
+    path.write_text(yaml.safe_dump(config))
+    path.chmod(0o600)
+    return path
