@@ -1,80 +1,161 @@
-"""One-off: pull the Go doc strings the printers use out of the 1.33 OpenAPI v2 document."""
-import json, sys
-d = json.load(open('/work/shared/k8s-reference/openapi-v2/swagger-v1.33.json'))['definitions']
-P = 'io.k8s.api.'
-M = 'io.k8s.apimachinery.pkg.apis.meta.v1.'
-need = {
- M+'ObjectMeta': ['name', 'creationTimestamp'],
- M+'Status': ['status', 'reason'],
- P+'core.v1.PodStatus': ['podIP', 'nominatedNodeName'],
- P+'core.v1.PodSpec': ['nodeName', 'readinessGates', 'nodeSelector'],
- P+'core.v1.ReplicationControllerSpec': ['replicas', 'selector'],
- P+'core.v1.ReplicationControllerStatus': ['replicas', 'readyReplicas'],
- P+'core.v1.ServiceSpec': ['type', 'clusterIP', 'externalIPs', 'ports', 'selector'],
- P+'core.v1.Endpoints': ['subsets'],
- P+'core.v1.NodeSystemInfo': ['kubeletVersion', 'osImage', 'kernelVersion', 'containerRuntimeVersion'],
- P+'core.v1.NodeStatus': ['addresses'],
- P+'core.v1.Event': ['lastTimestamp', 'type', 'reason', 'involvedObject', 'source', 'message', 'firstTimestamp', 'count'],
- P+'core.v1.ObjectReference': ['fieldPath'],
- P+'core.v1.Secret': ['type', 'data'],
- P+'core.v1.ServiceAccount': ['secrets'],
- P+'core.v1.PersistentVolumeSpec': ['capacity', 'accessModes', 'persistentVolumeReclaimPolicy', 'claimRef', 'volumeMode'],
- P+'core.v1.PersistentVolumeStatus': ['phase', 'reason'],
- P+'core.v1.PersistentVolumeClaimStatus': ['phase', 'capacity', 'accessModes'],
- P+'core.v1.PersistentVolumeClaimSpec': ['volumeName', 'volumeMode'],
- P+'core.v1.ConfigMap': ['data'],
- P+'apps.v1.ReplicaSetSpec': ['replicas', 'selector'],
- P+'apps.v1.ReplicaSetStatus': ['replicas', 'readyReplicas'],
- P+'apps.v1.DaemonSetStatus': ['desiredNumberScheduled', 'currentNumberScheduled', 'numberReady', 'updatedNumberScheduled', 'numberAvailable'],
- P+'apps.v1.DaemonSetSpec': ['selector'],
- P+'apps.v1.DeploymentStatus': ['updatedReplicas', 'availableReplicas'],
- P+'apps.v1.DeploymentSpec': ['selector'],
- P+'apps.v1.ControllerRevision': ['revision'],
- P+'batch.v1.JobStatus': ['succeeded'],
- P+'batch.v1.JobSpec': ['selector'],
- P+'batch.v1.CronJobSpec': ['schedule', 'timeZone', 'suspend'],
- P+'batch.v1.CronJobStatus': ['active', 'lastScheduleTime'],
- P+'autoscaling.v2.HorizontalPodAutoscalerSpec': ['scaleTargetRef', 'metrics', 'minReplicas', 'maxReplicas'],
- P+'autoscaling.v2.HorizontalPodAutoscalerStatus': ['currentReplicas'],
- P+'networking.v1.NetworkPolicySpec': ['podSelector'],
- P+'rbac.v1.RoleBinding': ['roleRef'],
- P+'rbac.v1.ClusterRoleBinding': ['roleRef'],
- P+'certificates.v1.CertificateSigningRequestSpec': ['signerName', 'request', 'expirationSeconds'],
- P+'certificates.v1.CertificateSigningRequestStatus': ['conditions'],
- P+'coordination.v1.LeaseSpec': ['holderIdentity'],
- P+'storage.v1.StorageClass': ['provisioner', 'reclaimPolicy', 'volumeBindingMode', 'allowVolumeExpansion'],
- P+'storage.v1.VolumeAttachmentSpec': ['attacher', 'nodeName'],
- P+'storage.v1.VolumeAttachmentSource': ['persistentVolumeName'],
- P+'storage.v1.VolumeAttachmentStatus': ['attached'],
- P+'storage.v1.CSIDriverSpec': ['attachRequired', 'podInfoOnMount', 'storageCapacity', 'tokenRequests', 'requiresRepublish', 'volumeLifecycleModes'],
- P+'storage.v1.CSIStorageCapacity': ['storageClassName', 'capacity'],
- P+'scheduling.v1.PriorityClass': ['value', 'globalDefault', 'preemptionPolicy'],
- P+'discovery.v1.EndpointSlice': ['addressType', 'ports', 'endpoints'],
- P+'flowcontrol.v1.PriorityLevelConfigurationReference': ['name'],
- P+'flowcontrol.v1.FlowSchemaSpec': ['matchingPrecedence', 'distinguisherMethod'],
- P+'flowcontrol.v1.PriorityLevelConfigurationSpec': ['type'],
- P+'flowcontrol.v1.LimitedPriorityLevelConfiguration': ['nominalConcurrencyShares'],
- P+'flowcontrol.v1.QueuingConfiguration': ['queues', 'handSize', 'queueLengthLimit'],
- P+'networking.v1.ServiceCIDRSpec': ['cidrs'],
- P+'networking.v1.IPAddressSpec': ['parentRef'],
+# ruff: noqa: E501
+"""Generate fakekapi/registry/printers/descriptions.py: the Go doc strings of the API fields that
+Table column definitions describe themselves with, taken from the v1.33 OpenAPI document.
+
+Usage: python scripts/gen_table_docs.py [SWAGGER_JSON]  (default: ../shared/k8s-reference/...)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SWAGGER = ROOT.parent / "shared" / "k8s-reference" / "openapi-v2" / "swagger-v1.33.json"
+OUTPUT = ROOT / "fakekapi" / "registry" / "printers" / "descriptions.py"
+P = "io.k8s.api."
+M = "io.k8s.apimachinery.pkg.apis.meta.v1."
+
+NEED: dict[str, list[str]] = {
+    M + "ObjectMeta": ["name", "creationTimestamp"],
+    M + "Status": ["status", "reason"],
+    P + "core.v1.PodStatus": ["podIP", "nominatedNodeName"],
+    P + "core.v1.PodSpec": ["nodeName", "readinessGates", "nodeSelector"],
+    P + "core.v1.ReplicationControllerSpec": ["replicas", "selector"],
+    P + "core.v1.ReplicationControllerStatus": ["replicas", "readyReplicas"],
+    P + "core.v1.ServiceSpec": ["type", "clusterIP", "externalIPs", "ports", "selector"],
+    P + "core.v1.Endpoints": ["subsets"],
+    P + "core.v1.NodeSystemInfo": [
+        "kubeletVersion",
+        "osImage",
+        "kernelVersion",
+        "containerRuntimeVersion",
+    ],
+    P + "core.v1.NodeStatus": ["addresses"],
+    P + "core.v1.Event": [
+        "lastTimestamp",
+        "type",
+        "reason",
+        "involvedObject",
+        "source",
+        "message",
+        "firstTimestamp",
+        "count",
+    ],
+    P + "core.v1.ObjectReference": ["fieldPath"],
+    P + "core.v1.Secret": ["type", "data"],
+    P + "core.v1.ServiceAccount": ["secrets"],
+    P + "core.v1.PersistentVolumeSpec": [
+        "capacity",
+        "accessModes",
+        "persistentVolumeReclaimPolicy",
+        "claimRef",
+        "volumeMode",
+    ],
+    P + "core.v1.PersistentVolumeStatus": ["phase", "reason"],
+    P + "core.v1.PersistentVolumeClaimStatus": ["phase", "capacity", "accessModes"],
+    P + "core.v1.PersistentVolumeClaimSpec": ["volumeName", "volumeMode"],
+    P + "core.v1.ConfigMap": ["data"],
+    P + "apps.v1.ReplicaSetSpec": ["replicas", "selector"],
+    P + "apps.v1.ReplicaSetStatus": ["replicas", "readyReplicas"],
+    P + "apps.v1.DaemonSetStatus": [
+        "desiredNumberScheduled",
+        "currentNumberScheduled",
+        "numberReady",
+        "updatedNumberScheduled",
+        "numberAvailable",
+    ],
+    P + "apps.v1.DaemonSetSpec": ["selector"],
+    P + "apps.v1.DeploymentStatus": ["updatedReplicas", "availableReplicas"],
+    P + "apps.v1.DeploymentSpec": ["selector"],
+    P + "apps.v1.ControllerRevision": ["revision"],
+    P + "batch.v1.JobStatus": ["succeeded"],
+    P + "batch.v1.JobSpec": ["selector"],
+    P + "batch.v1.CronJobSpec": ["schedule", "timeZone", "suspend"],
+    P + "batch.v1.CronJobStatus": ["active", "lastScheduleTime"],
+    P + "autoscaling.v2.HorizontalPodAutoscalerSpec": [
+        "scaleTargetRef",
+        "metrics",
+        "minReplicas",
+        "maxReplicas",
+    ],
+    P + "autoscaling.v2.HorizontalPodAutoscalerStatus": ["currentReplicas"],
+    P + "networking.v1.NetworkPolicySpec": ["podSelector"],
+    P + "rbac.v1.RoleBinding": ["roleRef"],
+    P + "rbac.v1.ClusterRoleBinding": ["roleRef"],
+    P + "certificates.v1.CertificateSigningRequestSpec": [
+        "signerName",
+        "request",
+        "expirationSeconds",
+    ],
+    P + "certificates.v1.CertificateSigningRequestStatus": ["conditions"],
+    P + "coordination.v1.LeaseSpec": ["holderIdentity"],
+    P + "storage.v1.StorageClass": [
+        "provisioner",
+        "reclaimPolicy",
+        "volumeBindingMode",
+        "allowVolumeExpansion",
+    ],
+    P + "storage.v1.VolumeAttachmentSpec": ["attacher", "nodeName"],
+    P + "storage.v1.VolumeAttachmentSource": ["persistentVolumeName"],
+    P + "storage.v1.VolumeAttachmentStatus": ["attached"],
+    P + "storage.v1.CSIDriverSpec": [
+        "attachRequired",
+        "podInfoOnMount",
+        "storageCapacity",
+        "tokenRequests",
+        "requiresRepublish",
+        "volumeLifecycleModes",
+    ],
+    P + "storage.v1.CSIStorageCapacity": ["storageClassName", "capacity"],
+    P + "scheduling.v1.PriorityClass": ["value", "globalDefault", "preemptionPolicy"],
+    P + "discovery.v1.EndpointSlice": ["addressType", "ports", "endpoints"],
+    P + "flowcontrol.v1.PriorityLevelConfigurationReference": ["name"],
+    P + "flowcontrol.v1.FlowSchemaSpec": ["matchingPrecedence", "distinguisherMethod"],
+    P + "flowcontrol.v1.PriorityLevelConfigurationSpec": ["type"],
+    P + "flowcontrol.v1.LimitedPriorityLevelConfiguration": ["nominalConcurrencyShares"],
+    P + "flowcontrol.v1.QueuingConfiguration": ["queues", "handSize", "queueLengthLimit"],
+    P + "networking.v1.ServiceCIDRSpec": ["cidrs"],
+    P + "networking.v1.IPAddressSpec": ["parentRef"],
 }
-out = []
-for t, fields in need.items():
-    short = t.replace(P, '').replace(M, 'meta.v1.')
-    props = d[t]['properties']
-    for f in fields:
-        desc = props[f].get('description', '')
-        out.append((f'{short}.{f}', desc))
-print('"""Go doc strings of the API fields that printer columns describe themselves with.')
-print()
-print('kube-apiserver fills `description` from `<Type>{}.SwaggerDoc()[field]`; these are the same texts as')
-print('published in the v1.33 OpenAPI document (beta-version types the printers cite are given their v1')
-print('counterparts\' text). Generated data: do not edit by hand.')
-print('"""')
-print()
-print('from typing import Final')
-print()
-print('DOCS: Final[dict[str, str]] = {')
-for k, v in out:
-    print(f'    {k!r}: {json.dumps(v)},')
-print('}')
+
+
+def render(definitions: dict[str, dict[str, object]]) -> str:
+    """The module text: one DOCS entry per (type, field)."""
+    lines = [
+        "# ruff: noqa: E501",
+        '"""Go doc strings of the API fields that printer columns describe themselves with.',
+        "",
+        "kube-apiserver fills `description` from `<Type>{}.SwaggerDoc()[field]`; these are the same texts as",
+        "published in the v1.33 OpenAPI document (beta-version types the printers cite are given their v1",
+        "counterparts' text). Generated by scripts/gen_table_docs.py: do not edit by hand.",
+        '"""',
+        "",
+        "from typing import Final",
+        "",
+        "DOCS: Final[dict[str, str]] = {",
+    ]
+    for type_name, fields in NEED.items():
+        short = type_name.replace(P, "").replace(M, "meta.v1.")
+        props = definitions[type_name]["properties"]
+        assert isinstance(props, dict)
+        for field in fields:
+            desc = props[field].get("description", "")
+            lines.append(f"    {f'{short}.{field}'!r}: {json.dumps(desc)},")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    swagger = Path(argv[1]) if len(argv) > 1 else DEFAULT_SWAGGER
+    definitions = json.loads(swagger.read_text())["definitions"]
+    OUTPUT.write_text(render(definitions))
+    subprocess.run(["ruff", "format", "-q", str(OUTPUT)], check=False)
+    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
