@@ -10,12 +10,14 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jsonpatch
 import yaml
 
-from fakekapi.core.errors import StatusError, bad_request, rejected_generic, too_large
+from fakekapi.catalog.schemas import LIST, MAP, STRUCT, Field, Type
+from fakekapi.core.errors import StatusError, bad_request, internal, rejected_generic, too_large
 
 from .managedfields import FieldSet
 
@@ -62,6 +64,14 @@ def decode_json(body: bytes) -> Any:
         if isinstance(e, json.JSONDecodeError):
             raise bad_request(_go_json_error(body, e)) from None
         raise bad_request("invalid character looking for beginning of value") from None
+
+
+def go_json(doc: Any) -> str:
+    """Compact JSON as encoding/json marshals a map: keys sorted, `<`, `>`, `&` escaped."""
+    text = json.dumps(doc, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(ch, esc)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 # --- RFC 7386 -----------------------------------------------------------------------------------
@@ -124,38 +134,57 @@ def json_patch(doc: dict[str, Any], body: bytes) -> dict[str, Any]:
 
 
 # --- strategic merge patch ------------------------------------------------------------------------
-
-# List fields merged element by element, by field name (the built-in types' patchMergeKey).
-MERGE_KEYS: dict[str, str] = {
-    "containers": "name",
-    "initContainers": "name",
-    "ephemeralContainers": "name",
-    "env": "name",
-    "volumes": "name",
-    "imagePullSecrets": "name",
-    "schedulingGates": "name",
-    "resourceClaims": "name",
-    "volumeMounts": "mountPath",
-    "volumeDevices": "devicePath",
-    "hostAliases": "ip",
-    "topologySpreadConstraints": "topologyKey",
-    "ownerReferences": "uid",
-    "conditions": "type",
-    "addresses": "type",
-    "ports": "port",
-}
-# Lists of scalars merged as sets.
-PRIMITIVE_MERGE = frozenset({"finalizers"})
+#
+# Which lists merge, and by which key, comes from the kind's type tree (fakekapi.catalog.schemas):
+# the Go struct tags `patchStrategy` / `patchMergeKey` that the OpenAPI publishes as
+# `x-kubernetes-patch-strategy` / `x-kubernetes-patch-merge-key`, looked up by path, so `ports`
+# merges by containerPort under a Container and by port under a ServiceSpec. Lists without a merge
+# strategy (tolerations, args, ...) and every list of a type without a schema are replaced.
 
 _SET_ORDER = "$setElementOrder/"
 _DELETE_PRIMITIVE = "$deleteFromPrimitiveList/"
 
 
-def _merge_key(field_name: str, items: list[Any]) -> str | None:
-    key = MERGE_KEYS.get(field_name)
-    if field_name == "ports" and any(isinstance(i, dict) and "containerPort" in i for i in items):
-        return "containerPort"
-    return key
+@dataclass(frozen=True)
+class _ListRule:
+    """How one list field combines: "replace", "merge" (by `keys`) or "set" (of scalars)."""
+
+    mode: str = "replace"
+    keys: tuple[str, ...] = ()
+    item: Type | None = None
+
+
+_REPLACE = _ListRule()
+
+
+def _smp_rule(f: Field | None) -> _ListRule:
+    if f is None or f.type.kind != LIST:
+        return _REPLACE
+    if "merge" not in f.patch_strategy:
+        return _ListRule(item=f.type.item)
+    if f.merge_key:
+        return _ListRule("merge", (f.merge_key,), f.type.item)
+    return _ListRule("set", (), f.type.item)
+
+
+def _apply_rule(f: Field | None) -> _ListRule:
+    if f is None or f.type.kind != LIST:
+        return _REPLACE
+    if f.list_type == "map" and f.map_keys:
+        return _ListRule("merge", f.map_keys, f.type.item)
+    if f.list_type == "set":
+        return _ListRule("set", (), f.type.item)
+    return _ListRule(item=f.type.item)
+
+
+def _child(t: Type | None, name: str) -> tuple[Type | None, Field | None]:
+    """The type of `name` under `t` and, for struct fields, the field (its patch metadata)."""
+    if t is None:
+        return None, None
+    if t.kind == MAP:
+        return t.item, None
+    f = t.field(name) if t.kind == STRUCT else None
+    return (f.type if f is not None else None), f
 
 
 def _strip(value: Any) -> Any:
@@ -173,93 +202,109 @@ def _go_map(m: Mapping[str, Any]) -> str:
     return "map[" + " ".join(f"{k}:{v}" for k, v in sorted(m.items())) + "]"
 
 
-def _smp_map(orig: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any] | None:
-    directive = patch.get("$patch")
-    if directive == "delete":
-        return None
-    if directive == "replace":
-        return {k: _strip(v) for k, v in patch.items() if k != "$patch"}
-    if directive not in (None, "merge"):
-        raise StatusError(500, "", f"unknown patch type: {directive} in map: {_go_map(patch)}")
-    result = dict(orig)
-    orders: dict[str, Any] = {}
-    deletes: dict[str, Any] = {}
-    retain = patch.get("$retainKeys")
-    for k, v in patch.items():
-        if k in ("$patch", "$retainKeys"):
-            continue
-        if k.startswith(_SET_ORDER):
-            if not isinstance(v, list):
-                raise bad_request("invalid patch format of setElementOrder list")
-            orders[k[len(_SET_ORDER) :]] = v
-            continue
-        if k.startswith(_DELETE_PRIMITIVE):
-            if not isinstance(v, list):
-                raise bad_request("invalid patch format of deleteFromPrimitiveList list")
-            deletes[k[len(_DELETE_PRIMITIVE) :]] = v
-            continue
-        if v is None:
-            result.pop(k, None)
-            continue
-        old = result.get(k)
-        if isinstance(v, dict):
-            merged = _smp_map(old if isinstance(old, dict) else {}, v)
-            if merged is None:
+class _Merger:
+    """One strategic merge (apply=False) or apply merge (apply=True) over a type tree."""
+
+    def __init__(self, apply: bool) -> None:
+        self.rule = _apply_rule if apply else _smp_rule
+
+    def map(self, orig: dict[str, Any], patch: dict[str, Any], t: Type | None) -> Any:
+        directive = patch.get("$patch")
+        if directive == "delete":
+            return None
+        if directive == "replace":
+            return {k: _strip(v) for k, v in patch.items() if k != "$patch"}
+        if directive not in (None, "merge"):
+            raise StatusError(500, "", f"unknown patch type: {directive} in map: {_go_map(patch)}")
+        result = dict(orig)
+        orders: dict[str, Any] = {}
+        deletes: dict[str, Any] = {}
+        retain = patch.get("$retainKeys")
+        for k, v in patch.items():
+            if k in ("$patch", "$retainKeys"):
+                continue
+            if k.startswith(_SET_ORDER):
+                if not isinstance(v, list):
+                    raise bad_request("invalid patch format of setElementOrder list")
+                orders[k[len(_SET_ORDER) :]] = v
+                continue
+            if k.startswith(_DELETE_PRIMITIVE):
+                if not isinstance(v, list):
+                    raise bad_request("invalid patch format of deleteFromPrimitiveList list")
+                deletes[k[len(_DELETE_PRIMITIVE) :]] = v
+                continue
+            if v is None:
                 result.pop(k, None)
+                continue
+            sub, f = _child(t, k)
+            old = result.get(k)
+            if isinstance(v, dict):
+                merged = self.map(old if isinstance(old, dict) else {}, v, sub)
+                if merged is None:
+                    result.pop(k, None)
+                else:
+                    result[k] = merged
+            elif isinstance(v, list):
+                result[k] = self.list(old if isinstance(old, list) else [], v, self.rule(f))
             else:
-                result[k] = merged
-        elif isinstance(v, list):
-            result[k] = _smp_list(k, old if isinstance(old, list) else [], v)
-        else:
-            result[k] = v
-    for k, values in deletes.items():
-        if isinstance(result.get(k), list):
-            result[k] = [x for x in result[k] if x not in values]
-    for k, order in orders.items():
-        if isinstance(result.get(k), list):
-            result[k] = _reorder(k, result[k], order)
-    if retain is not None:
-        if not isinstance(retain, list):
-            raise bad_request("invalid patch format of retainKeys list")
-        result = {k: v for k, v in result.items() if k in retain}
-    return result
+                result[k] = v
+        for k, values in deletes.items():
+            if isinstance(result.get(k), list):
+                result[k] = [x for x in result[k] if x not in values]
+        for k, order in orders.items():
+            if isinstance(result.get(k), list):
+                _, f = _child(t, k)
+                result[k] = _reorder(result[k], order, self.rule(f).keys)
+        if retain is not None:
+            if not isinstance(retain, list):
+                raise bad_request("invalid patch format of retainKeys list")
+            result = {k: v for k, v in result.items() if k in retain}
+        return result
 
-
-def _smp_list(field_name: str, orig: list[Any], patch: list[Any]) -> list[Any]:
-    if any(isinstance(i, dict) and i.get("$patch") == "replace" for i in patch):
-        return [_strip(i) for i in patch if not (isinstance(i, dict) and "$patch" in i)]
-    if field_name in PRIMITIVE_MERGE:
-        out = list(orig)
-        out += [v for v in patch if v not in out]
+    def list(self, orig: list[Any], patch: list[Any], rule: _ListRule) -> list[Any]:
+        if any(isinstance(i, dict) and i.get("$patch") == "replace" for i in patch):
+            return [_strip(i) for i in patch if not (isinstance(i, dict) and "$patch" in i)]
+        if rule.mode == "set":
+            out = list(orig)
+            out += [v for v in patch if v not in out]
+            return out
+        if rule.mode == "replace" or not all(isinstance(i, dict) for i in patch):
+            return [_strip(i) for i in patch]
+        out = [copy.deepcopy(i) for i in orig]
+        for item in patch:
+            missing = [k for k in rule.keys if k not in item]
+            if missing and len(missing) == len(rule.keys):
+                raise internal(
+                    f"map: {_go_map(item)} does not contain declared merge key: {missing[0]}"
+                )
+            ident = [item.get(k) for k in rule.keys]
+            idx = next(
+                (
+                    n
+                    for n, o in enumerate(out)
+                    if isinstance(o, dict) and [o.get(k) for k in rule.keys] == ident
+                ),
+                None,
+            )
+            if item.get("$patch") == "delete":
+                if idx is not None:
+                    out.pop(idx)
+                continue
+            if idx is None:
+                out.append(_strip(item))
+            else:
+                merged = self.map(out[idx], item, rule.item)
+                if merged is None:
+                    out.pop(idx)
+                else:
+                    out[idx] = merged
         return out
-    key = _merge_key(field_name, orig + patch)
-    if key is None or not all(isinstance(i, dict) for i in patch):
-        return [_strip(i) for i in patch]
-    out = [copy.deepcopy(i) for i in orig]
-    for item in patch:
-        kv = item.get(key)
-        idx = next((n for n, o in enumerate(out) if isinstance(o, dict) and o.get(key) == kv), None)
-        if item.get("$patch") == "delete":
-            if idx is not None:
-                out.pop(idx)
-            continue
-        if idx is None:
-            out.append(_strip(item))
-        else:
-            merged = _smp_map(out[idx], item)
-            if merged is None:
-                out.pop(idx)
-            else:
-                out[idx] = merged
-    return out
 
 
-def _reorder(field_name: str, items: list[Any], order: list[Any]) -> list[Any]:
-    key = _merge_key(field_name, items)
-
+def _reorder(items: list[Any], order: list[Any], keys: tuple[str, ...]) -> list[Any]:
     def ident(x: Any) -> Any:
-        if key is not None and isinstance(x, dict):
-            return json.dumps(x.get(key))
+        if keys and isinstance(x, dict):
+            return json.dumps([x.get(k) for k in keys])
         return json.dumps(x, sort_keys=True)
 
     rank = {ident(o): n for n, o in enumerate(order)}
@@ -269,15 +314,30 @@ def _reorder(field_name: str, items: list[Any], order: list[Any]) -> list[Any]:
     return ranked + rest
 
 
-def strategic_merge_patch(doc: dict[str, Any], body: bytes) -> dict[str, Any]:
+def decode_strategic_patch(body: bytes) -> dict[str, Any]:
+    """The patch document of a strategic merge patch (400 if it is not a JSON object)."""
     patch = decode_json(body)
     if not isinstance(patch, dict):
         raise bad_request(
             f"json: cannot unmarshal {_go_type(patch)} into Go value of type "
             "map[string]interface {}"
         )
-    result = _smp_map(doc, patch)
-    return result if result is not None else {}
+    return patch
+
+
+def strategic_merge(
+    doc: dict[str, Any], patch: dict[str, Any], schema: Type | None
+) -> dict[str, Any]:
+    """StrategicMergeMapPatch of a decoded patch, with the list rules of `schema`."""
+    result = _Merger(apply=False).map(doc, patch, schema)
+    return result if isinstance(result, dict) else {}
+
+
+def strategic_merge_patch(
+    doc: dict[str, Any], body: bytes, schema: Type | None = None
+) -> dict[str, Any]:
+    """Apply a strategic merge patch body to `doc` (the kind's root type as `schema`)."""
+    return strategic_merge(doc, decode_strategic_patch(body), schema)
 
 
 # --- server-side apply (simplified) ---------------------------------------------------------------
@@ -294,10 +354,13 @@ def decode_apply(body: bytes) -> dict[str, Any]:
     return obj
 
 
-def apply_merge(live: dict[str, Any], applied: dict[str, Any]) -> dict[str, Any]:
-    """Merge an applied configuration into the live object (maps and keyed lists merge)."""
-    result = _smp_map(live, _strip(applied))
-    return result if result is not None else {}
+def apply_merge(
+    live: dict[str, Any], applied: dict[str, Any], schema: Type | None = None
+) -> dict[str, Any]:
+    """Merge an applied configuration into the live object: maps merge, lists follow their
+    `x-kubernetes-list-type` (map lists per key, sets per value, the rest replaced)."""
+    result = _Merger(apply=True).map(live, _strip(applied), schema)
+    return result if isinstance(result, dict) else {}
 
 
 def remove_fields(obj: dict[str, Any], fs: FieldSet) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from fakekapi.catalog.schemas import Type, kind_type
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import (
     FieldError,
@@ -34,6 +35,7 @@ from fakekapi.core.errors import (
     invalid,
     invalid_value,
     not_found,
+    qualified,
     unsupported_media_type,
     unsupported_patch_type,
 )
@@ -41,6 +43,7 @@ from fakekapi.core.objects import meta
 from fakekapi.core.user import UserInfo
 from fakekapi.store.base import KeyExistsError, KeyNotFoundError, RevisionConflict, Store
 
+from . import fieldvalidation as fv
 from . import managedfields as mf
 from . import patch as patches
 from .fieldsets import object_fields, supported_fields
@@ -288,7 +291,8 @@ class Registry:
         obj["apiVersion"], obj["kind"] = api_version, kind
         group, _, version = api_version.rpartition("/")
         if (group, kind) == (rt.group, rt.kind) and api_version == rt.group_version:
-            self._check_meta_types(rt, obj)
+            if self._schema(rt) is None:
+                self._check_meta_types(rt, obj)
             return
         if rt.is_crd:
             errs: list[FieldError] = []
@@ -412,6 +416,111 @@ class Registry:
             "status": "Success",
             "details": details,
         }
+
+    # -- field validation (fieldValidation=Strict|Warn|Ignore) ----------------------------------
+
+    @staticmethod
+    def _schema(rt: ResourceType) -> Type | None:
+        """The kind's type tree; None for custom resources (their fields are left alone)."""
+        if rt.is_crd:
+            return None
+        return kind_type(rt.group, rt.version, rt.kind)
+
+    def _decode_fields(
+        self, rt: ResourceType, obj: dict[str, Any], opts: WriteOptions, raw: bytes | None
+    ) -> tuple[dict[str, Any], list[str]]:
+        """A create/update body as the typed decoder sees it (handlers/create.go, update.go):
+        a type mismatch is a 400; unknown/duplicate fields are a 400 (Strict), warnings (Warn)
+        or nothing (Ignore); they are dropped from what is stored either way."""
+        schema = self._schema(rt)
+        if schema is None:
+            return obj, []
+        tree: Any = obj
+        if raw is not None and raw.lstrip()[:1] == b"{":
+            try:
+                tree = fv.parse_pairs(raw)
+            except ValueError:
+                tree = obj
+        decoded = fv.decode(schema, tree)
+        prefix = f"{rt.kind} in version {go_quote(rt.version)} cannot be handled as a {rt.kind}: "
+        if decoded.error:
+            raise bad_request(prefix + decoded.error)
+        value: dict[str, Any] = decoded.value
+        for k in ("apiVersion", "kind"):
+            value[k] = obj[k]
+        if not decoded.strict or opts.field_validation == "Ignore":
+            return value, []
+        if opts.field_validation == "Strict":
+            raise bad_request(prefix + "strict decoding error: " + ", ".join(decoded.strict))
+        return value, decoded.strict
+
+    @staticmethod
+    def _patch_invalid(shown: str, detail: str) -> StatusError:
+        """The 422 the patch handler answers when the patched object does not decode: an
+        Invalid error with no kind and no name about the field `patch`."""
+        err = invalid_value("patch", shown, detail)
+        return StatusError(
+            422,
+            "Invalid",
+            f"{qualified('', '')} {go_quote('')} is invalid: {err}",
+            {"causes": [{"reason": err.type[1], "message": err.body(), "field": err.field}]},
+        )
+
+    def _patched_fields(
+        self,
+        decoded: fv.Decoded,
+        applied_strict: list[str],
+        opts: WriteOptions,
+        shown: Any,
+    ) -> tuple[dict[str, Any], list[str]]:
+        if decoded.error:
+            raise self._patch_invalid(shown(), decoded.error)
+        if opts.field_validation == "Ignore":
+            return decoded.value, []
+        strict = applied_strict + decoded.strict
+        if strict and opts.field_validation == "Strict":
+            raise self._patch_invalid(shown(), "strict decoding error: " + ", ".join(strict))
+        return decoded.value, strict
+
+    def _json_patched(
+        self,
+        rt: ResourceType,
+        patched: dict[str, Any],
+        body: bytes,
+        opts: WriteOptions,
+        *,
+        json_patch: bool,
+    ) -> tuple[dict[str, Any], list[str]]:
+        """JSON and merge patches (jsonPatcher): the patch body's own strict errors, then the
+        patched document's, which Go re-marshals from maps (keys sorted)."""
+        schema = self._schema(rt)
+        if schema is None:
+            return patched, []
+        applied: list[str] = []
+        if opts.field_validation != "Ignore":
+            tree = fv.parse_pairs(body)
+            applied = fv.json_patch_strict(tree) if json_patch else fv.duplicates(tree)
+        decoded = fv.decode(schema, patched, sort_keys=True)
+        value, warnings = self._patched_fields(
+            decoded, applied, opts, lambda: patches.go_json(patched)
+        )
+        return value, warnings
+
+    def _strategic_patched(
+        self, rt: ResourceType, doc: dict[str, Any], body: bytes, opts: WriteOptions
+    ) -> tuple[dict[str, Any], list[str]]:
+        """Strategic merge patch (strategicPatchObject + applyPatchToObject): duplicate keys of
+        the patch, then the unknown fields the unstructured converter finds in the result."""
+        patch = patches.decode_strategic_patch(body)
+        schema = self._schema(rt)
+        merged = patches.strategic_merge(doc, patch, schema)
+        if schema is None:
+            return merged, []
+        applied: list[str] = []
+        if opts.field_validation != "Ignore":
+            applied = fv.duplicates(fv.parse_pairs(body))
+        decoded = fv.convert(schema, merged)
+        return self._patched_fields(decoded, applied, opts, lambda: fv.go_format(patch))
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -545,11 +654,21 @@ class Registry:
         opts: WriteOptions,
         *,
         user: UserInfo | None = None,
+        raw: bytes | None = None,
     ) -> WriteResult:
-        """POST: a new object (201)."""
+        """POST: a new object (201).
+
+        `raw` is the JSON request body `obj` was decoded from, if the caller has it: duplicate
+        fields are only visible there.
+        """
         if not isinstance(obj, dict):
             self._check_type(rt, obj)
-        return await self._create(rt, namespace, obj, opts, user, _Managed(opts.field_manager))
+        obj = copy_obj(obj)
+        self._check_type(rt, obj)
+        obj, warnings = self._decode_fields(rt, obj, opts, raw)
+        result = await self._create(rt, namespace, obj, opts, user, _Managed(opts.field_manager))
+        result.warnings[:0] = warnings
+        return result
 
     async def _create(
         self,
@@ -653,8 +772,10 @@ class Registry:
         *,
         subresource: str = "",
         user: UserInfo | None = None,
+        raw: bytes | None = None,
     ) -> WriteResult:
-        """PUT of the object, its `status`, or a namespace's `finalize` subresource."""
+        """PUT of the object, its `status`, or a namespace's `finalize` subresource (`raw`: as
+        for create)."""
         if not isinstance(obj, dict):
             self._check_type(rt, obj)
         obj = copy_obj(obj)
@@ -673,9 +794,12 @@ class Registry:
                     f"the namespace of the object ({body_ns}) does not match the namespace on the "
                     f"URL ({namespace})"
                 )
-        return await self._update(
+        obj, warnings = self._decode_fields(rt, obj, opts, raw)
+        result = await self._update(
             rt, namespace, name, obj, opts, subresource, user, _Managed(opts.field_manager)
         )
+        result.warnings[:0] = warnings
+        return result
 
     @staticmethod
     def _check_subresource(rt: ResourceType, subresource: str) -> None:
@@ -886,26 +1010,34 @@ class Registry:
             stored, rev = cur
             doc = copy_obj(stored)
             how = _Managed(opts.field_manager)
+            warnings: list[str] = []
             if mt == patches.MERGE_PATCH:
                 patched = patches.merge_patch(doc, body)
+                patched, warnings = self._json_patched(rt, patched, body, opts, json_patch=False)
             elif mt == patches.JSON_PATCH:
                 patched = patches.json_patch(doc, body)
+                patched, warnings = self._json_patched(rt, patched, body, opts, json_patch=True)
             elif mt == patches.STRATEGIC_MERGE_PATCH:
-                patched = patches.strategic_merge_patch(doc, body)
+                patched, warnings = self._strategic_patched(rt, doc, body, opts)
             else:
                 patched, how = self._apply_to(rt, doc, namespace, name, body, opts, subresource)
             self._check_type(rt, patched)
             try:
-                return await self._update(
+                result = await self._update(
                     rt, namespace, name, patched, opts, subresource, user, how, expected=rev
                 )
             except _Retry:
                 continue
+            result.warnings[:0] = warnings
+            return result
         raise conflict(rt.plural, rt.group, name)
 
     def _applied(self, rt: ResourceType, namespace: str, name: str, body: bytes) -> dict[str, Any]:
         applied = patches.decode_apply(body)
         self._check_type(rt, applied)
+        schema = self._schema(rt)
+        if schema is not None:
+            applied = fv.convert(schema, applied).value
         md = meta(applied)
         body_name = str(md.get("name") or "")
         if body_name != name:
@@ -949,7 +1081,7 @@ class Registry:
                 others = mf.union(others, fs)
         applied_md = meta(applied)
         applied_md.pop("resourceVersion", None)
-        merged = patches.apply_merge(live, applied)
+        merged = patches.apply_merge(live, applied, self._schema(rt))
         patches.remove_fields(merged, mf.subtract(mf.subtract(mine, new_set), others))
         return merged, _Managed(opts.field_manager, "Apply", new_set, True)
 

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
+from fakekapi.catalog.schemas import kind_type
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.pagination import decode_continue, encode_continue
 from fakekapi.registry.patch import json_patch, merge_patch, strategic_merge_patch
 
+POD = kind_type("", "v1", "Pod")
 DOC: dict[str, Any] = {
     "metadata": {"name": "web", "labels": {"a": "1", "b": "2"}, "finalizers": ["x"]},
     "spec": {
@@ -100,7 +102,7 @@ def test_strategic_merge_keyed_lists() -> None:
             "tolerations": [{"key": "z"}],
         },
     }
-    out = strategic_merge_patch(DOC, json.dumps(patch).encode())
+    out = strategic_merge_patch(DOC, json.dumps(patch).encode(), POD)
     assert out["metadata"]["labels"] == {"b": "2"}
     names = [c["name"] for c in out["spec"]["containers"]]
     assert names == ["d", "c", "e"]
@@ -111,10 +113,10 @@ def test_strategic_merge_keyed_lists() -> None:
 
 def test_strategic_merge_directives() -> None:
     body = {"metadata": {"finalizers": ["y"], "$deleteFromPrimitiveList/finalizers": ["x"]}}
-    out = strategic_merge_patch(DOC, json.dumps(body).encode())
+    out = strategic_merge_patch(DOC, json.dumps(body).encode(), POD)
     assert out["metadata"]["finalizers"] == ["y"]
     body2 = {"spec": {"containers": [{"name": "z", "image": "i"}, {"$patch": "replace"}]}}
-    out = strategic_merge_patch(DOC, json.dumps(body2).encode())
+    out = strategic_merge_patch(DOC, json.dumps(body2).encode(), POD)
     assert out["spec"]["containers"] == [{"name": "z", "image": "i"}]
     with pytest.raises(StatusError) as e:
         strategic_merge_patch(DOC, json.dumps({"spec": {"$patch": "foo"}}).encode())

@@ -1,0 +1,136 @@
+"""The field tree of every built-in kind, for field validation and patches.
+
+kube-apiserver knows the shape of its objects from Go structs: which fields exist, their Go
+types, and the struct tags that drive strategic merge patch and server-side apply. The same
+facts are generated from the v1.33 OpenAPI by scripts/gen_schema_index.py into
+`data/schema_index.json.gz`; this module reads that file on first use (never at import or
+start-up) and hands out `Type` nodes that callers walk field by field.
+
+Custom resources have no entry: `kind_type` answers None and callers leave their fields alone.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources as importlib_resources
+from typing import Any
+
+SCALAR = "scalar"
+STRUCT = "struct"
+LIST = "list"
+MAP = "map"
+FREE = "free"
+"""A value Go decodes with its own code (IntOrString, Quantity, Time, RawExtension, JSON...):
+never checked for unknown fields, stored as sent."""
+
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Field:
+    """A struct field: its type and the patch metadata of its struct tags."""
+
+    type: Type
+    patch_strategy: tuple[str, ...] = ()
+    """`x-kubernetes-patch-strategy` split on commas: "merge", "retainKeys", "replace"."""
+    merge_key: str = ""
+    list_type: str = ""
+    """`x-kubernetes-list-type` (server-side apply): "atomic", "set" or "map"."""
+    map_keys: tuple[str, ...] = ()
+
+
+class Type:
+    """One node of a kind's type tree."""
+
+    __slots__ = ("_fields", "_id", "go", "item", "kind")
+
+    def __init__(self, kind: str, go: str, item: Type | None = None, type_id: str = "") -> None:
+        self.kind = kind
+        self.go = go
+        """The Go type as reflect prints it (`v1.PodSpec`, `[]v1.Container`, `int32`)."""
+        self.item = item
+        """The element type of a list or map."""
+        self._id = type_id
+        self._fields: dict[str, Field] | None = None
+
+    @property
+    def struct_name(self) -> str:
+        """The struct's name without its package (`PodSpec`), as decode errors print it."""
+        return self.go.rsplit(".", 1)[-1]
+
+    def fields(self) -> dict[str, Field]:
+        """A struct's fields by JSON name (empty for other kinds of node)."""
+        if self._fields is None:
+            if self.kind != STRUCT:
+                self._fields = {}
+            else:
+                raw = _index()["types"][self._id]["f"]
+                self._fields = {name: _field(spec) for name, spec in raw.items()}
+        return self._fields
+
+    def field(self, name: str) -> Field | None:
+        return self.fields().get(name)
+
+    def __repr__(self) -> str:
+        return f"Type({self.kind}, {self.go})"
+
+
+@cache
+def _index() -> dict[str, Any]:
+    with _lock:
+        raw = importlib_resources.files("fakekapi.catalog").joinpath("data", "schema_index.json.gz")
+        index: dict[str, Any] = json.loads(gzip.decompress(raw.read_bytes()))
+    return index
+
+
+_structs: dict[str, Type] = {}
+_scalars: dict[str, Type] = {}
+
+
+def _struct(type_id: str) -> Type:
+    t = _structs.get(type_id)
+    if t is None:
+        go = _index()["types"][type_id]["go"]
+        t = _structs.setdefault(type_id, Type(STRUCT, go, type_id=type_id))
+    return t
+
+
+def _type(expr: Any) -> Type:
+    if isinstance(expr, list):
+        item = _type(expr[1])
+        if expr[0] == "l":
+            return Type(LIST, "[]" + item.go, item)
+        return Type(MAP, "map[string]" + item.go, item)
+    s = str(expr)
+    if s.startswith("@"):
+        return _struct(s[1:])
+    if s.startswith("~"):
+        return Type(FREE, s[1:])
+    t = _scalars.get(s)
+    if t is None:
+        t = _scalars.setdefault(s, Type(SCALAR, s))
+    return t
+
+
+def _field(spec: Any) -> Field:
+    if not isinstance(spec, dict):
+        return Field(_type(spec))
+    strategy = str(spec.get("ps") or "")
+    return Field(
+        _type(spec["t"]),
+        tuple(s for s in strategy.split(",") if s),
+        str(spec.get("mk") or ""),
+        str(spec.get("lt") or ""),
+        tuple(spec.get("lk") or ()),
+    )
+
+
+def kind_type(group: str, version: str, kind: str) -> Type | None:
+    """The root type of a built-in kind, or None (custom resources, unknown kinds)."""
+    gv = f"{group}/{version}" if group else version
+    type_id = _index()["kinds"].get(f"{gv}/{kind}")
+    return None if type_id is None else _struct(type_id)
