@@ -316,7 +316,7 @@ async def test_hooks_see_writes_and_may_refuse(registry: Registry) -> None:
         (
             {"name": "x", "labels": {"a": 1}},
             'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal '
-            "object into Go struct field ObjectMeta.metadata.labels of type map[string]string",
+            "number into Go struct field ObjectMeta.metadata.labels of type string",
         ),
     ],
 )
