@@ -185,6 +185,35 @@ def test_apply_multi_document_then_change(kubectl: Kubectl, ns: str, files: Path
     assert last["data"] == {"keep": "2", "new": "added"}
 
 
+def test_validation_is_on_by_default(kubectl: Kubectl, ns: str, files: Path) -> None:
+    """kubectl asks for fieldValidation=Strict (after checking OpenAPI); the server refuses
+    unknown fields with kube's strict decoding error, and only warns under --validate=warn."""
+    path = files / "unknown-fields.yaml"
+    path.write_text(
+        docs(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "strict", "foo": "bar"},
+                "data": {"a": "1"},
+                "spec": {"x": 1},
+            }
+        )
+    )
+    r = kubectl("create", "-f", str(path), "-n", ns, check=False)
+    assert r.code == 1
+    assert r.err == (
+        f'Error from server (BadRequest): error when creating "{path}": ConfigMap in version "v1" '
+        'cannot be handled as a ConfigMap: strict decoding error: unknown field "metadata.foo", '
+        'unknown field "spec"\n'
+    )
+    r = kubectl("create", "-f", str(path), "-n", ns, "--validate=warn")
+    assert r.out == "configmap/strict created\n"
+    assert r.err == 'Warning: unknown field "metadata.foo"\nWarning: unknown field "spec"\n'
+    stored = get_json(kubectl, "cm", "strict", "-n", ns)
+    assert "spec" not in stored and "foo" not in stored["metadata"]  # type: ignore[operator]
+
+
 def test_get_configmap_yaml(created: list[str], kubectl: Kubectl, ns: str) -> None:
     obj = yaml.safe_load(kubectl("get", "cm", "created-1", "-n", ns, "-o", "yaml").out)
     assert (obj["apiVersion"], obj["kind"]) == ("v1", "ConfigMap")
