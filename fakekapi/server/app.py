@@ -8,14 +8,18 @@ cleanup context, which `AppRunner.setup()` / `cleanup()` run.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from fakekapi.admission.rbac_escalation import RBACEscalationCheck
 from fakekapi.auth.authn import Authenticator, TokenAuthenticator, default_authenticator
-from fakekapi.auth.authz import Authorizer, default_authorizer
+from fakekapi.auth.authz import Authorizer, Decision, default_authorizer
+from fakekapi.auth.modes import ModeAuthorizer, build_authorizer
+from fakekapi.auth.rbac import RBACIndex, RBACSource
 from fakekapi.server import health
 from fakekapi.server.handlers import info, openapi, resources
 from fakekapi.server.metrics import Metrics
@@ -51,6 +55,23 @@ class Components:
     registry: RegistryAPI
     authenticator: Authenticator
     authorizer: Authorizer
+    rbac_index: RBACIndex | None = None
+    """The RBAC objects the authorizer judges by, kept current by informers while serving."""
+
+
+def escalation_check(authorizer: ModeAuthorizer, index: RBACIndex) -> RBACEscalationCheck:
+    """RBAC escalation prevention over the authorizer chain and the RBAC index it judges by."""
+
+    def role_rules(kind: str, namespace: str, name: str) -> Any:
+        if kind == "ClusterRole":
+            return index.cluster_roles.get(name)
+        return index.roles.get((namespace, name))
+
+    return RBACEscalationCheck(
+        lambda user, info: authorizer.authorize(user, info)[0] is Decision.ALLOW,
+        index.rules_for,
+        role_rules,
+    )
 
 
 def create_components(
@@ -72,6 +93,9 @@ def create_components(
 
         store = SqliteStore(settings.data_dir / "store.db")
     registry = Registry(store, catalog)
+    rbac_index = RBACIndex()
+    authorizer = build_authorizer(settings.authorization_mode, rbac_index)
+    registry.hooks.append(escalation_check(authorizer, rbac_index))
     return Components(
         catalog=catalog,
         store=store,
@@ -79,7 +103,8 @@ def create_components(
         authenticator=default_authenticator(
             anonymous=settings.anonymous_auth, token_authenticators=token_authenticators
         ),
-        authorizer=default_authorizer(),
+        authorizer=authorizer,
+        rbac_index=rbac_index,
     )
 
 
@@ -92,20 +117,33 @@ def components_lifecycle(
         from fakekapi.registry.bootstrap import bootstrap
         from fakekapi.registry.controllers import Controllers
         from fakekapi.registry.fixtures import apply_fixtures, load_fixture_files
+        from fakekapi.registry.rbac_bootstrap import bootstrap_rbac
 
         registry: Any = components.registry
         await components.store.start()
         controllers: Controllers | None = None
+        rbac: RBACSource | None = None
         try:
             await bootstrap(registry)
+            await bootstrap_rbac(registry)
             if settings.fixtures:
                 docs = load_fixture_files(list(settings.fixtures), components.catalog)
                 await apply_fixtures(registry, docs)
+            if components.rbac_index is not None:
+                rbac = RBACSource(registry, components.rbac_index)
+                await rbac.start()  # authorization decides on a complete policy only
+            # What start-up loaded (bootstrap, fixtures) lives as long as the server: keep it out
+            # of the cyclic GC's full collections, whose cost grows with the heap (measured: ~15%
+            # fewer requests/s with 6,000 extra objects otherwise; bench/bench_rbac.py).
+            gc.collect()
+            gc.freeze()
             controllers = Controllers.start(registry, pki.ca_pem if pki is not None else "")
             yield
         finally:
             if controllers is not None:
                 await controllers.stop()
+            if rbac is not None:
+                await rbac.stop()
             await components.store.close()
 
     return lifecycle

@@ -89,6 +89,8 @@ def _log_request(request: web.Request, st: RequestState, code: int, elapsed: flo
         line += f' authn_error="{st.authn_error}"'
     if st.authz_reason:
         line += f' authz_reason="{st.authz_reason}"'
+    if st.authz_explanation:
+        line += f" authz: {st.authz_explanation}"
     access_log.info("%s", line)
 
 
@@ -190,7 +192,13 @@ async def impersonation(request: web.Request, handler: Handler) -> web.StreamRes
 async def authorization(request: web.Request, handler: Handler) -> web.StreamResponse:
     st = request[STATE]
     assert st.user is not None and st.info is not None
-    decision, reason = request.app[AUTHORIZER].authorize(st.user, st.info)
+    authorizer = request.app[AUTHORIZER]
+    verdict = getattr(authorizer, "verdict", None)
+    if verdict is not None:
+        v = verdict(st.user, st.info)
+        decision, reason, st.authz_explanation = v.decision, v.reason, v.explanation
+    else:
+        decision, reason = authorizer.authorize(st.user, st.info)
     st.decision = "allow" if decision is Decision.ALLOW else "forbid"
     st.authz_reason = reason
     if decision is not Decision.ALLOW:

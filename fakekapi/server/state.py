@@ -36,6 +36,8 @@ class RequestState:
     authn_error: str = ""
     decision: str = ""
     authz_reason: str = ""
+    authz_explanation: str = ""
+    """Why the authorizer decided so (which binding allowed it, or what was missing)."""
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
     long_running: bool = False

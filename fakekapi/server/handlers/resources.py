@@ -38,7 +38,7 @@ from fakekapi.registry import options as registry_options
 from fakekapi.registry import tables
 from fakekapi.registry.options import ListOptions
 from fakekapi.server import responses
-from fakekapi.server.handlers import discovery
+from fakekapi.server.handlers import authorization, discovery
 from fakekapi.server.negotiation import (
     APPLY_PATCH,
     JSON,
@@ -54,7 +54,14 @@ from fakekapi.server.negotiation import (
     resource_read_transform,
 )
 from fakekapi.server.ports import WatchEventLike, WriteResultLike
-from fakekapi.server.state import CATALOG, REGISTRY, WATCHES, RequestState, state_of
+from fakekapi.server.state import (
+    AUTHORIZER,
+    CATALOG,
+    REGISTRY,
+    WATCHES,
+    RequestState,
+    state_of,
+)
 from fakekapi.server.watch import default_watch_timeout, stream_events
 
 log = logging.getLogger("fakekapi.server")
@@ -338,6 +345,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
         opts = registry_options.parse_write_options(query, "CreateOptions", ua)
         body = await read_body(request)
         obj = decode_object(request.headers.get("Content-Type"), body, ExpectedKind.of(rt, sub))
+        if authorization.is_review(rt) and not sub and user is not None:
+            answer = authorization.review(request.app[AUTHORIZER], user, rt, ns, obj)
+            return _render(request, answer, neg, 201)
         if sub:
             create_sub = _optional(registry, "create_subresource")
             result = await create_sub(rt, ns, name, sub, obj, opts, user=user)
