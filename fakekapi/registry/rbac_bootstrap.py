@@ -123,7 +123,7 @@ def reconcile_binding(existing: JSONDict, expected: JSONDict) -> tuple[JSONDict 
 
 
 def _rt(registry: Registry, plural: str) -> ResourceType:
-    rt = registry.catalog.lookup(RBAC_GROUP, "v1", plural)
+    rt: ResourceType | None = registry.catalog.lookup(RBAC_GROUP, "v1", plural)
     if rt is None:  # pragma: no cover - the built-in catalog serves RBAC
         raise RuntimeError(f"the catalog does not serve {plural}")
     return rt
