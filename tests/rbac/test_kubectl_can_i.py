@@ -81,9 +81,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]:
         yield s
 
 
-def kubeconfig_for(server: ServerHandle, identity: str, directory: Path) -> Path:
+def kubeconfig_for(server: ServerHandle, identity: str, directory: Path, minor: int) -> Path:
     if identity == "serviceaccount":
-        token = legacy_token(server, "reader", f"reader-token-{directory.name[-8:]}")
+        token = legacy_token(server, "reader", f"reader-token-{minor}")
         return token_kubeconfig(server, directory / "sa.kubeconfig", token)
     if identity == "user-cert":
         pem = issue_cert(server, directory, "jane", "devs")
@@ -95,7 +95,7 @@ def kubeconfig_for(server: ServerHandle, identity: str, directory: Path) -> Path
 @pytest.mark.parametrize("minor", [31, 33])
 @pytest.mark.parametrize("identity", sorted(CHECKS))
 def test_can_i(server: ServerHandle, tmp_path: Path, identity: str, minor: int) -> None:
-    k = kubectl(minor, kubeconfig_for(server, identity, tmp_path), tmp_path / "cache")
+    k = kubectl(minor, kubeconfig_for(server, identity, tmp_path, minor), tmp_path / "cache")
     transcript = []
     for args in CHECKS[identity]:
         r = k("auth", "can-i", *args, check=False)
