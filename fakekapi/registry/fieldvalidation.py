@@ -335,3 +335,38 @@ def _go_float(f: float) -> str:
         digits = exp.lstrip("+-").rjust(2, "0")
         return f"{mant}e{sign}{digits}"
     return text
+
+
+def undeclared(root: Type, obj: dict[str, Any]) -> list[str]:
+    """Fields server-side apply's typed conversion refuses (`.spec.foo: field not declared in
+    schema`), with structured-merge-diff paths: list items by their list-map keys
+    (`[name="c"]`), set items by value (`[="x"]`), other list items by index."""
+    out: list[str] = []
+    _undeclared(root, obj, "", out)
+    return out
+
+
+def _undeclared(t: Type, v: Any, path: str, out: list[str]) -> None:
+    if t.kind == STRUCT and isinstance(v, dict):
+        fields = t.fields()
+        for k, x in sorted(v.items()):
+            f = fields.get(k)
+            if f is None:
+                out.append(f"{path}.{k}: field not declared in schema")
+            elif f.type.kind == LIST and isinstance(x, list) and f.type.item is not None:
+                for i, item in enumerate(x):
+                    _undeclared(f.type.item, item, f"{path}.{k}{_ssa_index(f, item, i)}", out)
+            else:
+                _undeclared(f.type, x, f"{path}.{k}", out)
+    elif t.kind == MAP and isinstance(v, dict) and t.item is not None:
+        for k, x in sorted(v.items()):
+            _undeclared(t.item, x, f"{path}.{k}", out)
+
+
+def _ssa_index(f: Any, item: Any, i: int) -> str:
+    if f.list_type == "map" and f.map_keys and isinstance(item, dict):
+        keys = [k for k in f.map_keys if k in item]
+        return "[" + ",".join(f"{k}={json.dumps(item[k])}" for k in keys) + "]"
+    if f.list_type == "set":
+        return f"[={json.dumps(item)}]"
+    return f"[{i}]"

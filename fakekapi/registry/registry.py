@@ -1037,6 +1037,15 @@ class Registry:
         self._check_type(rt, applied)
         schema = self._schema(rt)
         if schema is not None:
+            errs = fv.undeclared(schema, applied)
+            if errs:
+                detail = errs[0] if len(errs) == 1 else "\n  ".join(["errors:", *errs])
+                gvk = f"{rt.group}/{rt.version}, Kind={rt.kind}"
+                raise StatusError(
+                    500,
+                    "",
+                    f"failed to create typed patch object ({namespace}/{name}; {gvk}): {detail}",
+                )
             applied = fv.convert(schema, applied).value
         md = meta(applied)
         body_name = str(md.get("name") or "")

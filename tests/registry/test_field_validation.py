@@ -324,11 +324,22 @@ async def test_json_patch_strict_errors(registry: Registry) -> None:
     )
 
 
-async def test_apply_drops_unknown_fields(registry: Registry) -> None:
-    body = json.dumps(with_unknown("spec")).encode()
-    opts = dataclasses.replace(STRICT, field_manager_given=True)
-    result = await registry.patch(PODS, "default", "web", APPLY, body, opts)
-    assert "foo" not in result.object["spec"]
+async def test_apply_refuses_undeclared_fields(registry: Registry) -> None:
+    """Server-side apply's typed conversion: a 500 with no reason, whatever the directive."""
+    obj = with_unknown("spec.containers.0")
+    obj["spec"]["bar"] = {"x": 1}
+    opts = dataclasses.replace(IGNORE, field_manager_given=True)
+    with pytest.raises(StatusError) as e:
+        await registry.patch(PODS, "default", "web", APPLY, json.dumps(obj).encode(), opts)
+    assert (e.value.code, e.value.reason) == (500, "")
+    assert e.value.message == (
+        "failed to create typed patch object (default/web; /v1, Kind=Pod): errors:\n"
+        "  .spec.bar: field not declared in schema\n"
+        '  .spec.containers[name="c"].foo: field not declared in schema'
+    )
+    ok = json.dumps(pod_dict("web")).encode()
+    result = await registry.patch(PODS, "default", "web", APPLY, ok, opts)
+    assert result.created
 
 
 def test_go_format() -> None:
