@@ -764,3 +764,29 @@ def test_impersonation_needs_the_impersonate_verb(server: ServerHandle) -> None:
         [("Impersonate-User", "kubernetes-admin"), ("Impersonate-Group", "system:masters")]
     )
     assert status == 200, body
+
+
+# -- --authorization-mode -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("modes", "status", "message"),
+    [
+        (
+            ("AlwaysDeny",),
+            403,
+            'forbidden: User "mode-user" cannot get path "/apis": Everything is forbidden.',
+        ),
+        (("AlwaysAllow",), 200, ""),
+        (("Node", "RBAC"), 200, ""),
+    ],
+)
+def test_authorization_modes(modes: tuple[str, ...], status: int, message: str) -> None:
+    with running_server(authorization_mode=modes) as s:
+        code, body = as_user(s, "mode-user", [], "GET", "/apis")
+        assert code == status
+        if message:
+            assert body["message"] == message
+        code, _ = as_user(s, "mode-user", [], "GET", "/api/v1/namespaces/kube-system/secrets")
+        assert code == (200 if "AlwaysAllow" in modes else 403)
+        assert call(s, "GET", "/api/v1/namespaces/kube-system/secrets", admin=True)[0] == 200
