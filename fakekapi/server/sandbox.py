@@ -1,0 +1,136 @@
+"""A command-line session on a data dir: its PKI, its store, and a Registry over that store.
+
+The credential commands (`sa create`, `token create`, `kubeconfig --serviceaccount`, `incluster`,
+`postman export`, `fixtures export`, `status`) read and write the data dir's SQLite store
+directly, whether or not a server runs on it. That is safe because the store is built for it:
+every write is a committed SQLite transaction with a revision precondition, and a running
+server follows the change log, so its clients and open watches see a CLI write within a second.
+Going through the store rather than over HTTP is what lets the same command work when no server
+runs (the objects are there at the next start).
+
+When no server runs, a writing session first does what every server start does (the system
+namespaces, the bootstrap RBAC policy; both idempotent), so `sa create -n default --cluster-role
+view` works on a data dir no server has used yet, and leaves the state a start would reach.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fakekapi.server.run import ServerInfo, read_server_info
+
+if TYPE_CHECKING:
+    from fakekapi.catalog.catalog import Catalog
+    from fakekapi.catalog.types import ResourceType
+    from fakekapi.registry.registry import Registry
+    from fakekapi.server.pki import PKI
+    from fakekapi.store.sqlite import SqliteStore
+
+DEFAULT_SERVER_URL = "https://127.0.0.1:6443"
+FIELD_MANAGER = "fakekapi"
+"""managedFields name this CLI for the objects it writes (kubectl writes `kubectl-create`)."""
+
+
+class SandboxError(Exception):
+    """A failure a person can act on: one line without the `fakekapi:` prefix.
+
+    `exit_code` 1 is a runtime failure (missing object, unusable data dir), 2 is bad input
+    (an invalid name, an unknown option value found only after parsing).
+    """
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def load_pki(data_dir: Path) -> PKI:
+    """The data dir's PKI, created if missing (as `ca export` does); SandboxError if unusable."""
+    from fakekapi.server.pki import PKI, PKIError
+
+    try:
+        return PKI.load_or_create(data_dir, None)
+    except PKIError as e:
+        raise SandboxError(str(e)) from e
+    except OSError as e:
+        raise SandboxError(f"data dir {data_dir}: {e.strerror or e}") from e
+
+
+def server_url(data_dir: Path) -> str:
+    """The running server's URL, else the default one (what `serve` listens on by default)."""
+    info = read_server_info(data_dir)
+    return info.url if info is not None else DEFAULT_SERVER_URL
+
+
+@dataclass
+class Session:
+    """One open data dir."""
+
+    data_dir: Path
+    pki: PKI
+    server: ServerInfo | None
+    """The server running on this data dir, if any (from server.json, pid alive)."""
+    store: SqliteStore
+    registry: Registry
+
+    @property
+    def catalog(self) -> Catalog:
+        catalog: Catalog = self.registry.catalog
+        return catalog
+
+    @property
+    def url(self) -> str:
+        return self.server.url if self.server is not None else DEFAULT_SERVER_URL
+
+    def rt(self, group: str, plural: str) -> ResourceType:
+        """A built-in type by group and plural (its preferred version)."""
+        for rt in self.catalog.all():
+            if rt.group == group and rt.plural == plural:
+                return rt
+        raise RuntimeError(f"the catalog does not serve {plural}.{group}")  # pragma: no cover
+
+
+def store_path(data_dir: Path) -> Path:
+    return data_dir / "store.db"
+
+
+@contextlib.asynccontextmanager
+async def open_session(data_dir: Path, *, write: bool = False) -> AsyncIterator[Session]:
+    """Open the data dir's PKI and store; with `write` and no server, bootstrap first."""
+    from fakekapi.catalog.catalog import Catalog
+    from fakekapi.registry.bootstrap import bootstrap
+    from fakekapi.registry.rbac_bootstrap import bootstrap_rbac
+    from fakekapi.registry.registry import Registry
+    from fakekapi.store.base import StorageError
+    from fakekapi.store.sqlite import SqliteStore
+
+    pki = load_pki(data_dir)
+    server = read_server_info(data_dir)
+    store = SqliteStore(store_path(data_dir))
+    try:
+        await store.start()
+    except (StorageError, OSError) as e:
+        raise SandboxError(f"cannot open {store_path(data_dir)}: {e}") from e
+    try:
+        registry = Registry(store, Catalog.builtin())
+        if write and server is None:
+            await bootstrap(registry)
+            await bootstrap_rbac(registry)
+        yield Session(data_dir, pki, server, store, registry)
+    finally:
+        await store.close()
+
+
+__all__ = [
+    "DEFAULT_SERVER_URL",
+    "FIELD_MANAGER",
+    "SandboxError",
+    "Session",
+    "load_pki",
+    "open_session",
+    "server_url",
+    "store_path",
+]
