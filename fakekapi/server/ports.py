@@ -40,6 +40,7 @@ class RegistryAPI(Protocol):
         opts: WriteOptions,
         *,
         user: UserInfo | None = None,
+        raw: bytes | None = None,
     ) -> WriteResultLike: ...
 
     async def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]: ...
@@ -56,6 +57,7 @@ class RegistryAPI(Protocol):
         *,
         subresource: str = "",
         user: UserInfo | None = None,
+        raw: bytes | None = None,
     ) -> WriteResultLike: ...
 
     async def patch(

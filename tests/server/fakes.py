@@ -56,6 +56,7 @@ class FakeRegistry:
         opts: WriteOptions,
         *,
         user: UserInfo | None = None,
+        raw: bytes | None = None,
     ) -> Result:
         self.calls.append(("create", (rt.plural, namespace, obj, opts, user)))
         obj = self._stamp(copy.deepcopy(obj))
@@ -95,6 +96,7 @@ class FakeRegistry:
         *,
         subresource: str = "",
         user: UserInfo | None = None,
+        raw: bytes | None = None,
     ) -> Result:
         self.calls.append(("update", (rt.plural, namespace, name, obj, opts, subresource)))
         existed = self._key(rt, namespace, name) in self.objects

@@ -48,6 +48,7 @@ from fakekapi.server.negotiation import (
     Target,
     decode_object,
     decode_options_body,
+    media_type_of,
     negotiate,
     no_transform,
     patch_type,
@@ -300,6 +301,13 @@ def _written(
     return _render(request, result.object, neg, 201 if result.created else 200)
 
 
+def _json_body(request: web.Request, body: bytes) -> bytes | None:
+    """The raw body when it is JSON: the registry's strict decoding finds duplicate keys in it,
+    which a decoded dict can no longer show."""
+    mt = media_type_of(request.headers.get("Content-Type"))
+    return body if mt in ("", JSON) else None
+
+
 # -- the handler ------------------------------------------------------------------------------
 
 
@@ -352,7 +360,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
             create_sub = _optional(registry, "create_subresource")
             result = await create_sub(rt, ns, name, sub, obj, opts, user=user)
         else:
-            result = await registry.create(rt, ns, obj, opts, user=user)
+            raw = _json_body(request, body)
+            result = await registry.create(rt, ns, obj, opts, user=user, raw=raw)
         st.warnings.extend(result.warnings)
         return _render(request, result.object, neg, 201)
 
@@ -360,7 +369,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
         opts = registry_options.parse_write_options(query, "UpdateOptions", ua)
         body = await read_body(request)
         obj = decode_object(request.headers.get("Content-Type"), body, ExpectedKind.of(rt, sub))
-        result = await registry.update(rt, ns, name, obj, opts, subresource=sub, user=user)
+        raw = _json_body(request, body)
+        result = await registry.update(rt, ns, name, obj, opts, subresource=sub, user=user, raw=raw)
         return _written(request, st, result, neg)
 
     if route.verb == "patch":
