@@ -381,10 +381,10 @@ def test_error_invalid_name(kubectl: Kubectl, ns: str, files: Path) -> None:
     assert r.err == f'The ConfigMap "Bad_Name" is invalid: {BAD_NAME}\n'
 
     two = files / "bad-two.yaml"
-    two.write_text(docs(configmap("Bad_Name", {}), configmap("good-one", {})))
-    two.write_text(two.read_text().replace("name: good-one", "name: Bad_Name\n  labels: {}"))
+    two.write_text(docs(configmap("Bad_Name", {}), configmap("Bad_Name", {"b": "2"})))
     r = kubectl("create", "-f", str(two), "-n", ns, check=False)
     assert r.code == 1
+    # Several errors: each is printed with the usual "Error from server (Reason)" prefix.
     line = (
         f'Error from server (Invalid): error when creating "{two}": '
         f'ConfigMap "Bad_Name" is invalid: {BAD_NAME}'
