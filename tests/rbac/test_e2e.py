@@ -69,7 +69,10 @@ def issue_cert(server: ServerHandle, directory: Path, cn: str, *orgs: str) -> Pa
 def cert_kubeconfig(server: ServerHandle, path: Path, pem: Path) -> Path:
     data = pem.read_bytes()
     key_end = data.index(b"-----BEGIN CERTIFICATE-----")
-    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+
+    def b64(b: bytes) -> str:
+        return base64.b64encode(b).decode()
+
     cfg = {
         "apiVersion": "v1",
         "kind": "Config",

@@ -100,7 +100,7 @@ def test_ssar_validation(authz: ModeAuthorizer) -> None:
 
 
 def test_sar_uses_the_given_user_and_groups_only(authz: ModeAuthorizer) -> None:
-    body = {
+    body: dict[str, Any] = {
         "apiVersion": "authorization.k8s.io/v1",
         "kind": "SubjectAccessReview",
         "spec": {"user": "bob", "nonResourceAttributes": {"path": "/apis", "verb": "get"}},
@@ -117,7 +117,7 @@ def test_sar_uses_the_given_user_and_groups_only(authz: ModeAuthorizer) -> None:
 
 
 def test_lsar_namespace_must_match(authz: ModeAuthorizer) -> None:
-    body = {
+    body: dict[str, Any] = {
         "metadata": {"namespace": "default"},
         "spec": {"user": "jane", "resourceAttributes": {"namespace": "other", "verb": "get"}},
     }

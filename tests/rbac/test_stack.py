@@ -149,12 +149,9 @@ async def _grant(
 
 async def test_escalation_role_create(stack: Stack) -> None:
     reg = stack.registry
-    await reg.create(
-        rbac_type("namespaces") if False else stack.registry.catalog.lookup("", "v1", "namespaces"),
-        "",
-        {"metadata": {"name": "rbac"}},
-        W,
-    )  # type: ignore[arg-type]
+    namespaces = stack.registry.catalog.lookup("", "v1", "namespaces")
+    assert namespaces is not None
+    await reg.create(namespaces, "", {"metadata": {"name": "rbac"}}, W)
     await _grant(
         stack,
         "role-writer",
