@@ -16,6 +16,7 @@ import json
 from importlib import resources as importlib_resources
 from typing import Any
 
+from fakekapi.catalog.crd_openapi import CustomResources
 from fakekapi.catalog.types import ResourceType, Subresource
 
 _BUILTIN_DATA = "builtin.json"
@@ -28,6 +29,8 @@ class Catalog:
         # group -> version -> plural -> ResourceType; dicts keep insertion (= preference) order.
         self._groups: dict[str, dict[str, dict[str, ResourceType]]] = {}
         self._by_kind: dict[tuple[str, str, str], ResourceType] = {}
+        self.custom = CustomResources()
+        """Schemas, printer columns and OpenAPI documents of the registered CRD versions."""
 
     @classmethod
     def builtin(cls) -> Catalog:
@@ -108,6 +111,26 @@ class Catalog:
                 f"kind {rt.kind} in {rt.group_version} is already served by {other.plural}"
             )
         self._add(rt)
+
+    def unregister(self, group: str, version: str, plural: str) -> ResourceType | None:
+        """Remove a CRD version's type (and its group-version or group once empty).
+
+        Returns the removed type, or None if nothing was registered there. Built-in types are
+        never removed.
+        """
+        versions = self._groups.get(group, {})
+        rt = versions.get(version, {}).get(plural)
+        if rt is None or not rt.is_crd:
+            return None
+        del versions[version][plural]
+        if self._by_kind.get((group, version, rt.kind)) is rt:
+            del self._by_kind[(group, version, rt.kind)]
+        if not versions[version]:
+            del versions[version]
+        if not versions:
+            del self._groups[group]
+        self.custom.remove(group, version, plural)
+        return rt
 
     def _add(self, rt: ResourceType) -> None:
         self._groups.setdefault(rt.group, {}).setdefault(rt.version, {})[rt.plural] = rt

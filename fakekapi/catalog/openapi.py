@@ -98,3 +98,15 @@ def v2_json() -> bytes:
 def v2_protobuf() -> bytes:
     """GET /openapi/v2 as application/com.github.proto-openapi.spec.v2.v1.0+protobuf."""
     return _gunzip("openapi_v2.pb.gz")
+
+
+def v3_index_with(extra: dict[str, str]) -> bytes:
+    """The v3 index with more documents (custom group-versions: key → hash) listed."""
+    if not extra:
+        return v3_index()
+    hashes = {**_v3_hashes(), **extra}
+    paths = {
+        key: {"serverRelativeURL": f"/openapi/v3/{key}?hash={h}"}
+        for key, h in sorted(hashes.items())
+    }
+    return json.dumps({"paths": paths}, separators=(",", ":")).encode()

@@ -43,6 +43,7 @@ from fakekapi.core.objects import meta
 from fakekapi.core.user import UserInfo
 from fakekapi.store.base import KeyExistsError, KeyNotFoundError, RevisionConflict, Store
 
+from . import crd_definition, crd_schema
 from . import fieldvalidation as fv
 from . import managedfields as mf
 from . import patch as patches
@@ -348,6 +349,8 @@ class Registry:
 
     def _prepare(self, rt: ResourceType, obj: dict[str, Any]) -> None:
         """Defaulting/canonicalisation shared by create and update (decode-time in kube)."""
+        if crd_definition.is_crd_type(rt):
+            crd_definition.set_defaults(obj)
         if (rt.group, rt.plural) == ("", "secrets"):
             string_data = obj.pop("stringData", None)
             if isinstance(string_data, dict) and string_data:
@@ -360,6 +363,7 @@ class Registry:
         md = meta(obj)
         errs = validate_object_meta(md, rt.namespaced, strategy.name_fn)
         errs += validate_spec(rt.group, rt.plural, obj)
+        errs += self._custom_validate(rt, obj, None)
         if errs:
             raise invalid(rt.kind, rt.group, str(md.get("name") or ""), errs)
 
@@ -521,6 +525,52 @@ class Registry:
             applied = fv.duplicates(fv.parse_pairs(body))
         decoded = fv.convert(schema, merged)
         return self._patched_fields(decoded, applied, opts, lambda: fv.go_format(patch))
+
+    # -- custom resources: structural schemas (crd_schema.py) ---------------------------------
+
+    def _custom_schema(self, rt: ResourceType) -> dict[str, Any] | None:
+        custom = getattr(self.catalog, "custom", None)
+        cv = custom.get(rt.group, rt.version, rt.plural) if rt.is_crd and custom else None
+        return cv.schema if cv is not None else None
+
+    def _custom_decode(
+        self, rt: ResourceType, obj: dict[str, Any], opts: WriteOptions, *, patch: bool
+    ) -> list[str]:
+        """The CRD handler's decoder: prune undeclared fields and apply defaults (in place).
+        Pruned fields are a 400 (422 for patches) with fieldValidation=Strict, warnings with
+        Warn, nothing with Ignore."""
+        schema = self._custom_schema(rt)
+        if schema is None:
+            return []
+        shown = patches.go_json(obj) if patch else ""
+        unknown = crd_schema.prune(schema, obj)
+        crd_schema.default(schema, obj)
+        if not unknown or opts.field_validation == "Ignore":
+            return []
+        errors = [f"unknown field {go_quote(p)}" for p in unknown]
+        if opts.field_validation != "Strict":
+            return errors
+        detail = "strict decoding error: " + ", ".join(errors)
+        if patch:
+            err = invalid_value("patch", shown, detail)
+            raise StatusError(
+                422,
+                "Invalid",
+                f"{qualified('', '')} {go_quote('')} is invalid: {err}",
+                {"causes": [{"reason": err.type[1], "message": err.body(), "field": err.field}]},
+            )
+        raise bad_request(
+            f"{rt.kind} in version {go_quote(rt.version)} cannot be handled as a {rt.kind}: "
+            + detail
+        )
+
+    def _custom_validate(
+        self, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None
+    ) -> list[FieldError]:
+        """Schema validation of custom resources; the CRD strategy's checks of CRDs."""
+        if crd_definition.is_crd_type(rt):
+            return crd_definition.validate(obj, old)
+        return crd_schema.validate(self._custom_schema(rt), obj)
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -712,6 +762,9 @@ class Registry:
             md["name"] = generate_name(str(md["generateName"]))
         self._prepare(rt, obj)
         strategy.reset_status(obj, rt.is_crd)
+        if crd_definition.is_crd_type(rt):
+            crd_definition.prepare_create(obj)
+        warnings = self._custom_decode(rt, obj, opts, patch=False)
         if strategy.has_generation:
             md["generation"] = 1
         else:
@@ -737,7 +790,7 @@ class Registry:
             existing = self.store.get(key)
             if existing is not None:
                 raise self._exists(rt, md["name"], existing[0])
-            return WriteResult(obj, [], True)
+            return WriteResult(obj, warnings, True)
         for _ in range(MAX_GENERATE_NAME_ATTEMPTS):
             try:
                 stored, _rev = await self.store.create(key, obj)
@@ -750,7 +803,7 @@ class Registry:
                     md["labels"][NAMESPACE_NAME_LABEL] = md["name"]
                 key = object_key(rt, namespace, md["name"])
                 continue
-            return WriteResult(copy_obj(stored), [], True)
+            return WriteResult(copy_obj(stored), warnings, True)
         raise generate_name_conflict(rt.plural, rt.group, md["name"])
 
     @staticmethod
@@ -848,6 +901,7 @@ class Registry:
                 name,
                 [invalid_value("metadata.resourceVersion", 0, "must be specified for an update")],
             )
+        warnings = self._custom_decode(rt, obj, opts, patch=expected is not None)
         new = self._merge_subresource(rt, strategy, obj, old, subresource)
         nmd = meta(new)
         if rt.namespaced:
@@ -867,6 +921,8 @@ class Registry:
             nmd["managedFields"] = omd["managedFields"]
         nmd["resourceVersion"] = omd.get("resourceVersion")
         self._prepare(rt, new)
+        if crd_definition.is_crd_type(rt):
+            crd_definition.prepare_update(new, old)
         if (rt.group, rt.plural) == ("", "namespaces"):
             if subresource != "finalize":
                 new.setdefault("spec", {})["finalizers"] = (old.get("spec") or {}).get(
@@ -892,24 +948,25 @@ class Registry:
         errs += validate_object_meta_update(nmd, omd)
         errs += validate_spec(rt.group, rt.plural, new)
         errs += validate_update(rt.group, rt.plural, new, old)
+        errs += self._custom_validate(rt, new, old)
         if errs:
             raise invalid(rt.kind, rt.group, name, errs)
         if new == old:
-            return WriteResult(old, [], False)
+            return WriteResult(old, warnings, False)
         self._managed(rt, strategy, new, old, how, subresource)
         new = canonical_order(new)
         if self._should_delete(rt, new, old):
             if opts.dry_run:
-                return WriteResult(new, [], False)
+                return WriteResult(new, warnings, False)
             try:
                 last, _ = await self.store.delete(key, expected_revision=stored_rev)
             except RevisionConflict:
                 raise _Retry() from None
             except KeyNotFoundError:
                 raise not_found(rt.plural, rt.group, name) from None
-            return WriteResult(copy_obj(last), [], False)
+            return WriteResult(copy_obj(last), warnings, False)
         if opts.dry_run:
-            return WriteResult(new, [], False)
+            return WriteResult(new, warnings, False)
         try:
             written, _ = await self.store.update(key, new, expected_revision=stored_rev)
         except RevisionConflict:
@@ -918,7 +975,7 @@ class Registry:
             raise _Retry() from None
         except KeyNotFoundError:
             raise not_found(rt.plural, rt.group, name) from None
-        return WriteResult(copy_obj(written), [], False)
+        return WriteResult(copy_obj(written), warnings, False)
 
     def _merge_subresource(
         self,
@@ -1151,6 +1208,8 @@ class Registry:
                 raise forbidden(rt.plural, rt.group, name, "this namespace may not be deleted")
             await self._admit(DELETE, rt, None, old, user)
             omd = meta(old)
+            if crd_definition.is_crd_type(rt) and not omd.get("deletionTimestamp"):
+                crd_definition.mark_for_deletion(old)
             pending = bool(omd.get("finalizers")) or (
                 is_namespace and bool((old.get("spec") or {}).get("finalizers"))
             )

@@ -126,6 +126,8 @@ def components_lifecycle(
         try:
             await bootstrap(registry)
             await bootstrap_rbac(registry)
+            # Controllers before fixtures: the CRD controller serves the types of fixture CRDs.
+            controllers = Controllers.start(registry, pki.ca_pem if pki is not None else "")
             if settings.fixtures:
                 docs = load_fixture_files(list(settings.fixtures), components.catalog)
                 await apply_fixtures(registry, docs)
@@ -137,7 +139,6 @@ def components_lifecycle(
             # fewer requests/s with 6,000 extra objects otherwise; bench/bench_rbac.py).
             gc.collect()
             gc.freeze()
-            controllers = Controllers.start(registry, pki.ca_pem if pki is not None else "")
             yield
         finally:
             if controllers is not None:

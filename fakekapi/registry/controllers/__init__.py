@@ -4,6 +4,7 @@
 - root-ca-cert-publisher: ConfigMap `kube-root-ca.crt` (the cluster CA) in every namespace;
 - namespace: a deleted namespace is emptied, then its `kubernetes` finalizer removed;
 - clusterrole-aggregation: ClusterRoles with an aggregationRule get the rules of those they select;
+- crd: CustomResourceDefinitions are served, established and finalized (see crd.py);
 - tokens (given a signer): token Secrets get data.token/ca.crt/namespace (see tokens.py).
 
 They read through informers (list + watch over the registry, no HTTP) and write through the
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from fakekapi.registry.controllers.aggregation import ClusterRoleAggregationController
 from fakekapi.registry.controllers.base import Controller
+from fakekapi.registry.controllers.crd import CRDController
 from fakekapi.registry.controllers.informer import Informer
 from fakekapi.registry.controllers.namespace import NamespaceController
 from fakekapi.registry.controllers.rootca import RootCAPublisher
@@ -58,12 +60,18 @@ class Controllers:
         cr_type = registry.catalog.lookup("rbac.authorization.k8s.io", "v1", "clusterroles")
         assert cr_type is not None
         clusterroles = Informer(registry, cr_type)
-        self.informers = [namespaces, serviceaccounts, configmaps, clusterroles]
+        crd_type = registry.catalog.lookup(
+            "apiextensions.k8s.io", "v1", "customresourcedefinitions"
+        )
+        assert crd_type is not None
+        crds = Informer(registry, crd_type)
+        self.informers = [namespaces, serviceaccounts, configmaps, clusterroles, crds]
         self.controllers: list[Controller] = [
             ServiceAccountsController(registry, sa_type, namespaces, serviceaccounts),
             RootCAPublisher(registry, cm_type, namespaces, configmaps, ca_pem),
             NamespaceController(registry, ns_type, namespaces),
             ClusterRoleAggregationController(registry, cr_type, clusterroles),
+            CRDController(registry, crd_type, crds),
         ]
         self.tokens: TokensController | None = None
         """The token controller; only with a signer (it signs legacy tokens)."""

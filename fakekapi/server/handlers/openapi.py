@@ -20,6 +20,7 @@ from aiohttp import web
 from fakekapi.core.errors import page_not_found
 from fakekapi.server.negotiation import parse_accept
 from fakekapi.server.responses import raw_response
+from fakekapi.server.state import CATALOG
 
 V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 V3_PROTOBUF = "application/com.github.proto-openapi.spec.v3.v1.0+protobuf"
@@ -98,9 +99,17 @@ async def v2(request: web.Request) -> web.Response:
     return _serve_content(request, data, content_type, _etag(oa, data), {})
 
 
+def _custom(request: web.Request) -> Any:
+    """The catalog's custom resource documents (CRD group-versions), if it has any."""
+    catalog = request.app.get(CATALOG)
+    return getattr(catalog, "custom", None)
+
+
 async def v3_index(request: web.Request) -> web.Response:
     oa = _openapi()
-    data: bytes = oa.v3_index()
+    custom = _custom(request)
+    extra = {k: custom.v3_hash(k) for k in custom.v3_keys()} if custom is not None else {}
+    data: bytes = oa.v3_index_with(extra) if extra else oa.v3_index()
     return _serve_content(request, data, "application/json", _etag(oa, data), {})
 
 
@@ -118,6 +127,10 @@ async def v3_document(request: web.Request) -> web.Response:
     if sub is None:
         return web.Response(status=406, headers={"Vary": "Accept"})
     data: bytes | None = oa.v3_document(key)
+    custom = _custom(request)
+    current: str = oa.v3_hash(key)
+    if data is None and custom is not None:
+        data, current = custom.v3_document(key), custom.v3_hash(key)
     if data is None:
         return web.Response(status=200, headers={"Vary": "Accept"})
     content_type = "application/json"
@@ -127,7 +140,6 @@ async def v3_document(request: web.Request) -> web.Response:
         if pb is None:
             return web.Response(status=406, headers={"Vary": "Accept"})
         data, content_type = pb, V3_PROTOBUF
-    current: str = oa.v3_hash(key)
     extra: dict[str, str] = {}
     wanted = request.query.get("hash", "")
     if wanted:

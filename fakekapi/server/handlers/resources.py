@@ -239,6 +239,13 @@ def _partial(obj: dict[str, Any], version: str) -> dict[str, Any]:
     return _retag_meta_version(tables.partial_object_metadata(obj), version)
 
 
+def _printer_columns(request: web.Request, rt: ResourceType) -> list[dict[str, Any]] | None:
+    """A custom resource's additionalPrinterColumns (None for built-in kinds)."""
+    custom = getattr(request.app[CATALOG], "custom", None) if rt.is_crd else None
+    cv = custom.get(rt.group, rt.version, rt.plural) if custom is not None else None
+    return cv.printer_columns if cv is not None else None
+
+
 def transform(
     request: web.Request, rt: ResourceType, obj: dict[str, Any], target: Target, is_list: bool
 ) -> dict[str, Any]:
@@ -254,10 +261,17 @@ def transform(
                 continue_token=str(md.get("continue", "")),
                 remaining_item_count=md.get("remainingItemCount"),
                 include_object=include,
+                printer_columns=_printer_columns(request, rt),
             )
         else:
             rv = str((obj.get("metadata") or {}).get("resourceVersion", ""))
-            table = tables.to_table(rt, [obj], resource_version=rv, include_object=include)
+            table = tables.to_table(
+                rt,
+                [obj],
+                resource_version=rv,
+                include_object=include,
+                printer_columns=_printer_columns(request, rt),
+            )
         return _retag_meta_version(table, target.version)
     if target.kind == "PartialObjectMetadata":
         if is_list:
@@ -416,6 +430,7 @@ async def _watch(
     if target is not None and target.kind == "Table":
         include = tables.check_include_object(query.get("includeObject", ""))
     events = request.app[REGISTRY].watch(rt, route.namespace, opts)
+    columns = _printer_columns(request, rt)
     first = True
 
     def encode(event: WatchEventLike) -> dict[str, Any]:
@@ -425,7 +440,13 @@ async def _watch(
         if target is not None and target.kind == "Table":
             try:
                 obj = _retag_meta_version(
-                    tables.watch_table(rt, obj, include_object=include, with_columns=first),
+                    tables.watch_table(
+                        rt,
+                        obj,
+                        include_object=include,
+                        with_columns=first,
+                        printer_columns=columns,
+                    ),
                     target.version,
                 )
             except Exception:  # kube logs the failed transform and sends the object itself
