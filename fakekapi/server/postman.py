@@ -378,7 +378,7 @@ def walkthrough(judge: Judge, namespace: str, name: str) -> dict[str, Any]:
 
 def _kind_test(kind: str) -> list[str]:
     return [
-        f"pm.test({_js(f'the body is a {kind}')}, function () {{",
+        f"pm.test({_js(f'kind is {kind}')}, function () {{",
         f"    pm.expect(pm.response.json().kind).to.eql({_js(kind)});",
         "});",
     ]

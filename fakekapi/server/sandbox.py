@@ -119,9 +119,63 @@ async def open_session(data_dir: Path, *, write: bool = False) -> AsyncIterator[
         if write and server is None:
             await bootstrap(registry)
             await bootstrap_rbac(registry)
-        yield Session(data_dir, pki, server, store, registry)
+        opened_at = store.revision
+        session = Session(data_dir, pki, server, store, registry)
+        yield session
+        if server is not None and store.revision != opened_at:
+            await wait_until_served(session, store.revision)
     finally:
         await store.close()
+
+
+SERVED_TIMEOUT = 3.0
+"""Seconds a command waits for the running server to serve its writes (it polls every 0.15 s)."""
+
+
+async def wait_until_served(session: Session, revision: int) -> bool:
+    """Wait until the running server's lists are at `revision` or later; False on timeout.
+
+    The server follows the store's change log a few times a second. Waiting for it means a
+    command such as `kubectl create configmap -n NEW` right after `sa create --create-namespace`
+    finds the namespace, instead of racing the follower.
+    """
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + SERVED_TIMEOUT
+    while time.monotonic() < deadline:
+        served = await asyncio.to_thread(_served_revision, session)
+        if served is None or served >= revision:
+            return served is not None
+        await asyncio.sleep(0.05)
+    return False
+
+
+def _served_revision(session: Session) -> int | None:
+    """The resourceVersion of a one-item namespace list from the server (None: unreachable)."""
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
+    assert session.server is not None
+    url = urlsplit(session.server.url)
+    conn = http.client.HTTPSConnection(
+        url.hostname or "127.0.0.1",
+        url.port or 443,
+        context=session.pki.client_ssl_context(),
+        timeout=5,
+    )
+    try:
+        conn.request("GET", "/api/v1/namespaces?limit=1", headers={"Accept": "application/json"})
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status != 200:
+            return None
+        return int(json.loads(body)["metadata"]["resourceVersion"])
+    except (OSError, ValueError, KeyError, TypeError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
 
 
 __all__ = [
@@ -133,4 +187,5 @@ __all__ = [
     "open_session",
     "server_url",
     "store_path",
+    "wait_until_served",
 ]
