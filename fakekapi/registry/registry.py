@@ -34,6 +34,7 @@ from fakekapi.core.errors import (
     go_quote,
     invalid,
     invalid_value,
+    method_not_allowed,
     not_found,
     qualified,
     unsupported_media_type,
@@ -47,6 +48,7 @@ from . import crd_definition, crd_schema
 from . import fieldvalidation as fv
 from . import managedfields as mf
 from . import patch as patches
+from . import scale as scales
 from .fieldsets import object_fields, supported_fields
 from .hooks import CREATE, DELETE, UPDATE, AdmissionHook
 from .keys import collection_prefix, etcd_key, namespace_key, object_key
@@ -170,6 +172,18 @@ _META_ORDER = (
     "finalizers",
     "managedFields",
 )
+
+
+def _patch_scale(scale: dict[str, Any], media_type: str, body: bytes) -> Any:
+    """A patch applied to a Scale: a Scale has no lists, so strategic merge and apply act as a
+    JSON merge patch does."""
+    if media_type == patches.JSON_PATCH:
+        return patches.json_patch(scale, body)
+    if media_type == patches.STRATEGIC_MERGE_PATCH:
+        return patches.strategic_merge_patch(scale, body)
+    if media_type == patches.APPLY_PATCH:
+        return patches.merge(scale, patches.decode_apply(body))
+    return patches.merge_patch(scale, body)
 
 
 def canonical_order(obj: dict[str, Any]) -> dict[str, Any]:
@@ -395,7 +409,7 @@ class Registry:
             now=now_rfc3339(),
             owned=owned,
             present=mf.fields_of(new, skip_status=False),
-            subresource=subresource if subresource == "status" else "",
+            subresource=subresource if subresource in ("status", "scale") else "",
             replace=how.replace,
         )
         if not md["managedFields"]:
@@ -580,6 +594,63 @@ class Registry:
         if cur is None:
             raise not_found(rt.plural, rt.group, name)
         return copy_obj(cur[0])
+
+    # -- scale subresource (scale.py) ------------------------------------------------------------
+
+    def _scale_paths(self, rt: ResourceType) -> scales.ScalePaths | None:
+        custom = getattr(self.catalog, "custom", None)
+        cv = custom.get(rt.group, rt.version, rt.plural) if rt.is_crd and custom else None
+        return scales.scale_paths(rt, cv.scale if cv is not None else None)
+
+    async def get_subresource(
+        self, rt: ResourceType, namespace: str, name: str, subresource: str
+    ) -> dict[str, Any]:
+        """GET of a read-only view of an object; only `scale` is one (others: 405 as before)."""
+        paths = self._scale_paths(rt) if subresource == "scale" else None
+        if paths is None:
+            raise method_not_allowed()
+        return scales.to_scale(await self.get(rt, namespace, name), paths)
+
+    async def _write_scale(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        change: Any,
+        opts: WriteOptions,
+        user: UserInfo | None,
+    ) -> WriteResult:
+        """PUT/PATCH of `scale`: `change(current Scale) -> new Scale`; the parent gets the new
+        replica count (the Scale's resourceVersion, when set, is the parent's precondition)."""
+        paths = self._scale_paths(rt)
+        assert paths is not None
+        namespace = namespace if rt.namespaced else ""
+        key = object_key(rt, namespace, name)
+        for _ in range(PATCH_RETRIES):
+            cur = self.store.get(key)
+            if cur is None:
+                raise not_found(rt.plural, rt.group, name)
+            stored, rev = cur
+            new_scale = change(scales.to_scale(stored, paths))
+            if not isinstance(new_scale, dict):
+                raise bad_request("the body of the request was not a Scale object")
+            errs = scales.validate_scale(new_scale)
+            if errs:
+                raise invalid("Scale", "autoscaling", name, errs)
+            parent = scales.with_replicas(copy_obj(stored), paths, scales.replicas_of(new_scale))
+            rv = str((new_scale.get("metadata") or {}).get("resourceVersion") or "")
+            if rv:
+                meta(parent)["resourceVersion"] = rv
+            try:
+                result = await self._update(
+                    rt, namespace, name, parent, opts, "scale", user,
+                    _Managed(opts.field_manager), expected=None if rv else rev,
+                )  # fmt: skip
+            except _Retry:
+                continue
+            result.object = scales.to_scale(result.object, paths)
+            return result
+        raise conflict(rt.plural, rt.group, name)
 
     def _selectors(
         self, rt: ResourceType, opts: ListOptions
@@ -829,6 +900,9 @@ class Registry:
     ) -> WriteResult:
         """PUT of the object, its `status`, or a namespace's `finalize` subresource (`raw`: as
         for create)."""
+        if subresource == "scale" and self._scale_paths(rt) is not None:
+            body = copy_obj(obj)
+            return await self._write_scale(rt, namespace, name, lambda _cur: body, opts, user)
         if not isinstance(obj, dict):
             self._check_type(rt, obj)
         obj = copy_obj(obj)
@@ -932,7 +1006,7 @@ class Registry:
         skip_status = strategy.status_subresource
         if (
             strategy.has_generation
-            and subresource == ""
+            and subresource in ("", "scale")
             and (
                 _spec_part(new, skip_status) != _spec_part(old, skip_status)
                 or (
@@ -987,7 +1061,7 @@ class Registry:
     ) -> dict[str, Any]:
         """Which parts a write may change: the main resource keeps the stored status (kinds with
         a status subresource), `status` changes only status, `finalize` only spec.finalizers."""
-        if subresource == "":
+        if subresource in ("", "scale"):
             if strategy.status_subresource:
                 if "status" in old:
                     obj["status"] = old["status"]
@@ -1048,6 +1122,10 @@ class Registry:
             raise unsupported_patch_type()
         apply = mt == patches.APPLY_PATCH
         validate_patch_options(opts, apply)
+        if subresource == "scale" and self._scale_paths(rt) is not None:
+            return await self._write_scale(
+                rt, namespace, name, lambda cur: _patch_scale(cur, mt, body), opts, user
+            )
         self._check_subresource(rt, subresource)
         namespace = namespace if rt.namespaced else ""
         key = object_key(rt, namespace, name)
