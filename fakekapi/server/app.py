@@ -20,8 +20,10 @@ from fakekapi.auth.authn import Authenticator, TokenAuthenticator, default_authe
 from fakekapi.auth.authz import Authorizer, Decision, default_authorizer
 from fakekapi.auth.modes import ModeAuthorizer, build_authorizer
 from fakekapi.auth.rbac import RBACIndex, RBACSource
+from fakekapi.auth.serviceaccount import SigningKey
 from fakekapi.server import health
-from fakekapi.server.handlers import info, openapi, resources
+from fakekapi.server.handlers import authentication, info, oidc, openapi, resources
+from fakekapi.server.handlers.authentication import AUTH, AuthSetup, setup_auth
 from fakekapi.server.metrics import Metrics
 from fakekapi.server.middleware import PIPELINE, add_common_headers
 from fakekapi.server.settings import Settings
@@ -109,7 +111,10 @@ def create_components(
 
 
 def components_lifecycle(
-    settings: Settings, components: Components, pki: PKI | None = None
+    settings: Settings,
+    components: Components,
+    pki: PKI | None = None,
+    auth: AuthSetup | None = None,
 ) -> Lifecycle:
     """Open the store, bootstrap, apply fixtures and start controllers; undo it in reverse."""
 
@@ -127,7 +132,13 @@ def components_lifecycle(
             await bootstrap(registry)
             await bootstrap_rbac(registry)
             # Controllers before fixtures: the CRD controller serves the types of fixture CRDs.
-            controllers = Controllers.start(registry, pki.ca_pem if pki is not None else "")
+            controllers = Controllers.start(
+                registry,
+                pki.ca_pem if pki is not None else "",
+                token_signer=auth.signing_key if auth is not None else None,
+            )
+            if auth is not None and controllers.tokens is not None:
+                auth.legacy_use = controllers.tokens.record_use
             if settings.fixtures:
                 docs = load_fixture_files(list(settings.fixtures), components.catalog)
                 await apply_fixtures(registry, docs)
@@ -141,6 +152,8 @@ def components_lifecycle(
             gc.freeze()
             yield
         finally:
+            if auth is not None:
+                auth.legacy_use = None
             if controllers is not None:
                 await controllers.stop()
             if rbac is not None:
@@ -172,11 +185,23 @@ def build_app(
     if registry is None:
         components = create_components(settings, token_authenticators=token_authenticators)
         registry = components.registry
+        auth = _auth_setup(settings, pki, components.store)
         catalog = catalog or components.catalog
+        if authenticator is None and auth is not None:
+            authenticator = default_authenticator(
+                anonymous=settings.anonymous_auth,
+                token_authenticators=[*auth.token_authenticators, *token_authenticators],
+            )
         authenticator = authenticator or components.authenticator
         authorizer = authorizer or components.authorizer
-        own_lifecycle: Lifecycle | None = components_lifecycle(settings, components, pki)
+        own_lifecycle: Lifecycle | None = components_lifecycle(settings, components, pki, auth)
     else:
+        auth = _auth_setup(settings, pki, getattr(registry, "store", None))
+        if authenticator is None and auth is not None:
+            authenticator = default_authenticator(
+                anonymous=settings.anonymous_auth,
+                token_authenticators=[*auth.token_authenticators, *token_authenticators],
+            )
         own_lifecycle = None
         if catalog is None:
             catalog = registry.catalog  # type: ignore[attr-defined]
@@ -189,6 +214,10 @@ def build_app(
     app[AUTHENTICATOR] = authenticator or default_authenticator(anonymous=settings.anonymous_auth)
     app[AUTHORIZER] = authorizer or default_authorizer()
     app[METRICS] = Metrics()
+    if auth is not None:
+        app[AUTH] = auth
+        if auth.audit is not None:
+            app.on_cleanup.append(lambda _app: _close_audit(auth))
     watches = WatchTracker()
     app[WATCHES] = watches
 
@@ -204,6 +233,31 @@ def build_app(
     return app
 
 
+_EPHEMERAL_KEY: list[SigningKey] = []
+
+
+def _auth_setup(settings: Settings, pki: PKI | None, store: Any) -> AuthSetup | None:
+    """ServiceAccount tokens, the token file and audit (None without a store to look up in).
+
+    The key is the data dir's `pki/sa.key`; without a PKI (in-process tests) one key per
+    process is generated.
+    """
+    if store is None or not hasattr(store, "get"):
+        return None
+    if pki is not None:
+        key = SigningKey.from_file(pki.sa_key_path)
+    else:
+        if not _EPHEMERAL_KEY:
+            _EPHEMERAL_KEY.append(SigningKey.generate())
+        key = _EPHEMERAL_KEY[0]
+    return setup_auth(settings, key, store)
+
+
+async def _close_audit(auth: AuthSetup) -> None:
+    if auth.audit is not None:
+        auth.audit.close()
+
+
 def _add_routes(app: web.Application, watches: WatchTracker) -> None:
     router = app.router
     paths = ["/version", "/metrics", "/api", "/apis", "/apis/"]
@@ -213,6 +267,9 @@ def _add_routes(app: web.Application, watches: WatchTracker) -> None:
     router.add_route("*", "/metrics", info.metrics_handler)
     paths += health.add_routes(app, lambda: watches.closing)
     paths += openapi.add_routes(app)
+    if AUTH in app:
+        paths += authentication.add_routes(app)
+        paths += oidc.add_routes(app)
     for prefix in ("/api", "/apis"):
         router.add_route("*", prefix, resources.handle)
         router.add_route("*", prefix + "/", resources.handle)

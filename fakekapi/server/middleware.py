@@ -21,6 +21,8 @@ import uuid
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from fakekapi.auth import audit as auditing
+from fakekapi.auth import impersonation as impersonating
 from fakekapi.auth.authn import AuthRequest
 from fakekapi.auth.authz import Decision, forbidden_error
 from fakekapi.core.errors import (
@@ -34,6 +36,7 @@ from fakekapi.core.errors import (
 )
 from fakekapi.core.requestinfo import parse_request_info
 from fakekapi.server import metrics
+from fakekapi.server.handlers.authentication import AUDIT_RECORD, AUTH, audit_record
 from fakekapi.server.handlers.resources import first_values
 from fakekapi.server.negotiation import APPLY_PATCH, media_type_of
 from fakekapi.server.responses import (
@@ -162,26 +165,77 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
     st.authn_method = result.method
     if result.user is None:
         st.authn_error = result.error or "no credentials"
+        setup = request.app.get(AUTH)
+        if setup is not None and setup.audit is not None:
+            rec = audit_record(request, st)
+            setup.audit.write(auditing.failed_authentication_event(rec, _attempted(auth)))
         raise unauthorized()
     st.user = result.user
     return await handler(request)
 
 
-# -- 4. audit: the hook point where audit events will be recorded -------------------------------
+def _attempted(auth: AuthRequest) -> list[str]:
+    """authn_audit.go `getAuthMethods`: which credentials the request carried."""
+    methods = []
+    if auth.headers.get("Authorization"):
+        methods.append("bearer")
+    if auth.peer_cert_der:
+        methods.append("x509")
+    return methods
+
+
+# -- 4. audit: audit.k8s.io/v1 events at level Metadata (--audit-log-path) ---------------------
 
 
 @web.middleware
 async def audit(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Pass-through for now; the Audit-Id every response carries is assigned by `observe`."""
-    return await handler(request)
+    """RequestReceived before, ResponseComplete after, with the Audit-Id of `observe`."""
+    setup = request.app.get(AUTH)
+    sink = setup.audit if setup is not None else None
+    if sink is None:
+        return await handler(request)
+    st = request[STATE]
+    rec = audit_record(request, st)
+    request[AUDIT_RECORD] = rec
+    sink.write(auditing.build_event(rec, auditing.STAGE_RECEIVED))
+    code, status = 500, None
+    try:
+        response = await handler(request)
+        code = response.status
+        return response
+    except StatusError as e:
+        code, status = e.code, e.to_status()
+        raise
+    except PlainHTTPError as e:
+        code = e.code
+        raise
+    except web.HTTPException as e:
+        code = e.status
+        raise
+    finally:
+        if st.decision:
+            rec.annotations[auditing.DECISION_ANNOTATION] = st.decision
+            rec.annotations[auditing.REASON_ANNOTATION] = st.authz_reason
+        sink.write(auditing.build_event(rec, auditing.STAGE_COMPLETE, code=code, status=status))
 
 
-# -- 5. impersonation: Impersonate-* headers (not interpreted yet) ------------------------------
+# -- 5. impersonation: Impersonate-* headers, each element authorized with verb impersonate ----
 
 
 @web.middleware
 async def impersonation(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Pass-through placeholder: requests are judged as their authenticated user."""
+    """Act as the impersonated user (filters/impersonation.go); 403 / plain 500 as kube."""
+    plan = impersonating.plan(request.headers, request.raw_path)
+    if plan is None:
+        return await handler(request)
+    st = request[STATE]
+    assert st.user is not None
+    target = impersonating.apply(plan, st.user, request.app[AUTHORIZER])
+    rec = request.get(AUDIT_RECORD)
+    if rec is not None:
+        rec.impersonated_user = target
+    st.authn_method = f'{st.authn_method} impersonated-by="{st.user.name}"'
+    st.user = target
     return await handler(request)
 
 
@@ -212,7 +266,7 @@ PIPELINE = [
     request_info,  # 2. RequestInfo, parsed once, for everything below
     authentication,  # 3. user, or 401 for a presented-but-invalid credential
     audit,  # 4. audit hook point
-    impersonation,  # 5. Impersonate-* headers (placeholder)
+    impersonation,  # 5. Impersonate-* headers: act as another user, if allowed
     authorization,  # 6. Allow, or the 403 Status with kube's exact sentence
 ]
 """The middleware chain, outermost first. The handler (routing, body, registry) runs after."""

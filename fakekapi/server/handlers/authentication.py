@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from fakekapi.auth.audit import AuditLog
+from fakekapi.auth.audit import AuditLog, AuditRecord
 from fakekapi.auth.authn import AuthResult, TokenAuthenticator
 from fakekapi.auth.serviceaccount import (
     ServiceAccountAuthenticator,
@@ -44,7 +44,7 @@ from fakekapi.server import responses
 from fakekapi.server.handlers.resources import first_values, read_body
 from fakekapi.server.negotiation import ExpectedKind, decode_object, negotiate, no_transform
 from fakekapi.server.settings import Settings
-from fakekapi.server.state import REGISTRY, state_of
+from fakekapi.server.state import REGISTRY, RequestState, state_of
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,20 @@ class AuthSetup:
 
 
 AUTH: web.AppKey[AuthSetup] = web.AppKey("auth_setup", AuthSetup)
+AUDIT_RECORD: web.RequestKey[AuditRecord] = web.RequestKey("fakekapi_audit", AuditRecord)
+
+
+def audit_record(request: web.BaseRequest, st: RequestState) -> AuditRecord:
+    """The audit record of a request as the pipeline knows it so far (user, request info)."""
+    return AuditRecord(
+        audit_id=st.audit_id,
+        request_uri=request.raw_path,
+        verb=st.info.verb if st.info is not None else request.method.lower(),
+        source_ips=(request.remote,) if request.remote else (),
+        user_agent=request.headers.get("User-Agent", ""),
+        info=st.info,
+        user=st.user,
+    )
 
 
 def api_audiences(settings: Settings) -> tuple[str, ...]:
@@ -115,12 +129,11 @@ def api_audiences(settings: Settings) -> tuple[str, ...]:
     return tuple(settings.api_audiences) or (settings.service_account_issuer,)
 
 
-def setup_auth(settings: Settings, sa_key_path: Any, store: Any) -> AuthSetup:
-    """Build the authentication pieces from Settings, the signing key file and the store.
+def setup_auth(settings: Settings, key: SigningKey, store: Any) -> AuthSetup:
+    """Build the authentication pieces from Settings, the signing key and the store.
 
     Raises `TokenFileError` for an unusable `--token-auth-file`.
     """
-    key = SigningKey.from_file(sa_key_path)
     auds = api_audiences(settings)
     verifier = build_verifier(key, settings.service_account_issuer, auds)
     setup_ref: list[AuthSetup] = []
@@ -238,4 +251,12 @@ def add_routes(app: web.Application) -> list[str]:
     return []
 
 
-__all__ = ["AUTH", "AuthSetup", "add_routes", "api_audiences", "setup_auth"]
+__all__ = [
+    "AUDIT_RECORD",
+    "AUTH",
+    "AuthSetup",
+    "add_routes",
+    "api_audiences",
+    "audit_record",
+    "setup_auth",
+]

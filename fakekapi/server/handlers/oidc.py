@@ -29,18 +29,19 @@ def issuer_is_https(issuer: str) -> bool:
     return issuer.startswith("https://")
 
 
-def jwks_uri(settings: Settings) -> str:
+def jwks_uri(settings: Settings, port: int | None = None) -> str:
+    """`https://<host>:<port>/openid/v1/jwks`; `port` is the one actually bound (for --port 0)."""
     host = settings.host
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
-    return f"https://{host}:{settings.port}{JWKS_PATH}"
+    return f"https://{host}:{port or settings.port}{JWKS_PATH}"
 
 
-def configuration(settings: Settings) -> dict[str, object]:
+def configuration(settings: Settings, port: int | None = None) -> dict[str, object]:
     """The discovery document, fields in kube's order."""
     return {
         "issuer": settings.service_account_issuer,
-        "jwks_uri": jwks_uri(settings),
+        "jwks_uri": jwks_uri(settings, port),
         "response_types_supported": ["id_token"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -52,7 +53,9 @@ def _body(obj: object) -> bytes:
 
 
 async def openid_configuration(request: web.Request) -> web.StreamResponse:
-    body = _body(configuration(request.app[SETTINGS]))
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    port = int(sockname[1]) if isinstance(sockname, tuple) and len(sockname) >= 2 else None
+    body = _body(configuration(request.app[SETTINGS], port))
     return web.Response(
         body=body,
         headers={"Content-Type": "application/json", "Cache-Control": CACHE_CONTROL},
