@@ -31,10 +31,10 @@ from fakekapi.core.errors import (
     expired,
     forbidden,
     generate_name_conflict,
+    generic_not_found,
     go_quote,
     invalid,
     invalid_value,
-    method_not_allowed,
     not_found,
     qualified,
     unsupported_media_type,
@@ -44,7 +44,7 @@ from fakekapi.core.objects import meta
 from fakekapi.core.user import UserInfo
 from fakekapi.store.base import KeyExistsError, KeyNotFoundError, RevisionConflict, Store
 
-from . import crd_definition, crd_schema
+from . import crd_definition, crd_schema, defaults, subresources
 from . import fieldvalidation as fv
 from . import managedfields as mf
 from . import patch as patches
@@ -372,6 +372,7 @@ class Registry:
                 for k, v in string_data.items():
                     data[k] = base64.b64encode(str(v).encode()).decode()
             obj.setdefault("type", "Opaque")
+        defaults.set_defaults(rt, obj)
 
     def _validate(self, rt: ResourceType, obj: dict[str, Any], strategy: Strategy) -> None:
         md = meta(obj)
@@ -605,10 +606,10 @@ class Registry:
     async def get_subresource(
         self, rt: ResourceType, namespace: str, name: str, subresource: str
     ) -> dict[str, Any]:
-        """GET of a read-only view of an object; only `scale` is one (others: 405 as before)."""
+        """GET of a subresource: `scale` here, the others in subresources.py."""
         paths = self._scale_paths(rt) if subresource == "scale" else None
         if paths is None:
-            raise method_not_allowed()
+            return await subresources.get_subresource(self, rt, namespace, name, subresource)
         return scales.to_scale(await self.get(rt, namespace, name), paths)
 
     async def _write_scale(
@@ -786,6 +787,8 @@ class Registry:
             self._check_type(rt, obj)
         obj = copy_obj(obj)
         self._check_type(rt, obj)
+        if (rt.group, rt.plural) == ("", "bindings"):
+            return await subresources.create_binding(self, namespace, obj, opts)
         obj, warnings = self._decode_fields(rt, obj, opts, raw)
         result = await self._create(rt, namespace, obj, opts, user, _Managed(opts.field_manager))
         result.warnings[:0] = warnings
@@ -827,6 +830,7 @@ class Registry:
         md.pop("resourceVersion", None)
         if rt.namespaced:
             await self._check_namespace(rt, namespace, str(md.get("name") or ""))
+        md["uid"] = str(uuid.uuid4())  # before PrepareForCreate, as FillObjectMetaSystemFields
         strategy = self.strategy(rt)
         generated = not md.get("name") and bool(md.get("generateName"))
         if generated:
@@ -846,12 +850,13 @@ class Registry:
             if NAMESPACE_FINALIZER not in finalizers:
                 finalizers.append(NAMESPACE_FINALIZER)
             spec["finalizers"] = finalizers
+        await defaults.admit(self.store, self.catalog, CREATE, rt, obj, None)
         await self._admit(CREATE, rt, obj, None, user)
         md = meta(obj)
         self._validate(rt, obj, strategy)
         if (rt.group, rt.plural) == ("", "namespaces"):
             md.setdefault("labels", {})[NAMESPACE_NAME_LABEL] = md["name"]
-        md["uid"] = str(uuid.uuid4())
+        md["uid"] = md.get("uid") or str(uuid.uuid4())
         md["creationTimestamp"] = now_rfc3339()
         self._managed(rt, strategy, obj, None, how, "")
         obj = canonical_order(obj)
@@ -930,11 +935,35 @@ class Registry:
 
     @staticmethod
     def _check_subresource(rt: ResourceType, subresource: str) -> None:
+        """Subresources written through the object's own update path; a route that does not
+        exist is go-restful's 404 (it never names the subresource as an object)."""
         if subresource in ("", "status"):
             return
         if subresource == "finalize" and (rt.group, rt.plural) == ("", "namespaces"):
             return
-        raise not_found(rt.plural, rt.group, subresource)
+        raise generic_not_found()
+
+    # -- subresources (subresources.py) -------------------------------------------------------
+
+    async def create_subresource(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        subresource: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        *,
+        user: UserInfo | None = None,
+    ) -> WriteResult:
+        """POST to a subresource: pods/eviction, pods/binding."""
+        return await subresources.create_subresource(
+            self, rt, namespace, name, subresource, obj, opts, user=user
+        )
+
+    async def pod_log(self, namespace: str, name: str, query: dict[str, str]) -> str:
+        """GET pods/NAME/log as text."""
+        return await subresources.pod_log(self, namespace, name, query)
 
     async def _update(
         self,
@@ -1016,6 +1045,7 @@ class Registry:
             )
         ):
             nmd["generation"] = int(omd.get("generation") or 0) + 1
+        await defaults.admit(self.store, self.catalog, UPDATE, rt, new, old, subresource)
         await self._admit(UPDATE, rt, new, old, user)
         nmd = meta(new)
         errs = validate_object_meta(nmd, rt.namespaced, strategy.name_fn)

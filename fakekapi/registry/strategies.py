@@ -103,9 +103,20 @@ def _namespace_status(obj: dict[str, Any]) -> dict[str, Any]:
     return {"phase": "Active"}
 
 
+def _service_status(obj: dict[str, Any]) -> dict[str, Any]:
+    return {"loadBalancer": {}}  # a struct, not a pointer: always serialized
+
+
+def _volume_status(obj: dict[str, Any]) -> dict[str, Any]:
+    return {"phase": "Pending"}  # SetDefaults_PersistentVolume(Claim)
+
+
 CREATE_STATUS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]] = {
     ("", "pods"): _pod_status,
     ("", "namespaces"): _namespace_status,
+    ("", "services"): _service_status,
+    ("", "persistentvolumeclaims"): _volume_status,
+    ("", "persistentvolumes"): _volume_status,
 }
 
 

@@ -197,8 +197,10 @@ async def test_strategic_merge_patch(registry: Registry) -> None:
         json.dumps(body).encode(),
         WriteOptions(field_manager="kubectl-set"),
     )
-    assert res.object["spec"]["template"]["spec"]["containers"] == [
-        {"name": "c", "image": "nginx:2"}
+    containers = res.object["spec"]["template"]["spec"]["containers"]
+    # The defaulted imagePullPolicy of "nginx" stays (as on a cluster after `kubectl set image`).
+    assert [(c["name"], c["image"], c["imagePullPolicy"]) for c in containers] == [
+        ("c", "nginx:2", "Always")
     ]
     assert res.object["metadata"]["generation"] == 2
     managers = [m["manager"] for m in res.object["metadata"]["managedFields"]]

@@ -286,7 +286,7 @@ async def test_registry_kubectl_apply_twice(registry: Registry) -> None:
         }
     }
     out = await registry.patch(PODS, "default", "web", SMP, json.dumps(second).encode(), W)
-    assert out.object["spec"]["containers"] == [{"name": "s", "image": "y"}]
+    assert [(c["name"], c["image"]) for c in out.object["spec"]["containers"]] == [("s", "y")]
 
 
 async def test_registry_service_ports(registry: Registry) -> None:

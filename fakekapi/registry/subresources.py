@@ -1,0 +1,353 @@
+"""Subresources beyond status and scale (scale.py): eviction, binding (and the `bindings`
+resource), log, and the read views of pods/ephemeralcontainers, pods/resize and CSR approval.
+
+Each follows its kube-apiserver REST storage:
+
+* `pods/eviction` (pkg/registry/core/pod/storage/eviction.go): PodDisruptionBudget checks for
+  running pods, then the pod is deleted; the answer is a 201 Status Success;
+* `pods/binding` and `bindings` (BindingREST): sets spec.nodeName and the PodScheduled
+  condition, refuses a pod already assigned;
+* `pods/log`: there is no kubelet, so a container that has not been reported running is
+  "waiting to start" (what kubectl shows right after a pod is created), and a running one has
+  an empty log.
+
+The Registry routes here (`get_subresource`, `create_subresource`, `pod_log`, and `create` of
+the `bindings` resource).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from fakekapi.catalog.types import ResourceType
+from fakekapi.core.errors import (
+    FieldError,
+    StatusError,
+    bad_request,
+    conflict,
+    forbidden,
+    generic_not_found,
+    internal,
+    invalid,
+    method_not_allowed,
+    not_found,
+    not_supported,
+    required,
+)
+from fakekapi.core.user import UserInfo
+from fakekapi.store.base import KeyNotFoundError, RevisionConflict
+
+from .keys import collection_prefix, object_key
+from .options import WriteOptions, parse_delete_options
+from .validation import structured_selector_matches
+
+if TYPE_CHECKING:
+    from .registry import Registry, WriteResult
+
+__all__ = ["bind", "create_binding", "create_subresource", "evict", "get_subresource", "pod_log"]
+
+WRITE_RETRIES = 5
+EVICTION_REFUSED = "Cannot evict pod as it would violate the pod's disruption budget."
+DISRUPTION_BUDGET_CAUSE = "DisruptionBudget"
+
+
+def _d(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _success(code: int = 201) -> dict[str, Any]:
+    """The Status a create handler answers for a REST that returns Status Success."""
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": code}
+
+
+# -- pods: eviction ---------------------------------------------------------------------------
+
+
+def _rt(registry: Registry, group: str, version: str, plural: str) -> ResourceType:
+    rt: ResourceType | None = registry.catalog.lookup(group, version, plural)
+    if rt is None:  # pragma: no cover - the built-in catalog has them
+        raise generic_not_found()
+    return rt
+
+
+def _too_many_requests(cause: str) -> StatusError:
+    return StatusError(
+        429,
+        "TooManyRequests",
+        EVICTION_REFUSED,
+        {"causes": [{"reason": DISRUPTION_BUDGET_CAUSE, "message": cause}]},
+    )
+
+
+async def _check_budgets(
+    registry: Registry, namespace: str, pod: dict[str, Any], dry_run: bool
+) -> None:
+    """checkAndDecrement: at most one matching budget, and it must allow a disruption."""
+    pdb_rt = _rt(registry, "policy", "v1", "poddisruptionbudgets")
+    items, _ = registry.store.list(collection_prefix(pdb_rt, namespace))
+    labels = _d(_d(pod.get("metadata")).get("labels"))
+    matching = [
+        pdb
+        for _k, pdb, _rev in items
+        if isinstance(_d(pdb.get("spec")).get("selector"), dict)
+        and structured_selector_matches(_d(pdb.get("spec"))["selector"], labels)
+    ]
+    if not matching:
+        return
+    if len(matching) > 1:
+        raise internal(
+            "This pod has more than one PodDisruptionBudget, which the eviction subresource "
+            "does not support."
+        )
+    pdb = matching[0]
+    pmd = _d(pdb.get("metadata"))
+    status = _d(pdb.get("status"))
+    pdb_name = str(pmd.get("name") or "")
+    if int(status.get("observedGeneration") or 0) < int(pmd.get("generation") or 0):
+        raise _too_many_requests(
+            f"The disruption budget {pdb_name} is still being processed by the server."
+        )
+    allowed = int(status.get("disruptionsAllowed") or 0)
+    if allowed < 0:
+        raise forbidden(
+            "pods",
+            "",
+            str(_d(pod.get("metadata")).get("name") or ""),
+            "pdb disruptions allowed is negative",
+        )
+    if allowed == 0:
+        raise _too_many_requests(
+            f"The disruption budget {pdb_name} needs {int(status.get('desiredHealthy') or 0)} "
+            f"healthy pods and has {int(status.get('currentHealthy') or 0)} currently"
+        )
+    if dry_run:
+        return
+    new = json.loads(json.dumps(pdb))
+    new["status"]["disruptionsAllowed"] = allowed - 1
+    pod_name = str(_d(pod.get("metadata")).get("name") or "")
+    disrupted = new["status"].setdefault("disruptedPods", {})
+    disrupted[pod_name] = _now()
+    await registry.update(pdb_rt, namespace, pdb_name, new, WriteOptions(), subresource="status")
+
+
+async def evict(
+    registry: Registry,
+    namespace: str,
+    name: str,
+    eviction: dict[str, Any],
+    opts: WriteOptions,
+    user: UserInfo | None,
+) -> dict[str, Any]:
+    """POST pods/NAME/eviction."""
+    md = _d(eviction.get("metadata"))
+    if str(md.get("name") or "") != name:
+        raise bad_request("name in URL does not match name in Eviction object")
+    pods = _rt(registry, "", "v1", "pods")
+    pod = await registry.get(pods, namespace, name)
+    raw_options = eviction.get("deleteOptions")
+    delete_opts = parse_delete_options({}, raw_options if isinstance(raw_options, dict) else None)
+    if opts.dry_run:
+        delete_opts = dataclasses.replace(delete_opts, dry_run=True)
+    pmd = _d(pod.get("metadata"))
+    phase = _d(pod.get("status")).get("phase")
+    ignore_budgets = phase in ("Succeeded", "Failed", "Pending", None) or bool(
+        pmd.get("deletionTimestamp")
+    )
+    if not ignore_budgets:
+        await _check_budgets(registry, namespace, pod, delete_opts.dry_run)
+    await registry.delete(pods, namespace, name, delete_opts, user=user)
+    return _success()
+
+
+# -- pods: binding ----------------------------------------------------------------------------
+
+
+def _validate_binding(binding: dict[str, Any]) -> list[FieldError]:
+    target = _d(binding.get("target"))
+    errs: list[FieldError] = []
+    if target.get("kind") not in (None, "", "Node"):
+        errs.append(not_supported("target.kind", target.get("kind"), ["Node", "<empty>"]))
+    if not target.get("name"):
+        errs.append(required("target.name", ""))
+    return errs
+
+
+async def bind(
+    registry: Registry,
+    namespace: str,
+    name: str,
+    binding: dict[str, Any],
+    opts: WriteOptions,
+) -> dict[str, Any]:
+    """POST pods/NAME/binding (or `bindings`, name from the body): assign the pod to a node."""
+    md = _d(binding.get("metadata"))
+    if str(md.get("name") or "") != name:
+        raise bad_request("name in URL does not match name in Binding object")
+    errs = _validate_binding(binding)
+    if errs:
+        raise invalid("Binding", "", name, errs)
+    node = str(_d(binding.get("target"))["name"])
+    pods = _rt(registry, "", "v1", "pods")
+    key = object_key(pods, namespace, name)
+    for _ in range(WRITE_RETRIES):
+        cur = registry.store.get(key)
+        if cur is None:
+            raise not_found("pods", "", name)
+        stored, rev = cur
+        pod = json.loads(json.dumps(stored))
+        pmd = pod.setdefault("metadata", {})
+        if pmd.get("deletionTimestamp"):
+            raise conflict(
+                "pods/binding",
+                "",
+                name,
+                f"pod {name} is being deleted, cannot be assigned to a host",
+            )
+        current = _d(pod.get("spec")).get("nodeName")
+        if current:
+            raise conflict(
+                "pods/binding",
+                "",
+                name,
+                f"pod {name} is already assigned to node {json.dumps(current)}",
+            )
+        pod.setdefault("spec", {})["nodeName"] = node
+        annotations = _d(md.get("annotations"))
+        if annotations:
+            pmd["annotations"] = {**_d(pmd.get("annotations")), **annotations}
+        status = pod.setdefault("status", {})
+        conditions = [
+            c for c in status.get("conditions") or [] if _d(c).get("type") != "PodScheduled"
+        ]
+        conditions.append(
+            {
+                "type": "PodScheduled",
+                "status": "True",
+                "lastProbeTime": None,
+                "lastTransitionTime": _now(),
+            }
+        )
+        status["conditions"] = conditions
+        if opts.dry_run:
+            return _success()
+        try:
+            await registry.store.update(key, pod, expected_revision=rev)
+        except (RevisionConflict, KeyNotFoundError):
+            continue  # a concurrent write: read again
+        return _success()
+    raise conflict("pods/binding", "", name)
+
+
+# -- pods: log --------------------------------------------------------------------------------
+
+
+def _names(containers: Any) -> list[str]:
+    return [str(_d(c).get("name") or "") for c in containers or []]
+
+
+def _container_status(pod: dict[str, Any], container: str) -> dict[str, Any] | None:
+    status = _d(pod.get("status"))
+    for k in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
+        for cs in status.get(k) or []:
+            if _d(cs).get("name") == container:
+                return _d(cs)
+    return None
+
+
+async def pod_log(registry: Registry, namespace: str, name: str, query: dict[str, str]) -> str:
+    """GET pods/NAME/log: the log text, or kube's 400 for an unknown or waiting container."""
+    pods = _rt(registry, "", "v1", "pods")
+    pod = await registry.get(pods, namespace, name)
+    spec = _d(pod.get("spec"))
+    regular = _names(spec.get("containers"))
+    init = _names(spec.get("initContainers"))
+    ephemeral = _names(spec.get("ephemeralContainers"))
+    container = query.get("container", "")
+    if not container:
+        annotated = _d(_d(pod.get("metadata")).get("annotations")).get(
+            "kubectl.kubernetes.io/default-container"
+        )
+        if len(regular) == 1:
+            container = regular[0]
+        elif annotated in regular:
+            container = str(annotated)
+        else:
+            msg = (
+                f"a container name must be specified for pod {name}, choose one of: "
+                f"[{' '.join(regular)}]"
+            )
+            if init:
+                msg += f" or one of the init containers: [{' '.join(init)}]"
+            if ephemeral:
+                msg += f" or one of the ephemeral containers: [{' '.join(ephemeral)}]"
+            raise bad_request(msg)
+    if container not in regular + init + ephemeral:
+        raise bad_request(f"container {container} is not valid for pod {name}")
+    cs = _container_status(pod, container)
+    state = _d(cs.get("state")) if cs is not None else {}
+    if "running" in state or "terminated" in state:
+        return ""
+    reason = str(_d(state.get("waiting")).get("reason") or "ContainerCreating")
+    if cs is None and init and container in regular:
+        reason = "PodInitializing"  # the main containers wait for the init containers
+    raise bad_request(
+        f"container {json.dumps(container)} in pod {json.dumps(name)} is waiting to start: {reason}"
+    )
+
+
+# -- dispatch ---------------------------------------------------------------------------------
+
+
+async def get_subresource(
+    registry: Registry, rt: ResourceType, namespace: str, name: str, sub: str
+) -> dict[str, Any]:
+    """GET of a subresource other than status and scale: those that show the object itself."""
+    if (rt.group, rt.plural, sub) in (
+        ("", "pods", "ephemeralcontainers"),
+        ("", "pods", "resize"),
+        ("certificates.k8s.io", "certificatesigningrequests", "approval"),
+    ):
+        return await registry.get(rt, namespace, name)
+    raise method_not_allowed()
+
+
+async def create_subresource(
+    registry: Registry,
+    rt: ResourceType,
+    namespace: str,
+    name: str,
+    sub: str,
+    obj: dict[str, Any],
+    opts: WriteOptions,
+    *,
+    user: UserInfo | None = None,
+) -> WriteResult:
+    """POST to a subresource: pods/eviction, pods/binding (tokens are served elsewhere)."""
+    from .registry import WriteResult
+
+    if (rt.group, rt.plural) == ("", "pods") and sub == "eviction":
+        return WriteResult(await evict(registry, namespace, name, obj, opts, user), [], True)
+    if (rt.group, rt.plural) == ("", "pods") and sub == "binding":
+        return WriteResult(await bind(registry, namespace, name, obj, opts), [], True)
+    raise generic_not_found()
+
+
+async def create_binding(
+    registry: Registry, namespace: str, obj: dict[str, Any], opts: WriteOptions
+) -> WriteResult:
+    """POST namespaces/NS/bindings: the Binding names the pod."""
+    from .registry import WriteResult
+
+    name = str(_d(obj.get("metadata")).get("name") or "")
+    if not name:
+        raise invalid(
+            "Binding", "", "", [required("metadata.name", "name or generateName is required")]
+        )
+    return WriteResult(await bind(registry, namespace, name, obj, opts), [], True)
