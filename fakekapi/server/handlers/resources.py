@@ -349,6 +349,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if route.verb == "watch":
         return await _watch(request, route, query, accept)
 
+    if route.verb == "get" and (rt.group, rt.plural, sub) == ("", "pods", "log"):
+        text: str = await _optional(registry, "pod_log")(ns, name, query)
+        return web.Response(body=text.encode(), content_type="text/plain")
+
     if route.verb in ("get", "list"):
         neg = negotiate(accept, resource_read_transform)
         if route.verb == "list":
