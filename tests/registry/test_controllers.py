@@ -167,6 +167,23 @@ async def test_an_edited_root_ca_configmap_is_restored(
     await eventually(restored)
 
 
+async def test_the_root_ca_informer_keeps_only_kube_root_ca_configmaps(
+    registry: Registry, controllers: Controllers
+) -> None:
+    """Other ConfigMaps are neither copied nor cached (a large collection costs nothing)."""
+    cms = core(registry, "configmaps")
+    await registry.create(cms, "default", configmap("app-config", "default"), WriteOptions())
+    await eventually(lambda: registry.get(cms, "kube-system", "kube-root-ca.crt"))
+    informer = next(i for i in controllers.informers if i.rt.plural == "configmaps")
+
+    async def cached() -> None:
+        names = {name for _, name in informer.cache}
+        assert names == {"kube-root-ca.crt"}
+        assert len(informer.cache) == 4  # one per bootstrap namespace
+
+    await eventually(cached)
+
+
 async def test_namespace_deletion_empties_and_removes_it(
     registry: Registry, controllers: Controllers
 ) -> None:

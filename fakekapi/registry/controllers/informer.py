@@ -47,9 +47,13 @@ def _rv(obj: JSONDict) -> str:
 class Informer:
     """Keeps an up-to-date cache of every object of one resource type."""
 
-    def __init__(self, registry: Registry, rt: ResourceType) -> None:
+    def __init__(self, registry: Registry, rt: ResourceType, *, field_selector: str = "") -> None:
         self.registry = registry
         self.rt = rt
+        self.field_selector = field_selector
+        """Only objects matching it are listed, watched and cached (client-go's
+        `WithTweakListOptions`): a controller that cares about one name then neither copies nor
+        keeps every object of a large collection."""
         self.cache: dict[Key, JSONDict] = {}
         self.synced = asyncio.Event()
         """Set once the first list is in the cache."""
@@ -79,7 +83,9 @@ class Informer:
                 await asyncio.sleep(backoff)
 
     async def _relist(self) -> str:
-        listed = await self.registry.list(self.rt, "", ListOptions())
+        listed = await self.registry.list(
+            self.rt, "", ListOptions(field_selector=self.field_selector)
+        )
         items: list[JSONDict] = listed.get("items") or []
         fresh = {key_of(o): o for o in items}
         old = self.cache
@@ -101,6 +107,7 @@ class Informer:
         while True:
             opts = ListOptions(
                 watch=True,
+                field_selector=self.field_selector,
                 resource_version=rv,
                 allow_watch_bookmarks=True,
                 timeout_seconds=random.randint(MIN_WATCH_TIMEOUT, 2 * MIN_WATCH_TIMEOUT),
