@@ -40,12 +40,15 @@ from fakekapi.server.watch import WatchTracker
 
 if TYPE_CHECKING:
     from fakekapi.catalog.catalog import Catalog
+    from fakekapi.registry.controllers.kubernetes_service import ApiEndpoint
     from fakekapi.server.pki import PKI
     from fakekapi.server.ports import RegistryAPI
     from fakekapi.store.base import Store
 
 Lifecycle = Callable[[web.Application], AsyncIterator[None]]
 """A cleanup-context function: start-up before its `yield`, shutdown after."""
+API_ENDPOINT: web.AppKey[ApiEndpoint] = web.AppKey("api_endpoint")
+"""Where the server listens (for the `kubernetes` Service); run.py sets port 0 once bound."""
 
 
 @dataclass
@@ -115,8 +118,11 @@ def components_lifecycle(
     components: Components,
     pki: PKI | None = None,
     auth: AuthSetup | None = None,
+    api_endpoint: ApiEndpoint | None = None,
 ) -> Lifecycle:
-    """Open the store, bootstrap, apply fixtures and start controllers; undo it in reverse."""
+    """Open the store, bootstrap, apply fixtures and start controllers; undo it in reverse.
+
+    `api_endpoint`: where the server listens, for the `kubernetes` Service's endpoints."""
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         from fakekapi.registry.bootstrap import bootstrap
@@ -136,6 +142,7 @@ def components_lifecycle(
                 registry,
                 pki.ca_pem if pki is not None else "",
                 token_signer=auth.signing_key if auth is not None else None,
+                api_endpoint=api_endpoint,
             )
             if auth is not None and controllers.tokens is not None:
                 auth.legacy_use = controllers.tokens.record_use
@@ -194,7 +201,13 @@ def build_app(
             )
         authenticator = authenticator or components.authenticator
         authorizer = authorizer or components.authorizer
-        own_lifecycle: Lifecycle | None = components_lifecycle(settings, components, pki, auth)
+        from fakekapi.registry.controllers.kubernetes_service import ApiEndpoint
+
+        # The port is known here unless it is 0 (any free port): run.py sets it once bound.
+        api_endpoint: ApiEndpoint | None = ApiEndpoint(settings.host, settings.port)
+        own_lifecycle: Lifecycle | None = components_lifecycle(
+            settings, components, pki, auth, api_endpoint
+        )
     else:
         auth = _auth_setup(settings, pki, getattr(registry, "store", None))
         if authenticator is None and auth is not None:
@@ -203,6 +216,7 @@ def build_app(
                 token_authenticators=[*auth.token_authenticators, *token_authenticators],
             )
         own_lifecycle = None
+        api_endpoint = None
         if catalog is None:
             catalog = registry.catalog  # type: ignore[attr-defined]
     assert catalog is not None
@@ -214,6 +228,8 @@ def build_app(
     app[AUTHENTICATOR] = authenticator or default_authenticator(anonymous=settings.anonymous_auth)
     app[AUTHORIZER] = authorizer or default_authorizer()
     app[METRICS] = Metrics()
+    if api_endpoint is not None:
+        app[API_ENDPOINT] = api_endpoint
     if auth is not None:
         app[AUTH] = auth
         if auth.audit is not None:

@@ -331,6 +331,7 @@ async def start(settings: Settings) -> RunningServer:
             raise ServeError(_bind_error(settings.host, settings.port, e)) from e
 
         port = _bound_port(runner, settings.port)
+        _publish_endpoint(app, settings.host, port)
         url = client_url(settings.host, port)
         server = RunningServer(
             settings=settings, pki=pki, runner=runner, url=url, port=port, temp_dir=temp_dir
@@ -349,6 +350,15 @@ async def start(settings: Settings) -> RunningServer:
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
         raise
+
+
+def _publish_endpoint(app: web.Application, host: str, port: int) -> None:
+    """Tell the `kubernetes` Service controller the bound address (needed for --port 0)."""
+    from fakekapi.server.app import API_ENDPOINT
+
+    endpoint = app.get(API_ENDPOINT)
+    if endpoint is not None:
+        endpoint.set(host, port)
 
 
 def _raise_fixture_error(e: Exception) -> None:

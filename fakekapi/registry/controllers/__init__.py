@@ -5,7 +5,8 @@
 - namespace: a deleted namespace is emptied, then its `kubernetes` finalizer removed;
 - clusterrole-aggregation: ClusterRoles with an aggregationRule get the rules of those they select;
 - crd: CustomResourceDefinitions are served, established and finalized (see crd.py);
-- tokens (given a signer): token Secrets get data.token/ca.crt/namespace (see tokens.py).
+- tokens (given a signer): token Secrets get data.token/ca.crt/namespace (see tokens.py);
+- kubernetes-service (given the server's address): default/kubernetes and its endpoints.
 
 They read through informers (list + watch over the registry, no HTTP) and write through the
 registry. `Controllers.start()` launches them; `await stop()` cancels and awaits every task.
@@ -21,8 +22,12 @@ from fakekapi.registry.controllers.aggregation import ClusterRoleAggregationCont
 from fakekapi.registry.controllers.base import Controller
 from fakekapi.registry.controllers.crd import CRDController
 from fakekapi.registry.controllers.informer import Informer
+from fakekapi.registry.controllers.kubernetes_service import (
+    ApiEndpoint,
+    KubernetesServiceController,
+)
 from fakekapi.registry.controllers.namespace import NamespaceController
-from fakekapi.registry.controllers.rootca import ROOT_CA_CONFIGMAP, RootCAPublisher
+from fakekapi.registry.controllers.rootca import RootCAPublisher
 from fakekapi.registry.controllers.serviceaccounts import ServiceAccountsController
 from fakekapi.registry.controllers.tokens import TokensController
 
@@ -31,7 +36,7 @@ if TYPE_CHECKING:
     from fakekapi.registry.registry import Registry
     from fakekapi.registry.tokenrequest import TokenSigner
 
-__all__ = ["Controllers"]
+__all__ = ["ApiEndpoint", "Controllers"]
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +54,19 @@ class Controllers:
     """The running controllers of one registry."""
 
     def __init__(
-        self, registry: Registry, ca_pem: str, *, token_signer: TokenSigner | None = None
+        self,
+        registry: Registry,
+        ca_pem: str,
+        *,
+        token_signer: TokenSigner | None = None,
+        api_endpoint: ApiEndpoint | None = None,
     ) -> None:
         ns_type = _core(registry, "namespaces")
         sa_type = _core(registry, "serviceaccounts")
         cm_type = _core(registry, "configmaps")
         namespaces = Informer(registry, ns_type)
         serviceaccounts = Informer(registry, sa_type)
-        # The publisher reads and restores only kube-root-ca.crt: watching every ConfigMap would
-        # copy and cache them all (measured with 10,000 of them: +0.5 s CPU before ready, +63 MiB).
-        configmaps = Informer(
-            registry, cm_type, field_selector=f"metadata.name={ROOT_CA_CONFIGMAP}"
-        )
+        configmaps = Informer(registry, cm_type)
         cr_type = registry.catalog.lookup("rbac.authorization.k8s.io", "v1", "clusterroles")
         assert cr_type is not None
         clusterroles = Informer(registry, cr_type)
@@ -86,14 +92,26 @@ class Controllers:
                 registry, secrets.rt, sa_type, secrets, serviceaccounts, token_signer, ca_pem
             )
             self.controllers.append(self.tokens)
+        if api_endpoint is not None:
+            types = (
+                _core(registry, "services"),
+                _core(registry, "endpoints"),
+                registry.catalog.lookup("discovery.k8s.io", "v1", "endpointslices"),
+            )
+            self.controllers.append(KubernetesServiceController(registry, api_endpoint, types))
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
     def start(
-        cls, registry: Registry, ca_pem: str, *, token_signer: TokenSigner | None = None
+        cls,
+        registry: Registry,
+        ca_pem: str,
+        *,
+        token_signer: TokenSigner | None = None,
+        api_endpoint: ApiEndpoint | None = None,
     ) -> Controllers:
         """Build and launch the controllers on the running event loop."""
-        self = cls(registry, ca_pem, token_signer=token_signer)
+        self = cls(registry, ca_pem, token_signer=token_signer, api_endpoint=api_endpoint)
         for informer in self.informers:
             self._tasks.append(
                 asyncio.create_task(informer.run(), name=f"informer {informer.rt.qualified}")
