@@ -567,3 +567,111 @@ def test_dynamic_client(api: client.ApiClient, namespace: str) -> None:
         cms.get(name="nope", namespace=namespace)
     with pytest.raises(dynamic.exceptions.ResourceNotFoundError):
         dyn.resources.get(api_version="v1", kind="NoSuchKind")
+
+
+# --- custom resources with a scale subresource ---
+
+
+def test_custom_resource_scale(api: client.ApiClient, namespace: str) -> None:
+    group = "scaling.example.com"
+    crds = client.ApiextensionsV1Api(api)
+    crds.create_custom_resource_definition(
+        {
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": f"workers.{group}"},
+            "spec": {
+                "group": group,
+                "scope": "Namespaced",
+                "names": {"plural": "workers", "singular": "worker", "kind": "Worker"},
+                "versions": [
+                    {
+                        "name": "v1",
+                        "served": True,
+                        "storage": True,
+                        "subresources": {
+                            "status": {},
+                            "scale": {
+                                "specReplicasPath": ".spec.size",
+                                "statusReplicasPath": ".status.ready",
+                                "labelSelectorPath": ".status.selector",
+                            },
+                        },
+                        "schema": {
+                            "openAPIV3Schema": {
+                                "type": "object",
+                                "properties": {
+                                    "spec": {
+                                        "type": "object",
+                                        "properties": {"size": {"type": "integer"}},
+                                    },
+                                    "status": {
+                                        "type": "object",
+                                        "properties": {
+                                            "ready": {"type": "integer"},
+                                            "selector": {"type": "string"},
+                                        },
+                                    },
+                                },
+                            }
+                        },
+                    }
+                ],
+            },
+        }
+    )
+    custom = client.CustomObjectsApi(api)
+
+    def served() -> bool:
+        try:
+            custom.list_namespaced_custom_object(group, "v1", namespace, "workers")
+        except ApiException:
+            return False
+        return True
+
+    eventually(served)
+    custom.create_namespaced_custom_object(
+        group,
+        "v1",
+        namespace,
+        "workers",
+        {
+            "apiVersion": f"{group}/v1",
+            "kind": "Worker",
+            "metadata": {"name": "w"},
+            "spec": {"size": 2},
+        },
+    )
+    custom.patch_namespaced_custom_object_status(
+        group, "v1", namespace, "workers", "w", {"status": {"ready": 1, "selector": "app=w"}}
+    )
+    scale = custom.get_namespaced_custom_object_scale(group, "v1", namespace, "workers", "w")
+    assert scale["kind"] == "Scale"
+    assert scale["apiVersion"] == "autoscaling/v1"
+    assert scale["spec"] == {"replicas": 2}
+    assert scale["status"] == {"replicas": 1, "selector": "app=w"}
+
+    patched = custom.patch_namespaced_custom_object_scale(
+        group,
+        "v1",
+        namespace,
+        "workers",
+        "w",
+        {"spec": {"replicas": 5}},
+        _content_type="application/merge-patch+json",
+    )
+    assert patched["spec"] == {"replicas": 5}
+    worker = custom.get_namespaced_custom_object(group, "v1", namespace, "workers", "w")
+    assert worker["spec"]["size"] == 5
+    assert worker["metadata"]["generation"] == 2
+
+    with pytest.raises(ApiException) as err:
+        custom.patch_namespaced_custom_object_scale(
+            group, "v1", namespace, "workers", "w", {"spec": {"replicas": -1}},
+            _content_type="application/merge-patch+json",
+        )  # fmt: skip
+    assert err.value.status == 422
+    assert status_body(err.value)["message"] == (
+        'Scale.autoscaling "w" is invalid: spec.replicas: Invalid value: -1: '
+        "must be greater than or equal to 0"
+    )
