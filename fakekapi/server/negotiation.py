@@ -37,7 +37,6 @@ PROTOBUF = "application/vnd.kubernetes.protobuf"
 
 SERVED_MEDIA_TYPES = (JSON, YAML, PROTOBUF)
 """What a built-in endpoint lists in 406/415 messages (the apiserver's serializers, CBOR off)."""
-CRD_MEDIA_TYPES = (JSON, YAML)
 """Custom resources have no protobuf."""
 ENCODABLE = frozenset({JSON, YAML})
 
@@ -238,10 +237,11 @@ def decode_object(content_type: str | None, data: bytes, expected: ExpectedKind)
     the body must be the URL's (`the API version in the data (...) does not match ...`).
     """
     mt = media_type_of(content_type) or JSON
-    served = CRD_MEDIA_TYPES if expected.is_crd else SERVED_MEDIA_TYPES
-    if mt not in served:
-        raise unsupported_media_type(served)
+    if mt not in SERVED_MEDIA_TYPES:
+        raise unsupported_media_type(SERVED_MEDIA_TYPES)
     obj: Any
+    if mt == PROTOBUF and expected.is_crd:
+        raise protobuf.custom_resource_error(data, expected.api_version, expected.kind)
     if mt == PROTOBUF:
         obj = protobuf.decode_for(data, expected.api_version, expected.kind)
     elif mt == YAML:

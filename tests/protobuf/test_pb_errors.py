@@ -156,13 +156,16 @@ def test_unknown_fields_are_skipped() -> None:
     assert protobuf.decode(envelope("v1", "ConfigMap", raw))[2]["metadata"]["name"] == "cm1"
 
 
-def test_custom_resources_get_415() -> None:
-    err = protobuf.custom_resource_error()
-    assert (err.code, err.reason) == (415, "UnsupportedMediaType")
-    assert err.to_status()["message"].startswith(
-        "the body of the request was in an unknown format - accepted media types include: "
-        "application/json"
+def test_custom_resources_get_the_crd_decoders_400() -> None:
+    body = envelope("example.com/v1", "Widget", b"\x0a\x04\x0a\x02w1")
+    err = protobuf.custom_resource_error(body, "example.com/v1", "Widget")
+    assert (err.code, err.reason) == (400, "BadRequest")
+    assert err.message == (
+        'Widget in version "v1" cannot be handled as a Widget: '
+        "Object 'Kind' is missing in 'object has no kind field '"
     )
+    bad = protobuf.custom_resource_error(b"nope", "example.com/v1", "Widget")
+    assert bad.message.startswith("the object provided is unrecognized (must be of type Widget): ")
     assert not protobuf.knows("example.com/v1", "Widget")
     assert protobuf.knows("v1", "Pod")
 
