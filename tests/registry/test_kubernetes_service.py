@@ -1,0 +1,88 @@
+"""The `kubernetes` Service controller: created, repaired and recreated like kube-apiserver's."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from registry_helpers import SERVICES, W, rtype
+
+from fakekapi.registry.controllers.kubernetes_service import (
+    ApiEndpoint,
+    KubernetesServiceController,
+)
+from fakekapi.registry.options import DeleteOptions
+from fakekapi.registry.registry import Registry
+
+ENDPOINTS = rtype("", "v1", "endpoints")
+SLICES = rtype("discovery.k8s.io", "v1", "endpointslices")
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        assert loop.time() < deadline, "condition not reached"
+        await asyncio.sleep(0.02)
+
+
+def test_endpoint_address() -> None:
+    assert ApiEndpoint("0.0.0.0", 1).ip == "127.0.0.1"
+    assert ApiEndpoint("::", 1).ip == "::1"
+    assert ApiEndpoint("localhost", 1).ip == "127.0.0.1"
+    assert ApiEndpoint("10.1.2.3", 1).ip == "10.1.2.3"
+    assert not ApiEndpoint("127.0.0.1", 0).known.is_set()
+
+
+async def test_kubernetes_service_lifecycle(registry: Registry) -> None:
+    endpoint = ApiEndpoint("127.0.0.1", 0)
+    controller = KubernetesServiceController(registry, endpoint, (SERVICES, ENDPOINTS, SLICES))
+    controller.interval = 0.05
+    task = asyncio.create_task(controller.run())
+    try:
+        await asyncio.sleep(0.1)
+        assert registry.store.get("/core/services/default/kubernetes") is None  # port unknown
+        endpoint.set("127.0.0.1", 16443)
+
+        async def present() -> bool:
+            return (
+                registry.store.get("/discovery.k8s.io/endpointslices/default/kubernetes")
+                is not None
+            )
+
+        await eventually(present)
+        svc = await registry.get(SERVICES, "default", "kubernetes")
+        assert svc["metadata"]["labels"] == {"component": "apiserver", "provider": "kubernetes"}
+        assert svc["spec"]["clusterIP"] == "10.96.0.1"
+        assert svc["spec"]["ports"] == [
+            {"name": "https", "port": 443, "protocol": "TCP", "targetPort": 16443}
+        ]
+        eps = await registry.get(ENDPOINTS, "default", "kubernetes")
+        assert eps["metadata"]["labels"] == {"endpointslice.kubernetes.io/skip-mirror": "true"}
+        assert eps["subsets"][0]["addresses"] == [{"ip": "127.0.0.1"}]
+        slc = await registry.get(SLICES, "default", "kubernetes")
+        assert slc["addressType"] == "IPv4"
+        assert slc["ports"] == [{"name": "https", "port": 16443, "protocol": "TCP"}]
+        stable = svc["metadata"]["resourceVersion"]
+        await asyncio.sleep(0.2)
+        svc = await registry.get(SERVICES, "default", "kubernetes")
+        assert svc["metadata"]["resourceVersion"] == stable  # nothing rewritten when in shape
+
+        # Changed ports are put back; a deleted Service comes back.
+        svc["spec"]["ports"][0]["port"] = 8443
+        await registry.update(SERVICES, "default", "kubernetes", svc, W)
+
+        async def repaired() -> bool:
+            cur = await registry.get(SERVICES, "default", "kubernetes")
+            return bool(cur["spec"]["ports"][0]["port"] == 443)
+
+        await eventually(repaired)
+        await registry.delete(SERVICES, "default", "kubernetes", DeleteOptions())
+
+        async def recreated() -> bool:
+            return registry.store.get("/core/services/default/kubernetes") is not None
+
+        await eventually(recreated)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
