@@ -461,6 +461,13 @@ def machine() -> dict[str, str]:
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if commit and dirty:
+        commit += " plus uncommitted changes"
     return {
         "cpu": cpu,
         "cores": str(os.cpu_count()),
