@@ -257,8 +257,18 @@ class RunningServer:
         if self._stopped:
             return
         self._stopped = True
+        server = self._runner.server
+        transports = [h.transport for h in server.connections] if server is not None else []
         try:
             await self._runner.cleanup()
+            # A TLS close waits for the peer's close_notify; a client that keeps its connection
+            # (a keep-alive pool, a watch) would leave the socket open past the loop's end, as a
+            # ResourceWarning. Go's Shutdown closes them; abort what is left, and let the loop
+            # run the close callbacks.
+            for transport in transports:
+                if transport is not None:
+                    transport.abort()
+            await asyncio.sleep(0)
         finally:
             _remove_server_json(self.data_dir)
             if self._temp_dir is not None:
