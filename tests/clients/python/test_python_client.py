@@ -243,6 +243,13 @@ def test_deployment_crud_and_patches(apps: client.AppsV1Api, namespace: str) -> 
     created = apps.create_namespaced_deployment(namespace, deployment("web"))
     assert isinstance(created, client.V1Deployment)
     assert created.metadata.generation == 1
+    spec = created.spec  # defaulted as kube 1.33 does
+    assert spec.strategy.type == "RollingUpdate"
+    assert spec.strategy.rolling_update.max_surge == "25%"
+    assert spec.revision_history_limit == 10
+    assert spec.progress_deadline_seconds == 600
+    assert spec.template.spec.containers[0].image_pull_policy == "IfNotPresent"
+    assert spec.template.spec.restart_policy == "Always"
 
     # A dict body: the client sends a strategic merge patch; containers merge by name.
     smp = apps.patch_namespaced_deployment(
