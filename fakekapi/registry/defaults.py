@@ -21,7 +21,14 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.catalog.types import ResourceType
-from fakekapi.core.errors import forbidden
+from fakekapi.core.errors import (
+    FieldError,
+    forbidden,
+    invalid,
+    invalid_value,
+    not_supported,
+    required,
+)
 
 from . import services
 from .hooks import CREATE, UPDATE
@@ -684,3 +691,31 @@ async def admit(
         services.allocate(store, obj, old)
     elif key == ("batch", "jobs") and op == CREATE:
         job_selector(obj)
+    elif key == ("networking.k8s.io", "ingresses") and op in (CREATE, UPDATE):
+        errs = ingress_path_errors(obj)
+        if errs:
+            name = str(_d(obj.get("metadata")).get("name") or "")
+            raise invalid("Ingress", "networking.k8s.io", name, errs)
+
+
+PATH_TYPES = ("Exact", "ImplementationSpecific", "Prefix")
+
+
+def ingress_path_errors(obj: dict[str, Any]) -> list[FieldError]:
+    """validateHTTPIngressPath: pathType is required and known; Exact/Prefix paths absolute."""
+    errs: list[FieldError] = []
+    for i, rule in enumerate(_l(_d(obj.get("spec")).get("rules"))):
+        for j, p in enumerate(_l(_d(_d(rule).get("http")).get("paths"))):
+            p = _d(p)
+            at = f"spec.rules[{i}].http.paths[{j}]"
+            kind = p.get("pathType")
+            if not kind:
+                errs.append(required(f"{at}.pathType", "pathType must be specified"))
+                continue
+            if kind not in PATH_TYPES:
+                errs.append(not_supported(f"{at}.pathType", kind, PATH_TYPES))
+                continue
+            path = p.get("path") or ""
+            if kind != "ImplementationSpecific" and not str(path).startswith("/"):
+                errs.append(invalid_value(f"{at}.path", path, "must be an absolute path"))
+    return errs

@@ -418,3 +418,33 @@ async def test_pvc_and_rolebinding(registry: Registry) -> None:
     assert out["roleRef"]["apiGroup"] == "rbac.authorization.k8s.io"
     assert out["subjects"][0]["apiGroup"] == "rbac.authorization.k8s.io"
     assert "apiGroup" not in out["subjects"][1]
+
+
+async def test_ingress_path_type(registry: Registry) -> None:
+    ingresses = rtype("networking.k8s.io", "v1", "ingresses")
+    backend = {"service": {"name": "web", "port": {"number": 80}}}
+    body = {
+        "metadata": {"name": "ing"},
+        "spec": {
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {"path": "/", "backend": backend},
+                            {"path": "/a", "pathType": "Fuzzy", "backend": backend},
+                            {"path": "b", "pathType": "Prefix", "backend": backend},
+                        ]
+                    }
+                }
+            ]
+        },
+    }
+    with pytest.raises(StatusError) as e:
+        await registry.create(ingresses, "default", body, W)
+    assert e.value.message == (
+        'Ingress.networking.k8s.io "ing" is invalid: ['
+        "spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified, "
+        'spec.rules[0].http.paths[1].pathType: Unsupported value: "Fuzzy": supported values: '
+        '"Exact", "ImplementationSpecific", "Prefix", '
+        'spec.rules[0].http.paths[2].path: Invalid value: "b": must be an absolute path]'
+    )
