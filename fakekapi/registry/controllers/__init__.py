@@ -27,7 +27,7 @@ from fakekapi.registry.controllers.kubernetes_service import (
     KubernetesServiceController,
 )
 from fakekapi.registry.controllers.namespace import NamespaceController
-from fakekapi.registry.controllers.rootca import RootCAPublisher
+from fakekapi.registry.controllers.rootca import ROOT_CA_CONFIGMAP, RootCAPublisher
 from fakekapi.registry.controllers.serviceaccounts import ServiceAccountsController
 from fakekapi.registry.controllers.tokens import TokensController
 
@@ -66,7 +66,11 @@ class Controllers:
         cm_type = _core(registry, "configmaps")
         namespaces = Informer(registry, ns_type)
         serviceaccounts = Informer(registry, sa_type)
-        configmaps = Informer(registry, cm_type)
+        # The publisher reads and restores only kube-root-ca.crt: watching every ConfigMap would
+        # copy and cache them all (measured with 10,000 of them: +0.5 s CPU before ready, +63 MiB).
+        configmaps = Informer(
+            registry, cm_type, field_selector=f"metadata.name={ROOT_CA_CONFIGMAP}"
+        )
         cr_type = registry.catalog.lookup("rbac.authorization.k8s.io", "v1", "clusterroles")
         assert cr_type is not None
         clusterroles = Informer(registry, cr_type)
