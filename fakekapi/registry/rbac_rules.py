@@ -30,6 +30,7 @@ def go_quote(s: str) -> str:
         return f'"{s}"'
     return _go_quote(s)
 
+
 SA_PREFIX = "system:serviceaccount:"
 
 
