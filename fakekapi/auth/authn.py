@@ -105,15 +105,31 @@ class X509Authenticator:
 
     method = "x509"
 
+    def __init__(self, cache_size: int = 1024) -> None:
+        self.cache_size = cache_size
+        self._cache: dict[bytes, AuthResult] = {}
+        """Answers by certificate DER: the answer depends on the DER alone, and parsing the
+        subject with `cryptography` costs more than the rest of a GET's authentication."""
+
     def authenticate(self, req: AuthRequest) -> AuthResult:
-        if not req.peer_cert_der:
+        der = req.peer_cert_der
+        if not der:
             return NOT_MINE
         if not req.peer_chain_verified:
             return AuthResult.reject(
                 "verifying certificate: x509: certificate signed by unknown authority", self.method
             )
+        res = self._cache.get(der)
+        if res is None:
+            res = self._login(der)
+            if len(self._cache) >= self.cache_size:
+                del self._cache[next(iter(self._cache))]  # the oldest entry
+            self._cache[der] = res
+        return res
+
+    def _login(self, der: bytes) -> AuthResult:
         try:
-            cert = x509.load_der_x509_certificate(req.peer_cert_der)
+            cert = x509.load_der_x509_certificate(der)
         except ValueError as e:
             return AuthResult.reject(f"parsing certificate: {e}", self.method)
         subject = cert.subject
@@ -124,7 +140,7 @@ class X509Authenticator:
         groups = [str(a.value) for a in subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
         uids = subject.get_attributes_for_oid(_UID_OID)
         uid = str(uids[0].value) if uids else ""
-        fingerprint = hashlib.sha256(req.peer_cert_der).hexdigest()
+        fingerprint = hashlib.sha256(der).hexdigest()
         user = UserInfo(
             name=name,
             uid=uid,
@@ -200,6 +216,8 @@ class Union:
             res = a.authenticate(req)
             warnings.extend(res.warnings)
             if res.authenticated:
+                if not warnings and not res.error:
+                    return res  # the same answer; results are immutable
                 return AuthResult(res.user, "", res.method, tuple(warnings))
             if res.rejected:
                 errors.append(res.error)

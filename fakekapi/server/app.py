@@ -25,7 +25,7 @@ from fakekapi.server import health
 from fakekapi.server.handlers import authentication, info, oidc, openapi, resources
 from fakekapi.server.handlers.authentication import AUTH, AuthSetup, setup_auth
 from fakekapi.server.metrics import Metrics
-from fakekapi.server.middleware import PIPELINE, add_common_headers
+from fakekapi.server.middleware import add_common_headers, pipeline
 from fakekapi.server.settings import Settings
 from fakekapi.server.state import (
     AUTHENTICATOR,
@@ -221,7 +221,7 @@ def build_app(
             catalog = registry.catalog  # type: ignore[attr-defined]
     assert catalog is not None
 
-    app = web.Application(middlewares=PIPELINE, client_max_size=resources.MAX_BODY_BYTES + 1)
+    app = web.Application(middlewares=[pipeline], client_max_size=resources.MAX_BODY_BYTES + 1)
     app[SETTINGS] = settings
     app[CATALOG] = catalog
     app[REGISTRY] = registry
