@@ -355,12 +355,16 @@ async def handle(request: web.Request) -> web.StreamResponse:
 
     if route.verb in ("get", "list"):
         neg = negotiate(accept, resource_read_transform)
+        # Reads only serialize (or transform into new objects): the registry's shared, read-only
+        # variants save a deep copy per object where it has them.
         if route.verb == "list":
-            obj = await registry.list(rt, ns, registry_options.parse_list_options(query))
+            read_list = getattr(registry, "list_shared", None) or registry.list
+            obj = await read_list(rt, ns, registry_options.parse_list_options(query))
         elif sub and sub != "status":
             obj = await _optional(registry, "get_subresource")(rt, ns, name, sub)
         else:
-            obj = await registry.get(rt, ns, name)
+            read = getattr(registry, "get_shared", None) or registry.get
+            obj = await read(rt, ns, name)
         if neg.target is not None:
             obj = transform(request, rt, obj, neg.target, route.verb == "list")
         return _render(request, obj, neg)
