@@ -132,14 +132,18 @@ async def test_unsupported_body_type_is_415(client: Client) -> None:
     }
 
 
-async def test_protobuf_to_custom_resource_is_415(client: Client) -> None:
+async def test_protobuf_to_custom_resource_is_400(client: Client) -> None:
+    # The CRD handler lists protobuf among its media types; its decoder then fails (400).
     r = await client.post(
         "/apis/example.com/v1/namespaces/default/widgets",
         data=protobuf.encode(cm("x")),
         headers={**ADMIN, "Content-Type": "application/vnd.kubernetes.protobuf"},
     )
-    assert r.status == 415
-    assert (await r.json())["message"].endswith("include: application/json, application/yaml")
+    assert r.status == 400
+    assert (await r.json())["message"] == (
+        'ConfigMap in version "v1" cannot be handled as a Widget: '
+        "Object 'Kind' is missing in 'object has no kind field '"
+    )
 
 
 async def test_patch_content_types(client: Client, registry: FakeRegistry) -> None:
