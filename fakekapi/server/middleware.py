@@ -36,7 +36,7 @@ from fakekapi.core.errors import (
     too_large,
     unauthorized,
 )
-from fakekapi.core.requestinfo import parse_request_info
+from fakekapi.core.requestinfo import RequestInfo, parse_request_info
 from fakekapi.server import metrics
 from fakekapi.server.handlers.authentication import AUDIT_RECORD, AUTH, audit_record
 from fakekapi.server.handlers.resources import first_values
@@ -204,7 +204,20 @@ def _from_aiohttp(request: web.Request, e: web.HTTPException) -> web.StreamRespo
 
 
 def request_info(request: web.Request, st: RequestState) -> None:
-    st.info = parse_request_info(request.method, request.path, first_values(request))
+    key = (request.method, request.raw_path)
+    info = _INFOS.get(key)
+    if info is None:
+        info = parse_request_info(request.method, request.path, first_values(request))
+        if len(_INFOS) >= _INFOS_MAX:
+            _INFOS.clear()
+        _INFOS[key] = info
+    st.info = info
+
+
+_INFOS: dict[tuple[str, str], RequestInfo] = {}
+"""RequestInfo by (method, raw path and query): a pure function of them, and clients repeat
+their requests (a RequestInfo is immutable, so sharing one is safe)."""
+_INFOS_MAX = 4096
 
 
 # -- 3. authentication: who is asking; a bad credential is 401, never anonymous ----------------

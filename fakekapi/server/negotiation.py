@@ -13,6 +13,7 @@ kubectl always lists JSON as well.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,12 +142,16 @@ def _matches(clause: MediaRange, media_type: str) -> bool:
     return clause.type == typ and clause.subtype in (sub, "*")
 
 
+@functools.lru_cache(maxsize=1024)
 def negotiate(
     accept: str,
     allow: AllowTransform = no_transform,
     served: tuple[str, ...] = SERVED_MEDIA_TYPES,
 ) -> Negotiated:
-    """Pick the response representation or raise the 406 Status (no details) kube sends."""
+    """Pick the response representation or raise the 406 Status (no details) kube sends.
+
+    Memoized: a pure function of its arguments, clients send the same few Accept headers, and
+    the answer is immutable (a refusal is not cached: it raises)."""
     if not accept.strip():
         return Negotiated(JSON)
     for clause in parse_accept(accept):

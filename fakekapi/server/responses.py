@@ -33,7 +33,12 @@ _GO_ESCAPES = (
 
 
 def _go_escape(data: bytes) -> bytes:
-    """Go's encoding/json HTML-safe escaping; these bytes only ever occur inside strings."""
+    """Go's encoding/json HTML-safe escaping; these bytes only ever occur inside strings.
+
+    Most bodies contain none of them: four single-byte scans (memchr-fast) prove that, where
+    searching for the three-byte U+2028/U+2029 directly would scan ~50x slower."""
+    if b"<" not in data and b">" not in data and b"&" not in data and b"\xe2" not in data:
+        return data
     for raw, esc in _GO_ESCAPES:
         if raw in data:
             data = data.replace(raw, esc)
