@@ -287,7 +287,9 @@ def _add_routes(app: web.Application, watches: WatchTracker) -> None:
         paths += authentication.add_routes(app)
         paths += oidc.add_routes(app)
     for prefix in ("/api", "/apis"):
+        # The catch-all first: the router tries a prefix's resources in order, and nearly every
+        # request is below /api/ or /apis/ (the three patterns never match the same path).
+        router.add_route("*", prefix + "/{tail:.+}", resources.handle)
         router.add_route("*", prefix, resources.handle)
         router.add_route("*", prefix + "/", resources.handle)
-        router.add_route("*", prefix + "/{tail:.+}", resources.handle)
     app[info.ROOT_PATHS] = paths

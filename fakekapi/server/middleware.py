@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -161,10 +162,35 @@ def _log_request(request: web.Request, st: RequestState, code: int, elapsed: flo
         line += f' authz_reason="{st.authz_reason}"'
     if st.authz_explanation:
         line += f" authz: {st.authz_explanation}"
-    # Logger.info would also walk the stack for the caller's file and line, which nobody reads.
-    access_log.handle(
-        access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, line, (), None)
-    )
+    access_log.handle(_access_record(line))
+
+
+def _access_record(line: str) -> logging.LogRecord:
+    """What `access_log.info(line)` would hand the handlers, built at a fraction of the cost.
+
+    Logger.info walks the stack for the caller's file and line (which nobody reads) and
+    LogRecord() recomputes per record what is the same for every access line of a thread
+    (file, module, thread and process names); both show in a GET's cost. So each thread's
+    first record is made the ordinary way and later ones copy it, with the time and message
+    of their own."""
+    thread = threading.get_ident()
+    template = _RECORD_TEMPLATES.get(thread)
+    if template is None:
+        first = access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, "", (), None)
+        template = _RECORD_TEMPLATES[thread] = dict(first.__dict__)
+    record = logging.LogRecord.__new__(logging.LogRecord)
+    fields = record.__dict__
+    fields.update(template)
+    now = time.time()
+    fields["msg"] = line
+    fields["created"] = now
+    fields["msecs"] = int((now - int(now)) * 1000) + 0.0  # as LogRecord computes them
+    fields["relativeCreated"] = (now - _LOGGING_STARTED) * 1000
+    return record
+
+
+_RECORD_TEMPLATES: dict[int, dict[str, object]] = {}
+_LOGGING_STARTED: float = getattr(logging, "_startTime", time.time())
 
 
 # -- 1. errors: every exception becomes kube's answer; crashes are a 500 Status, never a trace --

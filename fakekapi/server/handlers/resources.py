@@ -133,13 +133,12 @@ def resolve(request: web.Request, info: RequestInfo) -> Route:
     group, version = info.api_group, info.api_version
     if not catalog.serves(group, version):
         raise page_not_found()
-    served = catalog.resources(group, version)
-    crd_only = not served or all(r.is_crd for r in served)
     rest, legacy_watch, namespaced_url, namespace = _url_segments(request, info)
-    if not rest:
-        raise page_not_found() if crd_only else generic_not_found()
-    rt = catalog.lookup(group, version, rest[0])
+    rt = catalog.lookup(group, version, rest[0]) if rest else None
     if rt is None or len(rest) > 3:
+        # A group-version of custom resources only is the CRD handler's: Go's plain 404.
+        served = catalog.resources(group, version)
+        crd_only = not served or all(r.is_crd for r in served)
         raise page_not_found() if crd_only else generic_not_found()
     name = rest[1] if len(rest) > 1 else ""
     sub = rest[2] if len(rest) > 2 else ""
