@@ -454,7 +454,7 @@ def group_folders(
                         f"Get {res['singularName'] or plural} {obj.path_name}",
                         "GET",
                         obj_path,
-                        judge.resource("get", group, plural, obj.namespace, obj.name),
+                        judge.resource("get", group, plural, _request_namespace(obj), obj.name),
                         extra_tests=_kind_test(res["kind"]),
                     )
                 )
@@ -512,6 +512,13 @@ def build_environment(url: str, token: str, namespace: str, name: str) -> dict[s
         "_postman_variable_scope": "environment",
         "_postman_exported_using": f"fakekapi/{__version__}",
     }
+
+
+def _request_namespace(obj: KnownObject) -> str:
+    """The namespace kube's RequestInfo gives a get: a Namespace's own name for namespaces."""
+    if (obj.group, obj.plural) == ("", "namespaces"):
+        return obj.name
+    return obj.namespace
 
 
 def _known_objects(session: Session, namespace: str, name: str) -> list[KnownObject]:

@@ -119,6 +119,7 @@ async def open_session(data_dir: Path, *, write: bool = False) -> AsyncIterator[
         if write and server is None:
             await bootstrap(registry)
             await bootstrap_rbac(registry)
+            await aggregate_cluster_roles(registry)
         opened_at = store.revision
         session = Session(data_dir, pki, server, store, registry)
         yield session
@@ -126,6 +127,38 @@ async def open_session(data_dir: Path, *, write: bool = False) -> AsyncIterator[
             await wait_until_served(session, store.revision)
     finally:
         await store.close()
+
+
+async def aggregate_cluster_roles(registry: Registry) -> int:
+    """Fill aggregated ClusterRoles (view, edit, admin) as the aggregation controller would.
+
+    Without a server nobody runs that controller; doing its work here means a token bound to
+    `edit` by an offline `sa create` is good from the first request after the next start, not
+    only once the controller has caught up. Returns the number of roles updated.
+    """
+    from fakekapi.registry.controllers.aggregation import aggregate_rules
+    from fakekapi.registry.options import ListOptions, WriteOptions
+
+    rt = registry.catalog.lookup("rbac.authorization.k8s.io", "v1", "clusterroles")
+    assert rt is not None
+    updated = 0
+    for _ in range(3):  # aggregated roles feed each other (view → edit → admin)
+        roles = (await registry.list(rt, "", ListOptions()))["items"]
+        changed = 0
+        for role in roles:
+            if role.get("aggregationRule") is None:
+                continue
+            rules = aggregate_rules(role, roles)
+            if rules != (role.get("rules") or []):
+                name = role["metadata"]["name"]
+                desired = {**role, "kind": "ClusterRole", "rules": rules}
+                desired.setdefault("apiVersion", "rbac.authorization.k8s.io/v1")
+                await registry.update(rt, "", name, desired, WriteOptions(field_manager="fakekapi"))
+                changed += 1
+        updated += changed
+        if not changed:
+            break
+    return updated
 
 
 SERVED_TIMEOUT = 3.0
@@ -183,6 +216,7 @@ __all__ = [
     "FIELD_MANAGER",
     "SandboxError",
     "Session",
+    "aggregate_cluster_roles",
     "load_pki",
     "open_session",
     "server_url",

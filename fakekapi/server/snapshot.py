@@ -15,8 +15,8 @@ ServiceAccount uid, so a copy would not authenticate anywhere else; loaded back,
 filled again with a token that works there.
 
 One file per resource type, `NN-<plural>[.<group>].yaml`, numbered so Namespaces come first,
-then CustomResourceDefinitions, then the rest by group and name (the loader orders Namespaces and
-CRDs first anyway; the numbering keeps the folder readable).
+then CustomResourceDefinitions, then ServiceAccounts, then the rest by group and name (the loader
+applies files in this order, Namespaces and CRDs first).
 """
 
 from __future__ import annotations
@@ -50,7 +50,13 @@ SERVER_FIELDS = (
 BOOTSTRAPPING_LABEL = "kubernetes.io/bootstrapping"
 AUTOUPDATE = "rbac.authorization.kubernetes.io/autoupdate"
 ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
-FIRST = (("", "namespaces"), ("apiextensions.k8s.io", "customresourcedefinitions"))
+FIRST = (
+    ("", "namespaces"),
+    ("apiextensions.k8s.io", "customresourcedefinitions"),
+    ("", "serviceaccounts"),
+)
+"""Written first, in this order. ServiceAccounts precede Secrets: the token controller deletes a
+token Secret whose ServiceAccount does not exist, and fixtures are applied with it running."""
 
 
 def _md(obj: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ namespace, and get kube's 403 where its roles do not reach.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,23 +18,34 @@ from kubernetes.client.rest import ApiException
 from kubernetes.config import incluster_config
 from test_sandbox_support import invoke
 
-from fakekapi.testing import ServerHandle, running_server
+from fakekapi.testing import ServerHandle, spawned_server
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerHandle]:
-    with running_server(data_dir=tmp_path / "d", ephemeral=False) as s:
+    """A `fakekapi serve` subprocess: the client's keep-alive sockets end with that process."""
+    with spawned_server(data_dir=tmp_path / "d") as s:
         yield s
 
 
-def core_v1(cfg: client.Configuration) -> client.CoreV1Api:
-    return client.CoreV1Api(client.ApiClient(cfg))
+@contextlib.contextmanager
+def api_client(cfg: client.Configuration) -> Iterator[client.ApiClient]:
+    """An ApiClient whose connections are closed afterwards: `ApiClient.close()` stops only its
+    thread pool, and a keep-alive socket left to the GC outlives the test's server."""
+    api = client.ApiClient(cfg)
+    try:
+        yield api
+    finally:
+        api.close()
+        api.rest_client.pool_manager.clear()
 
 
-def admin(server: ServerHandle) -> client.ApiClient:
+@contextlib.contextmanager
+def admin(server: ServerHandle) -> Iterator[client.ApiClient]:
     cfg = client.Configuration()
     config.load_kube_config(config_file=str(server.kubeconfig_path), client_configuration=cfg)
-    return client.ApiClient(cfg)
+    with api_client(cfg) as api:
+        yield api
 
 
 def test_load_incluster_config_with_the_incluster_files(
@@ -42,15 +54,16 @@ def test_load_incluster_config_with_the_incluster_files(
     created = invoke("sa", "create", "worker", "-n", "jobs", "--create-namespace",
                      "--cluster-role", "view", "--data-dir", server.data_dir)  # fmt: skip
     assert created.exit_code == 0, created.output
-    client.CoreV1Api(admin(server)).create_namespaced_pod(
-        "jobs",
-        {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {"name": "job-1"},
-            "spec": {"containers": [{"name": "c", "image": "busybox"}]},
-        },
-    )
+    with admin(server) as api:
+        client.CoreV1Api(api).create_namespaced_pod(
+            "jobs",
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "job-1"},
+                "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+            },
+        )
 
     out = tmp_path / "serviceaccount"
     result = invoke("incluster", "jobs/worker", "-o", out, "--data-dir", server.data_dir)
@@ -65,25 +78,26 @@ def test_load_incluster_config_with_the_incluster_files(
     config.load_incluster_config(client_configuration=cfg)
     assert cfg.host == server.url
     namespace = (out / "namespace").read_text()
-    pods = core_v1(cfg).list_namespaced_pod(namespace)
-    assert [p.metadata.name for p in pods.items] == ["job-1"]
-    with pytest.raises(ApiException) as e:
-        core_v1(cfg).list_namespaced_secret(namespace)
+    with api_client(cfg) as api:
+        pods = client.CoreV1Api(api).list_namespaced_pod(namespace)
+        assert [p.metadata.name for p in pods.items] == ["job-1"]
+        with pytest.raises(ApiException) as e:
+            client.CoreV1Api(api).list_namespaced_secret(namespace)
     assert e.value.status == 403
 
 
 def test_load_kube_config_with_the_generated_kubeconfig(
     server: ServerHandle, tmp_path: Path
 ) -> None:
-    rbac = client.RbacAuthorizationV1Api(admin(server))
-    client.CoreV1Api(admin(server)).create_namespace({"metadata": {"name": "shop"}})
-    rbac.create_namespaced_role(
-        "shop",
-        {
-            "metadata": {"name": "pod-reader"},
-            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}],
-        },
-    )
+    with admin(server) as api:
+        client.CoreV1Api(api).create_namespace({"metadata": {"name": "shop"}})
+        client.RbacAuthorizationV1Api(api).create_namespaced_role(
+            "shop",
+            {
+                "metadata": {"name": "pod-reader"},
+                "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}],
+            },
+        )
     created = invoke("sa", "create", "app", "-n", "shop", "--role", "pod-reader",
                      "--data-dir", server.data_dir)  # fmt: skip
     assert created.exit_code == 0, created.output
@@ -98,8 +112,8 @@ def test_load_kube_config_with_the_generated_kubeconfig(
     _, active = config.list_kube_config_contexts(config_file=str(kubeconfig))
     namespace = active["context"]["namespace"]
     assert namespace == "shop"
-    pods = core_v1(cfg).list_namespaced_pod(namespace)
-    assert pods.items == []
-    with pytest.raises(ApiException) as e:
-        core_v1(cfg).list_namespaced_pod("default")
+    with api_client(cfg) as api:
+        assert client.CoreV1Api(api).list_namespaced_pod(namespace).items == []
+        with pytest.raises(ApiException) as e:
+            client.CoreV1Api(api).list_namespaced_pod("default")
     assert e.value.status == 403

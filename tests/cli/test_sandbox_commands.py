@@ -626,11 +626,11 @@ def test_fixtures_export_leaves_out_what_the_server_makes(dd: Path, tmp_path: Pa
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [
-        "00-secrets.yaml",
-        "01-serviceaccounts.yaml",
+        "00-serviceaccounts.yaml",
+        "01-secrets.yaml",
         "02-clusterrolebindings.rbac.authorization.k8s.io.yaml",
     ]
-    secret = yaml.safe_load((out / "00-secrets.yaml").read_text())
+    secret = yaml.safe_load((out / "01-secrets.yaml").read_text())
     assert secret == {
         "apiVersion": "v1",
         "kind": "Secret",

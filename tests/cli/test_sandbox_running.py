@@ -132,12 +132,15 @@ def test_sa_create_while_running_reaches_clients_and_watches(server: ServerHandl
     status, body = bearer(server, "/apis", "not-a-token")
     assert (status, body.get("reason")) == (401, "Unauthorized")
 
+    # Again: nothing changes (the server itself may label the Secret with the token's last use).
     again = invoke(
         "sa", "create", "postman", "--cluster-role", "view", "--data-dir", server.data_dir
     )
     assert again.exit_code == 0 and again.stdout.strip() == token
+    assert again.stderr.count(" unchanged\n") == 3, again.stderr
     after = admin_json(server, "GET", "/api/v1/namespaces/default/secrets/postman-token")
-    assert after["metadata"]["resourceVersion"] == secret["metadata"]["resourceVersion"]
+    assert after["data"] == secret["data"]
+    assert after["metadata"]["annotations"] == secret["metadata"]["annotations"]
 
 
 def test_sa_create_before_start_works_after_start(tmp_path: Path) -> None:
@@ -229,12 +232,12 @@ def test_fixtures_export_round_trip(tmp_path: Path) -> None:
         first = _export(a.data_dir, tmp_path / "fx1")
 
     assert "00-namespaces.yaml" in first
-    assert "name: settings" in first["01-configmaps.yaml"]
+    assert "name: settings" in first["02-configmaps.yaml"]
     assert list(first) == [
         "00-namespaces.yaml",
-        "01-configmaps.yaml",
-        "02-secrets.yaml",
-        "03-serviceaccounts.yaml",
+        "01-serviceaccounts.yaml",
+        "02-configmaps.yaml",
+        "03-secrets.yaml",
         "04-deployments.apps.yaml",
         "05-clusterrolebindings.rbac.authorization.k8s.io.yaml",
         "06-roles.rbac.authorization.k8s.io.yaml",
