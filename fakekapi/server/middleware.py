@@ -19,6 +19,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 from aiohttp import web
@@ -152,7 +153,7 @@ def _observed(
 def _log_request(request: web.Request, st: RequestState, code: int, elapsed: float) -> None:
     user = st.user.name if st.user is not None else ""
     line = (
-        f"{request.method} {request.path_qs} {code} {elapsed * 1e3:.1f}ms "
+        f"{request.method} {request.raw_path} {code} {elapsed * 1e3:.1f}ms "
         f'user="{user}" authn={st.authn_method or "-"} authz={st.decision or "-"} '
         f"audit={st.audit_id}"
     )
@@ -254,8 +255,17 @@ def _peer_certificate(request: web.Request) -> bytes | None:
     ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
     if ssl_object is None:
         return None
-    der = ssl_object.getpeercert(binary_form=True)
-    return bytes(der) if der else None
+    # A connection's peer certificate never changes: read it once per TLS connection (the same
+    # bytes object then also keeps its hash for the login cache's look-up).
+    try:
+        return _PEER_CERTS[ssl_object]
+    except KeyError:
+        raw = ssl_object.getpeercert(binary_form=True)
+        der = _PEER_CERTS[ssl_object] = bytes(raw) if raw else None
+        return der
+
+
+_PEER_CERTS: weakref.WeakKeyDictionary[object, bytes | None] = weakref.WeakKeyDictionary()
 
 
 def authentication(request: web.Request, st: RequestState) -> None:
