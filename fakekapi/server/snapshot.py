@@ -3,7 +3,8 @@
 Export writes the store's objects as fixture files that `serve --fixtures DIR` loads back to the
 same state. What a server makes by itself is left out, because a start makes it again (and a copy
 would fight the copy a start makes): the system namespaces and `default` ServiceAccounts as
-bootstrapped, the `kube-root-ca.crt` ConfigMaps, the bootstrap RBAC policy (unless protected
+bootstrapped, the `kube-root-ca.crt` ConfigMaps, the `default/kubernetes` Service with its
+Endpoints and EndpointSlice, the bootstrap RBAC policy (unless protected
 with `rbac.authorization.kubernetes.io/autoupdate: "false"`, the sign of an edit the user wants
 kept). From the rest, what the server assigns is dropped: uid, resourceVersion,
 creationTimestamp, generation, managedFields, the last-applied annotation (the loader writes a
@@ -50,6 +51,13 @@ SERVER_FIELDS = (
 BOOTSTRAPPING_LABEL = "kubernetes.io/bootstrapping"
 AUTOUPDATE = "rbac.authorization.kubernetes.io/autoupdate"
 ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
+KUBERNETES_SERVICE_TYPES = (
+    ("", "services"),
+    ("", "endpoints"),
+    ("discovery.k8s.io", "endpointslices"),
+)
+"""`default/kubernetes`: the API server's own Service, Endpoints and EndpointSlice, rewritten
+with the listening address at every start (kube-apiserver's kubernetes service controller)."""
 FIRST = (
     ("", "namespaces"),
     ("apiextensions.k8s.io", "customresourcedefinitions"),
@@ -86,6 +94,8 @@ def made_by_the_server(rt: ResourceType, obj: dict[str, Any]) -> bool:
         return name == "default" and not labels and not annotations and not plain
     if key == ("", "configmaps"):
         return name == ROOT_CA_CONFIGMAP
+    if key in KUBERNETES_SERVICE_TYPES:
+        return md.get("namespace") == "default" and name == "kubernetes"
     if rt.group == "rbac.authorization.k8s.io":
         return (
             labels.get(BOOTSTRAPPING_LABEL) == "rbac-defaults"
