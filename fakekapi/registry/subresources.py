@@ -7,9 +7,9 @@ Each follows its kube-apiserver REST storage:
   running pods, then the pod is deleted; the answer is a 201 Status Success;
 * `pods/binding` and `bindings` (BindingREST): sets spec.nodeName and the PodScheduled
   condition, refuses a pod already assigned;
-* `pods/log`: there is no kubelet, so a container that has not been reported running is
-  "waiting to start" (what kubectl shows right after a pod is created), and a running one has
-  an empty log.
+* `pods/log`: a pod not yet assigned to a node has an empty log (kube's LogLocation returns no
+  location for it); on a node, with no kubelet, a container not reported running is "waiting to
+  start" (the kubelet's answer) and a running one has an empty log.
 
 The Registry routes here (`get_subresource`, `create_subresource`, `pod_log`, and `create` of
 the `bindings` resource).
@@ -290,6 +290,8 @@ async def pod_log(registry: Registry, namespace: str, name: str, query: dict[str
             raise bad_request(msg)
     if container not in regular + init + ephemeral:
         raise bad_request(f"container {container} is not valid for pod {name}")
+    if not spec.get("nodeName"):
+        return ""  # LogLocation: no host assigned, no location, an empty stream
     cs = _container_status(pod, container)
     state = _d(cs.get("state")) if cs is not None else {}
     if "running" in state or "terminated" in state:

@@ -119,6 +119,8 @@ async def test_bindings_resource_and_validation(registry: Registry) -> None:
 
 async def test_pod_log(registry: Registry) -> None:
     await registry.create(PODS, "default", pod("web"), W)
+    assert await registry.pod_log("default", "web", {}) == ""  # not on a node yet: empty
+    await registry.create_subresource(PODS, "default", "web", "binding", binding("web"), W)
     with pytest.raises(StatusError) as e:
         await registry.pod_log("default", "web", {})
     assert (e.value.code, e.value.message) == (
