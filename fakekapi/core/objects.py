@@ -33,6 +33,26 @@ class KObject(TypedDict, total=False):
     metadata: ObjectMeta
 
 
+OBJECT_META_ORDER: tuple[str, ...] = (
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+)
+"""metav1.ObjectMeta's JSON field order: how Go writes metadata, so how clients see it."""
+
+
 def meta(obj: JSONDict) -> JSONDict:
     """The object's metadata dict (created if absent): the one place that tolerates its absence."""
     md = obj.get("metadata")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakekapi.catalog.schemas import FREE, LIST, MAP, SCALAR, STRUCT, Type
+from fakekapi.core.gojson import unmarshal_type
 
 MAX_STRICT_ERRORS = 100
 """sigs.k8s.io/json keeps at most this many strict errors."""
@@ -61,15 +62,7 @@ def plain(v: Any) -> Any:
 
 def json_kind(v: Any) -> str:
     """How encoding/json names a JSON value in UnmarshalTypeError."""
-    if _is_object(v):
-        return "object"
-    if isinstance(v, list):
-        return "array"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, bool):
-        return "bool"
-    return "number"
+    return "object" if _is_object(v) else unmarshal_type(v)
 
 
 def _go_kind(v: Any) -> str:

@@ -23,6 +23,7 @@ from fakekapi.core.errors import (
     not_supported,
     required,
 )
+from fakekapi.core.gojson import unmarshal_type
 
 
 @dataclass(frozen=True)
@@ -279,15 +280,9 @@ def validate_patch_options(opts: WriteOptions, apply: bool) -> None:
 _GO_TYPES = {bool: "bool", str: "string", int: "number", float: "number", list: "array"}
 
 
-def _json_type(v: Any) -> str:
-    if isinstance(v, dict):
-        return "object"
-    return _GO_TYPES.get(type(v), "value")
-
-
 def _unmarshal_error(value: Any, field_name: str, go_type: str) -> StatusError:
     return bad_request(
-        f"json: cannot unmarshal {_json_type(value)} into Go struct field "
+        f"json: cannot unmarshal {unmarshal_type(value)} into Go struct field "
         f"DeleteOptions.{field_name} of type {go_type}"
     )
 
@@ -315,7 +310,7 @@ def parse_delete_options(query: Mapping[str, str], body: dict[str, Any] | None) 
                 v = pre.get(key)
                 if v is not None and not isinstance(v, str):
                     raise bad_request(
-                        f"json: cannot unmarshal {_json_type(v)} into Go struct field "
+                        f"json: cannot unmarshal {unmarshal_type(v)} into Go struct field "
                         f"Preconditions.preconditions.{key} of type string"
                     )
             uid = pre.get("uid")

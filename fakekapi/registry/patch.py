@@ -18,6 +18,7 @@ import yaml
 
 from fakekapi.catalog.schemas import LIST, MAP, STRUCT, Field, Type
 from fakekapi.core.errors import StatusError, bad_request, internal, rejected_generic, too_large
+from fakekapi.core.gojson import unmarshal_type
 
 from .managedfields import FieldSet
 
@@ -43,18 +44,6 @@ def _go_json_error(body: bytes, err: json.JSONDecodeError) -> str:
         return "unexpected end of JSON input"
     ch = err.doc[err.pos]
     return f"invalid character {ch!r} looking for beginning of value".replace('"', "'")
-
-
-def _go_type(v: Any) -> str:
-    if isinstance(v, dict):
-        return "object"
-    if isinstance(v, list):
-        return "array"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, bool):
-        return "bool"
-    return "number"
 
 
 def decode_json(body: bytes) -> Any:
@@ -109,12 +98,12 @@ def json_patch(doc: dict[str, Any], body: bytes) -> dict[str, Any]:
     ops = decode_json(body)
     if not isinstance(ops, list):
         raise bad_request(
-            f"json: cannot unmarshal {_go_type(ops)} into Go value of type jsonpatch.Patch"
+            f"json: cannot unmarshal {unmarshal_type(ops)} into Go value of type jsonpatch.Patch"
         )
     for op in ops:
         if not isinstance(op, dict):
             raise bad_request(
-                f"json: cannot unmarshal {_go_type(op)} into Go value of type "
+                f"json: cannot unmarshal {unmarshal_type(op)} into Go value of type "
                 "map[string]*json.RawMessage"
             )
     if len(ops) > MAX_JSON_PATCH_OPERATIONS:
@@ -319,7 +308,7 @@ def decode_strategic_patch(body: bytes) -> dict[str, Any]:
     patch = decode_json(body)
     if not isinstance(patch, dict):
         raise bad_request(
-            f"json: cannot unmarshal {_go_type(patch)} into Go value of type "
+            f"json: cannot unmarshal {unmarshal_type(patch)} into Go value of type "
             "map[string]interface {}"
         )
     return patch

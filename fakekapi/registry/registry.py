@@ -40,7 +40,8 @@ from fakekapi.core.errors import (
     unsupported_media_type,
     unsupported_patch_type,
 )
-from fakekapi.core.objects import meta
+from fakekapi.core.gojson import unmarshal_type
+from fakekapi.core.objects import OBJECT_META_ORDER, meta
 from fakekapi.core.user import UserInfo
 from fakekapi.store.base import KeyExistsError, KeyNotFoundError, RevisionConflict, Store
 
@@ -124,18 +125,6 @@ def generate_name(prefix: str) -> str:
     return base + "".join(random.choice(GENERATE_NAME_CHARS) for _ in range(GENERATE_NAME_LENGTH))
 
 
-def _json_type(v: Any) -> str:
-    if isinstance(v, dict):
-        return "object"
-    if isinstance(v, list):
-        return "array"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, bool):
-        return "bool"
-    return "number"
-
-
 def _internal_package(group: str) -> str:
     return "core" if not group else group.split(".", 1)[0]
 
@@ -155,25 +144,6 @@ def _rv_int(rv: str, rt: ResourceType) -> int:
             ],
         )
     return int(rv)
-
-
-_META_ORDER = (
-    "name",
-    "generateName",
-    "namespace",
-    "selfLink",
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "labels",
-    "annotations",
-    "ownerReferences",
-    "finalizers",
-    "managedFields",
-)
 
 
 def _patch_scale(scale: dict[str, Any], media_type: str, body: bytes) -> Any:
@@ -196,7 +166,7 @@ def canonical_order(obj: dict[str, Any]) -> dict[str, Any]:
             out[k] = obj[k]
     md = obj.get("metadata")
     if isinstance(md, dict):
-        ordered = {k: md[k] for k in _META_ORDER if k in md}
+        ordered = {k: md[k] for k in OBJECT_META_ORDER if k in md}
         ordered.update({k: v for k, v in md.items() if k not in ordered})
         out["metadata"] = ordered
     for k, v in obj.items():
@@ -257,7 +227,7 @@ class Registry:
         problem = ""
         if md is not None and not isinstance(md, dict):
             problem = (
-                f"cannot unmarshal {_json_type(md)} into Go struct field {rt.kind}.metadata of "
+                f"cannot unmarshal {unmarshal_type(md)} into Go struct field {rt.kind}.metadata of "
                 "type v1.ObjectMeta"
             )
         elif isinstance(md, dict):
@@ -265,7 +235,7 @@ class Registry:
                 v = md.get(k)
                 if v is not None and not isinstance(v, str):
                     problem = (
-                        f"cannot unmarshal {_json_type(v)} into Go struct field "
+                        f"cannot unmarshal {unmarshal_type(v)} into Go struct field "
                         f"ObjectMeta.metadata.{k} of type string"
                     )
             for k in ("labels", "annotations"):
@@ -274,7 +244,7 @@ class Registry:
                     not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values())
                 ):
                     problem = (
-                        f"cannot unmarshal {_json_type(v)} into Go struct field "
+                        f"cannot unmarshal {unmarshal_type(v)} into Go struct field "
                         f"ObjectMeta.metadata.{k} of type map[string]string"
                     )
             f = md.get("finalizers")
@@ -282,7 +252,7 @@ class Registry:
                 not isinstance(f, list) or not all(isinstance(x, str) for x in f)
             ):
                 problem = (
-                    f"cannot unmarshal {_json_type(f)} into Go struct field "
+                    f"cannot unmarshal {unmarshal_type(f)} into Go struct field "
                     "ObjectMeta.metadata.finalizers of type []string"
                 )
         if problem:
@@ -297,7 +267,8 @@ class Registry:
         if not isinstance(obj, dict):
             raise bad_request(
                 f"the object provided is unrecognized (must be of type {rt.kind}): couldn't get "
-                f"version/kind; json parse error: json: cannot unmarshal {_json_type(obj)} into Go "
+                "version/kind; json parse error: json: cannot unmarshal "
+                f"{unmarshal_type(obj)} into Go "
                 'value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; '
                 'Kind string "json:\\"kind,omitempty\\"" }'
             )

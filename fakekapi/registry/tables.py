@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import bad_request, invalid_value
-from fakekapi.core.objects import JSONDict
+from fakekapi.core.objects import OBJECT_META_ORDER, JSONDict
 
 from .printers import Column, Printer, lookup
 from .printers import custom as custom_printer
@@ -38,25 +38,6 @@ _STATUS_COLUMNS: Final = (
     Column("Message", "string", ""),
 )
 
-# metav1.ObjectMeta's JSON field order, and which of its fields are not omitempty.
-_META_ORDER: Final = (
-    "name",
-    "generateName",
-    "namespace",
-    "selfLink",
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "labels",
-    "annotations",
-    "ownerReferences",
-    "finalizers",
-    "managedFields",
-)
-
 
 def check_include_object(value: str) -> str:
     """Validate `?includeObject=`; "" means Metadata. Raises the apiserver's 400 otherwise."""
@@ -72,14 +53,14 @@ def partial_object_metadata(obj: JSONDict) -> JSONDict:
     source = obj.get("metadata")
     md: JSONDict = source if isinstance(source, dict) else {}
     out: JSONDict = {}
-    for key in _META_ORDER:
+    for key in OBJECT_META_ORDER:
         value = md.get(key)
         if key == "creationTimestamp":
             out[key] = value if value else None
         elif value not in (None, "", 0, {}, []):
             out[key] = value
     for key, value in md.items():  # anything newer than this list still round-trips
-        if key not in out and key not in _META_ORDER:
+        if key not in out and key not in OBJECT_META_ORDER:
             out[key] = value
     return {"kind": "PartialObjectMetadata", "apiVersion": TABLE_API_VERSION, "metadata": out}
 

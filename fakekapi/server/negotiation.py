@@ -30,6 +30,7 @@ from fakekapi.core.errors import (
     unsupported_media_type,
     unsupported_patch_type,
 )
+from fakekapi.core.gojson import unmarshal_type
 from fakekapi.protobuf.envelope import internal_package
 
 JSON = "application/json"
@@ -267,7 +268,7 @@ def decode_object(content_type: str | None, data: bytes, expected: ExpectedKind)
         raise _unrecognized(
             expected.kind,
             "couldn't get version/kind; json parse error: json: cannot unmarshal "
-            f"{_go_type(obj)} into Go value of type struct {{ APIVersion string "
+            f"{unmarshal_type(obj)} into Go value of type struct {{ APIVersion string "
             '"json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }',
             data,
         )
@@ -321,7 +322,7 @@ def decode_options_body(content_type: str | None, data: bytes) -> dict[str, Any]
     if not isinstance(obj, dict):
         raise bad_request(
             "couldn't get version/kind; json parse error: json: cannot unmarshal "
-            f"{_go_type(obj)} into Go value of type DeleteOptions"
+            f"{unmarshal_type(obj)} into Go value of type DeleteOptions"
         )
     return obj
 
@@ -340,15 +341,3 @@ def patch_type(content_type: str | None, *, is_crd: bool) -> str:
 
 def _quote(s: str) -> str:
     return orjson.dumps(s).decode()
-
-
-def _go_type(v: Any) -> str:
-    if isinstance(v, list):
-        return "array"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int | float):
-        return "number"
-    return "null" if v is None else "value"
