@@ -147,6 +147,12 @@ def running_server(**settings_overrides: Any) -> Iterator[ServerHandle]:
     for key in ("fixtures", "tls_sans", "api_audiences", "authorization_mode"):
         if key in fields and not isinstance(fields[key], tuple):
             fields[key] = tuple(fields[key])
+    # Paths may be given as strings, as with any Python API taking file names.
+    if "fixtures" in fields:
+        fields["fixtures"] = tuple(Path(p) for p in fields["fixtures"])
+    for key in ("data_dir", "token_auth_file", "client_ca_file", "audit_log_path"):
+        if fields.get(key) is not None:
+            fields[key] = Path(fields[key])
     settings = Settings(**fields)
 
     loop = asyncio.new_event_loop()

@@ -65,3 +65,15 @@ def test_warm_start_is_under_a_second(tmp_path: Path) -> None:
 
 def test_pytest_fixture(fakekapi_server: ServerHandle) -> None:
     assert fakekapi_server.request("GET", "/readyz")[0] == 200
+
+
+def test_paths_may_be_strings(tmp_path: Path) -> None:
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-fixture, namespace: default}\n"
+    )
+    fixtures = (f"{tmp_path}/k8s/",)
+    with running_server(fixtures=fixtures, data_dir=str(tmp_path / "d"), ephemeral=False) as server:
+        assert server.data_dir == tmp_path / "d"
+        status, _, _ = server.request("GET", "/api/v1/namespaces/default/configmaps/from-fixture")
+        assert status == 200
