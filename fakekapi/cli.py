@@ -264,6 +264,11 @@ def ca_export(data_dir: Path | None, output: Path | None, fmt: str) -> None:
         sys.stdout.flush()
         return
     _write_file(output, data, 0o644)
+    if fmt == "der":
+        # curl, kubectl and Postman read PEM only: no hint that would fail with this file.
+        click.echo(f"Wrote the cluster CA certificate (DER) to {output}.", err=True)
+        click.echo("For curl, kubectl and Postman use PEM: fakekapi ca export -o ca.crt", err=True)
+        return
     url = _server_url(_data_dir(data_dir))
     click.echo(f"Wrote the cluster CA certificate to {output}.", err=True)
     click.echo("Trust it in your client:", err=True)

@@ -96,6 +96,8 @@ def test_ca_export_der(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     pem = (tmp_path / "d" / "pki" / "ca.crt").read_bytes()
     assert x509.load_der_x509_certificate(out.read_bytes()) == x509.load_pem_x509_certificate(pem)
+    assert "curl --cacert" not in result.stderr, "curl reads PEM only"
+    assert "fakekapi ca export -o ca.crt" in result.stderr
 
 
 def test_ca_export_bad_format_is_a_usage_error(tmp_path: Path) -> None:
