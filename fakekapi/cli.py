@@ -894,6 +894,30 @@ def explain(
         sys.exit(1)
 
 
+def _envvars_follow_flags(group: click.Group, prefix: str) -> None:
+    """Name every option's variable FAKEKAPI_<COMMAND>_<FLAG>, after its long flag.
+
+    click's automatic variables use the Python parameter name (`fmt` for `--format`, `out_dir`
+    for `--output`); the documented names follow the flags users type. click still accepts its
+    own name as a fallback.
+    """
+    for name, command in group.commands.items():
+        command_prefix = f"{prefix}_{name.upper().replace('-', '_')}"
+        if isinstance(command, click.Group):
+            _envvars_follow_flags(command, command_prefix)
+            continue
+        for param in command.params:
+            flags = [o for o in param.opts if o.startswith("--")]
+            if not isinstance(param, click.Option) or param.envvar is not None or not flags:
+                continue
+            flag = flags[0][2:].upper().replace("-", "_")
+            if flag != (param.name or "").upper():
+                param.envvar = f"{command_prefix}_{flag}"
+
+
+_envvars_follow_flags(cli, "FAKEKAPI")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point; tests call it with `argv` (click exits via SystemExit)."""
     cli.main(

@@ -426,3 +426,33 @@ def test_serve_refuses_a_data_dir_with_a_running_server(tmp_path: Path) -> None:
         f"fakekapi: a server (pid {os.getppid()}) is already running at "
         f"https://127.0.0.1:40005 on data dir {tmp_path}\n"
     )
+
+
+def test_env_vars_follow_the_flag_names(tmp_path: Path) -> None:
+    """FAKEKAPI_<COMMAND>_<OPTION> uses the flag (`--output`), not click's parameter name."""
+    out = tmp_path / "ca.der"
+    env = {"FAKEKAPI_CA_EXPORT_FORMAT": "der", "FAKEKAPI_CA_EXPORT_OUTPUT": str(out)}
+    result = invoke("ca", "export", "--data-dir", tmp_path / "d", env=env)
+    assert result.exit_code == 0, result.output
+    x509.load_der_x509_certificate(out.read_bytes())
+
+
+def test_every_option_has_a_flag_named_env_var() -> None:
+    import click
+
+    def walk(group: click.Group, prefix: str) -> list[tuple[str, click.Option]]:
+        found: list[tuple[str, click.Option]] = []
+        for name, command in group.commands.items():
+            p = f"{prefix}_{name.upper()}"
+            if isinstance(command, click.Group):
+                found += walk(command, p)
+            else:
+                found += [(p, o) for o in command.params if isinstance(o, click.Option)]
+        return found
+
+    for prefix, option in walk(cli.cli, "FAKEKAPI"):
+        flag = next(o for o in option.opts if o.startswith("--"))[2:].upper().replace("-", "_")
+        if option.envvar is None:
+            assert option.name == flag.lower(), option.opts  # click's automatic name fits
+        elif option.envvar != "FAKEKAPI_DATA_DIR":
+            assert option.envvar == f"{prefix}_{flag}", option.opts
