@@ -155,9 +155,10 @@ def components_lifecycle(
             # What start-up loaded (bootstrap, fixtures) lives as long as the server: keep it out
             # of the cyclic GC's full collections, whose cost grows with the heap (measured: ~15%
             # fewer requests/s with 6,000 extra objects otherwise; bench/bench_rbac.py).
-            # A young-generation collection only: a full one costs ~50 ms with 10,000 objects
-            # stored, for start-up garbage that is small and would merely stay.
-            gc.collect(1)
+            # A full collection first, although it costs ~50 ms with 10,000 objects stored: with
+            # only a young-generation one, authorized GETs with 6,000 RBAC fixtures ran 10-25%
+            # slower than with the bootstrap policy (bench/bench_rbac.py), against 1-6% after it.
+            gc.collect()
             gc.freeze()
             yield
         finally:
