@@ -32,6 +32,7 @@ from fakekapi.auth.authz import Decision, forbidden_error
 from fakekapi.core.errors import (
     PlainHTTPError,
     StatusError,
+    go_quote,
     internal,
     method_not_allowed,
     page_not_found,
@@ -158,11 +159,12 @@ def _log_request(request: web.Request, st: RequestState, code: int, elapsed: flo
         f"audit={st.audit_id}"
     )
     if st.authn_error:
-        line += f' authn_error="{st.authn_error}"'
-    if st.authz_reason:
-        line += f' authz_reason="{st.authz_reason}"'
+        line += f" authn_error={go_quote(st.authn_error)}"
+    # The explanation already names the binding and role the reason names; say it once.
     if st.authz_explanation:
         line += f" authz: {st.authz_explanation}"
+    elif st.authz_reason:
+        line += f" authz_reason={go_quote(st.authz_reason)}"
     access_log.handle(_access_record(line))
 
 
