@@ -186,6 +186,13 @@ def cli() -> None:
     show_default=True,
     help="Comma-separated authorizers, in order (RBAC, AlwaysAllow, AlwaysDeny, Node).",
 )
+@click.option(
+    "--runtime-config",
+    multiple=True,
+    help="APIs to serve beyond (or instead of) the defaults, as kube-apiserver's flag: "
+    "api/all=true, api/alpha=true, api/beta=true, group/version=true|false, "
+    "group/version/resource=true|false (comma-separated).",
+)
 def serve(
     host: str,
     port: int,
@@ -202,9 +209,18 @@ def serve(
     max_token_expiration: int,
     audit_log_path: Path | None,
     authorization_mode: tuple[str, ...],
+    runtime_config: tuple[str, ...],
 ) -> None:
     """Run the API server until Ctrl+C or SIGTERM."""
+    from fakekapi.catalog.catalog import Catalog
+    from fakekapi.catalog.enablement import RuntimeConfigError
     from fakekapi.server.run import serve as run_serve
+
+    try:
+        Catalog.builtin(runtime_config)  # kube-apiserver rejects a bad flag before serving
+    except RuntimeConfigError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(2)
 
     settings = Settings(
         data_dir=_data_dir(data_dir),
@@ -222,6 +238,7 @@ def serve(
         service_account_max_token_expiration=max_token_expiration,
         audit_log_path=audit_log_path,
         authorization_mode=_split_commas(authorization_mode),
+        runtime_config=runtime_config,
     )
     sys.exit(run_serve(settings))
 

@@ -17,6 +17,17 @@ a resource served in a single version is stored in it; virtual resources (create
 none. Multi-version resources without a GA version get no hash: their storage version is not
 recorded in the reference data.
 
+Default enablement: aggregated_v2.json is generated upstream with every API enabled, but a
+default kube-apiserver serves only what `DefaultAPIResourceConfigSource` enables
+(pkg/controlplane/instance.go, 1.33: `stableAPIGroupVersionsEnabledByDefault`,
+`betaAPIGroupVersionsDisabledByDefault`, `alphaAPIGroupVersionsDisabledByDefault`; 1.33 has no
+`legacyBetaEnabledByDefaultResources`), plus apiextensions.k8s.io/v1 and apiregistration.k8s.io/v1
+(the extensions and aggregator servers' own defaults). Every version gets `"enabled"` (its
+default) and every resource `"enabled"` (the version's, unless a resource-level default says
+otherwise). Group-versions the 1.33 scheme registers that
+serve nothing are listed as `unservedVersions` (so that `--runtime-config` accepts them, as kube
+does). A served group-version missing from these tables stops the generator.
+
 Usage: python scripts/gen_catalog.py [REFERENCE_DIR]   (default /work/shared/k8s-reference)
 """
 
@@ -50,6 +61,61 @@ STORAGE_OVERRIDES: dict[tuple[str, str], tuple[str, str, str]] = {
         "LeaseCandidate",
     ),
 }
+
+# pkg/controlplane/instance.go (1.33): stableAPIGroupVersionsEnabledByDefault, plus the core group
+# and the apiextensions/aggregator servers' GA versions.
+ENABLED_BY_DEFAULT: frozenset[str] = frozenset(
+    {
+        "v1",
+        "admissionregistration.k8s.io/v1",
+        "apiextensions.k8s.io/v1",
+        "apiregistration.k8s.io/v1",
+        "apps/v1",
+        "authentication.k8s.io/v1",
+        "authorization.k8s.io/v1",
+        "autoscaling/v1",
+        "autoscaling/v2",
+        "batch/v1",
+        "certificates.k8s.io/v1",
+        "coordination.k8s.io/v1",
+        "discovery.k8s.io/v1",
+        "events.k8s.io/v1",
+        "networking.k8s.io/v1",
+        "node.k8s.io/v1",
+        "policy/v1",
+        "rbac.authorization.k8s.io/v1",
+        "storage.k8s.io/v1",
+        "scheduling.k8s.io/v1",
+        "flowcontrol.apiserver.k8s.io/v1",
+    }
+)
+# betaAPIGroupVersionsDisabledByDefault and alphaAPIGroupVersionsDisabledByDefault (1.33).
+DISABLED_BY_DEFAULT: frozenset[str] = frozenset(
+    {
+        "admissionregistration.k8s.io/v1beta1",
+        "authentication.k8s.io/v1beta1",
+        "certificates.k8s.io/v1beta1",
+        "coordination.k8s.io/v1beta1",
+        "storage.k8s.io/v1beta1",
+        "flowcontrol.apiserver.k8s.io/v1beta1",
+        "flowcontrol.apiserver.k8s.io/v1beta2",
+        "flowcontrol.apiserver.k8s.io/v1beta3",
+        "networking.k8s.io/v1beta1",
+        "resource.k8s.io/v1beta1",
+        "resource.k8s.io/v1beta2",
+        "admissionregistration.k8s.io/v1alpha1",
+        "internal.apiserver.k8s.io/v1alpha1",
+        "authentication.k8s.io/v1alpha1",
+        "coordination.k8s.io/v1alpha2",
+        "resource.k8s.io/v1alpha3",
+        "certificates.k8s.io/v1alpha1",
+        "networking.k8s.io/v1alpha1",
+        "storage.k8s.io/v1alpha1",
+        "storagemigration.k8s.io/v1alpha1",
+    }
+)
+# legacyBetaEnabledByDefaultResources: "group/version/resource" -> enabled (empty since 1.32).
+RESOURCE_DEFAULTS: dict[str, bool] = {}
 
 POD_RESIZE = {
     "name": "pods/resize",
@@ -169,12 +235,31 @@ def storage_hash_for(
     return ""
 
 
+def mark_enablement(groups: list[dict[str, Any]]) -> set[str]:
+    """Add each version's and resource's default enablement; return the served group-versions."""
+    served: set[str] = set()
+    for g in groups:
+        for v in g["versions"]:
+            gv = f"{g['name']}/{v['version']}" if g["name"] else v["version"]
+            if gv not in ENABLED_BY_DEFAULT and gv not in DISABLED_BY_DEFAULT:
+                raise SystemExit(
+                    f"{gv}: default enablement unknown (see DefaultAPIResourceConfigSource)"
+                )
+            served.add(gv)
+            v["enabled"] = gv in ENABLED_BY_DEFAULT
+            for r in v["resources"]:
+                r["enabled"] = RESOURCE_DEFAULTS.get(f"{gv}/{r['plural']}", v["enabled"])
+    return served
+
+
 def main() -> None:
     ref = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/k8s-reference")
     api_v1 = json.loads((ref / "discovery" / "api__v1.json").read_text())
     aggregated = json.loads((ref / "discovery" / "aggregated_v2.json").read_text())
     groups = [core_group(api_v1), *api_groups(aggregated)]
-    doc: dict[str, Any] = {"kubernetes": "v1.33", "groups": groups}
+    served = mark_enablement(groups)
+    unserved = sorted((ENABLED_BY_DEFAULT | DISABLED_BY_DEFAULT) - served)
+    doc: dict[str, Any] = {"kubernetes": "v1.33", "groups": groups, "unservedVersions": unserved}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
     count = sum(len(v["resources"]) for g in groups for v in g["versions"])

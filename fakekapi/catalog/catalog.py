@@ -5,6 +5,11 @@ reference discovery documents of the emulated version, never hand-edited). CRD t
 run time with `register`; discovery documents are built from the catalog on every call, so a
 registered type shows up in discovery at once.
 
+Only what a kube-apiserver enables is served: the data records every built-in type with its
+default enablement (GA on, beta and alpha off, as `DefaultAPIResourceConfigSource` has it), and
+`builtin(runtime_config)` keeps the types enabled by default or by `--runtime-config`
+(enablement.py).
+
 Order matters to clients: groups are kept in the order /apis lists them (preference order) and the
 versions of a group preferred-first, exactly as the generated data has them. A CRD's group that is
 new goes after the built-in groups; a CRD version that is new goes after the known versions.
@@ -13,10 +18,12 @@ new goes after the built-in groups; a CRD version that is new goes after the kno
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from importlib import resources as importlib_resources
 from typing import Any
 
 from fakekapi.catalog.crd_openapi import CustomResources
+from fakekapi.catalog.enablement import ResourceConfig, apply_runtime_config
 from fakekapi.catalog.types import ResourceType, Subresource
 
 _BUILTIN_DATA = "builtin.json"
@@ -33,15 +40,20 @@ class Catalog:
         """Schemas, printer columns and OpenAPI documents of the registered CRD versions."""
 
     @classmethod
-    def builtin(cls) -> Catalog:
-        """A fresh catalog holding the built-in types of the emulated version.
+    def builtin(cls, runtime_config: Sequence[str] = ()) -> Catalog:
+        """A fresh catalog of the built-in types a kube-apiserver of the emulated version serves.
 
+        `runtime_config`: `--runtime-config` values (e.g. `api/all=true`); none means the
+        defaults. Raises enablement.RuntimeConfigError (kube's message) for invalid values.
         Each call returns a new object (CRDs registered on one server don't leak into another);
         the parsed data itself is cheap to rebuild (a few milliseconds).
         """
+        types, default = _load_builtin()
+        config = apply_runtime_config(default, runtime_config)
         catalog = cls()
-        for rt in _load_builtin():
-            catalog._add(rt)
+        for rt in types:
+            if config.resource_enabled(rt.group, rt.version, rt.plural):
+                catalog._add(rt)
         return catalog
 
     # -- lookups -------------------------------------------------------------------------------
@@ -141,15 +153,31 @@ class Catalog:
         return [rt for vs in self._groups.values() for rts in vs.values() for rt in rts.values()]
 
 
-def _load_builtin() -> list[ResourceType]:
+def default_resource_config() -> ResourceConfig:
+    """The default enablement of every built-in group-version and resource (no --runtime-config)."""
+    return _load_builtin()[1]
+
+
+def _load_builtin() -> tuple[list[ResourceType], ResourceConfig]:
+    """Every built-in type (enabled or not) and the default resource config."""
     raw = importlib_resources.files("fakekapi.catalog").joinpath("data", _BUILTIN_DATA).read_bytes()
     doc: dict[str, Any] = json.loads(raw)
     out: list[ResourceType] = []
+    config = ResourceConfig()
     for group in doc["groups"]:
         for version in group["versions"]:
+            gv = (group["name"], version["version"])
+            config.versions[gv] = version["enabled"]
+            config.registered.add(gv)
             for r in version["resources"]:
                 out.append(_resource_type(group["name"], version["version"], r))
-    return out
+                if r["enabled"] != version["enabled"]:
+                    config.resources[(*gv, r["plural"])] = r["enabled"]
+    for gv_string in doc.get("unservedVersions", []):
+        group, _, ver = gv_string.rpartition("/")
+        config.versions[(group, ver)] = False
+        config.registered.add((group, ver))
+    return out, config
 
 
 def _resource_type(group: str, version: str, r: dict[str, Any]) -> ResourceType:

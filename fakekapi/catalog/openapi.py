@@ -110,3 +110,258 @@ def v3_index_with(extra: dict[str, str]) -> bytes:
         for key, h in sorted(hashes.items())
     }
     return json.dumps({"paths": paths}, separators=(",", ":")).encode()
+
+
+# -- serving only the enabled group-versions ---------------------------------------------------
+#
+# The documents are generated from the complete reference (every API enabled). A server with some
+# group-versions disabled (the defaults disable beta and alpha ones) has no handlers, hence no
+# OpenAPI, for them: v3 drops their index keys (and `apis/<group>` once the whole group is off),
+# v2 drops their paths and every definition no remaining path reaches (kube-openapi only builds
+# the definitions its routes reference; for the complete document both sets are the same).
+
+ServedVersions = frozenset[tuple[str, str]]
+"""(group, version) pairs a catalog serves ("" is the core group)."""
+
+
+def _key_owner(key: str) -> tuple[str, str | None] | None:
+    """(group, version) for a group-version key, (group, None) for `apis/<group>`, else None."""
+    parts = [p for p in key.split("/") if p]
+    if len(parts) == 2 and parts[0] == "api":
+        return "", parts[1]
+    if parts and parts[0] == "apis":
+        if len(parts) == 3:
+            return parts[1], parts[2]
+        if len(parts) == 2:
+            return parts[1], None
+    return None
+
+
+def _hidden(key: str, served: ServedVersions) -> bool:
+    owner = _key_owner(key)
+    if owner is None:
+        return False
+    group, version = owner
+    if version is None:
+        return not any(g == group for g, _ in served)
+    return (group, version) not in served
+
+
+@cache
+def hidden_v3_keys(served: ServedVersions) -> frozenset[str]:
+    """The built-in v3 keys a server serving only `served` does not list."""
+    return frozenset(k for k in _v3_hashes() if _hidden(k, served))
+
+
+def v3_index_for(served: ServedVersions, extra: dict[str, str]) -> bytes:
+    """The v3 index of the served built-in documents plus `extra` (custom key → hash)."""
+    hidden = hidden_v3_keys(served)
+    if not hidden:
+        return v3_index_with(extra)
+    return _v3_index_without(hidden, tuple(sorted(extra.items())))
+
+
+@cache
+def _v3_index_without(hidden: frozenset[str], extra: tuple[tuple[str, str], ...]) -> bytes:
+    hashes = {k: h for k, h in _v3_hashes().items() if k not in hidden}
+    hashes.update(extra)
+    paths = {
+        key: {"serverRelativeURL": f"/openapi/v3/{key}?hash={h}"}
+        for key, h in sorted(hashes.items())
+    }
+    return json.dumps({"paths": paths}, separators=(",", ":")).encode()
+
+
+def _v2_path_key(path: str) -> str:
+    """The /openapi/v3 key of the web service serving a v2 path (`/apis/G/V/...` → `apis/G/V`)."""
+    parts = [p for p in path.split("/") if p]
+    if parts and parts[0] == "api":
+        return "/".join(parts[:2])
+    if parts and parts[0] == "apis":
+        return "/".join(parts[:3])
+    return "/".join(parts)
+
+
+@cache
+def _v2_doc() -> dict[str, object]:
+    doc: dict[str, object] = json.loads(v2_json())
+    return doc
+
+
+def _refs(node: object, acc: set[str]) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str):
+                acc.add(v.rsplit("/", 1)[-1])
+            else:
+                _refs(v, acc)
+    elif isinstance(node, list):
+        for x in node:
+            _refs(x, acc)
+
+
+@cache
+def _v2_kept(hidden: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(paths, definitions) of the v2 document once the `hidden` services are gone."""
+    doc = _v2_doc()
+    paths = doc["paths"]
+    definitions = doc["definitions"]
+    assert isinstance(paths, dict) and isinstance(definitions, dict)
+    kept_paths = frozenset(p for p in paths if _v2_path_key(p) not in hidden)
+    seen: set[str] = set()
+    _refs([paths[p] for p in kept_paths], seen)
+    _refs(doc.get("parameters", {}), seen)
+    stack = list(seen)
+    while stack:
+        found: set[str] = set()
+        _refs(definitions.get(stack.pop(), {}), found)
+        for name in found - seen:
+            seen.add(name)
+            stack.append(name)
+    return kept_paths, frozenset(seen)
+
+
+def _go_json(obj: object) -> bytes:
+    """Compact JSON as Go's encoding/json writes it (HTML characters escaped)."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    for ch, esc in (
+        ("&", "\\u0026"),
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(ch, esc)
+    return text.encode()
+
+
+_v2_variants: dict[tuple[str, frozenset[str]], bytes] = {}
+
+
+@cache
+def _v2_hidden(served: ServedVersions) -> frozenset[str]:
+    keys = {_v2_path_key(p) for p in _v2_paths()}
+    return frozenset(k for k in keys if _hidden(k, served))
+
+
+@cache
+def _v2_paths() -> tuple[str, ...]:
+    paths = _v2_doc()["paths"]
+    assert isinstance(paths, dict)
+    return tuple(paths)
+
+
+def v2_json_for(served: ServedVersions) -> bytes:
+    """GET /openapi/v2 (JSON) of a server serving only `served` of the built-in group-versions."""
+    hidden = _v2_hidden(served)
+    if not hidden:
+        return v2_json()
+    data = _v2_variants.get(("json", hidden))
+    if data is None:
+        kept_paths, kept_defs = _v2_kept(hidden)
+        doc = dict(_v2_doc())
+        paths = doc["paths"]
+        definitions = doc["definitions"]
+        assert isinstance(paths, dict) and isinstance(definitions, dict)
+        doc["paths"] = {k: v for k, v in paths.items() if k in kept_paths}
+        doc["definitions"] = {k: v for k, v in definitions.items() if k in kept_defs}
+        data = _go_json(doc)
+        with _lock:
+            _v2_variants[("json", hidden)] = data
+    return data
+
+
+def v2_protobuf_for(served: ServedVersions) -> bytes:
+    """GET /openapi/v2 (gnostic protobuf) of a server serving only `served`."""
+    hidden = _v2_hidden(served)
+    if not hidden:
+        return v2_protobuf()
+    data = _v2_variants.get(("pb", hidden))
+    if data is None:
+        kept_paths, kept_defs = _v2_kept(hidden)
+        data = _pb_filter(v2_protobuf(), kept_paths, kept_defs)
+        with _lock:
+            _v2_variants[("pb", hidden)] = data
+    return data
+
+
+# gnostic openapi.v2.Document: paths = 8 (Paths: repeated NamedPathItem path = 2), definitions = 9
+# (Definitions: repeated NamedSchema additional_properties = 1); a Named* message's name is 1.
+_PB_PATHS, _PB_PATH_ITEM, _PB_DEFINITIONS, _PB_NAMED_SCHEMA = 8, 2, 9, 1
+
+
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos
+        shift += 7
+
+
+def _encode_varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _fields(buf: bytes) -> list[tuple[int, bytes, bytes]]:
+    """(field number, raw field bytes, payload of a length-delimited field) of one message."""
+    out: list[tuple[int, bytes, bytes]] = []
+    pos = 0
+    while pos < len(buf):
+        start = pos
+        tag, pos = _varint(buf, pos)
+        wire = tag & 7
+        payload = b""
+        if wire == 0:
+            _, pos = _varint(buf, pos)
+        elif wire == 1:
+            pos += 8
+        elif wire == 5:
+            pos += 4
+        elif wire == 2:
+            size, pos = _varint(buf, pos)
+            payload = buf[pos : pos + size]
+            pos += size
+        else:  # pragma: no cover - groups are not used by gnostic
+            raise ValueError(f"unsupported wire type {wire}")
+        out.append((tag >> 3, buf[start:pos], payload))
+    return out
+
+
+def _name(entry: bytes) -> str:
+    for number, _, payload in _fields(entry):
+        if number == 1:
+            return payload.decode()
+    return ""
+
+
+def _filter_named(payload: bytes, entry_field: int, keep: frozenset[str]) -> bytes:
+    out = bytearray()
+    for number, raw, entry in _fields(payload):
+        if number != entry_field or _name(entry) in keep:
+            out += raw
+    return bytes(out)
+
+
+def _pb_filter(doc: bytes, kept_paths: frozenset[str], kept_defs: frozenset[str]) -> bytes:
+    out = bytearray()
+    for number, raw, payload in _fields(doc):
+        if number == _PB_PATHS:
+            payload = _filter_named(payload, _PB_PATH_ITEM, kept_paths)
+        elif number == _PB_DEFINITIONS:
+            payload = _filter_named(payload, _PB_NAMED_SCHEMA, kept_defs)
+        else:
+            out += raw
+            continue
+        out += _encode_varint(number << 3 | 2) + _encode_varint(len(payload)) + payload
+    return bytes(out)

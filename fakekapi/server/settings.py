@@ -39,3 +39,5 @@ class Settings:
     """Seconds; 0 means no maximum beyond kube's own (2^32 s)."""
     audit_log_path: Path | None = None
     authorization_mode: tuple[str, ...] = ("RBAC",)
+    runtime_config: tuple[str, ...] = ()
+    """`--runtime-config` values (`api/all=true`, `group/version=false` ...); none: the defaults."""

@@ -26,15 +26,64 @@ def _load(name: str) -> dict[str, Any]:
     return doc
 
 
-def test_aggregated_apis_matches_reference(catalog: Catalog) -> None:
+def _enabled_subset(doc: dict[str, Any], enabled: set[str]) -> dict[str, Any]:
+    """The upstream document (generated with every API enabled) cut to `enabled` group-versions."""
+    out = copy.deepcopy(doc)
+    items = []
+    for item in out["items"]:
+        name = item["metadata"]["name"]
+        item["versions"] = [v for v in item["versions"] if f"{name}/{v['version']}" in enabled]
+        if item["versions"]:
+            items.append(item)
+    out["items"] = items
+    return out
+
+
+# The GA group-versions of pkg/controlplane/instance.go's stableAPIGroupVersionsEnabledByDefault
+# (1.33) that the upstream document holds, plus the apiextensions and aggregator servers' v1.
+DEFAULT_APIS = {
+    "admissionregistration.k8s.io/v1",
+    "apiextensions.k8s.io/v1",
+    "apiregistration.k8s.io/v1",
+    "apps/v1",
+    "authentication.k8s.io/v1",
+    "authorization.k8s.io/v1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "batch/v1",
+    "certificates.k8s.io/v1",
+    "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "events.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "networking.k8s.io/v1",
+    "node.k8s.io/v1",
+    "policy/v1",
+    "rbac.authorization.k8s.io/v1",
+    "scheduling.k8s.io/v1",
+    "storage.k8s.io/v1",
+}
+
+
+def _aggregated_apis(catalog: Catalog) -> dict[str, Any]:
     got = discovery.aggregated(catalog, core=False)
     # Normalisation: the 1.33 server encodes each item's (empty) ObjectMeta with
     # "creationTimestamp": null; the upstream fixture was written without it. Key order is not
     # compared (the fixture is key-sorted); list order is.
     for item in got["items"]:
         assert item["metadata"].pop("creationTimestamp") is None
-    assert got == _load("aggregated_v2.json")
     assert list(got) == ["kind", "apiVersion", "metadata", "items"]
+    return got
+
+
+def test_aggregated_apis_matches_reference_enabled_subset(catalog: Catalog) -> None:
+    got = _aggregated_apis(catalog)
+    assert got == _enabled_subset(_load("aggregated_v2.json"), DEFAULT_APIS)
+
+
+def test_aggregated_apis_with_everything_enabled_is_the_reference() -> None:
+    got = _aggregated_apis(Catalog.builtin(["api/all=true"]))
+    assert got == _load("aggregated_v2.json")
 
 
 def test_aggregated_core(catalog: Catalog) -> None:
@@ -120,7 +169,12 @@ def test_group_list_and_group(catalog: Catalog) -> None:
     groups = discovery.api_group_list(catalog)
     assert (groups["kind"], groups["apiVersion"]) == ("APIGroupList", "v1")
     names = [g["name"] for g in groups["groups"]]
-    assert names == [i["metadata"]["name"] for i in _load("aggregated_v2.json")["items"]]
+    upstream = _enabled_subset(_load("aggregated_v2.json"), DEFAULT_APIS)
+    assert names == [i["metadata"]["name"] for i in upstream["items"]]
+    assert "resource.k8s.io" not in names and "storagemigration.k8s.io" not in names
+    certificates = discovery.api_group(catalog, "certificates.k8s.io")
+    assert certificates is not None
+    assert certificates["versions"] == [{"groupVersion": "certificates.k8s.io/v1", "version": "v1"}]
     autoscaling = discovery.api_group(catalog, "autoscaling")
     assert autoscaling == {
         "kind": "APIGroup",

@@ -19,11 +19,19 @@ def catalog() -> Catalog:
 
 
 def test_counts(catalog: Catalog) -> None:
-    assert len(catalog.all()) == 88
+    # Served by default: the GA group-versions (beta and alpha ones are off in 1.33).
+    assert len(catalog.all()) == 61
     assert len(catalog.resources("", "v1")) == 17
-    assert len(catalog.group_versions()) == 22
+    assert len(catalog.group_versions()) == 19
     assert catalog.group_versions()[0] == ("apiregistration.k8s.io", ["v1"])
     assert ("autoscaling", ["v2", "v1"]) in catalog.group_versions()
+    assert not catalog.serves("resource.k8s.io", "v1beta2")
+
+
+def test_counts_with_everything_enabled() -> None:
+    catalog = Catalog.builtin(["api/all=true"])
+    assert len(catalog.all()) == 88
+    assert len(catalog.group_versions()) == 22
     assert ("resource.k8s.io", ["v1beta2", "v1beta1", "v1alpha3"]) in catalog.group_versions()
 
 

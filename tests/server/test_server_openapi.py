@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from conftest import JANE, ClientFactory
+from conftest import JANE, ClientFactory, test_authenticator
 
 from fakekapi.catalog import openapi
+from fakekapi.catalog.catalog import Catalog
+from fakekapi.server.app import build_app
+from fakekapi.server.settings import Settings
 
 
 async def test_v3_index_links_current_hashes(make_client: ClientFactory) -> None:
@@ -69,7 +73,10 @@ async def test_v2_protobuf_for_kubectl_1_27(make_client: ClientFactory) -> None:
             r.headers["Content-Type"]
             == "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
         )
-        assert await r.read() == openapi.v2_protobuf()
+        body = await r.read()
+        # The default server does not serve the beta and alpha APIs the reference document has.
+        assert body == openapi.v2_protobuf_for(_default_served())
+        assert len(body) < len(openapi.v2_protobuf())
 
 
 async def test_v2_json_otherwise(make_client: ClientFactory) -> None:
@@ -79,3 +86,45 @@ async def test_v2_json_otherwise(make_client: ClientFactory) -> None:
     assert (await r.json())["swagger"] == "2.0"
     r = await c.get("/openapi/v2", headers={**JANE, "Accept": "text/html"})
     assert r.status == 406
+
+
+def _default_served() -> frozenset[tuple[str, str]]:
+    catalog = Catalog.builtin()
+    served = {(g, v) for g, versions in catalog.group_versions() for v in versions}
+    return frozenset({*served, ("", "v1")})
+
+
+async def test_disabled_apis_have_no_openapi(make_client: ClientFactory) -> None:
+    c = await make_client()
+    index = (await (await c.get("/openapi/v3", headers=JANE)).json())["paths"]
+    assert "apis/apps/v1" in index and "apis/certificates.k8s.io/v1" in index
+    for key in (
+        "apis/resource.k8s.io",
+        "apis/resource.k8s.io/v1beta2",
+        "apis/certificates.k8s.io/v1beta1",
+        "apis/storagemigration.k8s.io/v1alpha1",
+    ):
+        assert key not in index
+        r = await c.get(f"/openapi/v3/{key}", headers=JANE)
+        assert r.status == 200 and await r.read() == b""
+    doc = await (await c.get("/openapi/v2", headers={**JANE, "Accept": "application/json"})).json()
+    assert not [p for p in doc["paths"] if p.startswith("/apis/resource.k8s.io/")]
+    assert "/apis/certificates.k8s.io/v1/certificatesigningrequests" in doc["paths"]
+    assert "io.k8s.api.resource.v1beta2.ResourceClaim" not in doc["definitions"]
+    assert "io.k8s.api.apps.v1.Deployment" in doc["definitions"]
+
+
+async def test_everything_enabled_serves_the_reference_openapi(
+    aiohttp_client: Any, tmp_path: Any
+) -> None:
+    settings = Settings(data_dir=tmp_path, runtime_config=("api/all=true",))
+    app = build_app(
+        settings,
+        registry=object(),
+        catalog=Catalog.builtin(settings.runtime_config),
+        authenticator=test_authenticator(),
+    )
+    c = await aiohttp_client(app)
+    r = await c.get("/openapi/v2", headers={**JANE, "Accept": "application/json"})
+    assert await r.read() == openapi.v2_json()
+    assert await (await c.get("/openapi/v3", headers=JANE)).read() == openapi.v3_index()

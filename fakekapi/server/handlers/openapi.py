@@ -92,11 +92,21 @@ async def v2(request: web.Request) -> web.Response:
     )
     if sub is None:
         return web.Response(status=406, headers={"Vary": "Accept"})
+    served = _served(request)
     if sub == "json":
-        data, content_type = oa.v2_json(), "application/json"
+        data, content_type = oa.v2_json_for(served), "application/json"
     else:
-        data, content_type = oa.v2_protobuf(), V2_PROTOBUF
+        data, content_type = oa.v2_protobuf_for(served), V2_PROTOBUF
     return _serve_content(request, data, content_type, _etag(oa, data), {})
+
+
+def _served(request: web.Request) -> frozenset[tuple[str, str]]:
+    """(group, version) pairs the app's catalog serves: disabled APIs have no OpenAPI either."""
+    catalog = request.app[CATALOG]
+    served = {(g, v) for g, versions in catalog.group_versions() for v in versions}
+    if catalog.serves("", "v1"):
+        served.add(("", "v1"))
+    return frozenset(served)
 
 
 def _custom(request: web.Request) -> Any:
@@ -109,7 +119,7 @@ async def v3_index(request: web.Request) -> web.Response:
     oa = _openapi()
     custom = _custom(request)
     extra = {k: custom.v3_hash(k) for k in custom.v3_keys()} if custom is not None else {}
-    data: bytes = oa.v3_index_with(extra) if extra else oa.v3_index()
+    data: bytes = oa.v3_index_for(_served(request), extra)
     return _serve_content(request, data, "application/json", _etag(oa, data), {})
 
 
@@ -126,7 +136,8 @@ async def v3_document(request: web.Request) -> web.Response:
     )
     if sub is None:
         return web.Response(status=406, headers={"Vary": "Accept"})
-    data: bytes | None = oa.v3_document(key)
+    hidden = key.strip("/") in oa.hidden_v3_keys(_served(request))
+    data: bytes | None = None if hidden else oa.v3_document(key)
     custom = _custom(request)
     current: str = oa.v3_hash(key)
     if data is None and custom is not None:
