@@ -456,3 +456,19 @@ def test_every_option_has_a_flag_named_env_var() -> None:
             assert option.name == flag.lower(), option.opts  # click's automatic name fits
         elif option.envvar != "FAKEKAPI_DATA_DIR":
             assert option.envvar == f"{prefix}_{flag}", option.opts
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("api/all=maybe", "invalid value api/all=maybe"),
+        ("api/all=false", "invalid key with only api/all=false"),
+        ("nope.example.com/v1=true", "unknown api groups nope.example.com"),
+        ("apps/v9=true", "group version apps/v9 that has not been registered"),
+    ],
+)
+def test_serve_rejects_bad_runtime_config(tmp_path: Path, value: str, message: str) -> None:
+    result = invoke("serve", "--data-dir", tmp_path, "--runtime-config", value)
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {message}\n"
+    assert not (tmp_path / "store.db").exists()  # rejected before anything starts

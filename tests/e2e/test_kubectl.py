@@ -86,11 +86,46 @@ def test_version(kubectl: Kubectl) -> None:
     assert "Server Version: " in plain.out
 
 
+# What a default v1.33 kube-apiserver serves: the GA group-versions of
+# pkg/controlplane/instance.go's stableAPIGroupVersionsEnabledByDefault (1.33: the copy with
+# resource.k8s.io/v1beta2 in betaAPIGroupVersionsDisabledByDefault and no resource.k8s.io/v1),
+# plus apiextensions.k8s.io/v1 and apiregistration.k8s.io/v1; every beta and alpha version is off.
+DEFAULT_API_VERSIONS = [
+    "admissionregistration.k8s.io/v1",
+    "apiextensions.k8s.io/v1",
+    "apiregistration.k8s.io/v1",
+    "apps/v1",
+    "authentication.k8s.io/v1",
+    "authorization.k8s.io/v1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "batch/v1",
+    "certificates.k8s.io/v1",
+    "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "events.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "networking.k8s.io/v1",
+    "node.k8s.io/v1",
+    "policy/v1",
+    "rbac.authorization.k8s.io/v1",
+    "scheduling.k8s.io/v1",
+    "storage.k8s.io/v1",
+    "v1",
+]
+
+
 def test_api_versions(kubectl: Kubectl) -> None:
-    lines = kubectl("api-versions").out.splitlines()
-    for gv in ("v1", "apps/v1", "rbac.authorization.k8s.io/v1", "coordination.k8s.io/v1"):
-        assert gv in lines
-    assert lines == sorted(lines)
+    assert kubectl("api-versions").out.splitlines() == DEFAULT_API_VERSIONS
+
+
+def test_disabled_api_is_not_found(kubectl: Kubectl) -> None:
+    r = kubectl("get", "--raw", "/apis/resource.k8s.io/v1beta2/resourceclaims", check=False)
+    assert r.code != 0
+    assert "(NotFound)" in r.err or "the server could not find the requested resource" in r.err
+    r = kubectl("get", "deviceclasses.resource.k8s.io", check=False)
+    assert r.code != 0
+    assert 'the server doesn\'t have a resource type "deviceclasses"' in r.err
 
 
 def test_api_resources(kubectl: Kubectl) -> None:
