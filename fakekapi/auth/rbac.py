@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -366,6 +366,11 @@ def describe_request(info: RequestInfo) -> str:
     return text
 
 
+def _quoted(items: Iterable[str]) -> str:
+    """A list as Go's %q prints a []string (`["" "apps"]`), the way kube's RBAC messages do."""
+    return "[" + " ".join(go_quote(x) for x in items) + "]"
+
+
 def near_miss(rule: Rule, info: RequestInfo) -> str:
     """If exactly one condition keeps `rule` from allowing `info`, say which ("" otherwise)."""
     if not info.is_resource_request:
@@ -374,9 +379,12 @@ def near_miss(rule: Rule, info: RequestInfo) -> str:
         verb, url = rule.verb_matches(info.verb), rule.url_matches(info.path)
         urls = list(rule.non_resource_urls)
         if url and not verb:
-            return f"allows {urls} with verbs {list(rule.verbs)}, not verb {go_quote(info.verb)}"
+            return (
+                f"allows {_quoted(urls)} with verbs {_quoted(rule.verbs)}, "
+                f"not verb {go_quote(info.verb)}"
+            )
         if verb and not url:
-            return f"allows verb {go_quote(info.verb)} only on paths {urls}"
+            return f"allows verb {go_quote(info.verb)} only on paths {_quoted(urls)}"
         return ""
     if not rule.resources:
         return ""
@@ -390,26 +398,25 @@ def near_miss(rule: Rule, info: RequestInfo) -> str:
     failed = [k for k, ok in checks.items() if not ok]
     if len(failed) != 1:
         return ""
-    what = f"{list(rule.resources)} in API groups {list(rule.api_groups)}"
+    what = f"{_quoted(rule.resources)} in API groups {_quoted(rule.api_groups)}"
     match failed[0]:
         case "verb":
-            return (
-                f"allows {what} with verbs {list(rule.verbs)}, missing verb {go_quote(info.verb)}"
-            )
+            verbs = _quoted(rule.verbs)
+            return f"allows {what} with verbs {verbs}, missing verb {go_quote(info.verb)}"
         case "group":
-            return f"allows {list(rule.resources)} only in API groups {list(rule.api_groups)}"
+            return f"allows {_quoted(rule.resources)} only in API groups {_quoted(rule.api_groups)}"
         case "resource":
             return (
-                f"allows verb {go_quote(info.verb)} on {list(rule.resources)}, "
+                f"allows verb {go_quote(info.verb)} on {_quoted(rule.resources)}, "
                 f"missing resource {go_quote(combined)}"
             )
         case _:
             if not info.name:
                 return (
-                    f"allows {what} only for names {list(rule.resource_names)} "
+                    f"allows {what} only for names {_quoted(rule.resource_names)} "
                     f"(a request without a name never matches resourceNames)"
                 )
-            return f"allows {what} only for names {list(rule.resource_names)}"
+            return f"allows {what} only for names {_quoted(rule.resource_names)}"
 
 
 class RBACSource:
