@@ -31,6 +31,29 @@ MAX_STRICT_ERRORS = 100
 
 _INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
+_GO_ESCAPES = {c: "\\" + e for c, e in zip("\a\b\f\n\r\t\v", "abfnrtv", strict=True)}
+
+
+def go_q(s: str) -> str:
+    """Go's `%q` (strconv.Quote), as the strict decoder quotes field paths: non-printable
+    characters escaped, so a message never carries a control character (into a Warning header)."""
+    out = ['"']
+    for c in s:
+        if c in ('"', "\\"):
+            out.append("\\" + c)
+        elif c.isprintable():
+            out.append(c)
+        elif c in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[c])
+        elif c < " " or c == "\x7f":
+            out.append(f"\\x{ord(c):02x}")
+        elif ord(c) < 0x10000:
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(f"\\U{ord(c):08x}")
+    out.append('"')
+    return "".join(out)
+
 
 class Pairs(list[tuple[str, Any]]):
     """A JSON object as its key/value pairs in document order, duplicates included."""
@@ -163,7 +186,7 @@ class _Decoder:
         out: dict[str, Any] = {}
         for k, x in self.ordered(v):
             if k in out and not self.converter:
-                self.strict_error(f'duplicate field "{self.key_path(path, k)}"')
+                self.strict_error(f"duplicate field {go_q(self.key_path(path, k))}")
             sub = path if self.converter else self.key_path(path, k)
             out[k] = _go_merge(out.get(k), self.value(t.item, x, sub, struct, stack))
         return out
@@ -177,12 +200,12 @@ class _Decoder:
             sub = self.key_path(path, k)
             if f is None:
                 if self.converter:
-                    unknown.append(f'unknown field "{sub}"')
+                    unknown.append(f"unknown field {go_q(sub)}")
                 else:
-                    self.strict_error(f'unknown field "{sub}"')
+                    self.strict_error(f"unknown field {go_q(sub)}")
                 continue
             if k in out and not self.converter:
-                self.strict_error(f'duplicate field "{sub}"')
+                self.strict_error(f"duplicate field {go_q(sub)}")
             decoded = self.value(f.type, x, sub, t.struct_name, [*stack, k])
             out[k] = _go_merge(out.get(k), decoded)
         for msg in unknown:
@@ -262,7 +285,7 @@ def _dups(v: Any, path: str, out: list[str]) -> None:
         for k, x in v:
             sub = f"{path}.{k}" if path else k
             if k in seen:
-                out.append(f'duplicate field "{sub}"')
+                out.append(f"duplicate field {go_q(sub)}")
             seen.add(k)
             _dups(x, sub, out)
     elif isinstance(v, list):
@@ -285,10 +308,10 @@ def json_patch_strict(tree: Any) -> list[str]:
         for k, x in op:
             sub = f"[{i}].{k}"
             if k not in _JSON_PATCH_OP_FIELDS:
-                out.append(f'unknown field "{sub}"')
+                out.append(f"unknown field {go_q(sub)}")
                 continue
             if k in seen:
-                out.append(f'duplicate field "{sub}"')
+                out.append(f"duplicate field {go_q(sub)}")
             seen.add(k)
             if k == "value":
                 _dups(x, sub, out)

@@ -535,7 +535,7 @@ class Registry:
         crd_schema.default(schema, obj)
         if not unknown or opts.field_validation == "Ignore":
             return []
-        errors = [f"unknown field {go_quote(p)}" for p in unknown]
+        errors = [f"unknown field {fv.go_q(p)}" for p in unknown]
         if opts.field_validation != "Strict":
             return errors
         detail = "strict decoding error: " + ", ".join(errors)

@@ -390,5 +390,7 @@ async def add_common_headers(request: web.Request, response: web.StreamResponse)
     if st is not None:
         response.headers.setdefault("Audit-Id", st.audit_id)
         for text in st.warnings:
-            response.headers.add("Warning", warning_header(text))
+            header = warning_header(text)
+            if header is not None:
+                response.headers.add("Warning", header)
     response.headers.setdefault("Cache-Control", "no-cache, private")

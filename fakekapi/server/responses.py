@@ -117,8 +117,14 @@ def plain_error_response(err: PlainHTTPError) -> web.Response:
     return plain_response(err.code, err.body, err.headers)
 
 
-def warning_header(text: str) -> str:
-    """`299 - "<text>"` with `"` and `\\` escaped (util/net NewWarningHeader)."""
+def warning_header(text: str) -> str | None:
+    """`299 - "<text>"` with `"` and `\\` escaped (util/net NewWarningHeader).
+
+    None for a text with control characters: NewWarningHeader refuses it (`unicode.IsControl`:
+    C0, DEL and C1) and the apiserver's warning recorder then drops the warning. Such a value
+    could not be sent anyway (a header may not carry control characters)."""
+    if any(c < " " or "\x7f" <= c <= "\x9f" for c in text):
+        return None
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     return f'299 - "{escaped}"'
 
