@@ -20,6 +20,7 @@ from fakekapi.catalog.schemas import LIST, MAP, STRUCT, Field, Type
 from fakekapi.core.errors import StatusError, bad_request, internal, rejected_generic, too_large
 from fakekapi.core.gojson import unmarshal_type
 
+from . import yamljson
 from .managedfields import FieldSet
 
 JSON_PATCH = "application/json-patch+json"
@@ -335,7 +336,7 @@ def strategic_merge_patch(
 def decode_apply(body: bytes) -> dict[str, Any]:
     """The applied configuration (YAML or JSON)."""
     try:
-        obj = yaml.safe_load(body.decode("utf-8") if body else "")
+        obj = yamljson.load(body.decode("utf-8") if body else "")
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise bad_request(f"error converting YAML to JSON: {e}") from None
     if not isinstance(obj, dict):

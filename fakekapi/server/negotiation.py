@@ -32,6 +32,7 @@ from fakekapi.core.errors import (
 )
 from fakekapi.core.gojson import unmarshal_type
 from fakekapi.protobuf.envelope import internal_package
+from fakekapi.registry import yamljson
 
 JSON = "application/json"
 YAML = "application/yaml"
@@ -184,19 +185,9 @@ def media_type_of(content_type: str | None) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
-class _NoTimestampLoader(yaml.SafeLoader):
-    """safe_load without YAML 1.1 timestamps: sigs.k8s.io/yaml keeps them as strings."""
-
-
-_NoTimestampLoader.yaml_implicit_resolvers = {
-    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def load_yaml(data: bytes) -> Any:
     """YAML as the apiserver reads it (YAMLToJSON); raises yaml.YAMLError."""
-    return yaml.load(data, Loader=_NoTimestampLoader)
+    return yamljson.load(data)
 
 
 def _summarize(data: bytes, limit: int = 30) -> str:
