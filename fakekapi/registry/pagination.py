@@ -41,6 +41,8 @@ def decode_continue(token: str, prefix: str) -> tuple[str, int]:
         body = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise _invalid("invalid character looking for beginning of value") from None
+    except RecursionError:  # deeply nested: not a token of ours either
+        body = None
     if not isinstance(body, dict) or body.get("v") != TOKEN_VERSION:
         raise _invalid("server does not recognize this encoding")
     rv = body.get("rv")

@@ -20,7 +20,7 @@ from fakekapi.catalog.schemas import LIST, MAP, STRUCT, Field, Type
 from fakekapi.core.errors import StatusError, bad_request, internal, rejected_generic, too_large
 from fakekapi.core.gojson import unmarshal_type
 
-from . import yamljson
+from . import nesting, yamljson
 from .managedfields import FieldSet
 
 JSON_PATCH = "application/json-patch+json"
@@ -49,11 +49,15 @@ def _go_json_error(body: bytes, err: json.JSONDecodeError) -> str:
 
 def decode_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        value = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         if isinstance(e, json.JSONDecodeError):
             raise bad_request(_go_json_error(body, e)) from None
         raise bad_request("invalid character looking for beginning of value") from None
+    except RecursionError:
+        raise nesting.error() from None
+    nesting.check(value)
+    return value
 
 
 def go_json(doc: Any) -> str:
@@ -85,6 +89,9 @@ def merge_patch(doc: dict[str, Any], body: bytes) -> dict[str, Any]:
         patch = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise bad_request("Invalid JSON Patch") from None
+    except RecursionError:
+        raise nesting.error() from None
+    nesting.check(patch)
     if not isinstance(patch, dict):
         raise bad_request("Invalid JSON Patch")
     result = merge(doc, patch)
@@ -339,6 +346,7 @@ def decode_apply(body: bytes) -> dict[str, Any]:
         obj = yamljson.load(body.decode("utf-8") if body else "")
     except (yaml.YAMLError, UnicodeDecodeError) as e:
         raise bad_request(f"error converting YAML to JSON: {e}") from None
+    nesting.check(obj)
     if not isinstance(obj, dict):
         raise bad_request("couldn't get version/kind; json parse error: invalid object")
     return obj

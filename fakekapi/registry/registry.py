@@ -45,7 +45,7 @@ from fakekapi.core.objects import OBJECT_META_ORDER, meta
 from fakekapi.core.user import UserInfo
 from fakekapi.store.base import KeyExistsError, KeyNotFoundError, RevisionConflict, Store
 
-from . import crd_definition, crd_schema, defaults, subresources
+from . import crd_definition, crd_schema, defaults, nesting, subresources
 from . import fieldvalidation as fv
 from . import managedfields as mf
 from . import patch as patches
@@ -778,6 +778,7 @@ class Registry:
         `raw` is the JSON request body `obj` was decoded from, if the caller has it: duplicate
         fields are only visible there.
         """
+        nesting.check(obj)
         if not isinstance(obj, dict):
             self._check_type(rt, obj)
         obj = copy_obj(obj)
@@ -900,6 +901,7 @@ class Registry:
     ) -> WriteResult:
         """PUT of the object, its `status`, or a namespace's `finalize` subresource (`raw`: as
         for create)."""
+        nesting.check(obj)
         if subresource == "scale" and self._scale_paths(rt) is not None:
             body = copy_obj(obj)
             return await self._write_scale(rt, namespace, name, lambda _cur: body, opts, user)
@@ -952,6 +954,7 @@ class Registry:
         user: UserInfo | None = None,
     ) -> WriteResult:
         """POST to a subresource: pods/eviction, pods/binding."""
+        nesting.check(obj)
         return await subresources.create_subresource(
             self, rt, namespace, name, subresource, obj, opts, user=user
         )
@@ -1181,6 +1184,7 @@ class Registry:
                 patched, warnings = self._strategic_patched(rt, doc, body, opts)
             else:
                 patched, how = self._apply_to(rt, doc, namespace, name, body, opts, subresource)
+            nesting.check(patched)  # a JSON patch can add a deep value at a deep path
             self._check_type(rt, patched)
             try:
                 result = await self._update(

@@ -1,0 +1,44 @@
+"""How deeply a request's object may nest.
+
+kube-apiserver's JSON decoder accepts 10000 levels; here objects are copied and serialized with
+orjson, which refuses values nested more than 254 levels (lists wrap objects in two more, watch
+events and Tables in a few more), and merged by recursive Python code. So bodies and the objects
+made from them (a JSON patch can deepen an object) nest at most `MAX_DEPTH` levels: deeper is a
+400, before anything is stored, instead of a crash while copying or, worse, an object stored that
+no GET or LIST could ever serialize again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakekapi.core.errors import StatusError, bad_request
+
+MAX_DEPTH = 200
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether maps and lists in `value` nest more than `limit` levels (iterative: any depth)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, dict):
+            children: Any = v.values()
+        elif isinstance(v, list):
+            children = v
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+def error() -> StatusError:
+    return bad_request(f"exceeded max depth: objects may nest at most {MAX_DEPTH} levels")
+
+
+def check(value: Any) -> None:
+    """400 for a value nested more than MAX_DEPTH levels."""
+    if too_deep(value):
+        raise error()
