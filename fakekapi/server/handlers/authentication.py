@@ -37,7 +37,9 @@ from fakekapi.auth.serviceaccount import (
 )
 from fakekapi.auth.tokencache import TokenCache
 from fakekapi.auth.tokenfile import StaticTokenAuthenticator, load_token_file
-from fakekapi.core.errors import bad_request, internal
+from fakekapi.catalog.schemas import kind_type
+from fakekapi.core.errors import bad_request, go_quote, internal
+from fakekapi.registry import fieldvalidation as fv
 from fakekapi.registry import options as registry_options
 from fakekapi.registry.tokenrequest import TokenConfig, create_token
 from fakekapi.server import responses
@@ -177,9 +179,21 @@ async def _decode(request: web.Request, version: str, kind: str) -> dict[str, An
         query, "CreateOptions", request.headers.get("User-Agent", "")
     )
     body = await read_body(request)
-    return decode_object(
+    obj = decode_object(
         request.headers.get("Content-Type"), body, ExpectedKind(GROUP, version, kind)
     )
+    # The typed decode the registry does for stored kinds: a field of the wrong type is kube's
+    # 400 (these handlers read the fields directly), unknown fields are dropped.
+    schema = kind_type(GROUP, version, kind)
+    if schema is None:
+        return obj
+    decoded = fv.decode(schema, obj)
+    if decoded.error:
+        raise bad_request(
+            f"{kind} in version {go_quote(version)} cannot be handled as a {kind}: {decoded.error}"
+        )
+    value: dict[str, Any] = decoded.value
+    return {**value, "apiVersion": obj["apiVersion"], "kind": obj["kind"]}
 
 
 def _respond(request: web.Request, obj: dict[str, Any]) -> web.Response:
