@@ -616,6 +616,7 @@ class Registry:
             new_scale = change(scales.to_scale(stored, paths))
             if not isinstance(new_scale, dict):
                 raise bad_request("the body of the request was not a Scale object")
+            self._check_scale_types(new_scale)
             errs = scales.validate_scale(new_scale)
             if errs:
                 raise invalid("Scale", "autoscaling", name, errs)
@@ -633,6 +634,19 @@ class Registry:
             result.object = scales.to_scale(result.object, paths)
             return result
         raise conflict(rt.plural, rt.group, name)
+
+    @staticmethod
+    def _check_scale_types(scale: dict[str, Any]) -> None:
+        """The typed decode of a Scale body or patched Scale: a field of the wrong type (a list
+        for `spec`, a string for `spec.replicas`) is a 400, never read as something else."""
+        schema = kind_type("autoscaling", "v1", "Scale")
+        if schema is None:  # pragma: no cover - the built-in types always include Scale
+            return
+        decoded = fv.decode(schema, scale)
+        if decoded.error:
+            raise bad_request(
+                f'Scale in version "v1" cannot be handled as a Scale: {decoded.error}'
+            )
 
     def _selectors(
         self, rt: ResourceType, opts: ListOptions
