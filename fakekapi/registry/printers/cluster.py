@@ -10,6 +10,7 @@ from fakekapi.core.objects import JSONDict
 
 from .base import AGE, NAME, Column, Printer, col, doc
 from .util import (
+    age_of,
     as_dict,
     as_int,
     as_list,
@@ -17,17 +18,9 @@ from .util import (
     format_label_selector,
     get,
     human_duration_micros,
+    name_of,
     quantity,
-    since,
 )
-
-
-def _name(obj: JSONDict) -> str:
-    return as_str(get(obj, "metadata", "name"))
-
-
-def _age(obj: JSONDict, now: datetime) -> str:
-    return since(get(obj, "metadata", "creationTimestamp"), now)
 
 
 def _list_with_more(shown: list[str], more: bool, count: int, limit: int) -> str:
@@ -61,9 +54,9 @@ def _binding_row(b: JSONDict, now: datetime) -> list[Any]:
     users, groups, sas = subjects_strings(b.get("subjects"))
     ref = as_dict(b.get("roleRef"))
     return [
-        _name(b),
+        name_of(b),
         f"{as_str(ref.get('kind'))}/{as_str(ref.get('name'))}",
-        _age(b, now),
+        age_of(b, now),
         ", ".join(users),
         ", ".join(groups),
         ", ".join(sas),
@@ -124,12 +117,12 @@ def _lb_addresses(ingress: Any) -> str:
 def _ingress_row(ing: JSONDict, now: datetime) -> list[Any]:
     class_name = get(ing, "spec", "ingressClassName")
     return [
-        _name(ing),
+        name_of(ing),
         class_name if isinstance(class_name, str) else "<none>",
         _ingress_hosts(get(ing, "spec", "rules")),
         _lb_addresses(get(ing, "status", "loadBalancer", "ingress")),
         "80, 443" if as_list(get(ing, "spec", "tls")) else "80",
-        _age(ing, now),
+        age_of(ing, now),
     ]
 
 
@@ -165,7 +158,7 @@ def _ingress_class_row(obj: JSONDict, now: datetime) -> list[Any]:
         if isinstance(params.get("apiGroup"), str):
             text += "." + params["apiGroup"]
         text += "/" + as_str(params.get("name"))
-    return [_name(obj), as_str(get(obj, "spec", "controller")), text, _age(obj, now)]
+    return [name_of(obj), as_str(get(obj, "spec", "controller")), text, age_of(obj, now)]
 
 
 INGRESS_CLASS = Printer(
@@ -181,18 +174,18 @@ INGRESS_CLASS = Printer(
 NETWORK_POLICY = Printer(
     (NAME, col("Pod-Selector", "string", "networking.v1.NetworkPolicySpec.podSelector"), AGE),
     lambda o, now: [
-        _name(o),
+        name_of(o),
         format_label_selector(get(o, "spec", "podSelector") or {}),
-        _age(o, now),
+        age_of(o, now),
     ],
 )
 
 SERVICE_CIDR = Printer(
     (NAME, col("CIDRs", "string", "networking.v1.ServiceCIDRSpec.cidrs"), AGE),
     lambda o, now: [
-        _name(o),
+        name_of(o),
         ",".join(str(c) for c in as_list(get(o, "spec", "cidrs"))),
-        _age(o, now),
+        age_of(o, now),
     ],
 )
 
@@ -207,7 +200,7 @@ def _ip_address_row(obj: JSONDict, now: datetime) -> list[Any]:
         if as_str(ref.get("namespace")):
             text += "/" + as_str(ref.get("namespace"))
         text += "/" + as_str(ref.get("name"))
-    return [_name(obj), text, _age(obj, now)]
+    return [name_of(obj), text, age_of(obj, now)]
 
 
 IP_ADDRESS = Printer(
@@ -220,7 +213,7 @@ IP_ADDRESS = Printer(
 
 LEASE = Printer(
     (NAME, col("Holder", "string", "coordination.v1.LeaseSpec.holderIdentity"), AGE),
-    lambda o, now: [_name(o), as_str(get(o, "spec", "holderIdentity")), _age(o, now)],
+    lambda o, now: [name_of(o), as_str(get(o, "spec", "holderIdentity")), age_of(o, now)],
 )
 
 PRIORITY_CLASS = Printer(
@@ -232,10 +225,10 @@ PRIORITY_CLASS = Printer(
         col("PreemptionPolicy", "string", "scheduling.v1.PriorityClass.preemptionPolicy"),
     ),
     lambda o, now: [
-        _name(o),
+        name_of(o),
         as_int(o.get("value")),
         o.get("globalDefault") is True,
-        _age(o, now),
+        age_of(o, now),
         as_str(o.get("preemptionPolicy")) or "PreemptLowerPriority",
     ],
 )
@@ -243,7 +236,7 @@ PRIORITY_CLASS = Printer(
 RUNTIME_CLASS = Printer(
     # printers.go describes Handler with ObjectMeta's (non-existent) "handler" doc: empty text.
     (NAME, Column("Handler", "string", ""), AGE),
-    lambda o, now: [_name(o), as_str(o.get("handler")), _age(o, now)],
+    lambda o, now: [name_of(o), as_str(o.get("handler")), age_of(o, now)],
 )
 
 
@@ -257,7 +250,7 @@ _DEFAULT_CLASS = (
 
 def _storage_class_row(sc: JSONDict, now: datetime) -> list[Any]:
     annotations = as_dict(get(sc, "metadata", "annotations"))
-    name = _name(sc)
+    name = name_of(sc)
     if any(annotations.get(a) == "true" for a in _DEFAULT_CLASS):
         name += " (default)"
     return [
@@ -266,7 +259,7 @@ def _storage_class_row(sc: JSONDict, now: datetime) -> list[Any]:
         as_str(sc.get("reclaimPolicy")) or "Delete",
         as_str(sc.get("volumeBindingMode")) or "Immediate",
         sc.get("allowVolumeExpansion") is True,
-        _age(sc, now),
+        age_of(sc, now),
     ]
 
 
@@ -292,14 +285,14 @@ def _csi_driver_row(obj: JSONDict, now: datetime) -> list[Any]:
     modes = ",".join(str(m) for m in as_list(spec.get("volumeLifecycleModes"))) or "<none>"
     attach = spec.get("attachRequired")
     return [
-        _name(obj),
+        name_of(obj),
         attach if isinstance(attach, bool) else True,
         spec.get("podInfoOnMount") is True,
         spec.get("storageCapacity") is True,
         token_text,
         spec.get("requiresRepublish") is True,
         modes,
-        _age(obj, now),
+        age_of(obj, now),
     ]
 
 
@@ -327,7 +320,7 @@ CSI_NODE = Printer(
         ),
         AGE,
     ),
-    lambda o, now: [_name(o), len(as_list(get(o, "spec", "drivers"))), _age(o, now)],
+    lambda o, now: [name_of(o), len(as_list(get(o, "spec", "drivers"))), age_of(o, now)],
 )
 
 VOLUME_ATTACHMENT = Printer(
@@ -342,12 +335,12 @@ VOLUME_ATTACHMENT = Printer(
         AGE,
     ),
     lambda o, now: [
-        _name(o),
+        name_of(o),
         as_str(get(o, "spec", "attacher")),
         as_str(get(o, "spec", "source", "persistentVolumeName")),
         as_str(get(o, "spec", "nodeName")),
         get(o, "status", "attached") is True,
-        _age(o, now),
+        age_of(o, now),
     ],
 )
 
@@ -358,7 +351,7 @@ CSI_STORAGE_CAPACITY = Printer(
         col("Capacity", "string", "storage.v1.CSIStorageCapacity.capacity"),
     ),
     lambda o, now: [
-        _name(o),
+        name_of(o),
         as_str(o.get("storageClassName")),
         quantity(o.get("capacity")) if o.get("capacity") is not None else "<unset>",
     ],
@@ -390,8 +383,8 @@ def _csr_row(csr: JSONDict, now: datetime) -> list[Any]:
     if isinstance(seconds, int):
         duration = human_duration_micros(seconds * 1_000_000)
     return [
-        _name(csr),
-        _age(csr, now),
+        name_of(csr),
+        age_of(csr, now),
         as_str(spec.get("signerName")) or "<none>",
         as_str(spec.get("username")),
         duration,
@@ -458,11 +451,11 @@ ENDPOINT_SLICE = Printer(
         AGE,
     ),
     lambda o, now: [
-        _name(o),
+        name_of(o),
         as_str(o.get("addressType")),
         _slice_ports(o.get("ports")),
         _slice_endpoints(o.get("endpoints")),
-        _age(o, now),
+        age_of(o, now),
     ],
 )
 
@@ -479,7 +472,7 @@ WEBHOOK_CONFIGURATION = Printer(
         ),
         AGE,
     ),
-    lambda o, now: [_name(o), len(as_list(o.get("webhooks"))), _age(o, now)],
+    lambda o, now: [name_of(o), len(as_list(o.get("webhooks"))), age_of(o, now)],
 )
 
 
@@ -506,10 +499,10 @@ VALIDATING_ADMISSION_POLICY = Printer(
         AGE,
     ),
     lambda o, now: [
-        _name(o),
+        name_of(o),
         len(as_list(get(o, "spec", "validations"))),
         _param_kind(o),
-        _age(o, now),
+        age_of(o, now),
     ],
 )
 
@@ -542,7 +535,12 @@ VALIDATING_ADMISSION_POLICY_BINDING = Printer(
         ),
         AGE,
     ),
-    lambda o, now: [_name(o), as_str(get(o, "spec", "policyName")), _param_ref(o), _age(o, now)],
+    lambda o, now: [
+        name_of(o),
+        as_str(get(o, "spec", "policyName")),
+        _param_ref(o),
+        age_of(o, now),
+    ],
 )
 
 
@@ -557,11 +555,11 @@ def _flow_schema_row(fs: JSONDict, now: datetime) -> list[Any]:
             dangling = as_str(get(cond, "status"))
             break
     return [
-        _name(fs),
+        name_of(fs),
         as_str(get(fs, "spec", "priorityLevelConfiguration", "name")),
         as_int(get(fs, "spec", "matchingPrecedence")),
         as_str(get(method, "type")) if isinstance(method, dict) else "<none>",
-        _age(fs, now),
+        age_of(fs, now),
         dangling,
     ]
 
@@ -595,13 +593,13 @@ def _priority_level_row(pl: JSONDict, now: datetime) -> list[Any]:
             hand = as_int(queuing.get("handSize"))
             length = as_int(queuing.get("queueLengthLimit"))
     return [
-        _name(pl),
+        name_of(pl),
         as_str(get(pl, "spec", "type")),
         shares,
         queues,
         hand,
         length,
-        _age(pl, now),
+        age_of(pl, now),
     ]
 
 

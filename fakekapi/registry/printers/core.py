@@ -10,6 +10,7 @@ from fakekapi.core.objects import JSONDict
 from .base import AGE, CONTAINERS, IMAGES, NAME, Column, Printer, col
 from .util import (
     access_modes,
+    age_of,
     as_dict,
     as_int,
     as_list,
@@ -17,32 +18,24 @@ from .util import (
     format_labels,
     get,
     layout_container_cells,
+    name_of,
     quantity,
     since,
 )
-
-
-def _name(obj: JSONDict) -> str:
-    return as_str(get(obj, "metadata", "name"))
-
-
-def _age(obj: JSONDict, now: datetime) -> str:
-    return since(get(obj, "metadata", "creationTimestamp"), now)
-
 
 # --- Namespace, ConfigMap, Secret, ServiceAccount ------------------------------------------------
 
 NAMESPACE = Printer(
     (NAME, col("Status", "string", "The status of the namespace"), AGE),
-    lambda o, now: [_name(o), as_str(get(o, "status", "phase")), _age(o, now)],
+    lambda o, now: [name_of(o), as_str(get(o, "status", "phase")), age_of(o, now)],
 )
 
 CONFIG_MAP = Printer(
     (NAME, col("Data", "string", "core.v1.ConfigMap.data"), AGE),
     lambda o, now: [
-        _name(o),
+        name_of(o),
         len(as_dict(o.get("data"))) + len(as_dict(o.get("binaryData"))),
-        _age(o, now),
+        age_of(o, now),
     ],
 )
 
@@ -54,16 +47,16 @@ SECRET = Printer(
         AGE,
     ),
     lambda o, now: [
-        _name(o),
+        name_of(o),
         as_str(o.get("type")) or "Opaque",
         len(as_dict(o.get("data"))),
-        _age(o, now),
+        age_of(o, now),
     ],
 )
 
 SERVICE_ACCOUNT = Printer(
     (NAME, col("Secrets", "string", "core.v1.ServiceAccount.secrets"), AGE),
-    lambda o, now: [_name(o), len(as_list(o.get("secrets"))), _age(o, now)],
+    lambda o, now: [name_of(o), len(as_list(o.get("secrets"))), age_of(o, now)],
 )
 
 
@@ -112,12 +105,12 @@ def _service_row(svc: JSONDict, now: datetime) -> list[Any]:
     svc_type = as_str(spec.get("type")) or "ClusterIP"
     cluster_ip = as_str(spec.get("clusterIP")) or as_str(get(spec, "clusterIPs", 0)) or "<none>"
     return [
-        _name(svc),
+        name_of(svc),
         svc_type,
         cluster_ip,
         _external_ip(svc, svc_type),
         _ports(spec.get("ports")),
-        _age(svc, now),
+        age_of(svc, now),
         format_labels(spec.get("selector")),
     ]
 
@@ -179,7 +172,7 @@ def format_endpoints(obj: JSONDict) -> str:
 
 ENDPOINTS = Printer(
     (NAME, col("Endpoints", "string", "core.v1.Endpoints.subsets"), AGE),
-    lambda o, now: [_name(o), format_endpoints(o), _age(o, now)],
+    lambda o, now: [name_of(o), format_endpoints(o), age_of(o, now)],
 )
 
 
@@ -219,10 +212,10 @@ def _node_row(node: JSONDict, now: datetime) -> list[Any]:
         status.append("SchedulingDisabled")
     info = as_dict(get(node, "status", "nodeInfo"))
     return [
-        _name(node),
+        name_of(node),
         ",".join(status),
         _node_roles(get(node, "metadata", "labels")),
-        _age(node, now),
+        age_of(node, now),
         as_str(info.get("kubeletVersion")),
         _node_address(node, "InternalIP"),
         _node_address(node, "ExternalIP"),
@@ -305,7 +298,7 @@ def _event_row(ev: JSONDict, now: datetime) -> list[Any]:
         as_str(ev.get("message")).strip(),
         first,
         count,
-        _name(ev),
+        name_of(ev),
     ]
 
 
@@ -352,7 +345,7 @@ def _pv_row(pv: JSONDict, now: datetime) -> list[Any]:
     if get(pv, "metadata", "deletionTimestamp"):
         phase = "Terminating"
     return [
-        _name(pv),
+        name_of(pv),
         quantity(get(spec, "capacity", "storage")),
         access_modes(spec.get("accessModes")),
         as_str(spec.get("persistentVolumeReclaimPolicy")) or "Retain",
@@ -361,7 +354,7 @@ def _pv_row(pv: JSONDict, now: datetime) -> list[Any]:
         _storage_class(pv),
         as_str(spec.get("volumeAttributesClassName")) or "<unset>",
         as_str(get(pv, "status", "reason")),
-        _age(pv, now),
+        age_of(pv, now),
         as_str(spec.get("volumeMode")) or "Filesystem",
     ]
 
@@ -397,14 +390,14 @@ def _pvc_row(pvc: JSONDict, now: datetime) -> list[Any]:
         modes = access_modes(get(pvc, "status", "accessModes"))
         capacity = quantity(get(pvc, "status", "capacity", "storage"))
     return [
-        _name(pvc),
+        name_of(pvc),
         phase,
         as_str(spec.get("volumeName")),
         capacity,
         modes,
         _storage_class(pvc),
         as_str(spec.get("volumeAttributesClassName")) or "<unset>",
-        _age(pvc, now),
+        age_of(pvc, now),
         as_str(spec.get("volumeMode")) or "Filesystem",
     ]
 
@@ -433,11 +426,11 @@ def _rc_row(rc: JSONDict, now: datetime) -> list[Any]:
         as_list(get(rc, "spec", "template", "spec", "containers"))
     )
     return [
-        _name(rc),
+        name_of(rc),
         as_int(get(rc, "spec", "replicas"), 1),
         as_int(get(rc, "status", "replicas")),
         as_int(get(rc, "status", "readyReplicas")),
-        _age(rc, now),
+        age_of(rc, now),
         names,
         images,
         format_labels(get(rc, "spec", "selector")),
@@ -461,7 +454,7 @@ REPLICATION_CONTROLLER = Printer(
 
 def _pod_template_row(obj: JSONDict, now: datetime) -> list[Any]:
     names, images = layout_container_cells(as_list(get(obj, "template", "spec", "containers")))
-    return [_name(obj), names, images, format_labels(get(obj, "template", "metadata", "labels"))]
+    return [name_of(obj), names, images, format_labels(get(obj, "template", "metadata", "labels"))]
 
 
 POD_TEMPLATE = Printer(
@@ -484,7 +477,7 @@ def _quota_row(rq: JSONDict, now: datetime) -> list[Any]:
         pieces = resource.split(".")
         target = limits if len(pieces) > 1 and pieces[0] == "limits" else requests
         target.append(f"{resource}: {quantity(used.get(resource))}/{quantity(hard[resource])}")
-    return [_name(rq), ", ".join(requests), ", ".join(limits), _age(rq, now)]
+    return [name_of(rq), ", ".join(requests), ", ".join(limits), age_of(rq, now)]
 
 
 RESOURCE_QUOTA = Printer(
@@ -515,7 +508,7 @@ def _component_status_row(obj: JSONDict, now: datetime) -> list[Any]:
             message = as_str(get(cond, "message"))
             error = as_str(get(cond, "error"))
             break
-    return [_name(obj), status, message, error]
+    return [name_of(obj), status, message, error]
 
 
 COMPONENT_STATUS = Printer(

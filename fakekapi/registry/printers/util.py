@@ -222,3 +222,13 @@ def quantity(value: Any) -> str:
 
 def lower_map(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {k.lower(): v for k, v in mapping.items()}
+
+
+def name_of(obj: JSONDict) -> str:
+    """The Name cell every printer starts with."""
+    return as_str(get(obj, "metadata", "name"))
+
+
+def age_of(obj: JSONDict, now: datetime) -> str:
+    """The Age cell: HumanDuration since creationTimestamp (`<unknown>` without one)."""
+    return since(get(obj, "metadata", "creationTimestamp"), now)

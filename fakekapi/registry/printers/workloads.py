@@ -13,6 +13,7 @@ from fakekapi.core.objects import JSONDict
 
 from .base import AGE, CONTAINERS, IMAGES, NAME, Printer, col
 from .util import (
+    age_of,
     as_dict,
     as_int,
     as_list,
@@ -22,19 +23,12 @@ from .util import (
     get,
     human_duration,
     layout_container_cells,
+    name_of,
     parse_time,
     quantity,
     selector_string,
     since,
 )
-
-
-def _name(obj: JSONDict) -> str:
-    return as_str(get(obj, "metadata", "name"))
-
-
-def _age(obj: JSONDict, now: datetime) -> str:
-    return since(get(obj, "metadata", "creationTimestamp"), now)
 
 
 def _containers(obj: JSONDict, *template: str) -> tuple[str, str]:
@@ -47,11 +41,11 @@ def _containers(obj: JSONDict, *template: str) -> tuple[str, str]:
 def _deployment_row(d: JSONDict, now: datetime) -> list[Any]:
     names, images = _containers(d, "spec", "template")
     return [
-        _name(d),
+        name_of(d),
         f"{as_int(get(d, 'status', 'readyReplicas'))}/{as_int(get(d, 'spec', 'replicas'), 1)}",
         as_int(get(d, "status", "updatedReplicas")),
         as_int(get(d, "status", "availableReplicas")),
-        _age(d, now),
+        age_of(d, now),
         names,
         images,
         selector_string(get(d, "spec", "selector")),
@@ -76,11 +70,11 @@ DEPLOYMENT = Printer(
 def _replica_set_row(rs: JSONDict, now: datetime) -> list[Any]:
     names, images = _containers(rs, "spec", "template")
     return [
-        _name(rs),
+        name_of(rs),
         as_int(get(rs, "spec", "replicas"), 1),
         as_int(get(rs, "status", "replicas")),
         as_int(get(rs, "status", "readyReplicas")),
-        _age(rs, now),
+        age_of(rs, now),
         names,
         images,
         format_label_selector(get(rs, "spec", "selector")),
@@ -106,9 +100,9 @@ def _stateful_set_row(ss: JSONDict, now: datetime) -> list[Any]:
     names, images = _containers(ss, "spec", "template")
     ready = as_int(get(ss, "status", "readyReplicas"))
     return [
-        _name(ss),
+        name_of(ss),
         f"{ready}/{as_int(get(ss, 'spec', 'replicas'), 1)}",
-        _age(ss, now),
+        age_of(ss, now),
         names,
         images,
     ]
@@ -130,14 +124,14 @@ def _daemon_set_row(ds: JSONDict, now: datetime) -> list[Any]:
     names, images = _containers(ds, "spec", "template")
     status = as_dict(ds.get("status"))
     return [
-        _name(ds),
+        name_of(ds),
         as_int(status.get("desiredNumberScheduled")),
         as_int(status.get("currentNumberScheduled")),
         as_int(status.get("numberReady")),
         as_int(status.get("updatedNumberScheduled")),
         as_int(status.get("numberAvailable")),
         format_labels(get(ds, "spec", "template", "spec", "nodeSelector")),
-        _age(ds, now),
+        age_of(ds, now),
         names,
         images,
         format_label_selector(get(ds, "spec", "selector")),
@@ -184,7 +178,7 @@ CONTROLLER_REVISION = Printer(
         col("Revision", "string", "apps.v1.ControllerRevision.revision"),
         AGE,
     ),
-    lambda o, now: [_name(o), controller_name(o), as_int(o.get("revision")), _age(o, now)],
+    lambda o, now: [name_of(o), controller_name(o), as_int(o.get("revision")), age_of(o, now)],
 )
 
 
@@ -230,11 +224,11 @@ def _job_row(job: JSONDict, now: datetime) -> list[Any]:
         status = "Running"
     names, images = _containers(job, "spec", "template")
     return [
-        _name(job),
+        name_of(job),
         status,
         completions_cell,
         duration,
-        _age(job, now),
+        age_of(job, now),
         names,
         images,
         format_label_selector(spec.get("selector")),
@@ -262,13 +256,13 @@ def _cron_job_row(cj: JSONDict, now: datetime) -> list[Any]:
     suspend = spec.get("suspend", False)
     names, images = _containers(cj, "spec", "jobTemplate", "spec", "template")
     return [
-        _name(cj),
+        name_of(cj),
         as_str(spec.get("schedule")),
         as_str(spec.get("timeZone")) if spec.get("timeZone") is not None else "<none>",
         suspend if isinstance(suspend, bool) else "<unset>",
         len(as_list(get(cj, "status", "active"))),
         since(last, now) if last else "<none>",
-        _age(cj, now),
+        age_of(cj, now),
         names,
         images,
         format_label_selector(get(spec, "jobTemplate", "spec", "selector")),
@@ -400,13 +394,13 @@ def _hpa_row(hpa: JSONDict, now: datetime, v1: bool) -> list[Any]:
     ref = as_dict(get(hpa, "spec", "scaleTargetRef"))
     min_replicas = get(hpa, "spec", "minReplicas")
     return [
-        _name(hpa),
+        name_of(hpa),
         f"{as_str(ref.get('kind'))}/{as_str(ref.get('name'))}",
         format_hpa_metrics(specs, statuses),
         str(min_replicas) if isinstance(min_replicas, int) else "1",
         as_int(get(hpa, "spec", "maxReplicas")),
         as_int(get(hpa, "status", "currentReplicas")),
-        _age(hpa, now),
+        age_of(hpa, now),
     ]
 
 
@@ -446,10 +440,10 @@ POD_DISRUPTION_BUDGET = Printer(
         AGE,
     ),
     lambda o, now: [
-        _name(o),
+        name_of(o),
         _int_or_string(get(o, "spec", "minAvailable")),
         _int_or_string(get(o, "spec", "maxUnavailable")),
         as_int(get(o, "status", "disruptionsAllowed")),
-        _age(o, now),
+        age_of(o, now),
     ],
 )
