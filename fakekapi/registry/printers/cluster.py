@@ -18,6 +18,7 @@ from .util import (
     format_label_selector,
     get,
     human_duration_micros,
+    load_balancer_addresses,
     name_of,
     quantity,
 )
@@ -102,25 +103,13 @@ def _ingress_hosts(rules: Any) -> str:
     return f"{text} + {len(rules) - limit} more..." if more else text
 
 
-def _lb_addresses(ingress: Any) -> str:
-    found: set[str] = set()
-    for entry in as_list(ingress):
-        ip = as_str(get(entry, "ip"))
-        host = as_str(get(entry, "hostname"))
-        if ip:
-            found.add(ip)
-        elif host:
-            found.add(host)
-    return ",".join(sorted(found))
-
-
 def _ingress_row(ing: JSONDict, now: datetime) -> list[Any]:
     class_name = get(ing, "spec", "ingressClassName")
     return [
         name_of(ing),
         class_name if isinstance(class_name, str) else "<none>",
         _ingress_hosts(get(ing, "spec", "rules")),
-        _lb_addresses(get(ing, "status", "loadBalancer", "ingress")),
+        load_balancer_addresses(get(ing, "status", "loadBalancer", "ingress")),
         "80, 443" if as_list(get(ing, "spec", "tls")) else "80",
         age_of(ing, now),
     ]

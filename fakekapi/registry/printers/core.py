@@ -18,6 +18,7 @@ from .util import (
     format_labels,
     get,
     layout_container_cells,
+    load_balancer_addresses,
     name_of,
     quantity,
     since,
@@ -63,25 +64,12 @@ SERVICE_ACCOUNT = Printer(
 # --- Service -------------------------------------------------------------------------------------
 
 
-def _lb_ingress(ingress: Any) -> str:
-    """loadBalancerStatusStringer(wide=true): sorted unique IPs or hostnames, comma-joined."""
-    found: set[str] = set()
-    for entry in as_list(ingress):
-        ip = as_str(get(entry, "ip"))
-        host = as_str(get(entry, "hostname"))
-        if ip:
-            found.add(ip)
-        elif host:
-            found.add(host)
-    return ",".join(sorted(found))
-
-
 def _external_ip(svc: JSONDict, svc_type: str) -> str:
     external = [str(x) for x in as_list(get(svc, "spec", "externalIPs"))]
     if svc_type in ("ClusterIP", "NodePort"):
         return ",".join(external) if external else "<none>"
     if svc_type == "LoadBalancer":
-        lb = _lb_ingress(get(svc, "status", "loadBalancer", "ingress"))
+        lb = load_balancer_addresses(get(svc, "status", "loadBalancer", "ingress"))
         if external:
             return ",".join((lb.split(",") if lb else []) + external)
         return lb or "<pending>"

@@ -232,3 +232,19 @@ def name_of(obj: JSONDict) -> str:
 def age_of(obj: JSONDict, now: datetime) -> str:
     """The Age cell: HumanDuration since creationTimestamp (`<unknown>` without one)."""
     return since(get(obj, "metadata", "creationTimestamp"), now)
+
+
+def load_balancer_addresses(ingress: Any) -> str:
+    """loadBalancerStatusStringer(wide=true): sorted unique IPs or hostnames, comma-joined.
+
+    Services (External-IP) and Ingresses (Address) print their load balancer the same way.
+    """
+    found: set[str] = set()
+    for entry in as_list(ingress):
+        ip = as_str(get(entry, "ip"))
+        host = as_str(get(entry, "hostname"))
+        if ip:
+            found.add(ip)
+        elif host:
+            found.add(host)
+    return ",".join(sorted(found))
