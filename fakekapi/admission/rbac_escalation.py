@@ -154,7 +154,10 @@ class RBACEscalationCheck:
         kind, role = str(ref.get("kind") or ""), str(ref.get("name") or "")
         role_plural = {"ClusterRole": "clusterroles", "Role": "roles"}.get(kind)
         if role_plural is None:
-            return  # validation refuses unknown kinds
+            # BindingAuthorized is false for other kinds and GetRoleReferenceRules refuses them.
+            raise forbidden(
+                plural, RBAC_GROUP, _name(obj), f"unsupported role reference kind: {go_quote(kind)}"
+            )
         bind = resource_attributes(
             "bind",
             group=str(ref.get("apiGroup") or ""),

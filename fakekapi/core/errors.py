@@ -40,8 +40,17 @@ def go_quote(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
+@dataclass(frozen=True)
+class GoLiteral:
+    """A bad value already in Go's print form (a struct's `%#v`), which go_value keeps as is."""
+
+    text: str
+
+
 def go_value(v: Any) -> str:
     """How field.Error prints a bad value: strings quoted, numbers and bools bare."""
+    if isinstance(v, GoLiteral):
+        return v.text
     if isinstance(v, str):
         return go_quote(v)
     if isinstance(v, bool):

@@ -21,6 +21,8 @@ from fakekapi.core.errors import go_quote as _go_quote
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
 
+RBAC_GROUP = "rbac.authorization.k8s.io"
+
 ALL = "*"
 
 
@@ -213,10 +215,16 @@ class Binding:
         md = obj.get("metadata") or {}
         ref = obj.get("roleRef") or {}
         subjects = obj.get("subjects") or []
+        kind = str(ref.get("kind") or "")
+        api_group = str(ref.get("apiGroup") or RBAC_GROUP)
+        if api_group != RBAC_GROUP:
+            # Validation refuses such a roleRef; one stored before it did (an older data dir)
+            # must not resolve to the RBAC role of the same name.
+            kind = f"{kind}.{api_group}"
         return cls(
             str(md.get("namespace") or ""),
             str(md.get("name") or ""),
-            str(ref.get("kind") or ""),
+            kind,
             str(ref.get("name") or ""),
             tuple(Subject.from_json(s) for s in subjects if isinstance(s, dict)),
         )

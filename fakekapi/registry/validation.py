@@ -17,10 +17,12 @@ from fakekapi.core.errors import (
     INVALID,
     TOO_LONG,
     FieldError,
+    GoLiteral,
     duplicate,
     forbidden_field,
     go_quote,
     invalid_value,
+    not_supported,
     required,
 )
 
@@ -479,7 +481,89 @@ def _secret(obj: dict[str, Any]) -> list[FieldError]:
     return errs
 
 
+RBAC_GROUP = "rbac.authorization.k8s.io"
+SUBJECT_KINDS = ("ServiceAccount", "User", "Group")
+
+
+def _role_binding_subject(subject: Any, namespaced: bool, path: str) -> list[FieldError]:
+    """rbac validation.ValidateRoleBindingSubject."""
+    s = _dict(subject)
+    errs: list[FieldError] = []
+    name = str(s.get("name") or "")
+    api_group = str(s.get("apiGroup") or "")
+    if not name:
+        errs.append(required(f"{path}.name"))
+    kind = str(s.get("kind") or "")
+    if kind == "ServiceAccount":
+        if name:
+            errs += [
+                invalid_value(f"{path}.name", name, m) for m in name_is_dns_subdomain(name, False)
+            ]
+        if api_group:
+            errs.append(not_supported(f"{path}.apiGroup", api_group, [""]))
+        if not namespaced and not s.get("namespace"):
+            errs.append(required(f"{path}.namespace"))
+    elif kind in ("User", "Group"):
+        if api_group != RBAC_GROUP:
+            errs.append(not_supported(f"{path}.apiGroup", api_group, [RBAC_GROUP]))
+    else:
+        errs.append(not_supported(f"{path}.kind", kind, SUBJECT_KINDS))
+    return errs
+
+
+def _binding(
+    role_kinds: tuple[str, ...], namespaced: bool
+) -> Callable[[dict[str, Any]], list[FieldError]]:
+    """rbac validation.ValidateRoleBinding / ValidateClusterRoleBinding.
+
+    The roleRef must name this API group and a kind the binding may reference: authorization
+    resolves roles by kind and name alone, so a binding to `evil.example.com/ClusterRole
+    cluster-admin` would otherwise grant cluster-admin (kube refuses it here with a 422)."""
+
+    def check(obj: dict[str, Any]) -> list[FieldError]:
+        ref = _dict(obj.get("roleRef"))
+        errs: list[FieldError] = []
+        api_group = str(ref.get("apiGroup") or "")
+        if api_group != RBAC_GROUP:
+            errs.append(not_supported("roleRef.apiGroup", api_group, [RBAC_GROUP]))
+        kind = str(ref.get("kind") or "")
+        if kind not in role_kinds:
+            errs.append(not_supported("roleRef.kind", kind, role_kinds))
+        name = str(ref.get("name") or "")
+        if not name:
+            errs.append(required("roleRef.name"))
+        else:
+            errs += [invalid_value("roleRef.name", name, m) for m in path_segment_name(name, False)]
+        for i, subject in enumerate(obj.get("subjects") or []):
+            errs += _role_binding_subject(subject, namespaced, f"subjects[{i}]")
+        return errs
+
+    return check
+
+
+def go_role_ref(ref: Any) -> str:
+    """`%#v` of the internal rbac.RoleRef, as field.Invalid prints a struct value."""
+    r = _dict(ref)
+    return (
+        f"rbac.RoleRef{{APIGroup:{go_quote(str(r.get('apiGroup') or ''))}, "
+        f"Kind:{go_quote(str(r.get('kind') or ''))}, Name:{go_quote(str(r.get('name') or ''))}}}"
+    )
+
+
+def _role_ref_immutable(new: dict[str, Any], old: dict[str, Any]) -> list[FieldError]:
+    """ValidateRoleBindingUpdate: `roleRef: Invalid value: rbac.RoleRef{...}: cannot change ..`."""
+    if _dict(new.get("roleRef")) == _dict(old.get("roleRef")):
+        return []
+    return [
+        FieldError(
+            INVALID, "roleRef", GoLiteral(go_role_ref(new.get("roleRef"))), "cannot change roleRef"
+        )
+    ]
+
+
 SPEC_RULES: dict[tuple[str, str], Callable[[dict[str, Any]], list[FieldError]]] = {
+    (RBAC_GROUP, "rolebindings"): _binding(("Role", "ClusterRole"), True),
+    (RBAC_GROUP, "clusterrolebindings"): _binding(("ClusterRole",), False),
     ("", "pods"): _pod,
     ("", "services"): _service,
     ("", "configmaps"): _data_keys,
@@ -517,6 +601,8 @@ def validate_update(
     group: str, plural: str, new: dict[str, Any], old: dict[str, Any]
 ) -> list[FieldError]:
     """Per-kind update rules (immutability) beyond the create-time checks."""
+    if group == RBAC_GROUP and plural in ("rolebindings", "clusterrolebindings"):
+        return _role_ref_immutable(new, old)
     if (group, plural) == ("", "configmaps"):
         return _immutable_when_set(new, old, ("data", "binaryData"))
     if (group, plural) == ("", "secrets"):
