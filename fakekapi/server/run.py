@@ -52,6 +52,12 @@ AUTHORIZATION_MODES = ("AlwaysAllow", "AlwaysDeny", "RBAC", "Node")
 SHUTDOWN_TIMEOUT = 2.0
 """Seconds in-flight requests get at stop; watches are closed by the app, so this is rarely used."""
 
+MAX_HEADER_BYTES = 1 << 20
+"""Longest request line and header line accepted. kube-apiserver's http.Server sets
+MaxHeaderBytes to 1 MiB (k8s.io/apiserver pkg/server/secure_serving.go), so a URL with a long
+label selector works; aiohttp's default of 8190 bytes answered such requests with a plain-text
+400."""
+
 STOP_TIMEOUT = 15.0
 """Seconds the whole stop (requests, app cleanup, store) may take before serve gives up."""
 
@@ -327,7 +333,12 @@ async def start(settings: Settings) -> RunningServer:
 
         app = await _build_app(settings, pki)
         runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT
+            app,
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+            max_line_size=MAX_HEADER_BYTES,
+            max_field_size=MAX_HEADER_BYTES,
         )
         try:
             await runner.setup()
