@@ -15,10 +15,11 @@ import base64
 import dataclasses
 import random
 import uuid
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fakekapi.catalog.schemas import Type, kind_type
 from fakekapi.catalog.types import ResourceType
@@ -77,7 +78,6 @@ GENERATE_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 GENERATE_NAME_LENGTH = 5
 MAX_GENERATE_NAME_ATTEMPTS = 8
 """kube 1.32+ retries a generated name that is taken (RetryGenerateName) this many times."""
-PATCH_RETRIES = 5
 NAMESPACE_FINALIZER = "kubernetes"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 _RV_SET_ON_CREATE = "resourceVersion should not be set on objects to be created"
@@ -110,7 +110,11 @@ class _Managed:
 
 
 class _Retry(Exception):
-    """The object changed between read and write; a patch without a precondition retries."""
+    """The object changed between read and write, and the write had no resourceVersion
+    precondition: it is tried again on the new object (`_guaranteed`)."""
+
+
+_T = TypeVar("_T")
 
 
 def now_rfc3339() -> str:
@@ -194,8 +198,36 @@ class Registry:
         self.catalog = catalog
         self.hooks: list[AdmissionHook] = []
         self._strategies: dict[ResourceType, Strategy] = {}
+        self._retry_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     # -- helpers ------------------------------------------------------------------------------
+
+    async def _guaranteed(self, key: str, attempt: Callable[[], Awaitable[_T]]) -> _T:
+        """Run `attempt` until it does not raise `_Retry`: etcd3 store.go `GuaranteedUpdate`,
+        which re-reads the object and re-applies the update for as long as the write loses a
+        race (it has no retry limit; a resourceVersion in the body is a 409 instead, raised by
+        the attempt itself). kube's patcher and its unconditional updates and deletes rely on
+        it: 100 concurrent patches without a precondition must all apply (TestPatchConflicts).
+
+        Every retry means another write won, so the writers as a whole progress; so that no
+        single one starves, the retries of one key queue behind a lock (first attempts don't
+        take it: the common, uncontended write pays nothing), and each loser retries against
+        only the writers that arrived since, never against all the other losers again."""
+        try:
+            return await attempt()
+        except _Retry:
+            pass
+        lock = self._retry_locks.get(key)
+        if lock is None:
+            lock = self._retry_locks[key] = asyncio.Lock()
+        async with lock:
+            while True:
+                try:
+                    return await attempt()
+                except _Retry:
+                    await asyncio.sleep(0)  # let the writer that won finish its response
 
     def strategy(self, rt: ResourceType) -> Strategy:
         s = self._strategies.get(rt)
@@ -608,7 +640,8 @@ class Registry:
         assert paths is not None
         namespace = namespace if rt.namespaced else ""
         key = object_key(rt, namespace, name)
-        for _ in range(PATCH_RETRIES):
+
+        async def attempt() -> WriteResult:
             cur = self.store.get(key)
             if cur is None:
                 raise not_found(rt.plural, rt.group, name)
@@ -624,16 +657,14 @@ class Registry:
             rv = str((new_scale.get("metadata") or {}).get("resourceVersion") or "")
             if rv:
                 meta(parent)["resourceVersion"] = rv
-            try:
-                result = await self._update(
-                    rt, namespace, name, parent, opts, "scale", user,
-                    _Managed(opts.field_manager), expected=None if rv else rev,
-                )  # fmt: skip
-            except _Retry:
-                continue
+            result = await self._update(
+                rt, namespace, name, parent, opts, "scale", user,
+                _Managed(opts.field_manager), expected=None if rv else rev,
+            )  # fmt: skip
             result.object = scales.to_scale(result.object, paths)
             return result
-        raise conflict(rt.plural, rt.group, name)
+
+        return await self._guaranteed(key, attempt)
 
     @staticmethod
     def _check_scale_types(scale: dict[str, Any]) -> None:
@@ -892,6 +923,24 @@ class Registry:
             return WriteResult(copy_obj(stored), warnings, True)
         raise generate_name_conflict(rt.plural, rt.group, md["name"])
 
+    async def _create_or_retry(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        user: UserInfo | None,
+        how: _Managed,
+    ) -> WriteResult:
+        """The create of an update or apply that found no object: when another writer created it
+        meanwhile, GuaranteedUpdate (ignoreNotFound) tries again as an update of that object."""
+        try:
+            return await self._create(rt, namespace, obj, opts, user, how)
+        except StatusError as e:
+            if e.reason == "AlreadyExists":
+                raise _Retry() from None
+            raise
+
     @staticmethod
     def _exists(rt: ResourceType, name: str, existing: dict[str, Any] | None) -> StatusError:
         err = already_exists(rt.plural, rt.group, name)
@@ -938,9 +987,15 @@ class Registry:
                     f"URL ({namespace})"
                 )
         obj, warnings = self._decode_fields(rt, obj, opts, raw)
-        result = await self._update(
-            rt, namespace, name, obj, opts, subresource, user, _Managed(opts.field_manager)
-        )
+        how = _Managed(opts.field_manager)
+
+        async def attempt() -> WriteResult:
+            # Each try starts from the body as sent (a try changes the object it is given).
+            body = copy_obj(obj)
+            return await self._update(rt, namespace, name, body, opts, subresource, user, how)
+
+        key = object_key(rt, namespace if rt.namespaced else "", name)
+        result = await self._guaranteed(key, attempt)
         result.warnings[:0] = warnings
         return result
 
@@ -998,7 +1053,7 @@ class Registry:
         if cur is None:
             if strategy.allow_create_on_update and not subresource:
                 md.pop("resourceVersion", None)
-                return await self._create(rt, namespace, obj, opts, user, how)
+                return await self._create_or_retry(rt, namespace, obj, opts, user, how)
             raise not_found(rt.plural, rt.group, name)
         stored, stored_rev = cur
         if expected is not None and expected != stored_rev:
@@ -1086,7 +1141,10 @@ class Registry:
         try:
             written, _ = await self.store.update(key, new, expected_revision=stored_rev)
         except RevisionConflict:
-            if rv:
+            # A PUT's own resourceVersion is a precondition: 409. A patch carries the version it
+            # was applied to (`expected`): it is applied again to the new object, where a
+            # resourceVersion the patch itself set then fails the check above.
+            if rv and expected is None:
                 raise conflict(rt.plural, rt.group, name) from None
             raise _Retry() from None
         except KeyNotFoundError:
@@ -1171,7 +1229,8 @@ class Registry:
         self._check_subresource(rt, subresource)
         namespace = namespace if rt.namespaced else ""
         key = object_key(rt, namespace, name)
-        for _ in range(PATCH_RETRIES):
+
+        async def attempt() -> WriteResult:
             cur = self.store.get(key)
             if cur is None:
                 if apply and not subresource:
@@ -1182,7 +1241,7 @@ class Registry:
                         mf.fields_of(applied, skip_status=self.strategy(rt).status_subresource),
                         True,
                     )
-                    return await self._create(rt, namespace, applied, opts, user, how)
+                    return await self._create_or_retry(rt, namespace, applied, opts, user, how)
                 raise not_found(rt.plural, rt.group, name)
             stored, rev = cur
             doc = copy_obj(stored)
@@ -1200,15 +1259,13 @@ class Registry:
                 patched, how = self._apply_to(rt, doc, namespace, name, body, opts, subresource)
             nesting.check(patched)  # a JSON patch can add a deep value at a deep path
             self._check_type(rt, patched)
-            try:
-                result = await self._update(
-                    rt, namespace, name, patched, opts, subresource, user, how, expected=rev
-                )
-            except _Retry:
-                continue
+            result = await self._update(
+                rt, namespace, name, patched, opts, subresource, user, how, expected=rev
+            )
             result.warnings[:0] = warnings
             return result
-        raise conflict(rt.plural, rt.group, name)
+
+        return await self._guaranteed(key, attempt)
 
     def _applied(self, rt: ResourceType, namespace: str, name: str, body: bytes) -> dict[str, Any]:
         applied = patches.decode_apply(body)
@@ -1317,7 +1374,8 @@ class Registry:
         namespace = namespace if rt.namespaced else ""
         strategy = self.strategy(rt)
         key = object_key(rt, namespace, name)
-        for _ in range(PATCH_RETRIES):
+
+        async def attempt() -> tuple[dict[str, Any], int]:
             cur = self.store.get(key)
             if cur is None:
                 raise not_found(rt.plural, rt.group, name)
@@ -1343,11 +1401,12 @@ class Registry:
                     return self._deleted_response(rt, strategy, old), 200
                 last, _ = await self.store.delete(key, expected_revision=rev)
             except RevisionConflict:
-                continue
+                raise _Retry() from None
             except KeyNotFoundError:
                 raise not_found(rt.plural, rt.group, name) from None
             return self._deleted_response(rt, strategy, copy_obj(last)), 200
-        raise conflict(rt.plural, rt.group, name)
+
+        return await self._guaranteed(key, attempt)
 
     async def _mark_deleting(
         self,
