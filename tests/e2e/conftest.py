@@ -55,7 +55,9 @@ def user_kubeconfig(
     ca = trustme.CA.from_pem(
         cert_bytes=(pki / "ca.crt").read_bytes(), private_key_bytes=(pki / "ca.key").read_bytes()
     )
-    leaf = ca.issue_cert(common_name=user, organization_name=groups[0] if groups else None)
+    leaf = ca.issue_cert(
+        "client.invalid", common_name=user, organization_name=groups[0] if groups else None
+    )
     b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
     config = {
         "apiVersion": "v1",

@@ -60,7 +60,9 @@ def issue_cert(server: ServerHandle, directory: Path, cn: str, *orgs: str) -> Pa
         (server.data_dir / "pki" / "ca.key").read_bytes(),
     )
     # trustme always writes an O (its own name unless told): default to a neutral group.
-    cert = ca.issue_cert(common_name=cn, organization_name=orgs[0] if orgs else NO_GROUP)
+    cert = ca.issue_cert(
+        "client.invalid", common_name=cn, organization_name=orgs[0] if orgs else NO_GROUP
+    )
     path = directory / f"{cn.replace(':', '_')}.pem"
     cert.private_key_and_cert_chain_pem.write_to_path(str(path))
     return path

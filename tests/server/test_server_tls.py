@@ -55,7 +55,9 @@ def _client_ctx(ca: trustme.CA, cert: trustme.LeafCert | None) -> ssl.SSLContext
 async def test_admin_certificate_is_system_masters(
     ca: trustme.CA, server_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    admin = ca.issue_cert(common_name="kubernetes-admin", organization_name="system:masters")
+    admin = ca.issue_cert(
+        "client.invalid", common_name="kubernetes-admin", organization_name="system:masters"
+    )
     async with aiohttp.ClientSession() as s:
         with caplog.at_level(logging.INFO, logger="fakekapi.server.access"):
             r = await s.get(f"{server_url}/metrics", ssl=_client_ctx(ca, admin))
@@ -77,7 +79,7 @@ async def test_admin_certificate_is_system_masters(
 async def test_ordinary_certificate_user_gets_discovery_only(
     ca: trustme.CA, server_url: str
 ) -> None:
-    jane = ca.issue_cert(common_name="jane")
+    jane = ca.issue_cert("client.invalid", common_name="jane")
     async with aiohttp.ClientSession() as s:
         assert (await s.get(f"{server_url}/apis", ssl=_client_ctx(ca, jane))).status == 200
         r = await s.get(f"{server_url}/api/v1/namespaces/default/pods", ssl=_client_ctx(ca, jane))
