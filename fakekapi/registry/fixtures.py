@@ -14,7 +14,6 @@ same files computes its three-way diff as usual). Namespaces and CustomResourceD
 from __future__ import annotations
 
 import asyncio
-import base64
 import copy
 import json
 import json.scanner
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from fakekapi.core import yamljson
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
 from fakekapi.registry.options import WriteOptions
@@ -251,27 +251,16 @@ def _json_type(v: Any) -> str:
 
 # YAML ---------------------------------------------------------------------------------------
 
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc]
-    """SafeLoader as Kubernetes reads YAML: timestamps stay strings (YAML → JSON, no dates)."""
-
-    yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
 
 def _yaml_documents(file: Path, text: str) -> Iterator[tuple[Any, int, LineOf]]:
     """(value, line, item lines) per YAML document; empty documents come out as None."""
-    loader = _Loader(text)
+    loader = yamljson.Loader(text)
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
-            value = _jsonable(loader.construct_document(node))
+            value = yamljson.jsonable(loader.construct_document(node), len(text))
             yield value, node.start_mark.line + 1, _item_lines(node, value)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -304,25 +293,6 @@ def _item_lines(node: yaml.Node, value: Any) -> LineOf:
                 lines[id(item)] = item_node.start_mark.line + 1
                 lines.update(_item_lines(item_node, item))
     return lines
-
-
-def _jsonable(v: Any) -> Any:
-    """YAML values as JSON ones (sigs.k8s.io/yaml turns non-string keys into strings)."""
-    if isinstance(v, dict):
-        return {_key(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, bytes):  # !!binary, as Go's []byte marshals
-        return base64.b64encode(v).decode()
-    return v
-
-
-def _key(k: Any) -> str:
-    if isinstance(k, bool):
-        return "true" if k else "false"
-    if k is None:
-        return "null"
-    return str(k)
 
 
 # JSON ---------------------------------------------------------------------------------------

@@ -17,10 +17,11 @@ import jsonpatch
 import yaml
 
 from fakekapi.catalog.schemas import LIST, MAP, STRUCT, Field, Type
+from fakekapi.core import yamljson
 from fakekapi.core.errors import StatusError, bad_request, internal, rejected_generic, too_large
 from fakekapi.core.gojson import unmarshal_type
 
-from . import nesting, yamljson
+from . import nesting
 from .managedfields import FieldSet
 
 JSON_PATCH = "application/json-patch+json"

@@ -23,6 +23,7 @@ import yaml
 
 from fakekapi import protobuf
 from fakekapi.catalog.types import ResourceType
+from fakekapi.core import yamljson
 from fakekapi.core.errors import (
     StatusError,
     bad_request,
@@ -32,7 +33,6 @@ from fakekapi.core.errors import (
 )
 from fakekapi.core.gojson import unmarshal_type
 from fakekapi.protobuf.envelope import internal_package
-from fakekapi.registry import yamljson
 
 JSON = "application/json"
 YAML = "application/yaml"
