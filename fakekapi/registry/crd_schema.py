@@ -13,8 +13,13 @@ in its order:
    `kubeOpenAPIResultToFieldErrors` does) gives the 422 causes: type, required, enum, pattern,
    min/max, lengths, item and property counts, uniqueness, multipleOf.
 
-Written by hand: the subset of JSON Schema structural schemas use, with kube's messages. CEL rules
-(`x-kubernetes-validations`), formats and allOf/anyOf/oneOf/not are not checked.
+Written by hand rather than with a JSON-schema library: what a client sees is kube-openapi's
+validator's exact messages, its error paths (`spec.items[0]`), the `%q`-quoted composite
+messages of allOf/anyOf/oneOf/not (`"spec" must validate one and only one schema (oneOf). Found
+none valid`, reported on the `<nil>` path as kubeOpenAPIResultToFieldErrors does for non-field
+errors) and the x-kubernetes-list-type invariants (structurallisttype.ValidateListSetsAndMaps);
+a library's own errors would have to be re-derived into all of that. Formats are not checked. CEL
+rules (`x-kubernetes-validations`) are in crd_cel.py.
 """
 
 from __future__ import annotations
@@ -29,10 +34,15 @@ from typing import Any
 
 from fakekapi.core.errors import (
     INVALID,
+    NOT_SUPPORTED,
+    REQUIRED,
     TOO_LONG,
     TOO_MANY,
     TYPE_INVALID,
     FieldError,
+    GoLiteral,
+    duplicate,
+    go_quote,
     not_supported,
     required,
 )
@@ -239,6 +249,7 @@ def _validate(schema: Schema, v: Any, path: str, errs: list[FieldError]) -> None
             _err(TYPE_INVALID, path, actual, f'{name} {_IN} must be of type {want}: "{actual}"')
         )
         return
+    _validate_composites(schema, v, path, errs)
     enum = schema.get("enum")
     if isinstance(enum, list) and not any(_equal(v, e) for e in enum):
         values = [e if isinstance(e, str) else json.dumps(e, separators=(",", ":")) for e in enum]
@@ -251,6 +262,60 @@ def _validate(schema: Schema, v: Any, path: str, errs: list[FieldError]) -> None
         _validate_array(schema, v, path, name, errs)
     elif isinstance(v, dict):
         _validate_object(schema, v, path, name, errs)
+
+
+def _composite(message: str) -> FieldError:
+    """A kube-openapi composite error: not a field error, so kube reports it on the nil path."""
+    return FieldError(INVALID, "<nil>", "", message)
+
+
+def _sub_errors(schema: Any, v: Any, path: str) -> list[FieldError]:
+    if not isinstance(schema, dict):
+        return []
+    errs: list[FieldError] = []
+    _validate(schema, v, path, errs)
+    return errs
+
+
+def _best_failure(results: list[list[FieldError]]) -> list[FieldError]:
+    """The failed alternative kube-openapi reports: it keeps the one with the most passed checks
+    (MatchCount); the one with the fewest errors (the first of equals) stands in for it."""
+    failed = [r for r in results if r]
+    return min(failed, key=len) if failed else []
+
+
+def _validate_composites(schema: Schema, v: Any, path: str, errs: list[FieldError]) -> None:
+    """anyOf, oneOf, allOf and not, in schemaPropsValidator.Validate's order and words."""
+    quoted = go_quote(path)
+    any_of = schema.get("anyOf")
+    if isinstance(any_of, list) and any_of:
+        results = [_sub_errors(s, v, path) for s in any_of]
+        if all(results):
+            errs.append(_composite(f"{quoted} must validate at least one schema (anyOf)"))
+            errs += _best_failure(results)
+    one_of = schema.get("oneOf")
+    if isinstance(one_of, list) and one_of:
+        results = [_sub_errors(s, v, path) for s in one_of]
+        valid = sum(1 for r in results if not r)
+        if valid != 1:
+            more = "Found none valid" if valid == 0 else f"Found {valid} valid alternatives"
+            errs.append(
+                _composite(f"{quoted} must validate one and only one schema (oneOf). {more}")
+            )
+            if valid == 0:
+                errs += _best_failure(results)
+    all_of = schema.get("allOf")
+    if isinstance(all_of, list) and all_of:
+        results = [_sub_errors(s, v, path) for s in all_of]
+        for r in results:
+            errs += r
+        passed = sum(1 for r in results if not r)
+        if passed != len(results):
+            none = ". None validated" if passed == 0 else ""
+            errs.append(_composite(f"{quoted} must validate all the schemas (allOf){none}"))
+    not_schema = schema.get("not")
+    if isinstance(not_schema, dict) and not _sub_errors(not_schema, v, path):
+        errs.append(_composite(f"{quoted} must not validate the schema (not)"))
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -361,3 +426,136 @@ def _validate_object(
             _validate(sub, v[key], _child(path, key), errs)
         elif isinstance(additional, dict):
             _validate(additional, v[key], _child(path, key), errs)
+
+
+# -- list types ---------------------------------------------------------------------------------
+
+
+def _go_sharp(value: Any) -> str:
+    """Go's `%#v` of an unstructured value inside an interface{} (field.Duplicate of a map key)."""
+    if isinstance(value, dict):
+        inner = ", ".join(f"{go_quote(k)}:{_go_sharp(v)}" for k, v in value.items())
+        return "map[string]interface {}{" + inner + "}"
+    if isinstance(value, list):
+        return "[]interface {}{" + ", ".join(_go_sharp(v) for v in value) + "}"
+    if isinstance(value, str):
+        return go_quote(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "interface {}(nil)"
+    if isinstance(value, float):
+        return go_number(value)
+    return str(value)
+
+
+def _duplicate_value(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return GoLiteral(_go_sharp(value))
+    return value
+
+
+def validate_list_types(schema: Schema | None, obj: dict[str, Any]) -> list[FieldError]:
+    """structurallisttype.ValidateListSetsAndMaps: no duplicate items in `x-kubernetes-list-type:
+    set` lists, no duplicate keys in `map` lists (each reported once, at its second appearance)."""
+    if not schema:
+        return []
+    errs: list[FieldError] = []
+    _list_types_object(schema, obj, "", errs)
+    return errs
+
+
+def _list_types_object(
+    schema: Schema, obj: dict[str, Any], path: str, errs: list[FieldError]
+) -> None:
+    props = schema.get("properties")
+    additional = schema.get("additionalProperties")
+    for key in sorted(obj):
+        if isinstance(additional, dict):
+            _list_types(additional, obj[key], f"{path}[{key}]", errs)
+        if isinstance(props, dict) and isinstance(props.get(key), dict):
+            _list_types(props[key], obj[key], _child(path, key), errs)
+
+
+def _list_types(schema: Schema, value: Any, path: str, errs: list[FieldError]) -> None:
+    if isinstance(value, dict):
+        _list_types_object(schema, value, path, errs)
+        return
+    if not isinstance(value, list):
+        return
+    list_type = schema.get("x-kubernetes-list-type")
+    if list_type == "set":
+        for i in _non_unique(value):
+            errs.append(duplicate(f"{path}[{i}]", _duplicate_value(value[i])))
+    elif list_type == "map":
+        errs += _list_map(schema, value, path)
+    items = schema.get("items")
+    if isinstance(items, dict):
+        for i, item in enumerate(value):
+            _list_types(items, item, f"{path}[{i}]", errs)
+
+
+_UNSPECIFIED = object()
+
+
+def _non_unique(values: list[Any]) -> list[int]:
+    """Indices of the second appearance of each repeated value (validateListSet)."""
+    seen: dict[str, int] = {}
+    out: list[int] = []
+    for i, x in enumerate(values):
+        key = "unspecified" if x is _UNSPECIFIED else json.dumps(x, sort_keys=True)
+        if isinstance(x, bool):
+            key = f"bool:{key}"
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] == 2:
+            out.append(i)
+    return out
+
+
+def _list_map(schema: Schema, value: list[Any], path: str) -> list[FieldError]:
+    for i, x in enumerate(value):
+        if x is not None and not isinstance(x, dict):
+            return [
+                FieldError(
+                    INVALID,
+                    f"{path}[{i}]",
+                    _duplicate_value(x),
+                    "must be an object for an array of list-type map",
+                )
+            ]
+    key_fields = [k for k in schema.get("x-kubernetes-list-map-keys") or [] if isinstance(k, str)]
+    if len(value) <= 1 or not key_fields:
+        return []
+    if len(key_fields) == 1:
+        field_name = key_fields[0]
+        keys: list[Any] = [
+            x[field_name] if isinstance(x, dict) and field_name in x else _UNSPECIFIED
+            for x in value
+        ]
+        return [
+            duplicate(
+                f"{path}[{i}]",
+                GoLiteral(_go_sharp({} if keys[i] is _UNSPECIFIED else {field_name: keys[i]})),
+            )
+            for i in _non_unique(keys)
+        ]
+    compound = [
+        {k: x[k] for k in key_fields if k in x} if isinstance(x, dict) else {} for x in value
+    ]
+    return [
+        duplicate(f"{path}[{i}]", GoLiteral(_go_sharp(compound[i]))) for i in _non_unique(compound)
+    ]
+
+
+BLOCKING = (NOT_SUPPORTED, REQUIRED, TOO_LONG, TOO_MANY, TYPE_INVALID)
+NOT_CHECKED = (
+    "some validation rules were not checked because the object was invalid; correct the existing "
+    "errors to complete validation"
+)
+
+
+def blocking_error(errs: list[FieldError]) -> FieldError | None:
+    """hasBlockingErr: CEL rules are not run over an object with these errors; kube says so."""
+    if any(e.type in BLOCKING for e in errs):
+        return FieldError(INVALID, "<nil>", "null", NOT_CHECKED)
+    return None

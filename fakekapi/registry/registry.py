@@ -36,6 +36,7 @@ from fakekapi.core.errors import (
     go_quote,
     invalid,
     invalid_value,
+    method_not_supported,
     not_found,
     qualified,
     unsupported_media_type,
@@ -46,7 +47,7 @@ from fakekapi.core.objects import OBJECT_META_ORDER, meta
 from fakekapi.core.user import UserInfo
 from fakekapi.store.base import KeyExistsError, KeyNotFoundError, RevisionConflict, Store
 
-from . import crd_definition, crd_schema, defaults, nesting, subresources
+from . import crd_cel, crd_definition, crd_schema, defaults, nesting, subresources
 from . import fieldvalidation as fv
 from . import managedfields as mf
 from . import patch as patches
@@ -553,6 +554,27 @@ class Registry:
         cv = custom.get(rt.group, rt.version, rt.plural) if rt.is_crd and custom else None
         return cv.schema if cv is not None else None
 
+    def _refuse_if_terminating(self, rt: ResourceType, verb: str) -> None:
+        """crdHandler: while its CRD is being deleted, a custom resource type takes no creates
+        (`create not allowed while custom resource definition is terminating`, 405)."""
+        custom = getattr(self.catalog, "custom", None)
+        cv = custom.get(rt.group, rt.version, rt.plural) if custom else None
+        if cv is None:
+            return
+        crd_rt = self.catalog.lookup("apiextensions.k8s.io", "v1", crd_definition.PLURAL)
+        stored = self.store.get(object_key(crd_rt, "", cv.crd_name)) if crd_rt else None
+        if stored is None:
+            return
+        crd = stored[0]
+        terminating = bool((crd.get("metadata") or {}).get("deletionTimestamp")) or any(
+            isinstance(c, dict) and c.get("type") == "Terminating" and c.get("status") == "True"
+            for c in (crd.get("status") or {}).get("conditions") or []
+        )
+        if terminating:
+            err = method_not_supported(rt.plural, rt.group, verb)
+            err.message = f"{verb} not allowed while custom resource definition is terminating"
+            raise err
+
     def _custom_decode(
         self, rt: ResourceType, obj: dict[str, Any], opts: WriteOptions, *, patch: bool
     ) -> list[str]:
@@ -590,7 +612,14 @@ class Registry:
         """Schema validation of custom resources; the CRD strategy's checks of CRDs."""
         if crd_definition.is_crd_type(rt):
             return crd_definition.validate(obj, old)
-        return crd_schema.validate(self._custom_schema(rt), obj)
+        schema = self._custom_schema(rt)
+        errs = crd_schema.validate(schema, obj)
+        errs += crd_schema.validate_list_types(schema, obj)
+        # customResourceStrategy.Validate: CEL rules only over an object free of blocking errors
+        blocking = crd_schema.blocking_error(errs)
+        if blocking is not None:
+            return [*errs, blocking]
+        return errs + crd_cel.validate(schema, obj, old)
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -823,6 +852,8 @@ class Registry:
         `raw` is the JSON request body `obj` was decoded from, if the caller has it: duplicate
         fields are only visible there.
         """
+        if rt.is_crd:
+            self._refuse_if_terminating(rt, "create")
         nesting.check(obj)
         if not isinstance(obj, dict):
             self._check_type(rt, obj)

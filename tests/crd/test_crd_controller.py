@@ -297,3 +297,71 @@ async def test_stored_crds_are_served_when_the_controller_is_built() -> None:
     rt = fresh.catalog.lookup(manifests.GROUP, "v1", "crontabs")
     assert rt is not None and rt.short_names == ("ct",)
     await store.close()
+
+
+def _crd_with_rules() -> dict[str, Any]:
+    """The CronTab CRD plus a oneOf, a CEL rule and a transition rule on spec."""
+    crd = manifests.crd()
+    spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec["properties"]["schedule"] = {"type": "string"}
+    spec["properties"]["paused"] = {"type": "boolean"}
+    spec["oneOf"] = [{"required": ["image"]}, {"required": ["color"]}]
+    spec["x-kubernetes-validations"] = [
+        {"rule": "self.replicas <= 5 || !has(self.color)", "message": "colored tabs run <= 5"},
+        {
+            "rule": "self.cronSpec == oldSelf.cronSpec || !has(oldSelf.paused) || !oldSelf.paused",
+            "message": "cronSpec is immutable while paused",
+        },
+    ]
+    return crd
+
+
+async def test_one_of_and_cel_rules_through_the_registry(env: Env) -> None:
+    await env.registry.create(env.crd_type, "", _crd_with_rules(), W)
+    await env.established()
+    rt = env.crontabs()
+    await env.registry.create(rt, "default", manifests.crontab("a", color="red"), W)
+    with pytest.raises(StatusError) as e:
+        await env.registry.create(rt, "default", manifests.crontab("b"), W)
+    assert e.value.code == 422
+    assert e.value.message == (
+        'CronTab.stable.example.com "b" is invalid: [<nil>: Invalid value: "": "spec" must '
+        "validate one and only one schema (oneOf). Found none valid, spec.image: Required value, "
+        '<nil>: Invalid value: "null": some validation rules were not checked because the '
+        "object was invalid; correct the existing errors to complete validation]"
+    )
+    with pytest.raises(StatusError) as e:
+        await env.registry.create(rt, "default", manifests.crontab("c", color="red", replicas=7), W)
+    assert e.value.message == (
+        'CronTab.stable.example.com "c" is invalid: spec: Invalid value: colored tabs run <= 5'
+    )
+    # the transition rule: cronSpec may change unless the old object was paused
+    live = await env.registry.get(rt, "default", "a")
+    live["spec"]["cronSpec"] = "*/5 * * * *"
+    live["spec"]["paused"] = True
+    live = (await env.registry.update(rt, "default", "a", live, W)).object
+    live["spec"]["cronSpec"] = "*/9 * * * *"
+    with pytest.raises(StatusError) as e:
+        await env.registry.update(rt, "default", "a", live, W)
+    assert e.value.message == (
+        'CronTab.stable.example.com "a" is invalid: spec: Invalid value: '
+        "cronSpec is immutable while paused"
+    )
+
+
+async def test_a_terminating_crd_refuses_creates(env: Env) -> None:
+    await env.registry.create(env.crd_type, "", manifests.crd(), W)
+    await env.established()
+    rt = env.crontabs()
+    held = manifests.crontab("held")
+    held["metadata"]["finalizers"] = ["example.com/hold"]
+    await env.registry.create(rt, "default", held, W)
+    await env.registry.delete(env.crd_type, "", manifests.CRD_NAME, DeleteOptions())
+    with pytest.raises(StatusError) as e:
+        await env.registry.create(rt, "default", manifests.crontab("late"), W)
+    assert e.value.code == 405
+    assert e.value.reason == "MethodNotAllowed"
+    assert e.value.message == "create not allowed while custom resource definition is terminating"
+    live = await env.registry.get(rt, "default", "held")
+    live["metadata"]["finalizers"] = []
+    await env.registry.update(rt, "default", "held", live, W)
