@@ -193,6 +193,15 @@ def cli() -> None:
     "api/all=true, api/alpha=true, api/beta=true, group/version=true|false, "
     "group/version/resource=true|false (comma-separated).",
 )
+@click.option(
+    "--controllers",
+    multiple=True,
+    default=("*",),
+    show_default=True,
+    help="Controllers to run, as kube-controller-manager's flag: '*' every controller on by "
+    "default, 'foo' the one named foo, '-foo' not foo (comma-separated; e.g. "
+    "'*,-job' or 'namespace,serviceaccount-token').",
+)
 def serve(
     host: str,
     port: int,
@@ -210,6 +219,7 @@ def serve(
     audit_log_path: Path | None,
     authorization_mode: tuple[str, ...],
     runtime_config: tuple[str, ...],
+    controllers: tuple[str, ...],
 ) -> None:
     """Run the API server until Ctrl+C or SIGTERM."""
     from fakekapi.catalog.catalog import Catalog
@@ -239,6 +249,7 @@ def serve(
         audit_log_path=audit_log_path,
         authorization_mode=_split_commas(authorization_mode),
         runtime_config=runtime_config,
+        controllers=_split_commas(controllers),
     )
     sys.exit(run_serve(settings))
 

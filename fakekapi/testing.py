@@ -139,12 +139,15 @@ def running_server(**settings_overrides: Any) -> Iterator[ServerHandle]:
 
     Defaults: 127.0.0.1, a free port, an ephemeral data dir. Any Settings field can be
     overridden, e.g. `running_server(fixtures=(Path("k8s"),), anonymous_auth=False)`; pass
-    `data_dir=..., ephemeral=False` to keep the data dir.
+    `data_dir=..., ephemeral=False` to keep the data dir. `controllers="namespace,job"` (or a
+    sequence) selects controllers as `serve --controllers` does; the default runs them all.
     """
     from fakekapi.server.run import RunningServer, start
 
     fields = {"host": "127.0.0.1", "port": 0, "ephemeral": True, **settings_overrides}
-    for key in ("fixtures", "tls_sans", "api_audiences", "authorization_mode"):
+    if isinstance(fields.get("controllers"), str):  # "namespace,serviceaccount-token", as the flag
+        fields["controllers"] = tuple(fields["controllers"].split(","))
+    for key in ("fixtures", "tls_sans", "api_audiences", "authorization_mode", "controllers"):
         if key in fields and not isinstance(fields[key], tuple):
             fields[key] = tuple(fields[key])
     # Paths may be given as strings, as with any Python API taking file names.

@@ -125,14 +125,21 @@ def components_lifecycle(
     `api_endpoint`: where the server listens, for the `kubernetes` Service's endpoints."""
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        from fakekapi.controllers.manager import ControllerManager
+        from fakekapi.controllers.names import parse
         from fakekapi.registry.bootstrap import bootstrap
         from fakekapi.registry.controllers import Controllers
+        from fakekapi.registry.controllers.informer import SharedInformers
         from fakekapi.registry.fixtures import apply_fixtures, load_fixture_files
         from fakekapi.registry.rbac_bootstrap import bootstrap_rbac
 
         registry: Any = components.registry
         await components.store.start()
         controllers: Controllers | None = None
+        manager: ControllerManager | None = None
+        selection = parse(settings.controllers)
+        informers = SharedInformers(registry)
+        """One cache per resource type for kube-controller-manager's controllers (and nodes)."""
         rbac: RBACSource | None = None
         try:
             await bootstrap(registry)
@@ -143,6 +150,13 @@ def components_lifecycle(
                 pki.ca_pem if pki is not None else "",
                 token_signer=auth.signing_key if auth is not None else None,
                 api_endpoint=api_endpoint,
+                enabled=selection.enabled,
+            )
+            manager = ControllerManager.start(
+                registry,
+                selection,
+                informers=informers,
+                kubernetes_version=settings.kubernetes_version,
             )
             if auth is not None and controllers.tokens is not None:
                 auth.legacy_use = controllers.tokens.record_use
@@ -164,6 +178,8 @@ def components_lifecycle(
         finally:
             if auth is not None:
                 auth.legacy_use = None
+            if manager is not None:
+                await manager.stop()
             if controllers is not None:
                 await controllers.stop()
             if rbac is not None:

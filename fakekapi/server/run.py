@@ -156,6 +156,12 @@ def validate(settings: Settings) -> Settings:
         raise ServeError("--service-account-issuer must not be empty", 2)
     if settings.service_account_max_token_expiration < 0:
         raise ServeError("--service-account-max-token-expiration must not be negative", 2)
+    from fakekapi.controllers.names import ControllersFlagError, parse
+
+    try:
+        parse(settings.controllers)
+    except ControllersFlagError as e:
+        raise ServeError(f"--controllers: {e}", 2) from e
     return dataclasses.replace(settings, kubernetes_version=version)
 
 

@@ -41,3 +41,6 @@ class Settings:
     authorization_mode: tuple[str, ...] = ("RBAC",)
     runtime_config: tuple[str, ...] = ()
     """`--runtime-config` values (`api/all=true`, `group/version=false` ...); none: the defaults."""
+    controllers: tuple[str, ...] = ("*",)
+    """kube-controller-manager's `--controllers`: `*` (every controller on by default), `name`,
+    `-name`; names and aliases as kube's (fakekapi.controllers.names). `()` runs none."""

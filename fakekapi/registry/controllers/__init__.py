@@ -10,12 +10,19 @@
 
 They read through informers (list + watch over the registry, no HTTP) and write through the
 registry. `Controllers.start()` launches them; `await stop()` cancels and awaits every task.
+
+`enabled(name)` switches the ones kube-controller-manager runs by their kube names
+(`serviceaccount-controller`, `root-ca-certificate-publisher-controller`, `namespace-controller`,
+`clusterrole-aggregation-controller`, `serviceaccount-token-controller`): fakekapi.controllers
+parses `--controllers` into it. The CRD and kubernetes-service controllers belong to
+kube-apiserver and always run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fakekapi.registry.controllers.aggregation import ClusterRoleAggregationController
@@ -42,6 +49,16 @@ log = logging.getLogger(__name__)
 
 STOP_RECANCEL_SECONDS = 0.1
 
+SERVICEACCOUNT = "serviceaccount-controller"
+ROOT_CA_PUBLISHER = "root-ca-certificate-publisher-controller"
+NAMESPACE = "namespace-controller"
+CLUSTERROLE_AGGREGATION = "clusterrole-aggregation-controller"
+SERVICEACCOUNT_TOKEN = "serviceaccount-token-controller"
+
+
+def _all(_name: str) -> bool:
+    return True
+
 
 def _core(registry: Registry, plural: str) -> ResourceType:
     rt: ResourceType | None = registry.catalog.lookup("", "v1", plural)
@@ -60,6 +77,7 @@ class Controllers:
         *,
         token_signer: TokenSigner | None = None,
         api_endpoint: ApiEndpoint | None = None,
+        enabled: Callable[[str], bool] = _all,
     ) -> None:
         ns_type = _core(registry, "namespaces")
         sa_type = _core(registry, "serviceaccounts")
@@ -80,16 +98,24 @@ class Controllers:
         assert crd_type is not None
         crds = Informer(registry, crd_type)
         self.informers = [namespaces, serviceaccounts, configmaps, clusterroles, crds]
-        self.controllers: list[Controller] = [
-            ServiceAccountsController(registry, sa_type, namespaces, serviceaccounts),
-            RootCAPublisher(registry, cm_type, namespaces, configmaps, ca_pem),
-            NamespaceController(registry, ns_type, namespaces),
-            ClusterRoleAggregationController(registry, cr_type, clusterroles),
-            CRDController(registry, crd_type, crds),
-        ]
+        self.controllers: list[Controller] = [CRDController(registry, crd_type, crds)]
+        if enabled(SERVICEACCOUNT):
+            self.controllers.append(
+                ServiceAccountsController(registry, sa_type, namespaces, serviceaccounts)
+            )
+        if enabled(ROOT_CA_PUBLISHER):
+            self.controllers.append(
+                RootCAPublisher(registry, cm_type, namespaces, configmaps, ca_pem)
+            )
+        if enabled(NAMESPACE):
+            self.controllers.append(NamespaceController(registry, ns_type, namespaces))
+        if enabled(CLUSTERROLE_AGGREGATION):
+            self.controllers.append(
+                ClusterRoleAggregationController(registry, cr_type, clusterroles)
+            )
         self.tokens: TokensController | None = None
         """The token controller; only with a signer (it signs legacy tokens)."""
-        if token_signer is not None:
+        if token_signer is not None and enabled(SERVICEACCOUNT_TOKEN):
             secrets = Informer(registry, _core(registry, "secrets"))
             self.informers.append(secrets)
             self.tokens = TokensController(
@@ -103,6 +129,9 @@ class Controllers:
                 registry.catalog.lookup("discovery.k8s.io", "v1", "endpointslices"),
             )
             self.controllers.append(KubernetesServiceController(registry, api_endpoint, types))
+        # Only the informers a running controller reads (a disabled controller costs nothing).
+        used = {id(i) for c in self.controllers for i in c.informers}
+        self.informers = [i for i in self.informers if id(i) in used]
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
@@ -113,9 +142,16 @@ class Controllers:
         *,
         token_signer: TokenSigner | None = None,
         api_endpoint: ApiEndpoint | None = None,
+        enabled: Callable[[str], bool] = _all,
     ) -> Controllers:
         """Build and launch the controllers on the running event loop."""
-        self = cls(registry, ca_pem, token_signer=token_signer, api_endpoint=api_endpoint)
+        self = cls(
+            registry,
+            ca_pem,
+            token_signer=token_signer,
+            api_endpoint=api_endpoint,
+            enabled=enabled,
+        )
         for informer in self.informers:
             self._tasks.append(
                 asyncio.create_task(informer.run(), name=f"informer {informer.rt.qualified}")

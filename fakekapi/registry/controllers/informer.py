@@ -160,3 +160,65 @@ class Informer:
                 handler(old, new)
             except Exception:
                 log.exception("handler for %s failed", self.rt.qualified)
+
+
+class SharedInformers:
+    """One informer per (resource type, field selector), shared by every controller that asks.
+
+    As client-go's SharedInformerFactory: the kube-controller-manager's controllers (and the
+    simulated kubelet) read Pods, ReplicaSets, Nodes ... from one cache each instead of one per
+    controller. Informers asked for after `start()` are started at once.
+    """
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._informers: dict[tuple[str, str], Informer] = {}
+        self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._started = False
+
+    def informer(self, rt: ResourceType, *, field_selector: str = "") -> Informer:
+        key = (rt.qualified + "/" + rt.version, field_selector)
+        found = self._informers.get(key)
+        if found is None:
+            found = self._informers[key] = Informer(
+                self.registry, rt, field_selector=field_selector
+            )
+            if self._started:
+                self._launch(key, found)
+        return found
+
+    def _launch(self, key: tuple[str, str], informer: Informer) -> None:
+        self._tasks[key] = asyncio.create_task(
+            informer.run(), name=f"informer {informer.rt.qualified}"
+        )
+
+    def start(self) -> None:
+        """Run every informer asked for so far (and, from now on, each one when asked for)."""
+        self._started = True
+        for key, informer in self._informers.items():
+            if key not in self._tasks:
+                self._launch(key, informer)
+
+    async def wait_synced(self) -> None:
+        await asyncio.gather(*(i.synced.wait() for i in self._informers.values()))
+
+    async def stop(self) -> None:
+        """Cancel the informers and wait for them."""
+        self._started = False
+        tasks, self._tasks = list(self._tasks.values()), {}
+        await cancel_and_wait(tasks)
+
+
+async def cancel_and_wait(tasks: list[asyncio.Task[None]], recancel: float = 0.1) -> None:
+    """Cancel `tasks` and wait until all have ended; errors other than cancellation are logged.
+
+    The cancellation is repeated: on Python 3.11 an asyncio.wait_for() below a task can swallow
+    one that races with its inner future completing."""
+    pending: set[asyncio.Task[None]] = set(tasks)
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=recancel)
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s ended with an error", task.get_name(), exc_info=task.exception())

@@ -1,0 +1,31 @@
+"""Every controller fakekapi runs from this package, by kube's canonical name.
+
+As kube-controller-manager's NewControllerDescriptors: a name (names.py; the flag also takes its
+aliases) and an init function that builds the controller's workers over the shared context.
+To add a controller: a module named after it with an `init(ctx) -> list[Controller]`, and one
+line here. The registry-level ones (namespace, serviceaccount, serviceaccount-token,
+root-ca-cert-publisher, clusterrole-aggregation) are started by the server through
+fakekapi.registry.controllers, switched by the same selection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from fakekapi.controllers.context import ControllerContext
+from fakekapi.controllers.names import KNOWN
+from fakekapi.registry.controllers.base import Controller
+
+
+@dataclass(frozen=True)
+class ControllerDescriptor:
+    name: str
+    """kube's canonical name (`deployment-controller`)."""
+    init: Callable[[ControllerContext], Sequence[Controller]]
+
+    def __post_init__(self) -> None:
+        assert self.name in KNOWN, self.name
+
+
+DESCRIPTORS: tuple[ControllerDescriptor, ...] = ()
