@@ -28,6 +28,7 @@ import yaml
 from fakekapi.core import yamljson
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
+from fakekapi.registry.bulk import BULK_CHUNK, gather_all
 from fakekapi.registry.options import WriteOptions
 
 if TYPE_CHECKING:
@@ -391,12 +392,38 @@ async def apply_fixtures(registry: Registry, docs: Sequence[FixtureDocument]) ->
     first = [d for d in docs if _is_namespace(d) or _is_crd(d)]
     rest = [d for d in docs if not (_is_namespace(d) or _is_crd(d))]
     crd_kinds = _crd_kinds(docs)
-    for doc in first + rest:
+
+    async def apply(doc: FixtureDocument) -> None:
         rt = await _resource_type(registry, doc, crd_kinds)
         try:
             await _apply_one(registry, rt, doc)
         except StatusError as e:
             raise doc.error(e.message) from e
+
+    # Documents are applied a chunk at a time, concurrently, so the store commits each chunk in
+    # one transaction (group commit); a document naming an object already in the chunk starts the
+    # next one, so repeated documents still apply in file order and the last one wins.
+    for group in (first, rest):
+        for chunk in _chunks(group):
+            await gather_all(apply(doc) for doc in chunk)
+
+
+def _chunks(docs: Sequence[FixtureDocument]) -> Iterator[list[FixtureDocument]]:
+    """Consecutive documents, at most BULK_CHUNK at a time, never two for the same object."""
+    chunk: list[FixtureDocument] = []
+    seen: set[tuple[str, str, str, str]] = set()
+    for doc in docs:
+        md = doc.object.get("metadata") or {}
+        name = md.get("name") if isinstance(md, dict) else None
+        ident = (doc.api_version, doc.kind, str(md.get("namespace") or ""), str(name or ""))
+        if len(chunk) >= BULK_CHUNK or (name and ident in seen):
+            yield chunk
+            chunk, seen = [], set()
+        chunk.append(doc)
+        if name:
+            seen.add(ident)
+    if chunk:
+        yield chunk
 
 
 async def _resource_type(

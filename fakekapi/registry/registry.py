@@ -52,6 +52,7 @@ from . import fieldvalidation as fv
 from . import managedfields as mf
 from . import patch as patches
 from . import scale as scales
+from .bulk import BULK_CHUNK, gather_all
 from .fieldsets import object_fields, supported_fields
 from .hooks import CREATE, DELETE, UPDATE, AdmissionHook
 from .keys import collection_prefix, etcd_key, namespace_key, object_key
@@ -1474,7 +1475,8 @@ class Registry:
     ) -> dict[str, Any]:
         """deletecollection: delete every listed object; answer the list as it was read."""
         listed = await self.list(rt, namespace, list_opts)
-        for item in listed["items"]:
+
+        async def delete_one(item: dict[str, Any]) -> None:
             md = item.get("metadata") or {}
             try:
                 await self.delete(
@@ -1487,4 +1489,10 @@ class Registry:
             except StatusError as e:
                 if e.code != 404:
                     raise
+
+        # Deletes in flight together share the store's transactions (group commit): one fsync per
+        # chunk instead of one per object. The first error is raised, as the loop did.
+        items = listed["items"]
+        for i in range(0, len(items), BULK_CHUNK):
+            await gather_all(delete_one(item) for item in items[i : i + BULK_CHUNK])
         return listed

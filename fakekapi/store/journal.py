@@ -6,10 +6,11 @@ Schema (store.db, WAL, synchronous=FULL):
     changes(revision INTEGER PRIMARY KEY, key, type, value)
                                                  the change log; DELETED rows hold the last state
                                                  stamped with the deletion revision
-Every write is one BEGIN IMMEDIATE transaction that reads the counter, checks the precondition
-against `objects` (the truth, whatever other processes did), writes the object, the change row and
-the counter, and commits before returning. Revisions are therefore contiguous across processes, and
-any process can follow the others by reading `changes` past the last revision it applied.
+Every batch of writes is one BEGIN IMMEDIATE transaction that reads the counter, checks each
+precondition against `objects` (the truth, whatever other processes did), writes the objects, the
+change rows and the counter, and commits (one fsync) before returning. Revisions are therefore
+contiguous across processes, and any process can follow the others by reading `changes` past the
+last revision it applied.
 """
 
 from __future__ import annotations
@@ -67,13 +68,17 @@ class CatchUp:
     snapshot: Snapshot | None = None
 
 
+WriteRequest = tuple[EventType, str, Obj | None, int | None]
+"""(type, key, object or None for a delete, expected revision or None)."""
+
+
 @dataclass(slots=True)
-class WriteOutcome:
-    """The catch-up seen inside the write transaction, then our own change or the refusal."""
+class BatchOutcome:
+    """The catch-up seen inside the write transaction, then per request its change or refusal."""
 
     catch_up: CatchUp
-    change: Change | None = None
-    error: StoreError | None = None
+    results: list[Change | Exception]
+    """A StoreError refusal, or the orjson error of an object that is not JSON."""
 
 
 class Journal:
@@ -84,6 +89,8 @@ class Journal:
         self._keep = changelog_keep
         self._prune_every = max(1, prune_every)
         self._db: sqlite3.Connection | None = None
+        self.commits = 0
+        """Write transactions committed (each one fsync), for metrics and tests."""
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -158,51 +165,71 @@ class Journal:
 
     # -- writes ---------------------------------------------------------------------------------
 
-    def write(
-        self, type: EventType, key: str, obj: Obj | None, expected: int | None, applied: int
-    ) -> WriteOutcome:
-        """One create (ADDED), update (MODIFIED) or delete (DELETED), committed before returning."""
+    def write_batch(self, requests: list[WriteRequest], applied: int) -> BatchOutcome:
+        """Several writes in one transaction, committed (one fsync) before returning.
+
+        Each request is checked against `objects` as the transaction has changed it so far, so two
+        updates of one key in a batch behave as if sent one after the other. A refused request
+        (exists, not found, conflict) gets its error and leaves the others alone; a failure of
+        SQLite itself rolls the whole batch back and raises StorageError."""
         db = self._conn()
+        results: list[Change | Exception] = []
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
                 current = self._meta("revision")
-                outcome = WriteOutcome(self._catch_up(applied, current))
-                row = db.execute(
-                    "SELECT revision, value FROM objects WHERE key = ?", (key,)
-                ).fetchone()
-                outcome.error = _refusal(type, key, row, expected)
-                if outcome.error is not None:
-                    db.execute("ROLLBACK")
-                    return outcome
-                revision = current + 1
-                if type == "DELETED":
-                    stored = stamp(orjson.loads(row[1]), revision)
-                    data = orjson.dumps(stored)
-                    db.execute("DELETE FROM objects WHERE key = ?", (key,))
-                else:
-                    assert obj is not None
-                    stored, data = owned_copy(obj, revision)
-                    db.execute(
-                        "INSERT OR REPLACE INTO objects (key, revision, value) VALUES (?, ?, ?)",
-                        (key, revision, data),
+                catch_up = self._catch_up(applied, current)
+                revision = current
+                rows: list[tuple[int, str, str, bytes]] = []
+                for type, key, obj, expected in requests:
+                    row = db.execute(
+                        "SELECT revision, value FROM objects WHERE key = ?", (key,)
+                    ).fetchone()
+                    error = _refusal(type, key, row, expected)
+                    if error is not None:
+                        results.append(error)
+                        continue
+                    revision += 1
+                    if type == "DELETED":
+                        stored = stamp(orjson.loads(row[1]), revision)
+                        data = orjson.dumps(stored)
+                        db.execute("DELETE FROM objects WHERE key = ?", (key,))
+                    else:
+                        assert obj is not None
+                        try:
+                            stored, data = owned_copy(obj, revision)
+                        except orjson.JSONEncodeError as e:
+                            revision -= 1
+                            results.append(e)
+                            continue
+                        db.execute(
+                            "INSERT OR REPLACE INTO objects (key, revision, value)"
+                            " VALUES (?, ?, ?)",
+                            (key, revision, data),
+                        )
+                    rows.append((revision, key, type, data))
+                    results.append((revision, key, type, stored))
+                if rows:
+                    db.executemany(
+                        "INSERT INTO changes (revision, key, type, value) VALUES (?, ?, ?, ?)",
+                        rows,
                     )
-                db.execute(
-                    "INSERT INTO changes (revision, key, type, value) VALUES (?, ?, ?, ?)",
-                    (revision, key, type, data),
-                )
-                db.execute("UPDATE meta SET value = ? WHERE name = 'revision'", (revision,))
-                if revision % self._prune_every == 0:
-                    db.execute("DELETE FROM changes WHERE revision <= ?", (revision - self._keep,))
-                db.execute("COMMIT")
+                    db.execute("UPDATE meta SET value = ? WHERE name = 'revision'", (revision,))
+                    if revision // self._prune_every != current // self._prune_every:
+                        db.execute(
+                            "DELETE FROM changes WHERE revision <= ?", (revision - self._keep,)
+                        )
+                    db.execute("COMMIT")
+                    self.commits += 1
+                else:
+                    db.execute("ROLLBACK")
             except BaseException:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
         except (sqlite3.Error, orjson.JSONDecodeError) as e:
             raise StorageError(f"cannot write store {self.path}: {e}") from e
-        outcome.change = (revision, key, type, stored)
-        return outcome
+        return BatchOutcome(catch_up, results)
 
     # -- internals ------------------------------------------------------------------------------
 

@@ -123,6 +123,63 @@ async def test_write_after_close_fails(open_sqlite: SqliteFactory) -> None:
         await store.create(CM + "ns/a", cm("a"))
 
 
+# -- group commit ---------------------------------------------------------------------------------
+
+
+async def test_concurrent_writes_share_transactions(
+    open_sqlite: SqliteFactory, db_path: Path
+) -> None:
+    store = await open_sqlite()
+    results = await asyncio.gather(*(store.create(f"{CM}ns/c{i:03}", cm("c")) for i in range(200)))
+    assert sorted(rev for _, rev in results) == list(range(1, 201))
+    assert store.commits < 200, "concurrent writes were batched"
+    with sqlite3.connect(db_path) as db:
+        (rows,) = db.execute("SELECT count(*) FROM objects").fetchone()
+    assert rows == 200
+
+
+async def test_a_batch_checks_each_write_against_the_ones_before_it(
+    open_sqlite: SqliteFactory,
+) -> None:
+    """Two updates of one key with the same precondition in one batch: the second conflicts, as if
+    they had been sent one after the other; a refused or unencodable write fails alone."""
+    store = await open_sqlite()
+    _, rev = await store.create(CM + "ns/a", cm("a"))
+    outcomes = await asyncio.gather(
+        store.update(CM + "ns/a", cm("a", v="1"), expected_revision=rev),
+        store.update(CM + "ns/a", cm("a", v="2"), expected_revision=rev),
+        store.create(CM + "ns/a", cm("a")),
+        store.create(CM + "ns/bad", {"metadata": {}, "data": {1: "not a JSON key"}}),
+        store.delete(CM + "ns/missing"),
+        store.create(CM + "ns/b", cm("b")),
+        return_exceptions=True,
+    )
+    kinds = [type(o).__name__ for o in outcomes]
+    assert kinds == [
+        "tuple",
+        "RevisionConflict",
+        "KeyExistsError",
+        "TypeError",
+        "KeyNotFoundError",
+        "tuple",
+    ]
+    assert store.get(CM + "ns/a") is not None
+    assert store.get(CM + "ns/a")[0]["data"] == {"v": "1"}  # type: ignore[index]
+    assert [r for _, _, r in store.list(CM)[0]] == [rev + 1, rev + 2]
+
+
+async def test_close_commits_the_writes_already_queued(open_sqlite: SqliteFactory) -> None:
+    store = await open_sqlite()
+    writes = [asyncio.create_task(store.create(f"{CM}ns/c{i}", cm("c"))) for i in range(20)]
+    await asyncio.sleep(0)
+    await store.close()
+    done = await asyncio.gather(*writes, return_exceptions=True)
+    committed = [d for d in done if isinstance(d, tuple)]
+    again = await open_sqlite()
+    assert len(again.list(CM)[0]) == len(committed)
+    assert all(isinstance(d, (tuple, StorageError)) for d in done)
+
+
 # -- other processes ------------------------------------------------------------------------------
 
 
@@ -207,7 +264,13 @@ async def test_two_processes_writing_at_once_share_one_ordered_history(
         )
         assert proc.stdout is not None
         assert await asyncio.wait_for(proc.stdout.readline(), 30) == b"started\n"
-        mine = [(await store.create(f"{CM}mine/c{i:02}", cm("c")))[1] for i in range(60)]
+        mine: list[int] = []
+        for i in range(60):
+            mine.append((await store.create(f"{CM}mine/c{i:02}", cm("c")))[1])
+            if i == 29:  # let the other process get a write in between, however loaded we are
+                deadline = time.monotonic() + 30
+                while await store.sync() == mine[-1] and time.monotonic() < deadline:
+                    await asyncio.sleep(0.01)
         await finish(proc)
         await store.sync()
         events = [await next_event(watch, 2) for _ in range(160)]
@@ -297,35 +360,67 @@ async def test_write_waits_for_another_process_holding_the_lock(
         other.close()
 
 
-async def test_kill_9_loses_no_acknowledged_write(
+KILL_TRIALS = 20
+
+
+async def test_kill_9_during_a_concurrent_burst_loses_no_acknowledged_write(
     open_sqlite: SqliteFactory, db_path: Path
 ) -> None:
-    proc = await spawn(
-        db_path,
-        """
-        for i in range(100000):
-            key = f"/core/configmaps/burst/c{i:06}"
-            await store.create(key, {"metadata": {"name": key}, "data": {"x": "y" * 200}})
-            print(key, flush=True)
-        """,
-    )
-    assert proc.stdout is not None
-    acknowledged: list[str] = []
-    while len(acknowledged) < 150:
-        line = await asyncio.wait_for(proc.stdout.readline(), 30)
-        assert line, "the writer ended early"
-        acknowledged.append(line.decode().strip())
-    proc.send_signal(signal.SIGKILL)
-    rest, _ = await asyncio.wait_for(proc.communicate(), 30)
-    acknowledged += rest.decode().split()
-    assert proc.returncode == -signal.SIGKILL
+    """20 times: 16 concurrent writers (creates, updates, deletes: batches of all kinds) in a
+    child process, killed with SIGKILL after a varying number of acknowledgements; every write
+    the child saw acknowledged is in the file afterwards, in its acknowledged state."""
+    acknowledged: dict[str, str | None] = {}  # key -> data value last acknowledged (None: deleted)
+    for trial in range(KILL_TRIALS):
+        proc = await spawn(
+            db_path,
+            f"""
+            async def writer(w):
+                for i in range(100000):
+                    key = f"/core/configmaps/t{trial}/w{{w:02}}-{{i // 3:06}}"
+                    if i % 3 == 0:
+                        await store.create(key, {{"metadata": {{}}, "data": {{"v": "a" * 200}}}})
+                        print(f"{{key}} a", flush=True)
+                    elif i % 3 == 1:
+                        await store.update(key, {{"metadata": {{}}, "data": {{"v": "b"}}}})
+                        print(f"{{key}} b", flush=True)
+                    elif i % 6 == 5:
+                        await store.delete(key)
+                        print(f"{{key}} -", flush=True)
+            await asyncio.gather(*(writer(w) for w in range(16)))
+            """,
+        )
+        assert proc.stdout is not None
+        lines = 0
+        while lines < 30 + 17 * trial:  # kill at a different point of the burst each time
+            line = await asyncio.wait_for(proc.stdout.readline(), 30)
+            assert line, "the writer ended early"
+            key, value = line.decode().split()
+            acknowledged[key] = None if value == "-" else value
+            lines += 1
+        proc.send_signal(signal.SIGKILL)
+        rest, _ = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == -signal.SIGKILL
+        # Acknowledged before the kill, read after it (a line cut short was not acknowledged).
+        for line in rest.decode().splitlines(keepends=True):
+            if not line.endswith("\n"):
+                break
+            key, value = line.split()
+            acknowledged[key] = None if value == "-" else value
 
+    # Each key goes a -> b, and every other key is then deleted. A write may have committed
+    # without its acknowledgement getting out before the kill: the key's state must be the
+    # acknowledged one or a later one of its sequence, never an earlier one.
     store = await open_sqlite()
-    missing = [key for key in acknowledged if store.get(key) is None]
-    assert not missing, f"{len(missing)} acknowledged writes lost, e.g. {missing[:3]}"
+    wrong = []
+    for key, value in acknowledged.items():
+        got = store.get(key)
+        sequence: list[str | None] = ["a", "b"] + ([None] if int(key[-6:]) % 2 else [])
+        state = got[0]["data"]["v"][0] if got is not None else None
+        if state not in sequence[sequence.index(value) :]:
+            wrong.append((key, value, state))
+    assert not wrong, f"{len(wrong)} acknowledged writes lost, e.g. {wrong[:3]}"
+    assert len(acknowledged) > 20 * 30
     assert store.revision >= len(acknowledged)
-    items, _ = store.list(CM + "burst/")
-    assert [k for k, _, _ in items][: len(acknowledged)] == acknowledged
 
 
 # -- unusable files -------------------------------------------------------------------------------
