@@ -58,6 +58,22 @@ class Type:
         self._fields: dict[str, Field] | None = None
 
     @property
+    def type_id(self) -> str:
+        """The struct's definition name without `io.k8s.` ("" for other kinds of node)."""
+        return self._id
+
+    @property
+    def atomic(self) -> bool:
+        """A struct server-side apply owns and replaces as a whole (`x-kubernetes-map-type:
+        atomic` on its definition: LabelSelector, ObjectReference, ...)."""
+        return bool(self._id) and self._id in _atomic()[0]
+
+    def atomic_map(self, name: str) -> bool:
+        """True for a map field of this struct marked `x-kubernetes-map-type: atomic`
+        (PodSpec.nodeSelector, ServiceSpec.selector, ...)."""
+        return name in _atomic()[1].get(self._id, ())
+
+    @property
     def struct_name(self) -> str:
         """The struct's name without its package (`PodSpec`), as decode errors print it."""
         return self.go.rsplit(".", 1)[-1]
@@ -85,6 +101,15 @@ def _index() -> dict[str, Any]:
         raw = importlib_resources.files("fakekapi.catalog").joinpath("data", "schema_index.json.gz")
         index: dict[str, Any] = json.loads(gzip.decompress(raw.read_bytes()))
     return index
+
+
+@cache
+def _atomic() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """data/smd_atomic.json (scripts/gen_smd_atomic.py): atomic structs and atomic map fields."""
+    raw = importlib_resources.files("fakekapi.catalog").joinpath("data", "smd_atomic.json")
+    data = json.loads(raw.read_text())
+    fields = {k: frozenset(v) for k, v in data["fields"].items()}
+    return frozenset(data["types"]), fields
 
 
 _structs: dict[str, Type] = {}

@@ -1,192 +1,373 @@
-"""A simplified managedFields: which field manager last set which fields.
+"""managedFields as kube-apiserver keeps them (k8s.io/apimachinery pkg/util/managedfields/internal
+over sigs.k8s.io/structured-merge-diff's merge.Updater; the set algebra is in smd.py).
 
-kube-apiserver tracks ownership with structured-merge-diff; clients only display the entries (and
-server-side apply needs them for conflicts). Here a fieldset is the FieldsV1 JSON itself: `f:<name>`
-for map keys, `k:{"name":...}` for list items that have a `name`, `.` for a map or item that is
-owned as a whole, and `{}` leaves; other lists are owned atomically.
+- Every write that is not an apply is an `Update` by its field manager: the fields it added or
+  changed join that manager's entry (one entry per manager, operation, apiVersion and
+  subresource: BuildManagerIdentifier), every other manager loses them, and everyone loses the
+  fields it removed (Updater.Update, managedFieldsUpdater).
+- An apply sets the manager's `Apply` entry to exactly the fields of the applied configuration.
+  Fields another manager owns whose value it changes are conflicts: 409 `Apply failed with N
+  conflict(s)` (conflict.go) unless `force`, which takes them over. Fields the manager applied
+  before and no longer does are removed from the object unless someone else owns them
+  (Updater.prune).
+- metadata.name, uid, resourceVersion... are never owned (stripmeta.go); entries are sorted as
+  encodeManagedFields sorts them; an entry left with no fields disappears.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-FieldSet = dict[str, Any]
+from fakekapi.core.errors import StatusError
+from fakekapi.protobuf.schema import BOOL, BYTES, INT32, INT64, MAP, MSG, STRING
+from fakekapi.protobuf.schema import schema as pb_schema
 
-# Metadata fields the server owns; they never appear in a fieldset.
-_SYSTEM_METADATA = frozenset(
-    {
-        "name",
-        "namespace",
-        "uid",
-        "resourceVersion",
-        "generation",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "managedFields",
-        "selfLink",
-        "generateName",
-    }
-)
-_TOP_IGNORED = frozenset({"apiVersion", "kind"})
+from . import smd
+from .smd import FieldSet
+
+__all__ = ["Entry", "FieldSet", "apply", "conflict_error", "record_update"]
+
+_STRIP: FieldSet = {
+    "f:apiVersion": {smd.MEMBER: {}},
+    "f:kind": {smd.MEMBER: {}},
+    "f:metadata": {
+        smd.MEMBER: {},
+        **{
+            f"f:{name}": {smd.MEMBER: {}}
+            for name in (
+                "name",
+                "namespace",
+                "creationTimestamp",
+                "selfLink",
+                "uid",
+                "clusterName",
+                "generation",
+                "managedFields",
+                "resourceVersion",
+            )
+        },
+    },
+}
+"""stripmeta.go: paths no manager owns (a path-by-path Difference, children stay)."""
 
 
-def _item_key(item: Any) -> str | None:
-    if isinstance(item, dict) and isinstance(item.get("name"), str):
-        return "k:" + json.dumps({"name": item["name"]}, separators=(",", ":"))
-    return None
+@dataclass
+class Entry:
+    """One managedFields entry, decoded."""
 
+    manager: str
+    operation: str
+    api_version: str
+    time: str | None
+    subresource: str
+    fields: FieldSet
 
-def _fields(value: Any, top: bool = False) -> FieldSet:
-    if isinstance(value, dict):
-        out: FieldSet = {} if top or not value else {".": {}}
-        for k, v in value.items():
-            out["f:" + k] = _fields(v)
+    @property
+    def ident(self) -> str:
+        """BuildManagerIdentifier: appliers are one manager whatever apiVersion they use."""
+        return json.dumps(
+            [
+                self.manager,
+                self.operation,
+                "" if self.operation == "Apply" else self.api_version,
+                self.subresource,
+            ]
+        )
+
+    def encode(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "manager": self.manager,
+            "operation": self.operation,
+            "apiVersion": self.api_version,
+        }
+        if self.time:
+            out["time"] = self.time
+        out["fieldsType"] = "FieldsV1"
+        out["fieldsV1"] = smd.to_fields_v1(self.fields)
+        if self.subresource:
+            out["subresource"] = self.subresource
         return out
-    if isinstance(value, list) and value and all(_item_key(i) for i in value):
-        out = {}
-        for item in value:
-            out[_item_key(item) or ""] = _fields(item)
+
+
+Managers = dict[str, Entry]
+
+
+def decode(entries: Any) -> Managers:
+    out: Managers = {}
+    if not isinstance(entries, list):
         return out
-    return {}
-
-
-def fields_of(obj: dict[str, Any], *, skip_status: bool) -> FieldSet:
-    """All fields of an object a manager can own."""
-    out: FieldSet = {}
-    for k, v in obj.items():
-        if k in _TOP_IGNORED or (skip_status and k == "status"):
-            continue
-        if k == "metadata":
-            md = {mk: mv for mk, mv in (v or {}).items() if mk not in _SYSTEM_METADATA}
-            if md:
-                out["f:metadata"] = _fields(md, top=True)
-            continue
-        out["f:" + k] = _fields(v, top=k in ("spec", "status"))
-    return out
-
-
-def _changed(old: Any, new: Any, top: bool = False) -> FieldSet | None:
-    """The fields of `new` that differ from `old` (None when nothing changed)."""
-    if old == new:
-        return None
-    if isinstance(old, dict) and isinstance(new, dict):
-        out: FieldSet = {}
-        for k, v in new.items():
-            sub = _changed(old.get(k), v) if k in old else _fields(v)
-            if sub is not None:
-                out["f:" + k] = sub
-        return out if out or top else {}
-    if isinstance(old, list) and isinstance(new, list) and all(_item_key(i) for i in new):
-        olds = {_item_key(i): i for i in old}
-        out = {}
-        for item in new:
-            key = _item_key(item) or ""
-            sub = _changed(olds[key], item) if key in olds else _fields(item)
-            if sub is not None:
-                out[key] = sub
-        return out
-    return _fields(new)
-
-
-def changed_fields(old: dict[str, Any], new: dict[str, Any], *, skip_status: bool) -> FieldSet:
-    """Fields an Update sets: those whose value differs between the stored and the new object."""
-    a = fields_input(old, skip_status)
-    b = fields_input(new, skip_status)
-    return _changed(a, b, top=True) or {}
-
-
-def fields_input(obj: dict[str, Any], skip_status: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in obj.items():
-        if k in _TOP_IGNORED or (skip_status and k == "status"):
-            continue
-        if k == "metadata":
-            out[k] = {mk: mv for mk, mv in (v or {}).items() if mk not in _SYSTEM_METADATA}
-        else:
-            out[k] = v
-    return out
-
-
-def union(a: FieldSet, b: FieldSet) -> FieldSet:
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = union(out[k], v) if k in out else v
-    return out
-
-
-def subtract(a: FieldSet, b: FieldSet) -> FieldSet:
-    """Fields of `a` not set by `b` (a leaf of b takes the whole subtree of a)."""
-    out: FieldSet = {}
-    for k, v in a.items():
-        if k not in b:
-            out[k] = v
-        elif b[k] and v:
-            rest = subtract(v, b[k])
-            if rest and set(rest) != {"."}:
-                out[k] = rest
-    return out
-
-
-def intersect(a: FieldSet, present: FieldSet) -> FieldSet:
-    """Fields of `a` that still exist in an object whose fields are `present`."""
-    out: FieldSet = {}
-    for k, v in a.items():
-        if k in present:
-            out[k] = intersect(v, present[k]) if v else {}
-    return out
-
-
-def update_entries(
-    entries: list[dict[str, Any]],
-    *,
-    manager: str,
-    operation: str,
-    api_version: str,
-    now: str,
-    owned: FieldSet,
-    present: FieldSet,
-    subresource: str = "",
-    replace: bool = False,
-) -> list[dict[str, Any]]:
-    """New managedFields after `manager` set the fields `owned`.
-
-    The manager's entry (same manager, operation and subresource) gains `owned` (or is replaced by
-    it when `replace`, as apply does), other managers lose those fields, and every set is trimmed
-    to the fields still `present`; empty entries are dropped.
-    """
-    out: list[dict[str, Any]] = []
-    mine: dict[str, Any] | None = None
     for e in entries:
         if not isinstance(e, dict):
             continue
-        if (
-            e.get("manager") == manager
-            and e.get("operation") == operation
-            and (e.get("subresource") or "") == subresource
-        ):
-            mine = e
-            continue
-        fs = intersect(subtract(e.get("fieldsV1") or {}, owned), present)
-        if fs:
-            out.append({**e, "fieldsV1": fs})
-    base = {} if replace or mine is None else (mine.get("fieldsV1") or {})
-    fs = intersect(union(base, owned), present)
-    if mine is not None and not owned and not replace:
-        if fs:
-            out.append({**mine, "fieldsV1": fs})
-        return out
-    if fs or operation == "Apply":
-        entry: dict[str, Any] = {
-            "manager": manager,
-            "operation": operation,
-            "apiVersion": api_version,
-            "time": now,
-            "fieldsType": "FieldsV1",
-            "fieldsV1": fs,
-        }
-        if subresource:
-            entry["subresource"] = subresource
-        out.append(entry)
+        entry = Entry(
+            str(e.get("manager") or ""),
+            str(e.get("operation") or ""),
+            str(e.get("apiVersion") or ""),
+            str(e["time"]) if e.get("time") else None,
+            str(e.get("subresource") or ""),
+            smd.from_fields_v1(e.get("fieldsV1")),
+        )
+        prev = out.get(entry.ident)
+        if prev is not None:
+            entry.fields = smd.union(prev.fields, entry.fields)
+        out[entry.ident] = entry
     return out
+
+
+def encode(managers: Managers) -> list[dict[str, Any]]:
+    """sortEncodedManagedFields: Apply before Update, then by time, manager, apiVersion,
+    subresource."""
+    entries = [e for e in managers.values() if e.fields]
+    entries.sort(key=lambda e: (e.operation, e.time or "", e.manager, e.api_version, e.subresource))
+    return [e.encode() for e in entries]
+
+
+def _is_reset(entries: Any) -> bool:
+    """isResetManagedFields: `managedFields: [{}]` clears them."""
+    return isinstance(entries, list) and len(entries) == 1 and entries[0] == {}
+
+
+# --- the Go zero object (the "live" object of a create) -------------------------------------------
+
+
+@cache
+def _zero_message(name: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    msg = pb_schema().messages.get(name)
+    if msg is None:
+        return out
+    for f in msg.order:
+        if f.skip_json or f.pointer or (f.omitempty and f.kind != MSG):
+            continue
+        if f.inline and f.kind == MSG:
+            out.update(_zero_message(str(f.ref)))
+        elif f.repeated or f.kind in (MAP, BYTES):
+            out[f.json] = None
+        elif f.kind == MSG:
+            out[f.json] = _zero_message(str(f.ref))
+        elif f.kind == STRING:
+            out[f.json] = ""
+        elif f.kind == BOOL:
+            out[f.json] = False
+        elif f.kind in (INT32, INT64):
+            out[f.json] = 0
+        else:
+            out[f.json] = None
+    return out
+
+
+def zero_object(api_version: str, kind: str) -> dict[str, Any]:
+    """The kind's zero value as Go marshals it (scheme.New(gvk)): non-pointer structs `{}`, nil
+    slices and maps `null`; `{}` for custom resources."""
+    msg = pb_schema().message_for(api_version, kind)
+    out = copy.deepcopy(_zero_message(msg.name)) if msg is not None else {}
+    out.pop("apiVersion", None)
+    out.pop("kind", None)
+    return out
+
+
+# --- Updater ------------------------------------------------------------------------------------
+
+
+def _strip_ignored(s: FieldSet, ignored: Iterable[str]) -> FieldSet:
+    """RecursiveDifference with top-level paths (the strategy's reset fields)."""
+    return {k: v for k, v in s.items() if k not in ignored}
+
+
+def _comparison(live: Any, new: Any, node: smd.Node, ignored: Iterable[str]) -> smd.Comparison:
+    ignored = tuple(ignored)
+    c = smd.compare(live, new, node)
+    c.added = _strip_ignored(c.added, ignored)
+    c.modified = _strip_ignored(c.modified, ignored)
+    c.removed = _strip_ignored(c.removed, ignored)
+    return c
+
+
+def _update(
+    c: smd.Comparison, managers: Managers, workflow: str, force: bool
+) -> dict[str, FieldSet]:
+    """Updater.update: take what changed from every other manager; the conflicts, if refused."""
+    changed = smd.union(c.modified, c.added)
+    conflicts: dict[str, FieldSet] = {}
+    for ident, e in managers.items():
+        if ident == workflow:
+            continue
+        cs = smd.intersection(e.fields, changed)
+        if cs:
+            conflicts[ident] = cs
+    if conflicts and not force:
+        return conflicts
+    for ident, e in managers.items():
+        if ident == workflow:
+            continue
+        if ident in conflicts:
+            e.fields = smd.difference(e.fields, conflicts[ident])
+        if c.removed:
+            e.fields = smd.difference(e.fields, c.removed)
+    return {}
+
+
+def _body(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object as the field manager compares it (managedFields are not part of it)."""
+    out = dict(obj)
+    md = out.get("metadata")
+    if isinstance(md, dict) and "managedFields" in md:
+        out["metadata"] = {k: v for k, v in md.items() if k != "managedFields"}
+    return out
+
+
+def record_update(
+    old: dict[str, Any] | None,
+    new: dict[str, Any],
+    *,
+    node: smd.Node,
+    manager: str,
+    api_version: str,
+    subresource: str,
+    now: str,
+    ignored: Iterable[str] = (),
+) -> None:
+    """FieldManager.Update: set new's managedFields after `manager` wrote `new` over `old` (None
+    for a create: the Go zero object is the live one)."""
+    new_md = new.setdefault("metadata", {})
+    old_md = (old or {}).get("metadata") or {}
+    if subresource:
+        managers = decode(old_md.get("managedFields"))
+    elif _is_reset(new_md.get("managedFields")):
+        managers = {}
+    else:
+        managers = decode(new_md.get("managedFields"))
+        if not managers:
+            managers = decode(old_md.get("managedFields"))
+    live = _body(old) if old is not None else zero_object(new.get("apiVersion", ""), new["kind"])
+    c = _comparison(live, _body(new), node, ignored)
+    _update(c, managers, "", True)
+    mine = smd.union(c.modified, c.added)
+    if mine:
+        entry = Entry(manager, "Update", api_version, now, subresource, mine)
+        prev = managers.get(entry.ident)
+        if prev is not None:
+            entry.fields = smd.union(mine, prev.fields)
+        managers[entry.ident] = entry
+        entry.fields = smd.difference(entry.fields, _STRIP)
+    _store(new_md, managers)
+
+
+def _store(md: dict[str, Any], managers: Managers) -> None:
+    encoded = encode(managers)
+    if encoded:
+        md["managedFields"] = encoded
+    else:
+        md.pop("managedFields", None)
+
+
+def apply(
+    live: dict[str, Any],
+    config: dict[str, Any],
+    *,
+    node: smd.Node,
+    manager: str,
+    api_version: str,
+    subresource: str,
+    now: str,
+    force: bool,
+    ignored: Iterable[str] = (),
+) -> dict[str, Any]:
+    """FieldManager.Apply: the merged object with its managedFields, or the 409 of the
+    conflicts."""
+    ignored = tuple(ignored)
+    managers = decode((live.get("metadata") or {}).get("managedFields"))
+    live_body = _body(live)
+    merged: dict[str, Any] = smd.merge(live_body, config, node)
+    entry = Entry(manager, "Apply", api_version, now, subresource, {})
+    last = managers.get(entry.ident)
+    applied = _strip_ignored(smd.to_set(config, node), ignored)
+    entry.fields = applied
+    managers[entry.ident] = entry
+    if last is not None and last.fields:
+        merged = _prune(merged, managers, last.fields, node)
+    conflicts = _update(_comparison(live_body, merged, node, ignored), managers, entry.ident, force)
+    if conflicts:
+        raise conflict_error([(managers[m], fs) for m, fs in conflicts.items()])
+    entry.fields = smd.difference(entry.fields, _STRIP)
+    merged.setdefault("metadata", {})["managedFields"] = encode(managers)
+    return merged
+
+
+def _untimed(entries: Any) -> Any:
+    if not isinstance(entries, list):
+        return entries
+    return [
+        {k: v for k, v in e.items() if k != "time"} if isinstance(e, dict) else e for e in entries
+    ]
+
+
+def keep_timestamps(new: dict[str, Any], old: dict[str, Any]) -> None:
+    """IgnoreManagedFieldsTimestampsTransformer: a write whose only change is the time of
+    managedFields entries keeps the old ones, so it is a no-op (no new resourceVersion)."""
+    new_md, old_md = new.get("metadata") or {}, old.get("metadata") or {}
+    new_mf, old_mf = new_md.get("managedFields"), old_md.get("managedFields")
+    if new_mf == old_mf or _untimed(new_mf) != _untimed(old_mf):
+        return
+    if _body(new) == _body(old):
+        new_md["managedFields"] = old_mf
+
+
+def _prune(
+    merged: dict[str, Any], managers: Managers, last: FieldSet, node: smd.Node
+) -> dict[str, Any]:
+    """Updater.prune: remove what the manager applied last time and nobody owns now (a field
+    with an owned field below it stays)."""
+    owned: FieldSet = {}
+    for e in managers.values():
+        owned = smd.union(owned, e.fields)
+    out = copy.deepcopy(merged)
+    for path in reversed(list(smd.members(last))):
+        if smd.has_prefix(owned, path):
+            continue
+        smd.remove(out, path, node)
+    return out
+
+
+# --- conflicts ----------------------------------------------------------------------------------
+
+
+def _print_manager(e: Entry) -> str:
+    """printManager: `"a"`, `"a" with subresource "status"`, `"b" using v1` for updaters."""
+    out = json.dumps(e.manager, ensure_ascii=False)
+    if e.subresource:
+        out += f" with subresource {json.dumps(e.subresource, ensure_ascii=False)}"
+    if e.operation == "Update":
+        out += f" using {e.api_version}"
+    return out
+
+
+def conflict_error(conflicts: list[tuple[Entry, FieldSet]]) -> StatusError:
+    """NewConflictError: the 409 with one FieldManagerConflict cause per conflicting field."""
+    flat = [(e, smd.path_string(p)) for e, fs in conflicts for p in smd.members(fs)]
+    causes = [
+        {
+            "reason": "FieldManagerConflict",
+            "message": f"conflict with {_print_manager(e)}",
+            "field": p,
+        }
+        for e, p in flat
+    ]
+    if len(flat) == 1:
+        e, p = flat[0]
+        message = f"Apply failed with 1 conflict: conflict with {_print_manager(e)}: {p}"
+    else:
+        lines: list[str] = []
+        by: dict[str, list[str]] = {}
+        for e, p in flat:
+            by.setdefault(_print_manager(e), []).append(p)
+        for m in sorted(by, key=lambda m: next(e.ident for e, _ in flat if _print_manager(e) == m)):
+            lines.append(f"conflicts with {m}:")
+            lines.extend(f"- {p}" for p in by[m])
+        message = f"Apply failed with {len(flat)} conflicts: " + "\n".join(lines)
+    return StatusError(409, "Conflict", message, {"causes": causes})

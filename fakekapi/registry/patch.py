@@ -1,4 +1,5 @@
-"""Patch application: JSON merge patch, JSON patch, strategic merge patch and (simplified) apply.
+"""Patch application: JSON merge patch, JSON patch and strategic merge patch (server-side apply is
+in managedfields.py and smd.py).
 
 Each function takes the stored object as JSON and the request body, and returns the patched JSON
 or raises the StatusError kube-apiserver answers for a bad patch (reference §5). The registry then
@@ -22,7 +23,6 @@ from fakekapi.core.errors import StatusError, bad_request, internal, rejected_ge
 from fakekapi.core.gojson import unmarshal_type
 
 from . import nesting
-from .managedfields import FieldSet
 
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
@@ -360,32 +360,3 @@ def apply_merge(
     `x-kubernetes-list-type` (map lists per key, sets per value, the rest replaced)."""
     result = _Merger(apply=True).map(live, _strip(applied), schema)
     return result if isinstance(result, dict) else {}
-
-
-def remove_fields(obj: dict[str, Any], fs: FieldSet) -> None:
-    """Delete from `obj` the fields of a fieldset (fields a manager stopped applying)."""
-    for key, sub in fs.items():
-        if key.startswith("f:"):
-            name = key[2:]
-            if name not in obj:
-                continue
-            if not sub or "." in sub:
-                del obj[name]
-            elif isinstance(obj[name], dict):
-                remove_fields(obj[name], sub)
-            elif isinstance(obj[name], list):
-                _remove_items(obj[name], sub)
-
-
-def _remove_items(items: list[Any], fs: FieldSet) -> None:
-    for key, sub in fs.items():
-        if not key.startswith("k:"):
-            continue
-        ident = json.loads(key[2:])
-        for n, item in enumerate(items):
-            if isinstance(item, dict) and all(item.get(k) == v for k, v in ident.items()):
-                if not sub or "." in sub:
-                    items.pop(n)
-                else:
-                    remove_fields(item, sub)
-                break

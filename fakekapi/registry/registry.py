@@ -47,7 +47,7 @@ from fakekapi.core.objects import OBJECT_META_ORDER, meta
 from fakekapi.core.user import UserInfo
 from fakekapi.store.base import KeyExistsError, KeyNotFoundError, RevisionConflict, Store
 
-from . import crd_cel, crd_definition, crd_schema, defaults, nesting, subresources
+from . import crd_cel, crd_definition, crd_schema, defaults, nesting, smd, subresources
 from . import fieldvalidation as fv
 from . import managedfields as mf
 from . import patch as patches
@@ -103,12 +103,11 @@ class WriteResult:
 
 @dataclass(frozen=True)
 class _Managed:
-    """How a write changes managedFields: `owned` None means "the fields that changed"."""
+    """How a write changes managedFields: an Update by `manager`, or (`applied`) nothing more:
+    server-side apply already set them (managedfields.apply)."""
 
     manager: str
-    operation: str = "Update"
-    owned: mf.FieldSet | None = None
-    replace: bool = False
+    applied: bool = False
 
 
 class _Retry(Exception):
@@ -398,30 +397,38 @@ class Registry:
         how: _Managed,
         subresource: str,
     ) -> None:
+        """FieldManager.UpdateNoErrors: record the write as an Update by its manager."""
+        if how.applied:
+            md = meta(new)
+            if not md.get("managedFields"):
+                md.pop("managedFields", None)
+            return
         if not how.manager:
             return
-        skip_status = strategy.status_subresource and subresource != "status"
-        if how.owned is not None:
-            owned = how.owned
-        elif old is None:
-            owned = mf.fields_of(new, skip_status=skip_status)
-        else:
-            owned = mf.changed_fields(old, new, skip_status=skip_status)
-        md = meta(new)
-        entries = md.get("managedFields") if isinstance(md.get("managedFields"), list) else []
-        md["managedFields"] = mf.update_entries(
-            entries or [],
+        mf.record_update(
+            old,
+            new,
+            node=self._smd_node(rt),
             manager=how.manager,
-            operation=how.operation,
             api_version=rt.group_version,
+            subresource=subresource,
             now=now_rfc3339(),
-            owned=owned,
-            present=mf.fields_of(new, skip_status=False),
-            subresource=subresource if subresource in ("status", "scale") else "",
-            replace=how.replace,
+            ignored=self._reset_fields(strategy, subresource),
         )
-        if not md["managedFields"]:
-            del md["managedFields"]
+
+    def _smd_node(self, rt: ResourceType) -> smd.Node:
+        """The kind's structured-merge-diff schema (built-in types, or the CRD's schema)."""
+        if rt.is_crd:
+            return smd.custom_root(self._custom_schema(rt))
+        return smd.builtin_root(rt.group, rt.version, rt.kind)
+
+    @staticmethod
+    def _reset_fields(strategy: Strategy, subresource: str) -> tuple[str, ...]:
+        """GetResetFields: what a write through this endpoint never owns (status through the
+        main resource of a kind with a status subresource; spec through status)."""
+        if not strategy.status_subresource:
+            return ()
+        return ("f:spec",) if subresource == "status" else ("f:status",)
 
     def _deleted_response(
         self, rt: ResourceType, strategy: Strategy, obj: dict[str, Any]
@@ -1154,6 +1161,8 @@ class Registry:
         errs += self._custom_validate(rt, new, old)
         if errs:
             raise invalid(rt.kind, rt.group, name, errs)
+        if how.applied:
+            mf.keep_timestamps(new, old)
         if new == old:
             return WriteResult(old, warnings, False)
         self._managed(rt, strategy, new, old, how, subresource)
@@ -1267,13 +1276,9 @@ class Registry:
             if cur is None:
                 if apply and not subresource:
                     applied = self._applied(rt, namespace, name, body)
-                    how = _Managed(
-                        opts.field_manager,
-                        "Apply",
-                        mf.fields_of(applied, skip_status=self.strategy(rt).status_subresource),
-                        True,
-                    )
-                    return await self._create_or_retry(rt, namespace, applied, opts, user, how)
+                    merged = self._server_side_apply(rt, {}, applied, opts, subresource)
+                    how = _Managed(opts.field_manager, applied=True)
+                    return await self._create_or_retry(rt, namespace, merged, opts, user, how)
                 raise not_found(rt.plural, rt.group, name)
             stored, rev = cur
             doc = copy_obj(stored)
@@ -1315,6 +1320,8 @@ class Registry:
                 )
             applied = fv.convert(schema, applied).value
         md = meta(applied)
+        if md.get("managedFields") is not None:
+            raise bad_request("metadata.managedFields must be nil")
         body_name = str(md.get("name") or "")
         if body_name != name:
             raise bad_request(
@@ -1339,27 +1346,35 @@ class Registry:
         opts: WriteOptions,
         subresource: str,
     ) -> tuple[dict[str, Any], _Managed]:
-        """Server-side apply on an existing object: merge the applied configuration, and drop
-        the fields this manager applied before but no longer does (unless another owns them)."""
+        """Server-side apply on an existing object (managedfields.apply: merge, conflicts,
+        ownership, removal of fields this manager stopped applying)."""
         applied = self._applied(rt, namespace, name, body)
-        skip_status = self.strategy(rt).status_subresource and subresource != "status"
-        new_set = mf.fields_of(applied, skip_status=skip_status)
-        entries = (live.get("metadata") or {}).get("managedFields") or []
-        mine: mf.FieldSet = {}
-        others: mf.FieldSet = {}
-        for e in entries:
-            if not isinstance(e, dict):
-                continue
-            fs = e.get("fieldsV1") or {}
-            if e.get("manager") == opts.field_manager and e.get("operation") == "Apply":
-                mine = fs
-            else:
-                others = mf.union(others, fs)
-        applied_md = meta(applied)
-        applied_md.pop("resourceVersion", None)
-        merged = patches.apply_merge(live, applied, self._schema(rt))
-        patches.remove_fields(merged, mf.subtract(mf.subtract(mine, new_set), others))
-        return merged, _Managed(opts.field_manager, "Apply", new_set, True)
+        meta(applied).pop("resourceVersion", None)
+        merged = self._server_side_apply(rt, live, applied, opts, subresource)
+        return merged, _Managed(opts.field_manager, applied=True)
+
+    def _server_side_apply(
+        self,
+        rt: ResourceType,
+        live: dict[str, Any],
+        applied: dict[str, Any],
+        opts: WriteOptions,
+        subresource: str,
+    ) -> dict[str, Any]:
+        merged = mf.apply(
+            live,
+            applied,
+            node=self._smd_node(rt),
+            manager=opts.field_manager,
+            api_version=rt.group_version,
+            subresource=subresource,
+            now=now_rfc3339(),
+            force=opts.force,
+            ignored=self._reset_fields(self.strategy(rt), subresource),
+        )
+        for k in ("apiVersion", "kind"):
+            merged.setdefault(k, applied.get(k))
+        return merged
 
     # -- delete -------------------------------------------------------------------------------
 

@@ -204,7 +204,7 @@ async def test_strategic_merge_patch(registry: Registry) -> None:
     ]
     assert res.object["metadata"]["generation"] == 2
     managers = [m["manager"] for m in res.object["metadata"]["managedFields"]]
-    assert managers == ["test", "kubectl-set"]
+    assert sorted(managers) == ["kubectl-set", "test"]  # by time, then name (kube)
 
 
 async def test_patch_content_types(registry: Registry) -> None:

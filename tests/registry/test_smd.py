@@ -1,0 +1,197 @@
+"""structured-merge-diff semantics (fakekapi.registry.smd, managedfields): field sets, comparison,
+merge order and the managedFields kube-apiserver 1.33 records. Expected values are those of
+sigs.k8s.io/structured-merge-diff v6 (typed/tofieldset.go, compare.go, merge.go) and
+apimachinery's managedfields (conflict.go), as kube shows them for the same objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fakekapi.core.errors import StatusError
+from fakekapi.registry import managedfields as mf
+from fakekapi.registry import smd
+
+POD = smd.builtin_root("", "v1", "Pod")
+DEPLOYMENT = smd.builtin_root("apps", "v1", "Deployment")
+SERVICE = smd.builtin_root("", "v1", "Service")
+CM = smd.builtin_root("", "v1", "ConfigMap")
+
+
+def fv1(value: Any, node: smd.Node) -> dict[str, Any]:
+    return smd.to_fields_v1(smd.to_set(value, node))
+
+
+@pytest.mark.parametrize(
+    ("node", "value", "expected"),
+    [
+        # Struct fields are not members themselves; map keys and list items are.
+        (CM, {"data": {"a": "1"}}, {"f:data": {"f:a": {}}}),
+        # An empty map is a member (resources: {}).
+        (
+            POD,
+            {"spec": {"containers": [{"name": "c", "resources": {}}]}},
+            {
+                "f:spec": {
+                    "f:containers": {'k:{"name":"c"}': {".": {}, "f:name": {}, "f:resources": {}}}
+                }
+            },
+        ),
+        # Two keys (containerPort, protocol), protocol defaulted from the OpenAPI.
+        (
+            POD,
+            {"spec": {"containers": [{"name": "c", "ports": [{"containerPort": 80}]}]}},
+            {
+                "f:spec": {
+                    "f:containers": {
+                        'k:{"name":"c"}': {
+                            ".": {},
+                            "f:name": {},
+                            "f:ports": {
+                                'k:{"containerPort":80,"protocol":"TCP"}': {
+                                    ".": {},
+                                    "f:containerPort": {},
+                                }
+                            },
+                        }
+                    }
+                }
+            },
+        ),
+        # An atomic struct (LabelSelector) and an atomic map (Service selector) are leaves.
+        (
+            DEPLOYMENT,
+            {"spec": {"selector": {"matchLabels": {"a": "b"}}}},
+            {"f:spec": {"f:selector": {}}},
+        ),
+        (SERVICE, {"spec": {"selector": {"a": "b"}}}, {"f:spec": {"f:selector": {}}}),
+        # A list without a list type or merge strategy is atomic; a set is per value.
+        (POD, {"spec": {"containers": [{"name": "c", "args": ["x"]}]}}, None),
+    ],
+)
+def test_field_sets(node: smd.Node, value: Any, expected: dict[str, Any] | None) -> None:
+    got = fv1(value, node)
+    if expected is None:
+        item = got["f:spec"]["f:containers"]['k:{"name":"c"}']
+        assert item["f:args"] == {}
+    else:
+        assert got == expected
+
+
+def test_set_items_are_values() -> None:
+    # ToFieldSet marks the items of a set, not the list itself (compare marks a new list).
+    got = smd.to_set({"metadata": {"finalizers": ["a"]}}, POD)
+    assert smd.to_fields_v1(got) == {"f:metadata": {"f:finalizers": {'v:"a"': {}}}}
+
+
+def test_path_strings() -> None:
+    assert smd.path_string(["f:data", "f:owned"]) == ".data.owned"
+    assert (
+        smd.path_string(
+            [
+                "f:spec",
+                "f:containers",
+                'k:{"name":"c"}',
+                "f:ports",
+                'k:{"containerPort":80,"protocol":"TCP"}',
+            ]
+        )
+        == '.spec.containers[name="c"].ports[containerPort=80,protocol="TCP"]'
+    )
+    assert smd.path_string(["f:metadata", "f:finalizers", 'v:"x"']) == '.metadata.finalizers[="x"]'
+
+
+def test_compare_marks_new_maps() -> None:
+    c = smd.compare(
+        {"data": {"a": "1"}}, {"data": {"a": "2", "b": "3"}, "binaryData": {"x": "eA=="}}, CM
+    )
+    assert smd.to_fields_v1(c.modified) == {"f:data": {"f:a": {}}}
+    assert smd.to_fields_v1(c.added) == {
+        "f:binaryData": {".": {}, "f:x": {}},
+        "f:data": {"f:b": {}},
+    }
+    assert not c.removed
+
+
+def test_merge_keeps_live_items_in_place() -> None:
+    live = {"spec": {"containers": [{"name": "a", "image": "1"}, {"name": "b", "image": "1"}]}}
+    applied = {"spec": {"containers": [{"name": "c", "image": "2"}, {"name": "b", "image": "2"}]}}
+    out = smd.merge(live, applied, POD)
+    assert [(c["name"], c["image"]) for c in out["spec"]["containers"]] == [
+        ("a", "1"),
+        ("c", "2"),
+        ("b", "2"),
+    ]
+
+
+def cm(data: dict[str, str]) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": data}
+
+
+def do_apply(live: dict[str, Any], manager: str, data: dict[str, str], force: bool = False) -> Any:
+    return mf.apply(
+        live, cm(data), node=CM, manager=manager, api_version="v1", subresource="",
+        now="2024-01-01T00:00:00Z", force=force,
+    )  # fmt: skip
+
+
+def test_conflict_error_body() -> None:
+    live = do_apply({}, "a", {"owned": "1", "k": "1"})
+    with pytest.raises(StatusError) as e:
+        do_apply(live, "b", {"owned": "2", "k": "2"})
+    status = e.value.to_status()
+    assert status["code"] == 409 and status["reason"] == "Conflict"
+    assert status["message"] == (
+        'Apply failed with 2 conflicts: conflicts with "a":\n- .data.k\n- .data.owned'
+    )
+    assert status["details"] == {
+        "causes": [
+            {"reason": "FieldManagerConflict", "message": 'conflict with "a"', "field": ".data.k"},
+            {
+                "reason": "FieldManagerConflict",
+                "message": 'conflict with "a"',
+                "field": ".data.owned",
+            },
+        ]
+    }
+
+
+def test_update_manager_and_subresource_in_conflicts() -> None:
+    live = cm({"k": "1"})
+    mf.record_update(
+        None, live, node=CM, manager="kubectl-create", api_version="v1", subresource="",
+        now="2024-01-01T00:00:00Z",
+    )  # fmt: skip
+    with pytest.raises(StatusError) as e:
+        do_apply(live, "b", {"k": "2"})
+    assert e.value.message == (
+        'Apply failed with 1 conflict: conflict with "kubectl-create" using v1: .data.k'
+    )
+    entry = mf.Entry("c", "Update", "v1", None, "status", {})
+    assert mf._print_manager(entry) == '"c" with subresource "status" using v1'
+
+
+def test_force_and_removal() -> None:
+    live = do_apply({}, "a", {"k": "1", "j": "1"})
+    live = do_apply(live, "b", {"k": "2"}, force=True)
+    assert [(m["manager"], m["fieldsV1"]) for m in live["metadata"]["managedFields"]] == [
+        ("a", {"f:data": {"f:j": {}}}),
+        ("b", {"f:data": {"f:k": {}}}),
+    ]
+    live = do_apply(live, "a", {})
+    assert live["data"] == {"k": "2"}
+    # `data: {}` applied: a owns the (now empty of its keys) map itself.
+    assert [(m["manager"], m["fieldsV1"]) for m in live["metadata"]["managedFields"]] == [
+        ("a", {"f:data": {}}),
+        ("b", {"f:data": {"f:k": {}}}),
+    ]
+
+
+def test_zero_object_of_a_deployment() -> None:
+    # What scheme.New(Deployment) marshals to: non-pointer structs present, pointers absent.
+    zero = mf.zero_object("apps/v1", "Deployment")
+    assert set(zero) == {"metadata", "spec", "status"}
+    assert "selector" not in zero["spec"] and "replicas" not in zero["spec"]
+    assert zero["spec"]["strategy"] == {}
+    assert zero["spec"]["template"]["spec"]["containers"] is None
