@@ -49,6 +49,82 @@ _LIST_METADATA_DOC = (
 )
 
 
+# The write parameters of custom resource operations (v2 form; v3 wraps type in a schema).
+_DRY_RUN: dict[str, Any] = {
+    "description": (
+        "When present, indicates that modifications should not be persisted. An invalid or "
+        "unrecognized dryRun directive will result in an error response and no further processing "
+        "of the request. Valid values are: - All: all dry run stages will be processed"
+    ),
+    "in": "query",
+    "name": "dryRun",
+    "type": "string",
+    "uniqueItems": True,
+}
+_FIELD_MANAGER: dict[str, Any] = {
+    "description": (
+        "fieldManager is a name associated with the actor or entity that is making these "
+        "changes. The value must be less than or 128 characters long, and only contain printable "
+        "characters, as defined by https://golang.org/pkg/unicode/#IsPrint."
+    ),
+    "in": "query",
+    "name": "fieldManager",
+    "type": "string",
+    "uniqueItems": True,
+}
+_FIELD_VALIDATION: dict[str, Any] = {
+    "description": (
+        "fieldValidation instructs the server on how to handle objects in the request "
+        "(POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: - Ignore: "
+        "This will ignore any unknown fields that are silently dropped from the object, and will "
+        "ignore all but the last duplicate field that the decoder encounters. This is the default "
+        "behavior prior to v1.23. - Warn: This will send a warning via the standard warning "
+        "response header for each unknown field that is dropped from the object, and for each "
+        "duplicate field that is encountered. The request will still succeed if there are no "
+        "other errors, and will only persist the last of any duplicate fields. This is the "
+        "default in v1.23+ - Strict: This will fail the request with a BadRequest error if any "
+        "unknown fields would be dropped from the object, or if any duplicate fields are present. "
+        "The error returned from the server will contain all unknown and duplicate fields "
+        "encountered."
+    ),
+    "in": "query",
+    "name": "fieldValidation",
+    "type": "string",
+    "uniqueItems": True,
+}
+_FORCE: dict[str, Any] = {
+    "description": (
+        'Force is going to "force" Apply requests. It means user will re-acquire conflicting '
+        "fields owned by other people. Force flag must be unset for non-apply patch requests."
+    ),
+    "in": "query",
+    "name": "force",
+    "type": "boolean",
+    "uniqueItems": True,
+}
+
+
+def _v3_parameter(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": p["name"],
+        "in": p["in"],
+        "description": p["description"],
+        "schema": {"type": p["type"], "uniqueItems": True},
+    }
+
+
+def _v3_parameters(action: str) -> list[dict[str, Any]]:
+    """Inline, as kube's: kubectl's QueryParamVerifierV3 looks for `fieldValidation` among a
+    GVK's patch parameters and validates client-side when they lack it."""
+    if action in ("post", "put"):
+        return [_v3_parameter(p) for p in (_DRY_RUN, _FIELD_MANAGER, _FIELD_VALIDATION)]
+    if action == "patch":
+        return [_v3_parameter(p) for p in (_DRY_RUN, _FIELD_MANAGER, _FIELD_VALIDATION, _FORCE)]
+    if action in ("delete", "deletecollection"):
+        return [_v3_parameter(_DRY_RUN)]
+    return []
+
+
 @dataclass
 class CustomVersion:
     """One served version of a CustomResourceDefinition."""
@@ -84,6 +160,7 @@ class CustomResources:
     def __init__(self) -> None:
         self._versions: dict[tuple[str, str, str], CustomVersion] = {}
         self._docs: dict[str, tuple[bytes, str]] = {}
+        self._v2: dict[tuple[int, bool], tuple[Any, bytes, bytes]] = {}
         self._lock = threading.Lock()
 
     def get(self, group: str, version: str, plural: str) -> CustomVersion | None:
@@ -103,6 +180,27 @@ class CustomResources:
 
     def all(self) -> list[CustomVersion]:
         return list(self._versions.values())
+
+    # -- OpenAPI v2 -------------------------------------------------------------------------
+
+    def v2_document(self, base: bytes, protobuf: bool) -> bytes:
+        """The served v2 document `base` (JSON or gnostic protobuf) with every custom version
+        merged in (crd_openapi_v2.py); `base` itself when there are none. Cached until a CRD
+        or the base changes."""
+        versions = self.all()
+        if not versions:
+            return base
+        state = (id(base), protobuf, tuple(sorted((cv.crd_name, cv.generation) for cv in versions)))
+        hit = self._v2.get((id(base), protobuf))
+        if hit is not None and hit[0] == state and hit[1] is base:
+            return hit[2]
+        from fakekapi.catalog import crd_openapi_v2
+
+        merge = crd_openapi_v2.merged_protobuf if protobuf else crd_openapi_v2.merged_json
+        data = merge(base, versions)
+        with self._lock:
+            self._v2[(id(base), protobuf)] = (state, base, data)
+        return data
 
     # -- OpenAPI v3 -------------------------------------------------------------------------
 
@@ -209,10 +307,12 @@ def _content(name: str) -> dict[str, Any]:
 def _operation(
     cv: CustomVersion, action: str, verb_doc: str, op_id: str, response: str
 ) -> dict[str, Any]:
+    params = _v3_parameters(action)
     return {
         "tags": [f"{cv.group.split('.')[0]}_{cv.version}"],
         "description": verb_doc,
         "operationId": op_id,
+        **({"parameters": params} if params else {}),
         "responses": {
             "200": {"description": "OK", "content": _content(response)},
             "401": {"description": "Unauthorized"},

@@ -8,6 +8,8 @@ import json
 import re
 import time
 
+import pytest
+
 from fakekapi.testing import ServerHandle
 from tests.crd import manifests
 from tests.e2e.clients import Kubectl, table
@@ -182,3 +184,15 @@ def test_delete_crd_removes_custom_resources(kubectl: Kubectl, crd_server: Serve
     setup_crd(kubectl, ns)
     res = kubectl("get", "ct", "-n", ns, check=False)
     assert "No resources found" in res.err, res
+
+
+def test_explain_from_openapi_v2(kubectl: Kubectl, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With OpenAPI v3 explain switched off kubectl reads the gnostic v2 document, where
+    custom resources are merged as kube-apiserver's CRD openapi controller merges them."""
+    ns = ns_of(kubectl)
+    setup_crd(kubectl, ns)
+    monkeypatch.setenv("KUBECTL_EXPLAIN_OPENAPIV3", "false")
+    out = kubectl("explain", "crontab.spec").out
+    assert re.search(r"^KIND:\s+CronTab$", out, re.M), out
+    assert "The desired state of the cron tab." in out
+    assert re.search(r"^\s+cronSpec\s+<string> -required-", out, re.M), out

@@ -97,6 +97,9 @@ async def v2(request: web.Request) -> web.Response:
         data, content_type = oa.v2_json_for(served), "application/json"
     else:
         data, content_type = oa.v2_protobuf_for(served), V2_PROTOBUF
+    custom = _custom(request)
+    if custom is not None:
+        data = custom.v2_document(data, protobuf=content_type == V2_PROTOBUF)
     return _serve_content(request, data, content_type, _etag(oa, data), {})
 
 
