@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from fakekapi.controllers import deployment, replicaset, replicationcontroller
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.names import KNOWN
 from fakekapi.registry.controllers.base import Controller
@@ -28,4 +29,8 @@ class ControllerDescriptor:
         assert self.name in KNOWN, self.name
 
 
-DESCRIPTORS: tuple[ControllerDescriptor, ...] = ()
+DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
+    ControllerDescriptor("deployment-controller", deployment.init),
+    ControllerDescriptor("replicaset-controller", replicaset.init),
+    ControllerDescriptor("replicationcontroller-controller", replicationcontroller.init),
+)

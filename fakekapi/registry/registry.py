@@ -1219,6 +1219,14 @@ class Registry:
                 new["status"] = obj["status"]
             else:
                 new.pop("status", None)
+            if strategy.generation_tracks_annotations:
+                # deploymentStatusStrategy resets only spec and labels: the deployment
+                # controller records `deployment.kubernetes.io/revision` through status
+                # writes, so that it does not bump the generation as a main write would.
+                if md.get("annotations"):
+                    nmd["annotations"] = md["annotations"]
+                else:
+                    nmd.pop("annotations", None)
         else:
             new.setdefault("spec", {})["finalizers"] = (obj.get("spec") or {}).get(
                 "finalizers"

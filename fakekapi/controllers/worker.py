@@ -1,0 +1,127 @@
+"""What kube-controller-manager's workload controllers share: identity, events and writes.
+
+Each controller writes as its own ServiceAccount (kube's `--use-service-account-credentials`),
+with field manager `kube-controller-manager` (its client's user agent prefix, which is what
+managedFields record on a real cluster), and records Events as its component.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from fakekapi.controllers.context import ControllerContext, controller_identity
+from fakekapi.core.errors import StatusError
+from fakekapi.core.objects import JSONDict
+from fakekapi.registry.controllers.base import FIELD_MANAGER, Controller
+from fakekapi.registry.controllers.informer import Informer
+from fakekapi.registry.options import DeleteOptions, WriteOptions
+
+if TYPE_CHECKING:
+    from fakekapi.catalog.types import ResourceType
+
+STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def key_of(obj: JSONDict) -> str:
+    md = obj.get("metadata") or {}
+    ns = md.get("namespace") or ""
+    return f"{ns}/{md.get('name', '')}" if ns else str(md.get("name", ""))
+
+
+def split_key(key: str) -> tuple[str, str]:
+    ns, _, name = key.rpartition("/")
+    return ns, name
+
+
+def spec_replicas(obj: JSONDict, default: int = 1) -> int:
+    """`spec.replicas`, defaulted as the API server defaults it (1)."""
+    value = (obj.get("spec") or {}).get("replicas")
+    return int(value) if isinstance(value, int) else default
+
+
+def typed(obj: JSONDict, api_version: str, kind: str) -> JSONDict:
+    """The object with its apiVersion and kind (informer caches may lack them)."""
+    if obj.get("kind") == kind and obj.get("apiVersion") == api_version:
+        return obj
+    return {"apiVersion": api_version, "kind": kind, **obj}
+
+
+class WorkloadController(Controller):
+    """A Controller with kube-controller-manager's identity, event recorder and write helpers."""
+
+    service_account = "controller"
+    """The kube-system ServiceAccount the controller acts as (kube's bootstrap controller role
+    subject, e.g. `deployment-controller`, `daemon-set-controller`)."""
+    component = "controller"
+    """The event source component (e.g. `deployment-controller`)."""
+
+    def __init__(self, ctx: ControllerContext, informers: Sequence[Informer]) -> None:
+        super().__init__(ctx.registry, informers)
+        self.ctx = ctx
+        self.user = controller_identity(self.service_account)
+        self.recorder = ctx.recorder(self.component, self.user)
+        self.write_opts = WriteOptions(field_manager=FIELD_MANAGER)
+
+    async def create(self, rt: ResourceType, namespace: str, obj: JSONDict) -> JSONDict:
+        result = await self.registry.create(rt, namespace, obj, self.write_opts, user=self.user)
+        return result.object
+
+    async def update(self, rt: ResourceType, obj: JSONDict, *, subresource: str = "") -> JSONDict:
+        md = obj.get("metadata") or {}
+        result = await self.registry.update(
+            rt,
+            str(md.get("namespace") or ""),
+            str(md.get("name") or ""),
+            obj,
+            self.write_opts,
+            subresource=subresource,
+            user=self.user,
+        )
+        return result.object
+
+    async def update_status(self, rt: ResourceType, obj: JSONDict) -> JSONDict:
+        return await self.update(rt, obj, subresource="status")
+
+    async def patch(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        body: dict[str, Any],
+        *,
+        content_type: str = STRATEGIC_MERGE_PATCH,
+        subresource: str = "",
+    ) -> JSONDict:
+        result = await self.registry.patch(
+            rt,
+            namespace,
+            name,
+            content_type,
+            json.dumps(body).encode(),
+            self.write_opts,
+            subresource=subresource,
+            user=self.user,
+        )
+        return result.object
+
+    async def delete(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        *,
+        propagation: str | None = None,
+        uid: str | None = None,
+    ) -> bool:
+        """Delete; False when it was already gone."""
+        opts = DeleteOptions(propagation_policy=propagation, preconditions_uid=uid)
+        try:
+            await self.registry.delete(rt, namespace, name, opts, user=self.user)
+        except StatusError as e:
+            if e.code == 404:
+                return False
+            raise
+        return True
