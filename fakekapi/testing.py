@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -237,11 +237,17 @@ def fakekapi_command() -> list[str]:
     return [sys.executable, "-m", "fakekapi.cli"]
 
 
-def subprocess_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment for a fakekapi subprocess: ours, plus this package on PYTHONPATH."""
+def subprocess_env(
+    extra: dict[str, str] | None = None, *, this_package: bool = True
+) -> dict[str, str]:
+    """The environment for a fakekapi subprocess: ours, plus (with `this_package`) this package
+    on PYTHONPATH; without it, PYTHONPATH is dropped so the command finds its own install."""
     env = dict(os.environ)
-    root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    if this_package:
+        root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    else:
+        env.pop("PYTHONPATH", None)
     env.pop("FAKEKAPI_DATA_DIR", None)
     env.update(extra or {})
     return env
@@ -253,25 +259,28 @@ def spawned_server(
     data_dir: Path | None = None,
     host: str = "127.0.0.1",
     env: dict[str, str] | None = None,
+    command: Sequence[str | os.PathLike[str]] | None = None,
 ) -> Iterator[SpawnedServer]:
     """Run `fakekapi serve --port 0 --data-dir D ARGS...` and yield once it answers /readyz.
 
     The real port comes from `D/server.json`, written once the server listens. On exit the
     process gets SIGTERM (a graceful stop) and, if it lingers, SIGKILL. Without `data_dir` a
-    temporary one is used and removed afterwards.
+    temporary one is used and removed afterwards. `command` runs another installation's CLI
+    (e.g. `[venv / "bin" / "fakekapi"]`, a wheel installed elsewhere) instead of this one's.
     """
     own_dir = data_dir is None
     work = Path(tempfile.mkdtemp(prefix="fakekapi-spawn-"))
     dd = work / "data" if data_dir is None else data_dir
     out, err = work / "stdout.txt", work / "stderr.txt"
-    cmd = [*fakekapi_command(), "serve", "--host", host, "--port", "0", "--data-dir", str(dd)]
+    program = [str(c) for c in command] if command is not None else fakekapi_command()
+    cmd = [*program, "serve", "--host", host, "--port", "0", "--data-dir", str(dd)]
     with open(out, "wb") as out_f, open(err, "wb") as err_f:
         proc = subprocess.Popen(
             [*cmd, *args],
             stdout=out_f,
             stderr=err_f,
             stdin=subprocess.DEVNULL,
-            env=subprocess_env(env),
+            env=subprocess_env(env, this_package=command is None),
         )
     try:
         info = _wait_server_json(dd, proc, err)

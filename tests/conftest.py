@@ -3,18 +3,22 @@
 - No test ever touches the developer's real data dir: `$FAKEKAPI_DATA_DIR` is unset and
   `$XDG_DATA_HOME` points into the test's own temporary folder.
 - `fakekapi_server`: a real server (free port, ephemeral data dir) from `fakekapi.testing`.
+- `node_packages`: `npm ci` of a test folder's package-lock.json, once per run
+  (tests/node_packages.py).
 - `fakekapi_wheel`, `installed_fakekapi`: the package built as a wheel and installed the way users
   install it (see tests/installed.py), once per test run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from installed import Installation, build_wheel, install_wheel
+from node_packages import NodePackagesError, npm_ci
 
-from fakekapi.testing import fakekapi_server
+from fakekapi.testing import fakekapi_server, require_client
 
 __all__ = ["fakekapi_server"]
 
@@ -37,3 +41,25 @@ def installed_fakekapi(
 ) -> Installation:
     """A virtual environment with that wheel installed (not editable), once per test run."""
     return install_wheel(fakekapi_wheel, tmp_path_factory.mktemp("installed") / "venv")
+
+
+@pytest.fixture(scope="session")
+def node_packages() -> Callable[[Path], Path]:
+    """`install(folder)`: that folder's Node packages (`npm ci`, once per run, skipped when
+    node_modules already matches the lock); returns node_modules. Without npm or network the
+    test skips, or fails under FAKEKAPI_REQUIRE_CLIENTS=1 (CI)."""
+    done: dict[Path, Path | str] = {}
+
+    def install(folder: Path) -> Path:
+        if folder not in done:
+            try:
+                done[folder] = npm_ci(folder)
+            except NodePackagesError as e:
+                done[folder] = str(e)
+        outcome = done[folder]
+        if isinstance(outcome, str):
+            require_client(False, f"Node packages of {folder.name} ({outcome})")
+            raise AssertionError("unreachable")  # require_client skipped or failed
+        return outcome
+
+    return install

@@ -2,6 +2,8 @@
 
 A server costs about a second to start, so each module shares one (`e2e_server`); tests keep
 out of each other's way by working in their own namespaces, named after the kubectl version.
+That server is `fakekapi serve` from the wheel installed the way users install it (the
+`installed_fakekapi` fixture of tests/conftest.py), so a file the wheel lacks fails here.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from pathlib import Path
 import pytest
 import trustme
 import yaml
+from installed import Installation
 
-from fakekapi.testing import ServerHandle, running_server
+from fakekapi.testing import ServerHandle, spawned_server
 from tests.e2e.clients import Kubectl, kubectl_path
 
 MINORS = (33, 29, 27)
@@ -22,9 +25,10 @@ MINORS = (33, 29, 27)
 
 
 @pytest.fixture(scope="module")
-def e2e_server() -> Iterator[ServerHandle]:
-    """A real server (TLS, free port, ephemeral data dir) shared by one test module."""
-    with running_server() as server:
+def e2e_server(installed_fakekapi: Installation) -> Iterator[ServerHandle]:
+    """A real `fakekapi serve` of the installed wheel (TLS, free port, temporary data dir)
+    shared by one test module."""
+    with spawned_server(command=[installed_fakekapi.fakekapi]) as server:
         yield server
 
 

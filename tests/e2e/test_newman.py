@@ -4,7 +4,8 @@
 get; newman runs the collection over TLS (`--ssl-extra-ca-certs` with the exported CA) and every
 test in it must pass. For a ServiceAccount bound to `view` the run shows exactly the expected
 403s (Secrets, nodes, writes, cluster-wide RBAC objects); for one bound to `cluster-admin`, none.
-newman comes from tests/e2e/package.json (`npm ci` in .ci/run).
+newman comes from tests/e2e/package-lock.json (`npm ci` by the `node_packages` fixture, once per
+run).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,11 @@ def run_cli(*args: str | Path) -> str:
     result = CliRunner().invoke(cli.cli, [str(a) for a in args])
     assert result.exit_code == 0, result.output
     return result.stdout
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _newman_package(node_packages: Callable[[Path], Path]) -> None:
+    node_packages(NEWMAN.parents[3])
 
 
 @pytest.fixture(scope="module")

@@ -246,36 +246,50 @@ async def test_a_write_first_applies_what_others_wrote(
         watch.stop()
 
 
+async def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Poll `condition` until it holds (the store follows other processes by itself)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout:.0f}s: {what}"
+        await asyncio.sleep(0.005)
+
+
 async def test_two_processes_writing_at_once_share_one_ordered_history(
     open_sqlite: SqliteFactory, db_path: Path
 ) -> None:
+    """Both processes write while the other does; the interleaving is arranged by conditions
+    (each side waits to see the other's write), not hoped for from timing, so the test holds on
+    a loaded machine: their bulk starts after our first write, and our second half waits for one
+    of theirs, so at least one of their revisions falls between our first and last."""
     store = await open_sqlite(poll_interval=0.01)
     watch = store.watch(CM, 0)
     try:
         proc = await spawn(
             db_path,
             """
-            for i in range(100):
+            await store.create("/core/configmaps/theirs/c00", {"metadata": {}})
+            print("started", flush=True)
+            deadline = asyncio.get_running_loop().time() + 30
+            while store.get("/core/configmaps/mine/c00") is None:
+                assert asyncio.get_running_loop().time() < deadline, "never saw mine/c00"
+                await store.sync()
+                await asyncio.sleep(0.005)
+            for i in range(1, 100):
                 await store.create(f"/core/configmaps/theirs/c{i:02}", {"metadata": {}})
-                if i == 0:
-                    print("started", flush=True)
                 await asyncio.sleep(0.002)
             """,
         )
         assert proc.stdout is not None
         assert await asyncio.wait_for(proc.stdout.readline(), 30) == b"started\n"
-        mine: list[int] = []
-        for i in range(60):
-            mine.append((await store.create(f"{CM}mine/c{i:02}", cm("c")))[1])
-            if i == 29:  # let the other process get a write in between, however loaded we are
-                deadline = time.monotonic() + 30
-                while await store.sync() == mine[-1] and time.monotonic() < deadline:
-                    await asyncio.sleep(0.01)
+        mine = [(await store.create(f"{CM}mine/c{i:02}", cm("c")))[1] for i in range(30)]
+        await wait_until(lambda: store.get(f"{CM}theirs/c01") is not None, "theirs/c01")
+        mine += [(await store.create(f"{CM}mine/c{i:02}", cm("c")))[1] for i in range(30, 60)]
         await finish(proc)
         await store.sync()
         events = [await next_event(watch, 2) for _ in range(160)]
         assert [e.revision for e in events] == list(range(1, 161)), "no gap, no duplicate"
-        assert mine[-1] - mine[0] > 59, "the two writers did interleave"
+        theirs_c01 = store.get(f"{CM}theirs/c01")
+        assert theirs_c01 is not None and mine[0] < theirs_c01[1] < mine[-1], "interleaved"
         assert len(store.list(CM)[0]) == 160
     finally:
         watch.stop()

@@ -2,7 +2,7 @@
 
 The script loads the admin kubeconfig with `KubeConfig.loadFromFile` and asserts with node:assert;
 these tests run it in a namespace of its own and check its exit code and report. The package comes
-from this folder's package.json (`npm ci` in .ci/run).
+from this folder's package-lock.json (`npm ci` by the `node_packages` fixture, once per run).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,11 @@ from fakekapi.testing import ServerHandle, require_client
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "client_node_checks.mjs"
 PACKAGE = HERE / "node_modules" / "@kubernetes" / "client-node" / "package.json"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _client_node(node_packages: Callable[[Path], Path]) -> None:
+    node_packages(HERE)
 
 
 @pytest.fixture
