@@ -28,15 +28,13 @@ otherwise). Group-versions the 1.33 scheme registers that
 serve nothing are listed as `unservedVersions` (so that `--runtime-config` accepts them, as kube
 does). A served group-version missing from these tables stops the generator.
 
-Usage: python scripts/gen_catalog.py [REFERENCE_DIR]   (default /work/shared/k8s-reference)
+A helper of scripts/gen_releases.py, which builds every release's data with it.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -252,19 +250,5 @@ def mark_enablement(groups: list[dict[str, Any]]) -> set[str]:
     return served
 
 
-def main() -> None:
-    ref = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/k8s-reference")
-    api_v1 = json.loads((ref / "discovery" / "api__v1.json").read_text())
-    aggregated = json.loads((ref / "discovery" / "aggregated_v2.json").read_text())
-    groups = [core_group(api_v1), *api_groups(aggregated)]
-    served = mark_enablement(groups)
-    unserved = sorted((ENABLED_BY_DEFAULT | DISABLED_BY_DEFAULT) - served)
-    doc: dict[str, Any] = {"kubernetes": "v1.33", "groups": groups, "unservedVersions": unserved}
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
-    count = sum(len(v["resources"]) for g in groups for v in g["versions"])
-    print(f"wrote {OUT.relative_to(ROOT)}: {len(groups)} groups, {count} resources")
-
-
 if __name__ == "__main__":
-    main()
+    raise SystemExit("a helper of scripts/gen_releases.py: run that (or scripts/regen.py)")

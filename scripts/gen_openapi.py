@@ -30,7 +30,7 @@ How v2 becomes v3 (matching kube-apiserver's builder3 output, checked against th
 The protobuf follows google/gnostic openapiv2/OpenAPIv2.proto field numbers; vendor extensions,
 defaults, enums and examples are `Any{yaml}` values, as gnostic's compiler stores them.
 
-Usage: python scripts/gen_openapi.py [REFERENCE_DIR]   (default /work/shared/k8s-reference)
+A helper of scripts/gen_releases.py, which builds every release's data with it.
 """
 
 from __future__ import annotations
@@ -39,11 +39,8 @@ import copy
 import gzip
 import hashlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
-
-from fakekapi.catalog.gnostic import pb_document
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "fakekapi" / "catalog" / "data"
@@ -465,31 +462,5 @@ def build_v3(swagger: JSON, reference_schemas: JSON) -> dict[str, JSON]:
 # ------------------------------------------------------------------------------------------------
 
 
-def main() -> None:
-    ref = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/k8s-reference")
-    swagger = json.loads((ref / "openapi-v2" / "swagger-v1.33.json").read_text())
-    reference: JSON = {}
-    for name in V3_REFERENCE_FILES:
-        schemas = json.loads((ref / "openapi-v3" / name).read_text())["components"]["schemas"]
-        for schema_name, schema in schemas.items():
-            reference.setdefault(schema_name, schema)
-
-    v2_json = go_json(swagger)
-    write_gz(DATA / "openapi_v2.json.gz", v2_json)
-    v2_pb = pb_document(swagger)
-    write_gz(DATA / "openapi_v2.pb.gz", v2_pb)
-
-    out_dir = DATA / "openapi_v3"
-    for old in out_dir.glob("*.json.gz"):
-        old.unlink()
-    index: dict[str, str] = {}
-    for key, doc in sorted(build_v3(swagger, reference).items()):
-        data = go_json(doc)
-        index[key] = etag(data)
-        write_gz(out_dir / (key.replace("/", "__") + ".json.gz"), data)
-    (out_dir / "index.json").write_text(json.dumps(index, indent=1) + "\n")
-    print(f"v2: {len(v2_json)} bytes JSON, {len(v2_pb)} bytes protobuf; v3: {len(index)} documents")
-
-
 if __name__ == "__main__":
-    main()
+    raise SystemExit("a helper of scripts/gen_releases.py: run that (or scripts/regen.py)")

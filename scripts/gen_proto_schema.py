@@ -25,8 +25,7 @@ Output (compact JSON):
         rawext fieldsv1; ref: message name (msg), [keyKind, valueKind, valueRef] (map), item kind
         (wrap); flags: 1 repeated, 2 Go pointer, 4 omitempty, 8 inline, 16 json:"-".
 
-Usage: python scripts/gen_proto_schema.py [REFERENCE_DIR] [KUBECTL_BINARY]
-       (defaults /work/shared/k8s-reference and kubectl.1.33 next to `kubectl` on PATH)
+A helper of scripts/gen_releases.py, which builds every release's data with it.
 """
 
 from __future__ import annotations
@@ -378,9 +377,8 @@ def kubectl_binary() -> Path:
     return Path(os.path.realpath(exe)).parent / "kubectl.1.33"
 
 
-def main() -> None:
-    ref_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/k8s-reference")
-    binary = Path(sys.argv[2]) if len(sys.argv) > 2 else kubectl_binary()
+def build_schema(ref_dir: Path, binary: Path) -> dict[str, Any]:
+    """The 1.33 schema: {"messages": ..., "kinds": ...} (see the module docstring)."""
     protos = parse_protos(ref_dir / "proto")
     go = GoBinary(binary)
     swagger = json.loads((ref_dir / "openapi-v2" / "swagger-v1.33.json").read_text())
@@ -443,15 +441,14 @@ def main() -> None:
                 mismatches += 1
                 print(f"warning: {msg}.{num} json {jname!r} not in OpenAPI", file=sys.stderr)
 
-    out = {"messages": dict(sorted(b.out.items())), "kinds": dict(sorted(kinds.items()))}
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(out, separators=(",", ":")) + "\n")
     from_proto = sum(1 for k in b.out if k in protos)
     print(
-        f"{OUT}: {len(b.out)} messages ({from_proto} from .proto, {len(b.out) - from_proto} "
-        f"from Go tags only), {len(kinds)} kinds, {mismatches} OpenAPI name mismatches"
+        f"  1.33 Go facts: {len(b.out)} messages ({from_proto} from .proto, "
+        f"{len(b.out) - from_proto} from Go tags only), {len(kinds)} kinds, {mismatches} OpenAPI "
+        "name mismatches"
     )
+    return {"messages": dict(sorted(b.out.items())), "kinds": dict(sorted(kinds.items()))}
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit("a helper of scripts/gen_releases.py: run that (or scripts/regen.py)")

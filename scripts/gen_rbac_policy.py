@@ -15,13 +15,11 @@ and `rules: null` of aggregated roles is left out (the aggregation controller fi
 Output: {"clusterRoles": [...], "clusterRoleBindings": [...], "roles": [...], "roleBindings": [...]}
 each sorted by (namespace, name), as the objects are to be created.
 
-Usage: python scripts/gen_rbac_policy.py [REFERENCE_DIR]   (default /work/shared/k8s-reference)
+A helper of scripts/gen_releases.py, which builds every release's data with it.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -95,14 +93,5 @@ def generate(ref: Path) -> dict[str, list[dict[str, Any]]]:
     return {k: sorted(v, key=_key) for k, v in out.items()}
 
 
-def main() -> None:
-    ref = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/k8s-reference")
-    data = generate(ref)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    counts = ", ".join(f"{len(v)} {k}" for k, v in data.items())
-    print(f"wrote {OUT.relative_to(ROOT)}: {counts}")
-
-
 if __name__ == "__main__":
-    main()
+    raise SystemExit("a helper of scripts/gen_releases.py: run that (or scripts/regen.py)")

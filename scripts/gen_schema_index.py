@@ -22,14 +22,11 @@ Output layout (compact JSON, gzipped with mtime 0 so regeneration is byte-stable
 
 Type ids are the OpenAPI definition names without the common `io.k8s.` prefix.
 
-Usage: python scripts/gen_schema_index.py [REFERENCE_DIR]   (default /work/shared/k8s-reference)
+A helper of scripts/gen_releases.py, which builds every release's data with it.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -157,14 +154,5 @@ def _refs(t: Any) -> list[str]:
     return []
 
 
-def main() -> None:
-    ref_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/k8s-reference")
-    spec = json.loads((ref_dir / "openapi-v2" / "swagger-v1.33.json").read_bytes())
-    index = build(spec["definitions"])
-    raw = json.dumps(index, separators=(",", ":"), sort_keys=False).encode()
-    OUT.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
-    print(f"{OUT}: {len(index['kinds'])} kinds, {len(index['types'])} types, {len(raw)} bytes raw")
-
-
 if __name__ == "__main__":
-    main()
+    raise SystemExit("a helper of scripts/gen_releases.py: run that (or scripts/regen.py)")

@@ -157,7 +157,9 @@ def schema_name(group: str, version: str, kind: str) -> str:
 class CustomResources:
     """The custom versions of one catalog, with their OpenAPI v3 documents."""
 
-    def __init__(self) -> None:
+    def __init__(self, release: str | None = None) -> None:
+        self.release = release
+        """The release whose ObjectMeta schemas the documents use (None: the default)."""
         self._versions: dict[tuple[str, str, str], CustomVersion] = {}
         self._docs: dict[str, tuple[bytes, str]] = {}
         self._v2: dict[tuple[int, bool], tuple[Any, bytes, bytes]] = {}
@@ -230,14 +232,16 @@ class CustomResources:
             ]
             if not versions:
                 return None
-            data = json.dumps(build_document(versions), separators=(",", ":")).encode()
+            data = json.dumps(
+                build_document(versions, self.release), separators=(",", ":")
+            ).encode()
             hit = (data, builtin_openapi.etag(data))
             self._docs[key] = hit
             return hit
 
 
-def _meta_schemas() -> dict[str, Any]:
-    raw = builtin_openapi.v3_document(_META_SOURCE)
+def _meta_schemas(release: str | None = None) -> dict[str, Any]:
+    raw = builtin_openapi.v3_document(_META_SOURCE, release)
     if raw is None:  # pragma: no cover - the generated documents always include it
         return {}
     schemas: dict[str, Any] = json.loads(raw)["components"]["schemas"]
@@ -388,9 +392,9 @@ def _paths(cv: CustomVersion, item: str, lst: str) -> dict[str, Any]:
     return paths
 
 
-def build_document(versions: list[CustomVersion]) -> dict[str, Any]:
+def build_document(versions: list[CustomVersion], release: str | None = None) -> dict[str, Any]:
     """The OpenAPI v3 document of one custom group-version."""
-    meta = _meta_schemas()
+    meta = _meta_schemas(release)
     schemas: dict[str, Any] = {}
     paths: dict[str, Any] = {}
     for cv in sorted(versions, key=lambda v: v.plural):

@@ -107,8 +107,11 @@ def _legacy_resource(rt: ResourceType) -> dict[str, Any]:
     return entry
 
 
-def aggregated(c: Catalog, core: bool) -> dict[str, Any]:
-    """GET /api (core=True) or /apis with the apidiscovery.k8s.io/v2 APIGroupDiscoveryList."""
+def aggregated(c: Catalog, core: bool, version: str = "v2") -> dict[str, Any]:
+    """GET /api (core=True) or /apis as an apidiscovery.k8s.io APIGroupDiscoveryList.
+
+    `version`: `v2`, or `v2beta1` for releases that still serve it (1.29 - 1.32); the two have
+    the same fields (k8s.io/api apidiscovery v2beta1 and v2 types.go)."""
     groups = [("", [v for v in ("v1",) if c.serves("", v)])] if core else c.group_versions()
     items = []
     for group, versions in groups:
@@ -132,7 +135,7 @@ def aggregated(c: Catalog, core: bool) -> dict[str, Any]:
         )
     return {
         "kind": "APIGroupDiscoveryList",
-        "apiVersion": AGGREGATED_API_VERSION,
+        "apiVersion": f"apidiscovery.k8s.io/{version}",
         "metadata": {},
         "items": items,
     }

@@ -3,7 +3,8 @@
 A default kube-apiserver does not serve every API it knows: `DefaultAPIResourceConfigSource`
 (pkg/controlplane/instance.go) enables the GA group-versions and disables the beta and alpha ones,
 and `--runtime-config` changes that. The defaults are recorded per version and per resource in
-`data/builtin.json` (scripts/gen_catalog.py); this module ports what the apiserver does with them:
+`data/releases/<release>/builtin.json.gz` (scripts/gen_releases.py); this module ports what the
+apiserver does with them:
 
 * `parse_runtime_config`: cliflag.ConfigurationMap's `Set` (comma-separated `key[=value]`, spaces
   trimmed, a later key wins; repeating the flag adds to the map).

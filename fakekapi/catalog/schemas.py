@@ -2,22 +2,23 @@
 
 kube-apiserver knows the shape of its objects from Go structs: which fields exist, their Go
 types, and the struct tags that drive strategic merge patch and server-side apply. The same
-facts are generated from the v1.33 OpenAPI by scripts/gen_schema_index.py into
-`data/schema_index.json.gz`; this module reads that file on first use (never at import or
-start-up) and hands out `Type` nodes that callers walk field by field.
+facts are generated from each release's OpenAPI by scripts/gen_releases.py (gen_schema_index.py)
+into `data/releases/<release>/schema_index.json.gz`; this module reads the chosen release's file on
+first use (never at import or start-up) and hands out `Type` nodes that callers walk field by field.
 
 Custom resources have no entry: `kind_type` answers None and callers leave their fields alone.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources as importlib_resources
 from typing import Any
+
+from fakekapi.catalog import releases
 
 SCALAR = "scalar"
 STRUCT = "struct"
@@ -46,15 +47,23 @@ class Field:
 class Type:
     """One node of a kind's type tree."""
 
-    __slots__ = ("_fields", "_id", "go", "item", "kind")
+    __slots__ = ("_fields", "_id", "_release", "go", "item", "kind")
 
-    def __init__(self, kind: str, go: str, item: Type | None = None, type_id: str = "") -> None:
+    def __init__(
+        self,
+        kind: str,
+        go: str,
+        item: Type | None = None,
+        type_id: str = "",
+        release: str = "",
+    ) -> None:
         self.kind = kind
         self.go = go
         """The Go type as reflect prints it (`v1.PodSpec`, `[]v1.Container`, `int32`)."""
         self.item = item
         """The element type of a list or map."""
         self._id = type_id
+        self._release = release
         self._fields: dict[str, Field] | None = None
 
     @property
@@ -84,8 +93,8 @@ class Type:
             if self.kind != STRUCT:
                 self._fields = {}
             else:
-                raw = _index()["types"][self._id]["f"]
-                self._fields = {name: _field(spec) for name, spec in raw.items()}
+                raw = _index(self._release)["types"][self._id]["f"]
+                self._fields = {name: _field(spec, self._release) for name, spec in raw.items()}
         return self._fields
 
     def field(self, name: str) -> Field | None:
@@ -96,11 +105,9 @@ class Type:
 
 
 @cache
-def _index() -> dict[str, Any]:
+def _index(release: str) -> dict[str, Any]:
     with _lock:
-        raw = importlib_resources.files("fakekapi.catalog").joinpath("data", "schema_index.json.gz")
-        index: dict[str, Any] = json.loads(gzip.decompress(raw.read_bytes()))
-    return index
+        return releases.stored("fakekapi.catalog", release, "{}", "schema_index.json.gz")
 
 
 @cache
@@ -112,27 +119,29 @@ def _atomic() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     return frozenset(data["types"]), fields
 
 
-_structs: dict[str, Type] = {}
+_structs: dict[tuple[str, str], Type] = {}
 _scalars: dict[str, Type] = {}
 
 
-def _struct(type_id: str) -> Type:
-    t = _structs.get(type_id)
+def _struct(type_id: str, release: str) -> Type:
+    t = _structs.get((release, type_id))
     if t is None:
-        go = _index()["types"][type_id]["go"]
-        t = _structs.setdefault(type_id, Type(STRUCT, go, type_id=type_id))
+        go = _index(release)["types"][type_id]["go"]
+        t = _structs.setdefault(
+            (release, type_id), Type(STRUCT, go, type_id=type_id, release=release)
+        )
     return t
 
 
-def _type(expr: Any) -> Type:
+def _type(expr: Any, release: str) -> Type:
     if isinstance(expr, list):
-        item = _type(expr[1])
+        item = _type(expr[1], release)
         if expr[0] == "l":
             return Type(LIST, "[]" + item.go, item)
         return Type(MAP, "map[string]" + item.go, item)
     s = str(expr)
     if s.startswith("@"):
-        return _struct(s[1:])
+        return _struct(s[1:], release)
     if s.startswith("~"):
         return Type(FREE, s[1:])
     t = _scalars.get(s)
@@ -141,12 +150,12 @@ def _type(expr: Any) -> Type:
     return t
 
 
-def _field(spec: Any) -> Field:
+def _field(spec: Any, release: str) -> Field:
     if not isinstance(spec, dict):
-        return Field(_type(spec))
+        return Field(_type(spec, release))
     strategy = str(spec.get("ps") or "")
     return Field(
-        _type(spec["t"]),
+        _type(spec["t"], release),
         tuple(s for s in strategy.split(",") if s),
         str(spec.get("mk") or ""),
         str(spec.get("lt") or ""),
@@ -154,8 +163,10 @@ def _field(spec: Any) -> Field:
     )
 
 
-def kind_type(group: str, version: str, kind: str) -> Type | None:
-    """The root type of a built-in kind, or None (custom resources, unknown kinds)."""
+def kind_type(group: str, version: str, kind: str, release: str | None = None) -> Type | None:
+    """The root type of a built-in kind of `release` (None: the default release), or None
+    (custom resources, unknown kinds)."""
+    release = releases.resolve(release)
     gv = f"{group}/{version}" if group else version
-    type_id = _index()["kinds"].get(f"{gv}/{kind}")
-    return None if type_id is None else _struct(type_id)
+    type_id = _index(release)["kinds"].get(f"{gv}/{kind}")
+    return None if type_id is None else _struct(type_id, release)

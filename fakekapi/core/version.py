@@ -1,28 +1,38 @@
-"""The Kubernetes version fakekapi emulates, in one place so a later version is a data change."""
+"""The `/version` document of the emulated Kubernetes release.
+
+apimachinery `pkg/version` Info (every field `omitempty`). The emulation and min-compatibility
+fields exist from 1.32 on (KEP-4330 compatibility versions); gitVersion is the patch release the
+release's reference data is from (fakekapi.catalog.releases.git_version). The commit, build date
+and Go version of that exact build are not in the reference data, so they are left out, as an
+Info without them is written (rather than showing another build's).
+"""
 
 from __future__ import annotations
 
 from typing import Final
 
 KUBERNETES_MAJOR: Final = "1"
-KUBERNETES_MINOR: Final = "33"
-GIT_VERSION: Final = "v1.33.1"
 
 
-def version_info() -> dict[str, str]:
-    """The `/version` document of a v1.33 kube-apiserver (reference §1.1)."""
-    return {
-        "major": KUBERNETES_MAJOR,
-        "minor": KUBERNETES_MINOR,
-        "emulationMajor": KUBERNETES_MAJOR,
-        "emulationMinor": KUBERNETES_MINOR,
-        "minCompatibilityMajor": KUBERNETES_MAJOR,
-        "minCompatibilityMinor": str(int(KUBERNETES_MINOR) - 1),
-        "gitVersion": GIT_VERSION,
-        "gitCommit": "8adc0f041b8e7ad1d30e29cc59c6ae7a15e19828",
-        "gitTreeState": "clean",
-        "buildDate": "2025-05-15T08:19:08Z",
-        "goVersion": "go1.24.2",
-        "compiler": "gc",
-        "platform": "linux/amd64",
-    }
+def version_info(git_version: str) -> dict[str, str]:
+    """The `/version` document of a kube-apiserver built as `git_version` (`v1.36.3`)."""
+    major, minor = git_version.removeprefix("v").split(".")[:2]
+    info = {"major": major, "minor": minor}
+    if int(minor) >= 32:
+        info.update(
+            {
+                "emulationMajor": major,
+                "emulationMinor": minor,
+                "minCompatibilityMajor": major,
+                "minCompatibilityMinor": str(int(minor) - 1),
+            }
+        )
+    info.update(
+        {
+            "gitVersion": git_version,
+            "gitTreeState": "clean",
+            "compiler": "gc",
+            "platform": "linux/amd64",
+        }
+    )
+    return info

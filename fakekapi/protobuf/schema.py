@@ -1,14 +1,19 @@
-"""The generated protobuf schema (data/schema.json, written by scripts/gen_proto_schema.py), loaded
-once into tuples the decoder and encoder index without further lookups.
+"""The generated protobuf schema of each emulated release (data/releases/<release>.json.gz, written
+by scripts/gen_releases.py), loaded on first use into tuples the decoder and encoder index without
+further lookups. Releases other than the base one are stored as their difference from it
+(fakekapi/core/jsondiff.py); only the chosen release's file and the base's are read.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, NamedTuple
+
+from fakekapi.core import jsondiff
 
 # Field kinds (the "kind" strings of schema.json).
 STRING, BOOL, INT32, INT64, BYTES, MSG, MAP, WRAP = range(8)
@@ -99,8 +104,27 @@ class Schema:
         return self.messages[name] if name else None
 
 
+def _read(name: str) -> dict[str, Any]:
+    raw = resources.files("fakekapi.protobuf").joinpath("data", "releases", name).read_bytes()
+    doc: dict[str, Any] = json.loads(gzip.decompress(raw))
+    return doc
+
+
 @cache
-def schema() -> Schema:
-    """The schema of the emulated version (parsed on first use, ~20 ms)."""
-    text = resources.files("fakekapi.protobuf").joinpath("data/schema.json").read_text()
-    return Schema(json.loads(text))
+def default_release() -> str:
+    """The default release (as fakekapi.catalog.releases has it; the generator writes both)."""
+    raw = resources.files("fakekapi.protobuf").joinpath("data", "releases", "index.json")
+    return str(json.loads(raw.read_bytes())["default"])
+
+
+def schema(release: str | None = None) -> Schema:
+    """The schema of `release` (`1.36`; None: the default), parsed on first use (~20 ms)."""
+    return _schema(release or default_release())
+
+
+@cache
+def _schema(release: str) -> Schema:
+    doc = _read(f"{release}.json.gz")
+    if doc.get("base") is None:
+        return Schema(doc["data"])
+    return Schema(jsondiff.apply(_read(f"{doc['base']}.json.gz")["data"], doc["diff"]))

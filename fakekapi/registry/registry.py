@@ -452,12 +452,12 @@ class Registry:
 
     # -- field validation (fieldValidation=Strict|Warn|Ignore) ----------------------------------
 
-    @staticmethod
-    def _schema(rt: ResourceType) -> Type | None:
-        """The kind's type tree; None for custom resources (their fields are left alone)."""
+    def _schema(self, rt: ResourceType) -> Type | None:
+        """The kind's type tree in the catalog's release; None for custom resources (their
+        fields are left alone)."""
         if rt.is_crd:
             return None
-        return kind_type(rt.group, rt.version, rt.kind)
+        return kind_type(rt.group, rt.version, rt.kind, getattr(self.catalog, "release", None))
 
     def _decode_fields(
         self, rt: ResourceType, obj: dict[str, Any], opts: WriteOptions, raw: bytes | None
@@ -703,11 +703,10 @@ class Registry:
 
         return await self._guaranteed(key, attempt)
 
-    @staticmethod
-    def _check_scale_types(scale: dict[str, Any]) -> None:
+    def _check_scale_types(self, scale: dict[str, Any]) -> None:
         """The typed decode of a Scale body or patched Scale: a field of the wrong type (a list
         for `spec`, a string for `spec.replicas`) is a 400, never read as something else."""
-        schema = kind_type("autoscaling", "v1", "Scale")
+        schema = kind_type("autoscaling", "v1", "Scale", getattr(self.catalog, "release", None))
         if schema is None:  # pragma: no cover - the built-in types always include Scale
             return
         decoded = fv.decode(schema, scale)

@@ -214,17 +214,21 @@ class ExpectedKind:
     version: str
     kind: str
     is_crd: bool = False
+    release: str | None = None
+    """The emulated release whose .proto layouts decode protobuf bodies (None: the default)."""
 
     @property
     def api_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
 
     @classmethod
-    def of(cls, rt: ResourceType, subresource: str = "") -> ExpectedKind:
+    def of(
+        cls, rt: ResourceType, subresource: str = "", release: str | None = None
+    ) -> ExpectedKind:
         sub = rt.subresource(subresource) if subresource else None
         if sub is not None:
-            return cls(sub.group, sub.version, sub.kind, rt.is_crd)
-        return cls(rt.group, rt.version, rt.kind, rt.is_crd)
+            return cls(sub.group, sub.version, sub.kind, rt.is_crd, release)
+        return cls(rt.group, rt.version, rt.kind, rt.is_crd, release)
 
 
 def decode_object(content_type: str | None, data: bytes, expected: ExpectedKind) -> dict[str, Any]:
@@ -240,7 +244,7 @@ def decode_object(content_type: str | None, data: bytes, expected: ExpectedKind)
     if mt == PROTOBUF and expected.is_crd:
         raise protobuf.custom_resource_error(data, expected.api_version, expected.kind)
     if mt == PROTOBUF:
-        obj = protobuf.decode_for(data, expected.api_version, expected.kind)
+        obj = protobuf.decode_for(data, expected.api_version, expected.kind, expected.release)
     elif mt == YAML:
         try:
             obj = load_yaml(data)
@@ -289,7 +293,7 @@ def check_kind(obj: dict[str, Any], expected: ExpectedKind) -> dict[str, Any]:
 def _cannot_handle(kind: str, expected: ExpectedKind) -> StatusError:
     """transformDecodeError for a body of another kind than the URL's (create.go)."""
     prefix = f"{kind} in version {_quote(expected.version)} cannot be handled as a {expected.kind}"
-    if protobuf.knows(expected.api_version, kind):
+    if protobuf.knows(expected.api_version, kind, expected.release):
         dst = internal_package(expected.group, expected.kind)
         return bad_request(
             f"{prefix}: converting ({expected.version}.{kind}) to ({dst}.{expected.kind}): "

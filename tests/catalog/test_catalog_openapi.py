@@ -19,9 +19,9 @@ def test_nothing_loaded_at_import() -> None:
     code = (
         "import fakekapi.catalog.openapi as o, fakekapi.catalog.catalog;"
         "assert o._v3_docs == {};"
-        "assert o.v2_json.cache_info().currsize == 0;"
-        "assert o.v2_protobuf.cache_info().currsize == 0;"
-        "assert o._v3_hashes.cache_info().currsize == 0"
+        "assert o._v2_doc_of.cache_info().currsize == 0;"
+        "assert o._v2_protobuf.cache_info().currsize == 0;"
+        "assert o._v3_store.cache_info().currsize == 0"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 

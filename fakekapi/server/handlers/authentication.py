@@ -46,7 +46,7 @@ from fakekapi.server import responses
 from fakekapi.server.handlers.resources import first_values, read_body
 from fakekapi.server.negotiation import ExpectedKind, decode_object, negotiate, no_transform
 from fakekapi.server.settings import Settings
-from fakekapi.server.state import REGISTRY, RequestState, state_of
+from fakekapi.server.state import CATALOG, REGISTRY, RequestState, state_of
 
 log = logging.getLogger(__name__)
 
@@ -179,12 +179,15 @@ async def _decode(request: web.Request, version: str, kind: str) -> dict[str, An
         query, "CreateOptions", request.headers.get("User-Agent", "")
     )
     body = await read_body(request)
+    release = request.app[CATALOG].release
     obj = decode_object(
-        request.headers.get("Content-Type"), body, ExpectedKind(GROUP, version, kind)
+        request.headers.get("Content-Type"),
+        body,
+        ExpectedKind(GROUP, version, kind, False, release),
     )
     # The typed decode the registry does for stored kinds: a field of the wrong type is kube's
     # 400 (these handlers read the fields directly), unknown fields are dropped.
-    schema = kind_type(GROUP, version, kind)
+    schema = kind_type(GROUP, version, kind, release)
     if schema is None:
         return obj
     decoded = fv.decode(schema, obj)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from fakekapi.catalog import releases
 from fakekapi.core.version import version_info
 from fakekapi.server import metrics
 from fakekapi.server.responses import JSON, encode_json, raw_response
@@ -14,7 +15,9 @@ ROOT_PATHS: web.AppKey[list[str]] = web.AppKey("root_paths")
 
 async def version(request: web.Request) -> web.Response:
     """`/version`: written with `WriteRawJSON`, i.e. always indented, whatever the Accept."""
-    return raw_response(encode_json(version_info(), pretty=True), JSON)
+    release = request.app[CATALOG].release
+    info = version_info(releases.git_version(release))
+    return raw_response(encode_json(info, pretty=True), JSON)
 
 
 async def index(request: web.Request) -> web.Response:

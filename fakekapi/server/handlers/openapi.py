@@ -93,10 +93,11 @@ async def v2(request: web.Request) -> web.Response:
     if sub is None:
         return web.Response(status=406, headers={"Vary": "Accept"})
     served = _served(request)
+    release = _release(request)
     if sub == "json":
-        data, content_type = oa.v2_json_for(served), "application/json"
+        data, content_type = oa.v2_json_for(served, release), "application/json"
     else:
-        data, content_type = oa.v2_protobuf_for(served), V2_PROTOBUF
+        data, content_type = oa.v2_protobuf_for(served, release), V2_PROTOBUF
     custom = _custom(request)
     if custom is not None:
         data = custom.v2_document(data, protobuf=content_type == V2_PROTOBUF)
@@ -112,6 +113,11 @@ def _served(request: web.Request) -> frozenset[tuple[str, str]]:
     return frozenset(served)
 
 
+def _release(request: web.Request) -> str | None:
+    """The emulated release of the app's catalog (None: the default)."""
+    return getattr(request.app.get(CATALOG), "release", None)
+
+
 def _custom(request: web.Request) -> Any:
     """The catalog's custom resource documents (CRD group-versions), if it has any."""
     catalog = request.app.get(CATALOG)
@@ -122,7 +128,7 @@ async def v3_index(request: web.Request) -> web.Response:
     oa = _openapi()
     custom = _custom(request)
     extra = {k: custom.v3_hash(k) for k in custom.v3_keys()} if custom is not None else {}
-    data: bytes = oa.v3_index_for(_served(request), extra)
+    data: bytes = oa.v3_index_for(_served(request), extra, _release(request))
     return _serve_content(request, data, "application/json", _etag(oa, data), {})
 
 
@@ -139,10 +145,11 @@ async def v3_document(request: web.Request) -> web.Response:
     )
     if sub is None:
         return web.Response(status=406, headers={"Vary": "Accept"})
-    hidden = key.strip("/") in oa.hidden_v3_keys(_served(request))
-    data: bytes | None = None if hidden else oa.v3_document(key)
+    release = _release(request)
+    hidden = key.strip("/") in oa.hidden_v3_keys(_served(request), release)
+    data: bytes | None = None if hidden else oa.v3_document(key, release)
     custom = _custom(request)
-    current: str = oa.v3_hash(key)
+    current: str = oa.v3_hash(key, release)
     if data is None and custom is not None:
         data, current = custom.v3_document(key), custom.v3_hash(key)
     if data is None:

@@ -373,7 +373,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if route.verb == "create":
         opts = registry_options.parse_write_options(query, "CreateOptions", ua)
         body = await read_body(request)
-        obj = decode_object(request.headers.get("Content-Type"), body, ExpectedKind.of(rt, sub))
+        obj = decode_object(
+            request.headers.get("Content-Type"),
+            body,
+            ExpectedKind.of(rt, sub, request.app[CATALOG].release),
+        )
         if authorization.is_review(rt) and not sub and user is not None:
             answer = authorization.review(request.app[AUTHORIZER], user, rt, ns, obj)
             return _render(request, answer, neg, 201)
@@ -389,7 +393,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if route.verb == "update":
         opts = registry_options.parse_write_options(query, "UpdateOptions", ua)
         body = await read_body(request)
-        obj = decode_object(request.headers.get("Content-Type"), body, ExpectedKind.of(rt, sub))
+        obj = decode_object(
+            request.headers.get("Content-Type"),
+            body,
+            ExpectedKind.of(rt, sub, request.app[CATALOG].release),
+        )
         raw = _json_body(request, body)
         result = await registry.update(rt, ns, name, obj, opts, subresource=sub, user=user, raw=raw)
         return _written(request, st, result, neg)

@@ -1,0 +1,102 @@
+"""The Kubernetes releases fakekapi emulates, and how each one's generated data is read.
+
+`data/releases.json` (scripts/gen_releases.py) lists the releases (1.29 - 1.36), the default (the
+newest) and, per release, the gitVersion of the patch its reference data is from and the
+aggregated discovery versions it serves. Each release's data lives in its own files; all but the
+base release's are stored as their difference from the base's (fakekapi/core/jsondiff.py), so
+loading a release reads its own files and the base's, never any other release's: start-up time and
+memory do not grow with the number of releases shipped.
+
+Nothing is read at import; each file is read on first use and kept.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from functools import cache
+from importlib import resources as importlib_resources
+from typing import Any
+
+from fakekapi.core import jsondiff
+
+JSON = dict[str, Any]
+_lock = threading.Lock()
+
+
+class UnsupportedRelease(ValueError):
+    """A Kubernetes version fakekapi does not emulate; the message lists the supported ones."""
+
+
+@cache
+def _index() -> JSON:
+    raw = importlib_resources.files("fakekapi.catalog").joinpath("data", "releases.json")
+    doc: JSON = json.loads(raw.read_bytes())
+    return doc
+
+
+def supported() -> tuple[str, ...]:
+    """Every emulated release, oldest first (`1.29` ... `1.36`)."""
+    return tuple(_index()["releases"])
+
+
+def default() -> str:
+    """The release served when none is asked for: the newest."""
+    return str(_index()["default"])
+
+
+def base() -> str:
+    """The release whose data is stored whole (the others are differences from it)."""
+    return str(_index()["base"])
+
+
+def normalize(value: str) -> str:
+    """`v1.36`, `1.36` or `1.36.2` → `1.36`; UnsupportedRelease for anything else."""
+    text = value.strip()
+    parts = text.removeprefix("v").split(".")
+    short = ".".join(parts[:2])
+    ok = 2 <= len(parts) <= 3 and all(p.isdigit() for p in parts) and short in supported()
+    if not ok:
+        raise UnsupportedRelease(
+            f"Kubernetes version {value!r} is not supported (supported: {', '.join(supported())})"
+        )
+    return short
+
+
+def resolve(release: str | None) -> str:
+    """`release` normalised, or the default release for None or ""."""
+    return normalize(release) if release else default()
+
+
+def git_version(release: str) -> str:
+    """`v1.36.3`: the patch release the reference data of `release` is from."""
+    return str(_index()["releases"][release]["gitVersion"])
+
+
+def aggregated_discovery_versions(release: str) -> tuple[str, ...]:
+    """The apidiscovery.k8s.io versions `release` serves, preferred first (`v2`, `v2beta1`)."""
+    return tuple(_index()["releases"][release]["aggregatedDiscovery"])
+
+
+def read_gz(package: str, *parts: str) -> JSON:
+    """A gzipped JSON file of a package's data directory."""
+    node = importlib_resources.files(package).joinpath("data")
+    for part in parts:
+        node = node.joinpath(part)
+    doc: JSON = json.loads(gzip.decompress(node.read_bytes()))
+    return doc
+
+
+def stored(package: str, release: str, *parts: str) -> JSON:
+    """The data of one generated file of `release`, its difference from the base applied.
+
+    `parts` is the file's path under the package's `data/releases/<release>/` with `{}` standing
+    for the release (so that `("{}.json.gz",)` names `data/releases/1.36.json.gz`).
+    """
+    doc = read_gz(package, "releases", *(p.format(release) for p in parts))
+    if doc.get("base") is None:
+        data: JSON = doc["data"]
+        return data
+    base_doc = read_gz(package, "releases", *(p.format(doc["base"]) for p in parts))
+    return jsondiff.apply(base_doc["data"], doc["diff"])

@@ -1,0 +1,97 @@
+"""Regenerate every generated file of the repository from the reference data, byte for byte.
+
+Runs each generator in scripts/ (each exposes a function taking the output root and the
+reference directory):
+  gen_releases.generate   every emulated release's catalog, OpenAPI, schemas, protobuf and RBAC
+                          data (it uses gen_catalog, gen_openapi, gen_schema_index,
+                          gen_proto_schema, gen_rbac_policy and the releases_* helpers)
+  gen_table_docs.render   fakekapi/registry/printers/descriptions.py
+  gen_smd_atomic.build    fakekapi/catalog/data/smd_atomic.json (1.33's atomic structs and maps)
+
+`regenerate(root, reference, kubectl)` writes under `root` (the repository, or an empty folder a
+test compares with the committed files: tests/test_regen.py) and returns the paths written.
+
+Usage: python scripts/regen.py [REFERENCE_DIR [KUBECTL_1_33]]
+       (default ../shared/k8s-reference next to the repository, kubectl.1.33 next to `kubectl`)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(SCRIPTS))
+
+import gen_releases  # noqa: E402
+import gen_smd_atomic  # noqa: E402
+import gen_table_docs  # noqa: E402
+
+GENERATED = (
+    "fakekapi/catalog/data/releases.json",
+    "fakekapi/catalog/data/releases",
+    "fakekapi/protobuf/data/releases",
+    "fakekapi/registry/data/releases",
+    "fakekapi/registry/printers/descriptions.py",
+    "fakekapi/catalog/data/smd_atomic.json",
+)
+"""Every generated path (files, or folders whose files are all generated), relative to the root."""
+
+
+def table_docs(root: Path, reference: Path) -> Path:
+    swagger = reference / "versions" / "v1.33" / "swagger.json.gz"
+    import gzip
+
+    definitions = json.loads(gzip.decompress(swagger.read_bytes()))["definitions"]
+    out = root / "fakekapi" / "registry" / "printers" / "descriptions.py"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(gen_table_docs.render(definitions))
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "format",
+            "-q",
+            "--isolated",
+            "--line-length",
+            "100",
+            str(out),
+        ],
+        check=False,
+    )
+    return out
+
+
+def smd_atomic(root: Path, reference: Path) -> Path:
+    swagger = reference / "versions" / "v1.33" / "swagger.json.gz"
+    import gzip
+
+    definitions = json.loads(gzip.decompress(swagger.read_bytes()))["definitions"]
+    out = root / "fakekapi" / "catalog" / "data" / "smd_atomic.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(gen_smd_atomic.build(definitions), indent=1, sort_keys=True) + "\n")
+    return out
+
+
+def regenerate(root: Path, reference: Path, kubectl: Path) -> list[str]:
+    """Run every generator with outputs under `root`; returns their summary lines."""
+    lines = gen_releases.generate(root, reference, kubectl)
+    lines.append(f"wrote {table_docs(root, reference).relative_to(root)}")
+    lines.append(f"wrote {smd_atomic(root, reference).relative_to(root)}")
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    root = SCRIPTS.parent
+    reference = Path(argv[1]) if len(argv) > 1 else root.parent / "shared" / "k8s-reference"
+    kubectl = Path(argv[2]) if len(argv) > 2 else gen_releases.releases_proto.kubectl_binary()
+    for line in regenerate(root, reference, kubectl):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
