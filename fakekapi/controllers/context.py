@@ -9,6 +9,7 @@ identity is the ServiceAccount kube-controller-manager uses with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,9 @@ class ControllerContext:
     kubernetes_version: str = "1.33"
     """The emulated release (`X.Y`): controllers whose behaviour changed follow it."""
     recorders: list[EventRecorder] = field(default_factory=list)
+    enabled: Callable[[str], bool] = field(default=lambda _name: True)
+    """Whether a controller (canonical name) runs: e.g. the ttl-after-finished controller
+    deletes in the foreground only when the garbage collector is there to finish it."""
 
     def resource(self, group: str, version: str, plural: str) -> ResourceType:
         """A built-in resource type (the catalog always serves the ones controllers use)."""

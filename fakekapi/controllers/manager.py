@@ -38,7 +38,10 @@ class ControllerManager:
         self.selection = selection
         self.informers = informers if informers is not None else SharedInformers(registry)
         self.context = ControllerContext(
-            registry, self.informers, kubernetes_version=kubernetes_version
+            registry,
+            self.informers,
+            kubernetes_version=kubernetes_version,
+            enabled=selection.enabled,
         )
         self.controllers: list[Controller] = []
         for descriptor in DESCRIPTORS:

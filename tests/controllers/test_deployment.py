@@ -90,10 +90,16 @@ async def test_rollout_creates_a_hashed_replicaset_and_completes(
     }
     assert rs["metadata"]["ownerReferences"][0]["uid"] == d["metadata"]["uid"]
     assert done["status"]["readyReplicas"] == 3
-    events = await items(registry, "", "v1", "events", "default")
-    scaling = [e for e in events if e["reason"] == "ScalingReplicaSet"]
-    assert [e["message"] for e in scaling] == [f"Scaled up replica set web-{pod_hash} from 0 to 3"]
-    assert scaling[0]["source"]["component"] == "deployment-controller"
+
+    async def recorded() -> None:
+        events = await items(registry, "", "v1", "events", "default")
+        scaling = [e for e in events if e["reason"] == "ScalingReplicaSet"]
+        assert [e["message"] for e in scaling] == [
+            f"Scaled up replica set web-{pod_hash} from 0 to 3"
+        ]
+        assert scaling[0]["source"]["component"] == "deployment-controller"
+
+    await eventually(recorded)
 
 
 async def test_new_image_rolls_out_and_undo_goes_back(

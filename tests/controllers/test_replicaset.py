@@ -92,8 +92,12 @@ async def test_replicaset_scales_down_and_replaces_deleted_pods(
     current["spec"]["replicas"] = 1
     await registry.update(rs_type(registry), "default", "web", current, WriteOptions())
     await eventually(lambda: count(1))
-    events = await items(registry, "", "v1", "events", "default")
-    assert any(e["reason"] == "SuccessfulDelete" for e in events)
+
+    async def recorded() -> None:
+        events = await items(registry, "", "v1", "events", "default")
+        assert any(e["reason"] == "SuccessfulDelete" for e in events)
+
+    await eventually(recorded)
 
 
 async def test_replicationcontroller(
@@ -117,8 +121,13 @@ async def test_replicationcontroller(
     await eventually(settled)
     pods = await items(registry, "", "v1", "pods", "default")
     assert {p["metadata"]["ownerReferences"][0]["uid"] for p in pods} == {rc["metadata"]["uid"]}
-    events = await items(registry, "", "v1", "events", "default")
-    assert {e["source"]["component"] for e in events} == {"replication-controller"}
+
+    async def recorded() -> None:
+        events = await items(registry, "", "v1", "events", "default")
+        assert len(events) == 2
+        assert {e["source"]["component"] for e in events} == {"replication-controller"}
+
+    await eventually(recorded)
 
 
 def rs_type(registry: Registry) -> Any:

@@ -66,8 +66,13 @@ class Controller:
             except asyncio.CancelledError:
                 raise
             except Exception as e:
-                level = logging.INFO if isinstance(e, StatusError) else logging.WARNING
-                log.log(level, "%s: syncing %r failed: %s", self.name, key, e, exc_info=True)
+                if isinstance(e, StatusError) and e.code == 409:
+                    # A write raced the cache (it has not seen our own last write yet): the
+                    # retry reads the newer object. Routine, as in kube's controllers.
+                    log.debug("%s: syncing %r: %s", self.name, key, e.message)
+                else:
+                    level = logging.INFO if isinstance(e, StatusError) else logging.WARNING
+                    log.log(level, "%s: syncing %r failed: %s", self.name, key, e, exc_info=True)
                 self.queue.add_rate_limited(key)
             finally:
                 self.queue.done(key)
