@@ -1,6 +1,20 @@
 # fakekapi: a stand-in for the Kubernetes API server.
 #   docker build -t fakekapi .
 #   docker run --rm -p 6443:6443 -v fakekapi-data:/data fakekapi
+#
+# Two stages: the first builds the wheel exactly as `pip wheel .` does for users (MANIFEST.in
+# decides what it carries; tests/test_packaging.py checks it carries every data file), the second
+# installs that wheel, so the image runs what `pip install` users run.
+FROM python:3.11-slim AS build
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /src
+COPY pyproject.toml MANIFEST.in README.md ./
+COPY fakekapi ./fakekapi
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -15,10 +29,8 @@ RUN groupadd --system --gid 10001 fakekapi \
     && chown fakekapi:fakekapi /data \
     && chmod 0700 /data
 
-WORKDIR /src
-COPY pyproject.toml README.md ./
-COPY fakekapi ./fakekapi
-RUN pip install --no-cache-dir /src && rm -rf /src
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/fakekapi-*.whl && rm -rf /wheels
 
 USER 10001:10001
 WORKDIR /home/fakekapi

@@ -96,3 +96,17 @@ def test_the_command_line_parses_into_the_expected_settings(
     result = CliRunner().invoke(cli.cli, args, env={**os.environ, "FAKEKAPI_DATA_DIR": "/data"})
     assert result.exit_code == 0, result.output
     assert seen == [Settings(data_dir=Path("/data"), host="0.0.0.0", port=6443)]
+
+
+def test_image_installs_the_built_wheel() -> None:
+    """The image runs what `pip install` users run: a wheel built in a first stage (so
+    MANIFEST.in decides what ships, as for users), installed in the final one; no source tree."""
+    runs = [rest for word, rest in instructions() if word == "RUN"]
+    froms = [rest for word, rest in instructions() if word == "FROM"]
+    assert len(froms) == 2 and froms[0].endswith(" AS build"), froms
+    assert any("pip wheel" in r and "--no-deps" in r for r in runs)
+    installs = [r for r in runs if "pip install" in r]
+    assert installs and all(re.search(r"pip install [^&]*\.whl", r) for r in installs), installs
+    copies = [rest for word, rest in instructions() if word == "COPY"]
+    assert "MANIFEST.in" in copies[0], "the build stage must see MANIFEST.in"
+    assert any(c.startswith("--from=build ") for c in copies)
