@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from fakekapi.controllers import deployment, job, replicaset, replicationcontroller
+from fakekapi.controllers import cronjob, deployment, job, replicaset, replicationcontroller
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.names import KNOWN
 from fakekapi.registry.controllers.base import Controller
@@ -33,5 +33,6 @@ DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
     ControllerDescriptor("deployment-controller", deployment.init),
     ControllerDescriptor("replicaset-controller", replicaset.init),
     ControllerDescriptor("job-controller", job.init),
+    ControllerDescriptor("cronjob-controller", cronjob.init),
     ControllerDescriptor("replicationcontroller-controller", replicationcontroller.init),
 )
