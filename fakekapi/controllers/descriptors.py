@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from fakekapi.controllers import cronjob, deployment, job, replicaset, replicationcontroller
 from fakekapi.controllers.context import ControllerContext
+from fakekapi.controllers.garbagecollector import NAME as GARBAGE_COLLECTOR
+from fakekapi.controllers.garbagecollector import init as garbagecollector_init
 from fakekapi.controllers.names import KNOWN
 from fakekapi.registry.controllers.base import Controller
 
@@ -30,6 +32,7 @@ class ControllerDescriptor:
 
 
 DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
+    ControllerDescriptor(GARBAGE_COLLECTOR, garbagecollector_init),
     ControllerDescriptor("deployment-controller", deployment.init),
     ControllerDescriptor("replicaset-controller", replicaset.init),
     ControllerDescriptor("job-controller", job.init),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import builtins
 import dataclasses
 import random
 import uuid
@@ -47,7 +48,16 @@ from fakekapi.core.objects import OBJECT_META_ORDER, meta
 from fakekapi.core.user import UserInfo
 from fakekapi.store.base import KeyExistsError, KeyNotFoundError, RevisionConflict, Store
 
-from . import crd_cel, crd_definition, crd_schema, defaults, nesting, smd, subresources
+from . import (
+    crd_cel,
+    crd_definition,
+    crd_schema,
+    defaults,
+    gcfinalizers,
+    nesting,
+    smd,
+    subresources,
+)
 from . import fieldvalidation as fv
 from . import managedfields as mf
 from . import patch as patches
@@ -1443,14 +1453,20 @@ class Registry:
             omd = meta(old)
             if crd_definition.is_crd_type(rt) and not omd.get("deletionTimestamp"):
                 crd_definition.mark_for_deletion(old)
-            pending = bool(omd.get("finalizers")) or (
+            finalizers = gcfinalizers.deletion_finalizers(
+                rt, list(omd.get("finalizers") or []), opts
+            )
+            remaining = omd.get("finalizers") if finalizers is None else finalizers
+            pending = bool(remaining) or (
                 is_namespace and bool((old.get("spec") or {}).get("finalizers"))
             )
             if is_namespace and not omd.get("deletionTimestamp"):
                 pending = True
             try:
                 if pending:
-                    return await self._mark_deleting(rt, key, old, rev, opts, is_namespace)
+                    return await self._mark_deleting(
+                        rt, key, old, rev, opts, is_namespace, finalizers
+                    )
                 if opts.dry_run:
                     return self._deleted_response(rt, strategy, old), 200
                 last, _ = await self.store.delete(key, expected_revision=rev)
@@ -1470,11 +1486,15 @@ class Registry:
         rev: int,
         opts: DeleteOptions,
         is_namespace: bool,
+        finalizers: builtins.list[str] | None = None,
     ) -> tuple[dict[str, Any], int]:
-        """Deletion pending (finalizers): set deletionTimestamp, keep the object, return it."""
+        """Deletion pending (finalizers): set deletionTimestamp, keep the object, return it.
+        `finalizers`: the object's new finalizers (the garbage collector's ones changed)."""
         code = 202 if opts.orphan_dependents is False else 200
         new = copy_obj(old)
         md = meta(new)
+        if finalizers is not None:
+            md["finalizers"] = finalizers
         if not md.get("deletionTimestamp"):
             md["deletionTimestamp"] = now_rfc3339()
             if not is_namespace:
