@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from fakekapi.controllers import cronjob, deployment, job, replicaset, replicationcontroller
+from fakekapi.controllers import (
+    cronjob,
+    deployment,
+    endpoints,
+    endpointslice,
+    job,
+    replicaset,
+    replicationcontroller,
+)
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.garbagecollector import NAME as GARBAGE_COLLECTOR
 from fakekapi.controllers.garbagecollector import init as garbagecollector_init
@@ -37,5 +45,7 @@ DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
     ControllerDescriptor("replicaset-controller", replicaset.init),
     ControllerDescriptor("job-controller", job.init),
     ControllerDescriptor("cronjob-controller", cronjob.init),
+    ControllerDescriptor("endpoints-controller", endpoints.init),
+    ControllerDescriptor("endpointslice-controller", endpointslice.init),
     ControllerDescriptor("replicationcontroller-controller", replicationcontroller.init),
 )
