@@ -8,10 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from registry_helpers import DEPLOYMENTS
 
 from fakekapi.core.errors import StatusError
 from fakekapi.registry import managedfields as mf
 from fakekapi.registry import smd
+from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.registry import Registry
+
+APPLY = "application/apply-patch+yaml"
 
 POD = smd.builtin_root("", "v1", "Pod")
 DEPLOYMENT = smd.builtin_root("apps", "v1", "Deployment")
@@ -195,3 +200,84 @@ def test_zero_object_of_a_deployment() -> None:
     assert "selector" not in zero["spec"] and "replicas" not in zero["spec"]
     assert zero["spec"]["strategy"] == {}
     assert zero["spec"]["template"]["spec"]["containers"] is None
+
+
+DEPLOY_BODY: dict[str, Any] = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web", "labels": {"app": "web"}},
+    "spec": {
+        "replicas": 1,
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx"}]},
+        },
+    },
+}
+
+
+def applier(manager: str, force: bool = False) -> WriteOptions:
+    return WriteOptions(
+        field_manager=manager, field_manager_given=True, force=force, force_given=force
+    )
+
+
+async def test_subresource_entries_and_conflicts(registry: Registry) -> None:
+    """A status writer is its own manager (`subresource: status`); applying over its fields or
+    over an updater's names them as kube's printManager does."""
+    created = await registry.create(
+        DEPLOYMENTS, "default", DEPLOY_BODY, WriteOptions(field_manager="kubectl-create")
+    )
+    obj = created.object
+    obj["status"] = {"replicas": 1, "observedGeneration": 1}
+    await registry.update(
+        DEPLOYMENTS, "default", "web", obj,
+        WriteOptions(field_manager="kube-controller-manager"), subresource="status",
+    )  # fmt: skip
+    status = (
+        b'{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},'
+        b'"status":{"replicas":3}}'
+    )
+    with pytest.raises(StatusError) as e:
+        await registry.patch(
+            DEPLOYMENTS, "default", "web", APPLY, status, applier("x"), subresource="status"
+        )
+    assert e.value.message == (
+        'Apply failed with 1 conflict: conflict with "kube-controller-manager" with subresource '
+        '"status" using apps/v1: .status.replicas'
+    )
+    spec = (
+        b'{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web"},'
+        b'"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:2"}]}}}}'
+    )
+    with pytest.raises(StatusError) as e:
+        await registry.patch(DEPLOYMENTS, "default", "web", APPLY, spec, applier("y"))
+    assert e.value.message == (
+        'Apply failed with 2 conflicts: conflicts with "kubectl-create" using apps/v1:\n'
+        "- .spec.replicas\n"
+        '- .spec.template.spec.containers[name="nginx"].image'
+    )
+    res = await registry.patch(DEPLOYMENTS, "default", "web", APPLY, spec, applier("y", True))
+    entries = res.object["metadata"]["managedFields"]
+    got = [(m["manager"], m["operation"], m.get("subresource")) for m in entries]
+    # Apply first, then Updates by time (then manager): both orders are kube's.
+    assert got[0] == ("y", "Apply", None)
+    assert sorted(got[1:]) == [
+        ("kube-controller-manager", "Update", "status"),
+        ("kubectl-create", "Update", None),
+    ]
+    assert entries[0]["fieldsV1"] == {
+        "f:spec": {
+            "f:replicas": {},
+            "f:template": {
+                "f:spec": {
+                    "f:containers": {'k:{"name":"nginx"}': {".": {}, "f:image": {}, "f:name": {}}}
+                }
+            },
+        }
+    }
+    # The same apply again changes nothing: no new resourceVersion.
+    again = await registry.patch(DEPLOYMENTS, "default", "web", APPLY, spec, applier("y", True))
+    rv = res.object["metadata"]["resourceVersion"]
+    assert again.object["metadata"]["resourceVersion"] == rv
