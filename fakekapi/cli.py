@@ -66,6 +66,8 @@ def _duration(value: str) -> int:
 def _kubernetes_version(ctx: click.Context, param: click.Parameter, value: str) -> str:
     from fakekapi.server.run import ServeError, normalize_version
 
+    if not value:
+        return ""  # the default release, resolved when the server starts
     try:
         return normalize_version(value)
     except ServeError as e:
@@ -93,7 +95,7 @@ class _BadInput(_OneLine):
 )
 @click.version_option(__version__, "--version", prog_name="fakekapi")
 def cli() -> None:
-    """A stand-in for the Kubernetes API server (v1.33) that runs anywhere pip does."""
+    """A stand-in for the Kubernetes API server (v1.29 - v1.36) that runs anywhere pip does."""
 
 
 @cli.command()
@@ -131,10 +133,9 @@ def cli() -> None:
 )
 @click.option(
     "--kubernetes-version",
-    default="1.33",
-    show_default=True,
+    default="",
     callback=_kubernetes_version,
-    help="Kubernetes version to emulate.",
+    help="Kubernetes version to emulate: 1.29 to 1.36 (also v1.NN or 1.NN.P); default the newest.",
 )
 @click.option(
     "--token-auth-file",
@@ -227,7 +228,8 @@ def serve(
     from fakekapi.server.run import serve as run_serve
 
     try:
-        Catalog.builtin(runtime_config)  # kube-apiserver rejects a bad flag before serving
+        # kube-apiserver rejects a bad flag before serving
+        Catalog.builtin(runtime_config, kubernetes_version)
     except RuntimeConfigError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(2)
@@ -485,6 +487,8 @@ def status(data_dir: Path | None, as_json: bool) -> None:
             click.echo(f"not running (data dir {dd})")
         else:
             click.echo(f"running at {info.url} (pid {info.pid})")
+            if info.kubernetes_version:
+                click.echo(f"  Kubernetes:  v{info.kubernetes_version}")
             click.echo(f"  data dir:    {info.data_dir}")
             click.echo(f"  CA:          {info.ca_path}")
             click.echo(f"  kubeconfig:  {info.kubeconfig_path}")

@@ -58,6 +58,8 @@ class ServerHandle:
     """The cluster CA (PEM): what clients must trust."""
     kubeconfig_path: Path
     """An admin kubeconfig (kubernetes-admin, system:masters) with everything embedded."""
+    kubernetes_version: str = ""
+    """The emulated release (`1.36`)."""
 
     @property
     def admin_cert_path(self) -> Path:
@@ -138,7 +140,7 @@ def running_server(**settings_overrides: Any) -> Iterator[ServerHandle]:
     """Start a real server in a background thread; yield its ServerHandle; stop it cleanly.
 
     Defaults: 127.0.0.1, a free port, an ephemeral data dir. Any Settings field can be
-    overridden, e.g. `running_server(fixtures=(Path("k8s"),), anonymous_auth=False)`; pass
+    overridden, e.g. `running_server(fixtures=(Path("k8s"),), kubernetes_version="1.30")`; pass
     `data_dir=..., ephemeral=False` to keep the data dir. `controllers="namespace,job"` (or a
     sequence) selects controllers as `serve --controllers` does; the default runs them all.
     """
@@ -200,6 +202,7 @@ def running_server(**settings_overrides: Any) -> Iterator[ServerHandle]:
             data_dir=server.data_dir,
             ca_path=server.ca_path,
             kubeconfig_path=server.kubeconfig_path,
+            kubernetes_version=server.settings.kubernetes_version,
         )
         wait_ready(handle, alive=thread.is_alive)
         yield handle
@@ -356,9 +359,14 @@ except ImportError:  # pragma: no cover - pytest is only needed for the fixture
 else:
 
     @pytest.fixture
-    def fakekapi_server() -> Iterator[ServerHandle]:
-        """A fresh fakekapi server (ephemeral data dir, free port) for one test."""
-        with running_server() as server:
+    def fakekapi_server(request: pytest.FixtureRequest) -> Iterator[ServerHandle]:
+        """A fresh fakekapi server (ephemeral data dir, free port) for one test.
+
+        The emulated Kubernetes release is the default one; parametrize the fixture indirectly
+        to choose it: `@pytest.mark.parametrize("fakekapi_server", ["1.30"], indirect=True)`.
+        """
+        version = str(getattr(request, "param", "") or "")
+        with running_server(kubernetes_version=version) as server:
             yield server
 
 

@@ -92,7 +92,7 @@ def create_components(
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.registry.registry import Registry
 
-    catalog = Catalog.builtin(settings.runtime_config)
+    catalog = Catalog.builtin(settings.runtime_config, settings.kubernetes_version or None)
     if store is None:
         from fakekapi.store.sqlite import SqliteStore
 

@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fakekapi.server")
 
-SUPPORTED_VERSIONS = ("1.33",)
 AUTHORIZATION_MODES = ("AlwaysAllow", "AlwaysDeny", "RBAC", "Node")
 """kube-apiserver's --authorization-mode values fakekapi knows (not ABAC, Webhook: no files)."""
 
@@ -79,6 +78,8 @@ class ServerInfo:
     data_dir: Path
     ca_path: Path
     kubeconfig_path: Path
+    kubernetes_version: str = ""
+    """The emulated release (`1.36`); "" in a server.json written before it was recorded."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,20 +88,19 @@ class ServerInfo:
             "dataDir": str(self.data_dir),
             "ca": str(self.ca_path),
             "kubeconfig": str(self.kubeconfig_path),
+            "kubernetesVersion": self.kubernetes_version,
         }
 
 
 def normalize_version(value: str) -> str:
-    """`v1.33`, `1.33` or `1.33.1` → `1.33`; ServeError(2) for versions not emulated."""
-    parts = value.strip().removeprefix("v").split(".")
-    short = ".".join(parts[:2])
-    if len(parts) < 2 or short not in SUPPORTED_VERSIONS:
-        raise ServeError(
-            f"Kubernetes version {value!r} is not supported (supported: "
-            f"{', '.join(SUPPORTED_VERSIONS)})",
-            2,
-        )
-    return short
+    """`v1.36`, `1.36` or `1.36.2` → `1.36` ("" → the default release); ServeError(2) listing
+    the supported releases for versions not emulated."""
+    from fakekapi.catalog import releases
+
+    try:
+        return releases.resolve(value)
+    except releases.UnsupportedRelease as e:
+        raise ServeError(str(e), 2) from None
 
 
 def validate(settings: Settings) -> Settings:
@@ -220,6 +220,7 @@ def read_server_info(data_dir: Path) -> ServerInfo | None:
             data_dir=Path(raw.get("dataDir", data_dir)),
             ca_path=Path(raw.get("ca", data_dir / "pki" / "ca.crt")),
             kubeconfig_path=Path(raw.get("kubeconfig", kubeconfig_path(data_dir))),
+            kubernetes_version=str(raw.get("kubernetesVersion", "")),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -262,7 +263,14 @@ class RunningServer:
 
     @property
     def info(self) -> ServerInfo:
-        return ServerInfo(self.url, os.getpid(), self.data_dir, self.ca_path, self.kubeconfig_path)
+        return ServerInfo(
+            self.url,
+            os.getpid(),
+            self.data_dir,
+            self.ca_path,
+            self.kubeconfig_path,
+            self.settings.kubernetes_version,
+        )
 
     async def stop(self) -> None:
         """Stop listening, let the app close watches and the store, then remove server.json."""

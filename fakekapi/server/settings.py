@@ -28,7 +28,8 @@ class Settings:
     fixtures: tuple[Path, ...] = ()
     ephemeral: bool = False
     tls_sans: tuple[str, ...] = ()
-    kubernetes_version: str = "1.33"
+    kubernetes_version: str = ""
+    """The emulated release: `1.36`, `v1.36` or `1.36.2`; "" means the default (the newest)."""
     anonymous_auth: bool = True
     token_auth_file: Path | None = None
     client_ca_file: Path | None = None

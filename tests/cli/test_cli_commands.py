@@ -319,6 +319,16 @@ def test_serve_every_option(captured: list[Settings], tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("value", "release"),
+    [("1.29", "1.29"), ("v1.30", "1.30"), ("1.34.2", "1.34"), ("v1.36.3", "1.36")],
+)
+def test_serve_kubernetes_version_forms(captured: list[Settings], value: str, release: str) -> None:
+    result = invoke("serve", "--kubernetes-version", value)
+    assert result.exit_code == 0, result.output
+    assert captured[0].kubernetes_version == release
+
+
 def test_serve_kube_apiserver_flag_names(captured: list[Settings]) -> None:
     result = invoke("serve", "--secure-port", "8443", "--bind-address", "::1", "--anonymous-auth")
     assert result.exit_code == 0, result.output
@@ -342,7 +352,12 @@ def test_serve_env_vars(captured: list[Settings], tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--kubernetes-version", "1.30"], "Kubernetes version '1.30' is not supported"),
+        (["--kubernetes-version", "1.28"], "Kubernetes version '1.28' is not supported"),
+        (
+            ["--kubernetes-version", "v1.37.1"],
+            "Kubernetes version 'v1.37.1' is not supported (supported: 1.29, 1.30, 1.31, 1.32, "
+            "1.33, 1.34, 1.35, 1.36)",
+        ),
         (["--kubernetes-version", "banana"], "Kubernetes version 'banana' is not supported"),
         (["--port", "70000"], "70000 is not in the range 0<=x<=65535"),
         (["--port", "http"], "'http' is not a valid integer"),
