@@ -59,3 +59,22 @@ def deletion_finalizers(
     if _foreground(finalizers, opts):
         new.append(FOREGROUND)
     return None if set(new) == set(finalizers) else new
+
+
+JOB_DELETE_WARNING = (
+    "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background "
+    "to remove them or set propagationPolicy=Orphan to suppress this warning"
+)
+"""pkg/registry/batch/job/storage: a DELETE of a batch/v1 Job that names no policy orphans its
+pods, and says so."""
+
+
+def delete_warnings(rt: ResourceType, opts: DeleteOptions) -> list[str]:
+    """Warnings a DELETE (or deletecollection) answers with (the Job REST's Delete)."""
+    if (
+        (rt.group, rt.version, rt.plural) == ("batch", "v1", "jobs")
+        and opts.propagation_policy is None
+        and opts.orphan_dependents is None
+    ):
+        return [JOB_DELETE_WARNING]
+    return []

@@ -138,3 +138,35 @@ def test_custom_resources(kubectl: Kubectl) -> None:
     kubectl("-n", NS, "delete", "widget", "parent")
     wait_gone(kubectl, "widget", "child")
     wait_gone(kubectl, "configmap", "of-widget")
+
+
+def test_job_delete_without_a_policy_warns_and_orphans(kubectl: Kubectl) -> None:
+    """A batch/v1 Job deleted with no propagationPolicy orphans its pods (its strategy's
+    DefaultGarbageCollectionPolicy) and kube says so in a warning; kubectl itself always sends
+    Background."""
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "j", "namespace": NS},
+        "spec": {
+            "suspend": True,
+            "template": {
+                "spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{"name": "c", "image": "busybox"}],
+                }
+            },
+        },
+    }
+    kubectl("create", "-f", "-", stdin=json.dumps(job))
+    res = kubectl("delete", "--raw", f"/apis/batch/v1/namespaces/{NS}/jobs/j")
+    assert (
+        "Warning: child pods are preserved by default when jobs are deleted; set "
+        "propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress "
+        "this warning"
+    ) in res.err
+    assert json.loads(res.out)["metadata"]["finalizers"] == ["orphan"]
+    wait_gone(kubectl, "job", "j")
+    kubectl("create", "-f", "-", stdin=json.dumps(job))
+    res = kubectl("-n", NS, "delete", "job", "j")
+    assert "Warning" not in res.err

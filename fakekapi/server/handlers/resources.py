@@ -34,8 +34,8 @@ from fakekapi.core.errors import (
     too_large,
 )
 from fakekapi.core.requestinfo import NAMESPACE_SUBRESOURCES, RequestInfo, exact_field_match
+from fakekapi.registry import gcfinalizers, tables
 from fakekapi.registry import options as registry_options
-from fakekapi.registry import tables
 from fakekapi.registry.options import ListOptions
 from fakekapi.server import responses
 from fakekapi.server.handlers import authorization, discovery
@@ -412,6 +412,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     body = await read_body(request)
     options_body = decode_options_body(request.headers.get("Content-Type"), body)
     delete_opts = registry_options.parse_delete_options(query, options_body)
+    st.warnings.extend(gcfinalizers.delete_warnings(rt, delete_opts))
     if route.verb == "delete":
         out, code = await registry.delete(rt, ns, name, delete_opts, user=user)
         return _render(request, out, neg, code)
