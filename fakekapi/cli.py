@@ -203,6 +203,13 @@ def cli() -> None:
     "default, 'foo' the one named foo, '-foo' not foo (comma-separated; e.g. "
     "'*,-job' or 'namespace,serviceaccount-token').",
 )
+@click.option(
+    "--nodes",
+    type=click.IntRange(0, 1000),
+    default=1,
+    show_default=True,
+    help="Fake Nodes to run, with a scheduler and simulated kubelets (0: none, pods stay Pending).",
+)
 def serve(
     host: str,
     port: int,
@@ -221,6 +228,7 @@ def serve(
     authorization_mode: tuple[str, ...],
     runtime_config: tuple[str, ...],
     controllers: tuple[str, ...],
+    nodes: int,
 ) -> None:
     """Run the API server until Ctrl+C or SIGTERM."""
     from fakekapi.catalog.catalog import Catalog
@@ -252,6 +260,7 @@ def serve(
         authorization_mode=_split_commas(authorization_mode),
         runtime_config=runtime_config,
         controllers=_split_commas(controllers),
+        nodes=nodes,
     )
     sys.exit(run_serve(settings))
 

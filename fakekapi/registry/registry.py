@@ -19,7 +19,7 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from fakekapi.catalog.schemas import Type, kind_type
@@ -126,6 +126,10 @@ class _Retry(Exception):
 
 
 _T = TypeVar("_T")
+
+
+_PENDING: dict[str, Any] = {}
+"""_graceful_delete's answer for a graceful deletion already under way."""
 
 
 def now_rfc3339() -> str:
@@ -1463,6 +1467,18 @@ class Registry:
             if is_namespace and not omd.get("deletionTimestamp"):
                 pending = True
             try:
+                graceful = self._graceful_delete(strategy, old, opts)
+                if graceful is not None:
+                    if graceful is _PENDING:
+                        return old, 200
+                    if opts.dry_run:
+                        return graceful, 200
+                    if not pending and not meta(graceful).get("deletionGracePeriodSeconds"):
+                        last, _ = await self.store.delete(key, expected_revision=rev)
+                        return self._deleted_response(rt, strategy, copy_obj(last)), 200
+                    written, _ = await self.store.update(key, graceful, expected_revision=rev)
+                    code = 202 if opts.orphan_dependents is False else 200
+                    return copy_obj(written), code
                 if pending:
                     return await self._mark_deleting(
                         rt, key, old, rev, opts, is_namespace, finalizers
@@ -1477,6 +1493,42 @@ class Registry:
             return self._deleted_response(rt, strategy, copy_obj(last)), 200
 
         return await self._guaranteed(key, attempt)
+
+    @staticmethod
+    def _graceful_delete(
+        strategy: Strategy, old: dict[str, Any], opts: DeleteOptions
+    ) -> dict[str, Any] | None:
+        """rest.BeforeDelete for kinds with graceful deletion (pods).
+
+        None: not graceful, delete as usual. `_PENDING`: a graceful deletion is already under
+        way and this request does not shorten it (the object is answered unchanged). Otherwise
+        the object with deletionTimestamp = now + grace and deletionGracePeriodSeconds set (a
+        grace period of 0 means: delete now, unless finalizers hold it)."""
+        if strategy.grace_period is None:
+            return None
+        md = meta(old)
+        current = md.get("deletionGracePeriodSeconds")
+        if md.get("deletionTimestamp"):
+            if not current:
+                return None  # graceful deletion finished (or never graceful): delete now
+            period = opts.grace_period_seconds
+            if period is None or period >= current:
+                return _PENDING
+            new = copy_obj(old)
+            started = datetime.strptime(str(md["deletionTimestamp"]), "%Y-%m-%dT%H:%M:%SZ")
+            stamp = started.replace(tzinfo=UTC) - timedelta(seconds=current - period)
+            meta(new)["deletionTimestamp"] = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+            meta(new)["deletionGracePeriodSeconds"] = period
+            return new
+        period = strategy.grace_period(old, opts.grace_period_seconds)
+        new = copy_obj(old)
+        nmd = meta(new)
+        stamp = datetime.now(UTC) + timedelta(seconds=period)
+        nmd["deletionTimestamp"] = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+        nmd["deletionGracePeriodSeconds"] = period
+        if nmd.get("generation"):
+            nmd["generation"] = int(nmd["generation"]) + 1
+        return new
 
     async def _mark_deleting(
         self,

@@ -111,6 +111,29 @@ def _volume_status(obj: dict[str, Any]) -> dict[str, Any]:
     return {"phase": "Pending"}  # SetDefaults_PersistentVolume(Claim)
 
 
+def _pod_grace_period(obj: dict[str, Any], requested: int | None) -> int:
+    """podStrategy.CheckGracefulDelete (pkg/registry/core/pod/strategy.go): the requested grace
+    period, else spec.terminationGracePeriodSeconds; 0 for a pod on no node or one already
+    finished (nothing runs to be stopped); a negative period becomes 1."""
+    spec = obj.get("spec") or {}
+    if requested is not None:
+        period = requested
+    else:
+        default = spec.get("terminationGracePeriodSeconds")
+        period = default if isinstance(default, int) and not isinstance(default, bool) else 0
+    if not spec.get("nodeName"):
+        period = 0
+    if (obj.get("status") or {}).get("phase") in ("Failed", "Succeeded"):
+        period = 0
+    return 1 if period < 0 else period
+
+
+GRACEFUL_DELETE: dict[tuple[str, str], Callable[[dict[str, Any], int | None], int]] = {
+    ("", "pods"): _pod_grace_period,
+}
+"""Kinds whose strategy implements RESTGracefulDeleteStrategy: their grace period."""
+
+
 CREATE_STATUS: dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]] = {
     ("", "pods"): _pod_status,
     ("", "namespaces"): _namespace_status,
@@ -132,6 +155,8 @@ class Strategy:
     allow_unconditional_update: bool
     generation_tracks_annotations: bool
     create_status: Callable[[dict[str, Any]], dict[str, Any]] | None
+    grace_period: Callable[[dict[str, Any], int | None], int] | None = None
+    """CheckGracefulDelete: (object, requested grace) → the grace period to apply."""
 
     def reset_status(self, obj: dict[str, Any], is_crd: bool) -> None:
         """PrepareForCreate of a kind with a status subresource: drop what the client sent."""
@@ -156,4 +181,5 @@ def strategy_for(rt: ResourceType) -> Strategy:
         allow_unconditional_update=not rt.is_crd,
         generation_tracks_annotations=key == ("apps", "deployments"),
         create_status=CREATE_STATUS.get(key),
+        grace_period=GRACEFUL_DELETE.get(key),
     )

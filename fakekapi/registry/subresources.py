@@ -9,7 +9,8 @@ Each follows its kube-apiserver REST storage:
   condition, refuses a pod already assigned;
 * `pods/log`: a pod not yet assigned to a node has an empty log (kube's LogLocation returns no
   location for it); on a node, with no kubelet, a container not reported running is "waiting to
-  start" (the kubelet's answer) and a running one has an empty log.
+  start" (the kubelet's answer) and a running one logs the `simulate.fakekapi.dev/logs`
+  annotation's text (what the simulated kubelet's containers print).
 
 The Registry routes here (`get_subresource`, `create_subresource`, `pod_log`, and `create` of
 the `bindings` resource).
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = ["bind", "create_binding", "create_subresource", "evict", "get_subresource", "pod_log"]
 
 WRITE_RETRIES = 5
+SIMULATED_LOGS = "simulate.fakekapi.dev/logs"
 EVICTION_REFUSED = "Cannot evict pod as it would violate the pod's disruption budget."
 DISRUPTION_BUDGET_CAUSE = "DisruptionBudget"
 
@@ -294,8 +296,10 @@ async def pod_log(registry: Registry, namespace: str, name: str, query: dict[str
         return ""  # LogLocation: no host assigned, no location, an empty stream
     cs = _container_status(pod, container)
     state = _d(cs.get("state")) if cs is not None else {}
-    if "running" in state or "terminated" in state:
-        return ""
+    if "running" in state or "terminated" in state or _d(cs).get("lastState"):
+        # The simulated kubelet's containers print what `simulate.fakekapi.dev/logs` says
+        # (fakekapi/nodes/knobs.py); other containers print nothing.
+        return str(_d(_d(pod.get("metadata")).get("annotations")).get(SIMULATED_LOGS) or "")
     reason = str(_d(state.get("waiting")).get("reason") or "ContainerCreating")
     if cs is None and init and container in regular:
         reason = "PodInitializing"  # the main containers wait for the init containers

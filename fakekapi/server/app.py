@@ -127,6 +127,7 @@ def components_lifecycle(
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         from fakekapi.controllers.manager import ControllerManager
         from fakekapi.controllers.names import parse
+        from fakekapi.nodes import Nodes
         from fakekapi.registry.bootstrap import bootstrap
         from fakekapi.registry.controllers import Controllers
         from fakekapi.registry.controllers.informer import SharedInformers
@@ -140,6 +141,7 @@ def components_lifecycle(
         selection = parse(settings.controllers)
         informers = SharedInformers(registry)
         """One cache per resource type for kube-controller-manager's controllers (and nodes)."""
+        nodes: Nodes | None = None
         rbac: RBACSource | None = None
         try:
             await bootstrap(registry)
@@ -163,6 +165,10 @@ def components_lifecycle(
             if settings.fixtures:
                 docs = load_fixture_files(list(settings.fixtures), components.catalog)
                 await apply_fixtures(registry, docs)
+            # The nodes register before serving, so the first pods already have somewhere to go.
+            nodes = await Nodes.start(
+                registry, settings.nodes, settings.kubernetes_version, informers=informers
+            )
             if components.rbac_index is not None:
                 rbac = RBACSource(registry, components.rbac_index)
                 await rbac.start()  # authorization decides on a complete policy only
@@ -178,6 +184,8 @@ def components_lifecycle(
         finally:
             if auth is not None:
                 auth.legacy_use = None
+            if nodes is not None:
+                await nodes.stop()
             if manager is not None:
                 await manager.stop()
             if controllers is not None:

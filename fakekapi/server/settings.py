@@ -41,6 +41,8 @@ class Settings:
     audit_log_path: Path | None = None
     authorization_mode: tuple[str, ...] = ("RBAC",)
     runtime_config: tuple[str, ...] = ()
+    nodes: int = 1
+    """`--nodes`: how many fake Nodes run, with the scheduler and simulated kubelet (0: none)."""
     """`--runtime-config` values (`api/all=true`, `group/version=false` ...); none: the defaults."""
     controllers: tuple[str, ...] = ("*",)
     """kube-controller-manager's `--controllers`: `*` (every controller on by default), `name`,

@@ -259,10 +259,12 @@ def test_get_configmap_yaml(created: list[str], kubectl: Kubectl, ns: str) -> No
 
 
 def test_get_pods_all_namespaces(created: list[str], kubectl: Kubectl, ns: str) -> None:
+    # The simulated kubelet runs the pod: once Ready, the table shows it as a cluster would.
+    kubectl("wait", "--for=condition=Ready", "pod/web", "-n", ns, "--timeout=30s")
     rows = table(kubectl("get", "pods", "-A").out)
     assert rows[0] == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
     mine = [row for row in rows[1:] if row[0] == ns]
-    assert len(mine) == 1 and mine[0][1:3] == ["web", "0/1"], rows
+    assert len(mine) == 1 and mine[0][1:4] == ["web", "1/1", "Running"], rows
     assert mine[0][4] == "0"
 
 

@@ -1,0 +1,138 @@
+"""Events as the kubelet and the scheduler record them, written in the background.
+
+The kubelet records through client-go's core/v1 EventRecorder (tools/record): the event is
+named `<object>.<hex nanoseconds>`, carries `source: {component: kubelet, host: <node>}`,
+first/last timestamps and `count: 1`. The scheduler records through the events.k8s.io/v1
+recorder (tools/events); read back as core/v1 such an event has an `eventTime`, `action`,
+`reportingComponent` and an empty `source`, which is what is written here.
+
+As in client-go, recording never blocks the caller and a failed write is only logged: events
+are best effort.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from typing import TYPE_CHECKING, Any
+
+from fakekapi.core.user import UserInfo
+from fakekapi.nodes.podstatus import now_micro, now_rfc3339
+from fakekapi.registry.options import WriteOptions
+
+if TYPE_CHECKING:
+    from fakekapi.catalog.types import ResourceType
+    from fakekapi.registry.registry import Registry
+
+log = logging.getLogger(__name__)
+
+MAX_IN_FLIGHT = 256
+"""Past this many unwritten events new ones are dropped, as client-go's full broadcaster does."""
+
+
+def involved(pod: dict[str, Any], field_path: str = "") -> dict[str, Any]:
+    """An ObjectReference to the pod (ref.GetReference plus the container's fieldPath)."""
+    md = pod.get("metadata") or {}
+    ref: dict[str, Any] = {
+        "kind": "Pod",
+        "namespace": md.get("namespace"),
+        "name": md.get("name"),
+        "uid": md.get("uid"),
+        "apiVersion": "v1",
+        "resourceVersion": md.get("resourceVersion"),
+    }
+    if field_path:
+        ref["fieldPath"] = field_path
+    return ref
+
+
+class Recorder:
+    """Writes Events through the registry as one component."""
+
+    def __init__(self, registry: Registry, events_rt: ResourceType) -> None:
+        self.registry = registry
+        self.rt = events_rt
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.hostname = socket.gethostname() or "fakekapi"
+
+    def kubelet(
+        self, node: str, pod: dict[str, Any], type_: str, reason: str, message: str, path: str = ""
+    ) -> None:
+        now = now_rfc3339()
+        md = pod.get("metadata") or {}
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": _name(str(md.get("name"))), "namespace": md.get("namespace")},
+            "involvedObject": involved(pod, path),
+            "reason": reason,
+            "message": message,
+            "source": {"component": "kubelet", "host": node},
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+            "type": type_,
+            "eventTime": None,
+            "reportingComponent": "kubelet",
+            "reportingInstance": node,
+        }
+        self._write(event, UserInfo(f"system:node:{node}", groups=("system:nodes",)), "kubelet")
+
+    def scheduler(
+        self, pod: dict[str, Any], type_: str, reason: str, action: str, note: str
+    ) -> None:
+        md = pod.get("metadata") or {}
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": _name(str(md.get("name"))), "namespace": md.get("namespace")},
+            "involvedObject": involved(pod),
+            "reason": reason,
+            "message": note,
+            "source": {},
+            "firstTimestamp": None,
+            "lastTimestamp": None,
+            "type": type_,
+            "eventTime": now_micro(),
+            "action": action,
+            "reportingComponent": "default-scheduler",
+            "reportingInstance": f"default-scheduler-{self.hostname}",
+        }
+        self._write(event, UserInfo("system:kube-scheduler"), "kube-scheduler")
+
+    def _write(self, event: dict[str, Any], user: UserInfo, manager: str) -> None:
+        if len(self._tasks) >= MAX_IN_FLIGHT:
+            log.info("dropping event %s: too many in flight", event["reason"])
+            return
+        namespace = str(event["metadata"]["namespace"] or "default")
+        task = asyncio.get_running_loop().create_task(self._create(namespace, event, user, manager))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _create(
+        self, namespace: str, event: dict[str, Any], user: UserInfo, manager: str
+    ) -> None:
+        try:
+            await self.registry.create(
+                self.rt, namespace, event, WriteOptions(field_manager=manager), user=user
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # best effort, as client-go's recorder
+            log.info("event %s for %s not written: %s", event["reason"], namespace, e)
+
+    async def close(self) -> None:
+        """Let the events already recorded be written (briefly), then cancel the rest."""
+        tasks = set(self._tasks)
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=1.0)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+
+
+def _name(obj_name: str) -> str:
+    return f"{obj_name}.{time.time_ns():x}"

@@ -1,0 +1,249 @@
+"""Starting and stopping the fake nodes: register them, then heartbeat, schedule and run pods.
+
+Start-up registers each Node (created as system:node:<name>, its status posted through
+nodes/status) and its Lease before the scheduler and kubelet start, so the first pods already
+see the nodes. While serving, each node renews its Lease every 10 s and re-posts its status
+every 5 minutes (kubelet's defaults with the lease-based heartbeat); nothing else runs while
+no pod changes, so an idle server costs next to nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from fakekapi.core.errors import StatusError
+from fakekapi.core.user import UserInfo
+from fakekapi.nodes.events import Recorder
+from fakekapi.nodes.kubelet import Kubelet
+from fakekapi.nodes.node import (
+    LEASE_NAMESPACE,
+    RENEW_INTERVAL,
+    STATUS_REPORT_INTERVAL,
+    SimNode,
+    node_names,
+)
+from fakekapi.nodes.scheduler import Scheduler
+from fakekapi.nodes.worker import drain
+from fakekapi.registry.controllers.informer import SharedInformers
+from fakekapi.registry.options import WriteOptions
+
+if TYPE_CHECKING:
+    from fakekapi.catalog.types import ResourceType
+    from fakekapi.registry.registry import Registry
+
+log = logging.getLogger(__name__)
+
+KUBELET_WORKERS = 8
+SCHEDULER_WORKERS = 4
+STOP_RECANCEL_SECONDS = 0.1
+
+
+def _rt(registry: Registry, group: str, plural: str) -> ResourceType:
+    version = "v1"
+    rt: ResourceType | None = registry.catalog.lookup(group, version, plural)
+    if rt is None:  # pragma: no cover - the built-in catalog always has them
+        raise RuntimeError(f"the catalog does not serve {plural}")
+    return rt
+
+
+def _minor(version: str) -> int:
+    """`1.33`, `v1.33.1` → 33."""
+    parts = version.lstrip("v").split(".")
+    try:
+        return int(parts[1])
+    except (IndexError, ValueError):
+        return 33
+
+
+class Nodes:
+    """The running fake nodes of one registry, with their scheduler and kubelets."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        count: int,
+        kubernetes_version: str,
+        informers: SharedInformers | None = None,
+    ) -> None:
+        self.registry = registry
+        self.own_informers = informers is None
+        """Without shared informers given, Nodes runs (and stops) informers of its own."""
+        self.informers = informers if informers is not None else SharedInformers(registry)
+        self.minor = _minor(kubernetes_version)
+        self.kubelet_version = _kubelet_version(kubernetes_version)
+        names = node_names(count)
+        self.sims = {
+            name: SimNode(name, i, tainted=(i == 0 and count > 1)) for i, name in enumerate(names)
+        }
+        self.pods_rt = _rt(registry, "", "pods")
+        self.nodes_rt = _rt(registry, "", "nodes")
+        self.leases_rt = _rt(registry, "coordination.k8s.io", "leases")
+        self.recorder = Recorder(registry, _rt(registry, "", "events"))
+        self.pods = self.informers.informer(self.pods_rt)
+        self.nodes = self.informers.informer(self.nodes_rt)
+        self.scheduler = Scheduler(
+            registry, self.pods_rt, self.pods, self.nodes, self.recorder, self.minor
+        )
+        self.kubelet = Kubelet(
+            registry, self.pods_rt, self.pods, self.sims, self.recorder, self.minor
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    async def start(
+        cls,
+        registry: Registry,
+        count: int,
+        kubernetes_version: str,
+        *,
+        informers: SharedInformers | None = None,
+    ) -> Nodes:
+        """Register the nodes, then launch heartbeats, scheduler and kubelets (and the informers,
+        unless shared ones are given: their owner starts and stops them)."""
+        self = cls(registry, count, kubernetes_version, informers)
+        for sim in self.sims.values():
+            await self._register(sim)
+        if self.own_informers:
+            self.informers.start()
+        spawn = asyncio.get_running_loop().create_task
+        self._tasks += [
+            spawn(
+                drain(
+                    "scheduler",
+                    self.scheduler.queue,
+                    self.scheduler.sync,
+                    [self.pods, self.nodes],
+                    SCHEDULER_WORKERS,
+                ),
+                name="scheduler",
+            ),
+            spawn(
+                drain(
+                    "kubelet", self.kubelet.queue, self.kubelet.sync, [self.pods], KUBELET_WORKERS
+                ),
+                name="kubelet",
+            ),
+        ]
+        if self.sims:
+            self._tasks.append(spawn(self._heartbeat(), name="node heartbeats"))
+        return self
+
+    async def wait_synced(self) -> None:
+        await asyncio.gather(self.pods.synced.wait(), self.nodes.synced.wait())
+
+    def idle(self) -> bool:
+        return self.scheduler.queue.idle() and self.kubelet.queue.idle()
+
+    async def stop(self) -> None:
+        """Cancel every task and wait for it; pending events get a moment to be written."""
+        tasks, self._tasks = self._tasks, []
+        pending: set[asyncio.Task[None]] = set(tasks)
+        while pending:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=STOP_RECANCEL_SECONDS)
+        for task in tasks:
+            if not task.cancelled() and task.exception() is not None:
+                log.error("%s ended with an error", task.get_name(), exc_info=task.exception())
+        self.scheduler.queue.shutdown()
+        self.kubelet.queue.shutdown()
+        await self.recorder.close()
+        if self.own_informers:
+            await self.informers.stop()
+
+    # -- nodes and leases ---------------------------------------------------------------------
+
+    @staticmethod
+    def _user(sim: SimNode) -> UserInfo:
+        return UserInfo(f"system:node:{sim.name}", groups=("system:nodes", "system:authenticated"))
+
+    async def _register(self, sim: SimNode) -> None:
+        """kubelet's registerWithAPIServer, then a status update and the first lease."""
+        opts = WriteOptions(field_manager="kubelet")
+        try:
+            node = (
+                await self.registry.create(
+                    self.nodes_rt, "", sim.object(), opts, user=self._user(sim)
+                )
+            ).object
+        except StatusError as e:
+            if e.code != 409:
+                raise
+            node = await self.registry.get(self.nodes_rt, "", sim.name)
+        await self._post_status(sim, node)
+        await self._renew(sim, str((node.get("metadata") or {}).get("uid") or ""))
+
+    async def _post_status(self, sim: SimNode, node: dict[str, Any] | None = None) -> None:
+        for _ in range(5):
+            if node is None:
+                node = await self.registry.get(self.nodes_rt, "", sim.name)
+            body = {**node, "status": sim.status(self.kubelet_version, node.get("status"))}
+            try:
+                await self.registry.update(
+                    self.nodes_rt,
+                    "",
+                    sim.name,
+                    body,
+                    WriteOptions(field_manager="kubelet"),
+                    subresource="status",
+                    user=self._user(sim),
+                )
+                return
+            except StatusError as e:
+                if e.code != 409:
+                    raise
+                node = None
+
+    async def _renew(self, sim: SimNode, node_uid: str) -> None:
+        """Create or renew the node's Lease (a PUT creates it: leases allow create on update)."""
+        try:
+            old: dict[str, Any] | None = await self.registry.get(
+                self.leases_rt, LEASE_NAMESPACE, sim.name
+            )
+        except StatusError as e:
+            if e.code != 404:
+                raise
+            old = None
+        lease = sim.lease(node_uid, old)
+        await self.registry.update(
+            self.leases_rt,
+            LEASE_NAMESPACE,
+            sim.name,
+            lease,
+            WriteOptions(field_manager="kubelet"),
+            user=self._user(sim),
+        )
+
+    async def _heartbeat(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_status = loop.time()
+        while True:
+            await asyncio.sleep(RENEW_INTERVAL)
+            report = loop.time() - last_status >= STATUS_REPORT_INTERVAL
+            for sim in self.sims.values():
+                try:
+                    node = self.nodes.get("", sim.name)
+                    if node is None:  # deleted: register again, as a kubelet does
+                        await self._register(sim)
+                        continue
+                    await self._renew(sim, str((node.get("metadata") or {}).get("uid") or ""))
+                    if report:
+                        await self._post_status(sim)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.warning("heartbeat of node %s failed", sim.name, exc_info=True)
+            if report:
+                last_status = loop.time()
+
+
+def _kubelet_version(version: str) -> str:
+    """The kubelet's gitVersion for the emulated release (the API server's own, for its own)."""
+    from fakekapi.core.version import GIT_VERSION, KUBERNETES_MINOR
+
+    minor = _minor(version)
+    if str(minor) == KUBERNETES_MINOR:
+        return GIT_VERSION
+    return f"v1.{minor}.0"

@@ -1,0 +1,430 @@
+"""The scheduler: binds pending pods to nodes that pass kube-scheduler's filters.
+
+The filters of the default profile that decide on a fake cluster, in its order, each with its
+plugin's reason text (pkg/scheduler/framework/plugins): NodeUnschedulable ("node(s) were
+unschedulable"), TaintToleration ("node(s) had untolerated taint {key: value}"; "taint(s)"
+from 1.34), NodeAffinity for nodeSelector and required node affinity ("node(s) didn't match
+Pod's node affinity/selector") and NodeResourcesFit ("Too many pods", "Insufficient cpu", …)
+against allocatable minus the requests of the pods already there. A node's first failing
+filter is its reason; a pod no node takes gets framework.FitError's message, `0/N nodes are
+available: <histogram>.` followed by the preemption PostFilter's verdict, on its PodScheduled
+condition (reason Unschedulable, through pods/status) and in a FailedScheduling event; with no
+nodes at all, "no nodes available to schedule pods". Feasible nodes are scored by how few pods
+they hold (spreading, as the default scoring does on identical nodes); the binding goes through
+pods/binding as system:kube-scheduler and a Scheduled event follows. Pods naming another
+schedulerName, already bound (spec.nodeName, which the kubelet honours directly) or gated by
+schedulingGates are left alone. Unschedulable pods are retried when a node changes or a pod
+leaves, as the scheduling queue's cluster events do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from fakekapi.core.errors import StatusError
+from fakekapi.core.user import UserInfo
+from fakekapi.nodes.events import Recorder
+from fakekapi.nodes.podstatus import now_rfc3339
+from fakekapi.nodes.resources import Resources, parse_quantity, pod_requests
+from fakekapi.registry.controllers.informer import Informer
+from fakekapi.registry.controllers.queue import WorkQueue
+from fakekapi.registry.options import WriteOptions
+
+if TYPE_CHECKING:
+    from fakekapi.catalog.types import ResourceType
+    from fakekapi.registry.registry import Registry
+
+SCHEDULER_NAME = "default-scheduler"
+USER = UserInfo("system:kube-scheduler", groups=("system:authenticated",))
+NO_NODES = "no nodes available to schedule pods"
+AFFINITY_REASON = "node(s) didn't match Pod's node affinity/selector"
+UNSCHEDULABLE_REASON = "node(s) were unschedulable"
+NOT_HELPFUL = "Preemption is not helpful for scheduling"
+NO_VICTIMS = "No preemption victims found for incoming pod"
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
+WRITE_RETRIES = 5
+
+
+@dataclass(frozen=True)
+class Rejection:
+    reasons: tuple[str, ...]
+    unresolvable: bool
+    """UnschedulableAndUnresolvable: preemption cannot help on this node."""
+
+
+def _d(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def _key(pod: dict[str, Any]) -> str:
+    md = _d(pod.get("metadata"))
+    return f"{md.get('namespace')}/{md.get('name')}"
+
+
+def tolerates(tolerations: list[Any], taint: dict[str, Any]) -> bool:
+    """v1helper.TolerationsTolerateTaint (Toleration.ToleratesTaint for any of them)."""
+    for t in tolerations:
+        t = _d(t)
+        effect = t.get("effect") or ""
+        if effect and effect != taint.get("effect"):
+            continue
+        key = t.get("key") or ""
+        if key and key != taint.get("key"):
+            continue
+        operator = t.get("operator") or "Equal"
+        if operator == "Exists":
+            return True
+        if operator == "Equal" and key and (t.get("value") or "") == (taint.get("value") or ""):
+            return True
+    return False
+
+
+def _expression_matches(expr: dict[str, Any], value: str | None) -> bool:
+    op = expr.get("operator")
+    values = [str(v) for v in expr.get("values") or []]
+    if op == "In":
+        return value is not None and value in values
+    if op == "NotIn":
+        return value is None or value not in values
+    if op == "Exists":
+        return value is not None
+    if op == "DoesNotExist":
+        return value is None
+    if op in ("Gt", "Lt") and value is not None and len(values) == 1:
+        try:
+            left, right = int(value), int(values[0])
+        except ValueError:
+            return False
+        return left > right if op == "Gt" else left < right
+    return False
+
+
+def _term_matches(term: dict[str, Any], node: dict[str, Any]) -> bool:
+    """A NodeSelectorTerm: all its expressions and fields match (an empty term matches none)."""
+    exprs = [_d(e) for e in term.get("matchExpressions") or []]
+    fields = [_d(e) for e in term.get("matchFields") or []]
+    if not exprs and not fields:
+        return False
+    labels = _d(_d(node.get("metadata")).get("labels"))
+    for e in exprs:
+        value = labels.get(str(e.get("key")))
+        if not _expression_matches(e, None if value is None else str(value)):
+            return False
+    for f in fields:
+        if f.get("key") != "metadata.name":
+            return False
+        if not _expression_matches(f, str(_d(node.get("metadata")).get("name"))):
+            return False
+    return True
+
+
+def matches_affinity(pod: dict[str, Any], node: dict[str, Any]) -> bool:
+    """nodeSelector and requiredDuringSchedulingIgnoredDuringExecution (NodeAffinity.Filter)."""
+    spec = _d(pod.get("spec"))
+    labels = _d(_d(node.get("metadata")).get("labels"))
+    for k, v in _d(spec.get("nodeSelector")).items():
+        if labels.get(k) != v:
+            return False
+    required = _d(
+        _d(_d(spec.get("affinity")).get("nodeAffinity")).get(
+            "requiredDuringSchedulingIgnoredDuringExecution"
+        )
+    )
+    terms = required.get("nodeSelectorTerms")
+    if required and isinstance(terms, list):
+        return any(_term_matches(_d(t), node) for t in terms)
+    return True
+
+
+class Usage:
+    """What the pods bound to each node request (the scheduler cache's NodeInfo sums)."""
+
+    def __init__(self) -> None:
+        self._pods: dict[str, tuple[str, Resources]] = {}
+        self.requested: dict[str, Resources] = {}
+        self.count: Counter[str] = Counter()
+
+    def set(self, key: str, node: str, req: Resources) -> None:
+        self.drop(key)
+        self._pods[key] = (node, req)
+        total = self.requested.setdefault(node, {})
+        for k, v in req.items():
+            total[k] = total.get(k, Fraction(0)) + v
+        self.count[node] += 1
+
+    def drop(self, key: str) -> bool:
+        entry = self._pods.pop(key, None)
+        if entry is None:
+            return False
+        node, req = entry
+        total = self.requested.get(node, {})
+        for k, v in req.items():
+            total[k] = total.get(k, Fraction(0)) - v
+        self.count[node] -= 1
+        return True
+
+    def holds(self, key: str) -> bool:
+        return key in self._pods
+
+
+class Scheduler:
+    name = "scheduler"
+
+    def __init__(
+        self,
+        registry: Registry,
+        pods_rt: ResourceType,
+        pods: Informer,
+        nodes: Informer,
+        recorder: Recorder,
+        minor: int,
+    ) -> None:
+        self.registry = registry
+        self.rt = pods_rt
+        self.pods = pods
+        self.nodes = nodes
+        self.recorder = recorder
+        self.minor = minor
+        self.queue = WorkQueue()
+        self.usage = Usage()
+        self.unschedulable: set[str] = set()
+        pods.add_handler(self._pod_changed)
+        nodes.add_handler(self._node_changed)
+
+    # -- informers ----------------------------------------------------------------------------
+
+    def _pod_changed(self, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        pod = new if new is not None else old
+        assert pod is not None
+        key = _key(pod)
+        spec = _d(pod.get("spec"))
+        phase = _d(pod.get("status")).get("phase")
+        node = spec.get("nodeName")
+        freed = False
+        if new is not None and node and phase not in ("Succeeded", "Failed"):
+            self.usage.set(key, str(node), pod_requests(spec))
+        else:
+            freed = self.usage.drop(key)
+        if new is not None and self._needs_scheduling(new):
+            self.queue.add(key)
+        else:
+            self.unschedulable.discard(key)
+        if freed:
+            self._retry_unschedulable()
+
+    def _node_changed(self, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        self._retry_unschedulable()
+
+    def _retry_unschedulable(self) -> None:
+        for key in list(self.unschedulable):
+            self.queue.add(key)
+
+    @staticmethod
+    def _needs_scheduling(pod: dict[str, Any]) -> bool:
+        spec = _d(pod.get("spec"))
+        md = _d(pod.get("metadata"))
+        return (
+            not spec.get("nodeName")
+            and not md.get("deletionTimestamp")
+            and (spec.get("schedulerName") or SCHEDULER_NAME) == SCHEDULER_NAME
+            and not spec.get("schedulingGates")
+            and _d(pod.get("status")).get("phase") not in ("Succeeded", "Failed")
+        )
+
+    # -- filters ------------------------------------------------------------------------------
+
+    def _taint_reason(self, taint: dict[str, Any]) -> str:
+        if self.minor >= 34:
+            return "node(s) had untolerated taint(s)"
+        return f"node(s) had untolerated taint {{{taint.get('key')}: {taint.get('value') or ''}}}"
+
+    def _filter(
+        self, pod: dict[str, Any], node: dict[str, Any], req: Resources
+    ) -> Rejection | None:
+        spec = _d(pod.get("spec"))
+        nspec = _d(node.get("spec"))
+        tolerations = list(spec.get("tolerations") or [])
+        if nspec.get("unschedulable") and not tolerates(
+            tolerations, {"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule"}
+        ):
+            return Rejection((UNSCHEDULABLE_REASON,), True)
+        for taint in nspec.get("taints") or []:
+            taint = _d(taint)
+            if taint.get("effect") not in ("NoSchedule", "NoExecute"):
+                continue
+            if not tolerates(tolerations, taint):
+                return Rejection((self._taint_reason(taint),), True)
+        if not matches_affinity(pod, node):
+            return Rejection((AFFINITY_REASON,), True)
+        name = str(_d(node.get("metadata")).get("name"))
+        allocatable = _d(_d(node.get("status")).get("allocatable"))
+        reasons: list[str] = []
+        if "pods" in allocatable and self.usage.count[name] + 1 > parse_quantity(
+            allocatable["pods"]
+        ):
+            reasons.append("Too many pods")
+        used = self.usage.requested.get(name, {})
+        for resource in ("cpu", "memory", "ephemeral-storage"):
+            want = req.get(resource, Fraction(0))
+            if want and want + used.get(resource, Fraction(0)) > parse_quantity(
+                allocatable.get(resource, 0)
+            ):
+                reasons.append(f"Insufficient {resource}")
+        for resource, want in sorted(req.items()):
+            if resource in ("cpu", "memory", "ephemeral-storage", "pods") or not want:
+                continue
+            if want + used.get(resource, Fraction(0)) > parse_quantity(
+                allocatable.get(resource, 0)
+            ):
+                reasons.append(f"Insufficient {resource}")
+        if reasons:
+            return Rejection(tuple(reasons), False)
+        return None
+
+    def fit_error(self, pod: dict[str, Any], rejections: list[Rejection]) -> str:
+        """framework.FitError.Error() with the DefaultPreemption PostFilter's message."""
+        n = len(rejections)
+        histogram: Counter[str] = Counter()
+        for r in rejections:
+            histogram.update(r.reasons)
+        msg = (
+            f"0/{n} nodes are available: "
+            + ", ".join(sorted(f"{v} {k}" for k, v in histogram.items()))
+            + "."
+        )
+        spec = _d(pod.get("spec"))
+        if spec.get("preemptionPolicy") == "Never":
+            post = "preemption: not eligible due to preemptionPolicy=Never."
+        else:
+            verdicts: Counter[str] = Counter(
+                NOT_HELPFUL if r.unresolvable else NO_VICTIMS for r in rejections
+            )
+            post = (
+                f"preemption: 0/{n} nodes are available: "
+                + ", ".join(sorted(f"{v} {k}" for k, v in verdicts.items()))
+                + "."
+            )
+        if self.minor >= 34:
+            post = "no new claims to deallocate, " + post
+        return f"{msg} {post}"
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    async def sync(self, key: str) -> float | None:
+        namespace, _, name = key.partition("/")
+        pod = self.pods.get(namespace, name)
+        if pod is None or not self._needs_scheduling(pod) or self.usage.holds(key):
+            self.unschedulable.discard(key)
+            return None
+        nodes = sorted(
+            self.nodes.cache.values(), key=lambda n: str(_d(n.get("metadata")).get("name"))
+        )
+        if not nodes:
+            await self._unschedulable(key, pod, NO_NODES)
+            return None
+        req = pod_requests(_d(pod.get("spec")))
+        rejections: list[Rejection] = []
+        feasible: list[str] = []
+        for node in nodes:
+            verdict = self._filter(pod, node, req)
+            if verdict is None:
+                feasible.append(str(_d(node.get("metadata")).get("name")))
+            else:
+                rejections.append(verdict)
+        if not feasible:
+            await self._unschedulable(key, pod, self.fit_error(pod, rejections))
+            return None
+        chosen = min(feasible, key=lambda n: self.usage.count[n])
+        await self._bind(key, pod, chosen, req)
+        return None
+
+    async def _bind(self, key: str, pod: dict[str, Any], node: str, req: Resources) -> None:
+        md = _d(pod.get("metadata"))
+        binding = {
+            "apiVersion": "v1",
+            "kind": "Binding",
+            "metadata": {
+                "name": md.get("name"),
+                "namespace": md.get("namespace"),
+                "uid": md.get("uid"),
+            },
+            "target": {"apiVersion": "v1", "kind": "Node", "name": node},
+        }
+        self.usage.set(key, node, req)  # assumed, as the scheduler cache's AssumePod
+        try:
+            await self.registry.create_subresource(
+                self.rt,
+                str(md.get("namespace")),
+                str(md.get("name")),
+                "binding",
+                binding,
+                WriteOptions(field_manager="kube-scheduler"),
+                user=USER,
+            )
+        except StatusError as e:
+            self.usage.drop(key)
+            if e.code in (404, 409):
+                return  # gone, being deleted or bound by someone else
+            raise
+        self.unschedulable.discard(key)
+        self.recorder.scheduler(
+            pod,
+            "Normal",
+            "Scheduled",
+            "Binding",
+            f"Successfully assigned {md.get('namespace')}/{md.get('name')} to {node}",
+        )
+
+    async def _unschedulable(self, key: str, pod: dict[str, Any], message: str) -> None:
+        """PodScheduled=False (reason Unschedulable) and a FailedScheduling event, once per
+        distinct message (the scheduler's updatePod skips an unchanged condition)."""
+        self.unschedulable.add(key)
+        md = _d(pod.get("metadata"))
+        for _ in range(WRITE_RETRIES):
+            status = _d(pod.get("status"))
+            conditions = [_d(c) for c in status.get("conditions") or []]
+            current = next((c for c in conditions if c.get("type") == "PodScheduled"), None)
+            if (
+                current is not None
+                and current.get("status") == "False"
+                and current.get("reason") == "Unschedulable"
+                and current.get("message") == message
+            ):
+                return
+            condition = {
+                "type": "PodScheduled",
+                "status": "False",
+                "lastProbeTime": None,
+                "lastTransitionTime": (
+                    current.get("lastTransitionTime")
+                    if current is not None and current.get("status") == "False"
+                    else now_rfc3339()
+                ),
+                "reason": "Unschedulable",
+                "message": message,
+            }
+            others = [c for c in conditions if c.get("type") != "PodScheduled"]
+            body = {**pod, "status": {**status, "conditions": [*others, condition]}}
+            try:
+                await self.registry.update(
+                    self.rt,
+                    str(md.get("namespace")),
+                    str(md.get("name")),
+                    body,
+                    WriteOptions(field_manager="kube-scheduler"),
+                    subresource="status",
+                    user=USER,
+                )
+                break
+            except StatusError as e:
+                if e.code == 404:
+                    return
+                if e.code != 409:
+                    raise
+            pod = await self.registry.get(self.rt, str(md.get("namespace")), str(md.get("name")))
+            if not self._needs_scheduling(pod):
+                return
+        self.recorder.scheduler(pod, "Warning", "FailedScheduling", "Scheduling", message)
