@@ -39,6 +39,11 @@ CAPACITY = {
 }
 
 
+def provider_id(name: str) -> str:
+    """spec.providerID of a fake node (kind's scheme), which marks the Nodes fakekapi made."""
+    return f"kind://docker/{CLUSTER}/{name}"
+
+
 def node_names(count: int) -> list[str]:
     """kind's names: the control plane first, then `worker`, `worker2`, `worker3`, …"""
     if count <= 0:
@@ -108,7 +113,7 @@ class SimNode:
         spec: dict[str, Any] = {
             "podCIDR": self.pod_cidr,
             "podCIDRs": [self.pod_cidr],
-            "providerID": f"kind://docker/{CLUSTER}/{self.name}",
+            "providerID": provider_id(self.name),
         }
         if self.tainted:
             spec["taints"] = [dict(CONTROL_PLANE_TAINT)]

@@ -6,9 +6,10 @@ would fight the copy a start makes): the system namespaces and `default` Service
 bootstrapped, the `kube-root-ca.crt` ConfigMaps, the `default/kubernetes` Service with its
 Endpoints and EndpointSlice, the bootstrap RBAC policy (unless protected
 with `rbac.authorization.kubernetes.io/autoupdate: "false"`, the sign of an edit the user wants
-kept). From the rest, what the server assigns is dropped: uid, resourceVersion,
-creationTimestamp, generation, managedFields, the last-applied annotation (the loader writes a
-fresh one), and the status of types with a status subresource (a create resets it).
+kept), the fake Nodes with their Leases and the events their kubelets and scheduler record.
+From the rest, what the server assigns is dropped: uid, resourceVersion, creationTimestamp,
+generation, managedFields, the last-applied annotation (the loader writes a fresh one), and the
+status of types with a status subresource (a create resets it).
 
 Token Secrets lose what the token controller fills (token, ca.crt, namespace and the
 ServiceAccount uid annotation): a token is signed with the data dir's key and names a
@@ -101,7 +102,27 @@ def made_by_the_server(rt: ResourceType, obj: dict[str, Any]) -> bool:
             labels.get(BOOTSTRAPPING_LABEL) == "rbac-defaults"
             and annotations.get(AUTOUPDATE) != "false"
         )
+    if key in (("", "nodes"), ("coordination.k8s.io", "leases"), ("", "events")):
+        return made_by_the_nodes(rt, obj)
     return False
+
+
+def made_by_the_nodes(rt: ResourceType, obj: dict[str, Any]) -> bool:
+    """What the fake nodes make (fakekapi/nodes): the Nodes their kubelets register, the node
+    Leases, and the events the kubelets and the scheduler record (a start makes the first two
+    again; events are a running cluster's history, not its state)."""
+    from fakekapi.nodes.node import LEASE_NAMESPACE, provider_id
+
+    md = _md(obj)
+    if rt.plural == "nodes":
+        return (obj.get("spec") or {}).get("providerID") == provider_id(str(md.get("name")))
+    if rt.plural == "leases":
+        return md.get("namespace") == LEASE_NAMESPACE
+    source = obj.get("source") or {}
+    return source.get("component") == "kubelet" or obj.get("reportingComponent") in (
+        "kubelet",
+        "default-scheduler",
+    )
 
 
 def clean(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:

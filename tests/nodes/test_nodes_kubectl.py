@@ -1,0 +1,344 @@
+"""The fake nodes, scheduler and kubelet through real kubectl 1.33 and the Python client:
+pods become Ready, jobs' pods finish, knobs steer failures, deletion is graceful and quick,
+events read like a cluster's, and nodes heartbeat through their Leases.
+
+Every wait polls for a condition with a generous deadline; nothing asserts how fast."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import yaml
+
+from fakekapi.testing import ServerHandle, running_server
+from tests.e2e.clients import Kubectl, kubectl_path
+
+DEADLINE = 30.0
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerHandle]:
+    with running_server() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def kubectl(server: ServerHandle, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
+    return Kubectl(kubectl_path(33), server.kubeconfig_path, tmp_path_factory.mktemp("kubectl"))
+
+
+@pytest.fixture(scope="module")
+def ns(kubectl: Kubectl) -> str:
+    kubectl("create", "namespace", "nodes-e2e")
+    return "nodes-e2e"
+
+
+def until(what: str, check: Callable[[], Any]) -> Any:
+    """Poll `check` until it returns something truthy; fail after the deadline."""
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        got = check()
+        if got:
+            return got
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def pod_json(kubectl: Kubectl, ns: str, name: str) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(kubectl("-n", ns, "get", "pod", name, "-o", "json").out)
+    return out
+
+
+def apply(kubectl: Kubectl, ns: str, obj: dict[str, Any]) -> None:
+    kubectl("-n", ns, "apply", "-f", "-", stdin=yaml.safe_dump(obj))
+
+
+def pod(name: str, annotations: dict[str, str] | None = None, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "annotations": annotations or {}},
+        "spec": {"containers": [{"name": "main", "image": "busybox:1.36"}], **spec},
+    }
+
+
+def test_node_looks_like_a_kind_node(kubectl: Kubectl) -> None:
+    node = json.loads(kubectl("get", "node", "fakekapi-control-plane", "-o", "json").out)
+    status = node["status"]
+    assert node["spec"]["podCIDR"] == "10.244.0.0/24"
+    assert [c["type"] for c in status["conditions"]] == [
+        "MemoryPressure",
+        "DiskPressure",
+        "PIDPressure",
+        "Ready",
+    ]
+    ready = status["conditions"][3]
+    assert (ready["status"], ready["reason"]) == ("True", "KubeletReady")
+    assert status["nodeInfo"]["kubeletVersion"].startswith("v1.33.")
+    assert status["allocatable"]["pods"] == "110"
+    assert {"type": "InternalIP", "address": "172.18.0.2"} in status["addresses"]
+    rows = kubectl("get", "nodes").out.splitlines()
+    assert rows[1].split()[:3] == ["fakekapi-control-plane", "Ready", "control-plane"]
+
+
+def test_node_lease_is_renewed(kubectl: Kubectl) -> None:
+    def renew_time() -> str:
+        lease = json.loads(
+            kubectl("-n", "kube-node-lease", "get", "lease", "fakekapi-control-plane", "-o",
+                    "json").out
+        )  # fmt: skip
+        assert lease["spec"]["holderIdentity"] == "fakekapi-control-plane"
+        assert lease["spec"]["leaseDurationSeconds"] == 40
+        assert lease["metadata"]["ownerReferences"][0]["kind"] == "Node"
+        return str(lease["spec"]["renewTime"])
+
+    first = renew_time()
+    until("a lease renewal", lambda: renew_time() != first)
+
+
+def test_wait_ready_and_status_shape(kubectl: Kubectl, ns: str) -> None:
+    kubectl("-n", ns, "run", "web", "--image=nginx", "--port=80")
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/web", "--timeout=60s")
+    p = pod_json(kubectl, ns, "web")
+    status = p["status"]
+    assert status["phase"] == "Running"
+    assert [c["type"] for c in status["conditions"]] == [
+        "PodReadyToStartContainers",
+        "Initialized",
+        "Ready",
+        "ContainersReady",
+        "PodScheduled",
+    ]
+    assert all(c["status"] == "True" for c in status["conditions"])
+    assert status["hostIP"] == "172.18.0.2" and status["hostIPs"] == [{"ip": "172.18.0.2"}]
+    assert status["podIP"].startswith("10.244.0.")
+    assert status["podIPs"] == [{"ip": status["podIP"]}]
+    cs = status["containerStatuses"][0]
+    assert cs["image"] == "docker.io/library/nginx:latest"
+    assert cs["imageID"].startswith("docker.io/library/nginx@sha256:")
+    assert cs["containerID"].startswith("containerd://")
+    assert (cs["ready"], cs["started"], cs["restartCount"]) == (True, True, 0)
+    assert "startedAt" in cs["state"]["running"]
+    assert status["qosClass"] == "BestEffort"
+    assert p["spec"]["nodeName"] == "fakekapi-control-plane"
+
+
+def test_events_show_scheduled_and_started(kubectl: Kubectl, ns: str) -> None:
+    kubectl("-n", ns, "run", "evented", "--image=nginx:1.27")
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/evented", "--timeout=60s")
+
+    def reasons() -> set[str] | None:
+        out = kubectl(
+            "-n", ns, "get", "events", "--field-selector", "involvedObject.name=evented"
+        ).out
+        found = {line.split()[2] for line in out.splitlines()[1:]}
+        return found if {"Scheduled", "Pulling", "Pulled", "Created", "Started"} <= found else None
+
+    until("Scheduled..Started events", reasons)
+    out = kubectl("-n", ns, "get", "events", "--field-selector", "involvedObject.name=evented").out
+    assert f"Successfully assigned {ns}/evented to fakekapi-control-plane" in out
+    assert "Started container evented" in out
+    described = kubectl("-n", ns, "describe", "pod", "evented").out
+    assert "default-scheduler  Successfully assigned" in described
+    assert 'kubelet            Pulling image "nginx:1.27"' in described
+
+
+def test_job_style_pod_succeeds(kubectl: Kubectl, ns: str) -> None:
+    apply(kubectl, ns, pod("once", restartPolicy="Never"))
+    kubectl("-n", ns, "wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/once",
+            "--timeout=60s")  # fmt: skip
+    status = pod_json(kubectl, ns, "once")["status"]
+    term = status["containerStatuses"][0]["state"]["terminated"]
+    assert (term["exitCode"], term["reason"]) == (0, "Completed")
+    ready = next(c for c in status["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", "PodCompleted")
+    rows = kubectl("-n", ns, "get", "pod", "once").out.splitlines()
+    assert rows[1].split()[1:3] == ["0/1", "Completed"]
+
+
+def test_exit_code_knob_fails_the_pod(kubectl: Kubectl, ns: str) -> None:
+    apply(
+        kubectl,
+        ns,
+        pod("three", {"simulate.fakekapi.dev/exit-code": "3"}, restartPolicy="Never"),
+    )
+    kubectl("-n", ns, "wait", "--for=jsonpath={.status.phase}=Failed", "pod/three",
+            "--timeout=60s")  # fmt: skip
+    term = pod_json(kubectl, ns, "three")["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert (term["exitCode"], term["reason"]) == (3, "Error")
+    described = kubectl("-n", ns, "describe", "pod", "three").out
+    assert "Exit Code:    3" in described
+
+
+def test_exit_code_knob_crash_loops_when_restarted(kubectl: Kubectl, ns: str) -> None:
+    apply(kubectl, ns, pod("crash", {"simulate.fakekapi.dev/exit-code": "1"}))
+
+    def backing_off() -> dict[str, Any] | None:
+        cs = pod_json(kubectl, ns, "crash")["status"].get("containerStatuses") or [{}]
+        waiting = (cs[0].get("state") or {}).get("waiting") or {}
+        return cs[0] if waiting.get("reason") == "CrashLoopBackOff" else None
+
+    cs = until("CrashLoopBackOff", backing_off)
+    assert cs["restartCount"] >= 1
+    assert cs["lastState"]["terminated"]["exitCode"] == 1
+    rows = kubectl("-n", ns, "get", "pod", "crash").out.splitlines()
+    assert rows[1].split()[2] == "CrashLoopBackOff"
+
+
+def test_image_pull_failure(kubectl: Kubectl, ns: str) -> None:
+    apply(kubectl, ns, pod("nopull", {"simulate.fakekapi.dev/image-pull": "fail"}))
+
+    def reason() -> str | None:
+        cs = pod_json(kubectl, ns, "nopull")["status"].get("containerStatuses") or [{}]
+        got = ((cs[0].get("state") or {}).get("waiting") or {}).get("reason")
+        return str(got) if got in ("ErrImagePull", "ImagePullBackOff") else None
+
+    until("ErrImagePull", reason)
+    until("ImagePullBackOff", lambda: reason() == "ImagePullBackOff")
+    assert pod_json(kubectl, ns, "nopull")["status"]["phase"] == "Pending"
+    rows = kubectl("-n", ns, "get", "pod", "nopull").out.splitlines()
+    assert rows[1].split()[2] == "ImagePullBackOff"
+
+
+def test_ready_false_knob_keeps_the_pod_unready(kubectl: Kubectl, ns: str) -> None:
+    apply(kubectl, ns, pod("unready", {"simulate.fakekapi.dev/ready": "false"}))
+    until(
+        "running",
+        lambda: pod_json(kubectl, ns, "unready")["status"].get("phase") == "Running",
+    )
+    status = pod_json(kubectl, ns, "unready")["status"]
+    ready = next(c for c in status["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", "ContainersNotReady")
+    assert ready["message"] == "containers with unready status: [main]"
+
+
+def test_logs_knob(kubectl: Kubectl, ns: str) -> None:
+    apply(kubectl, ns, pod("talker", {"simulate.fakekapi.dev/logs": "hello from talker\n"}))
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/talker", "--timeout=60s")
+    assert kubectl("-n", ns, "logs", "talker").out == "hello from talker\n"
+
+
+def test_init_containers_and_sidecars(kubectl: Kubectl, ns: str) -> None:
+    apply(
+        kubectl,
+        ns,
+        pod(
+            "initialized",
+            initContainers=[
+                {"name": "setup", "image": "busybox:1.36"},
+                {"name": "proxy", "image": "envoy:v1", "restartPolicy": "Always"},
+            ],
+        ),
+    )
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/initialized", "--timeout=60s")
+    status = pod_json(kubectl, ns, "initialized")["status"]
+    init = {s["name"]: s for s in status["initContainerStatuses"]}
+    assert init["setup"]["state"]["terminated"]["reason"] == "Completed"
+    assert "running" in init["proxy"]["state"] and init["proxy"]["ready"] is True
+    rows = kubectl("-n", ns, "get", "pod", "initialized").out.splitlines()
+    assert rows[1].split()[1:3] == ["2/2", "Running"]
+
+
+def test_delete_pod_is_graceful_and_quick(kubectl: Kubectl, ns: str) -> None:
+    kubectl("-n", ns, "run", "doomed", "--image=nginx")
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/doomed", "--timeout=60s")
+    # kubectl waits until the pod is gone: the kubelet stops it and removes it.
+    assert kubectl("-n", ns, "delete", "pod", "doomed").out.strip() == 'pod "doomed" deleted'
+    assert kubectl("-n", ns, "get", "pod", "doomed", check=False).code == 1
+    until(
+        "a Killing event",
+        lambda: (
+            "Stopping container doomed"
+            in kubectl(
+                "-n", ns, "get", "events", "--field-selector", "involvedObject.name=doomed"
+            ).out
+        ),
+    )
+
+
+def test_graceful_deletion_with_the_python_client(server: ServerHandle, ns: str) -> None:
+    kubernetes = pytest.importorskip("kubernetes")
+    with kubernetes.config.new_client_from_config(
+        config_file=str(server.kubeconfig_path)
+    ) as client:
+        client.set_default_header("Connection", "close")
+        api = kubernetes.client.CoreV1Api(client)
+        body = kubernetes.client.V1Pod(
+            metadata=kubernetes.client.V1ObjectMeta(name="py"),
+            spec=kubernetes.client.V1PodSpec(
+                containers=[kubernetes.client.V1Container(name="c", image="nginx")]
+            ),
+        )
+        api.create_namespaced_pod(ns, body)
+        until(
+            "Ready",
+            lambda: any(
+                c.type == "Ready" and c.status == "True"
+                for c in api.read_namespaced_pod("py", ns).status.conditions or []
+            ),
+        )
+        deleted = api.delete_namespaced_pod("py", ns)
+        # The answer is the pod marked for deletion, with the default grace period.
+        assert deleted.metadata.deletion_timestamp is not None
+        assert deleted.metadata.deletion_grace_period_seconds == 30
+
+        def gone() -> bool:
+            try:
+                api.read_namespaced_pod("py", ns)
+            except kubernetes.client.ApiException as e:
+                return bool(e.status == 404)
+            return False
+
+        until("the pod to be removed", gone)
+
+
+def test_unschedulable_message_and_event(kubectl: Kubectl, ns: str) -> None:
+    apply(kubectl, ns, pod("picky", nodeSelector={"disktype": "ssd"}))
+    want = (
+        "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. "
+        "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+    )
+
+    def condition() -> dict[str, Any] | None:
+        for c in pod_json(kubectl, ns, "picky")["status"].get("conditions") or []:
+            if c["type"] == "PodScheduled" and c["status"] == "False":
+                return dict(c)
+        return None
+
+    c = until("PodScheduled=False", condition)
+    assert (c["reason"], c["message"]) == ("Unschedulable", want)
+    until(
+        "a FailedScheduling event",
+        lambda: (
+            want
+            in kubectl("-n", ns, "get", "events", "--field-selector", "reason=FailedScheduling").out
+        ),
+    )
+    # Labelling the node makes the pod schedulable: the scheduler tries again.
+    kubectl("label", "node", "fakekapi-control-plane", "disktype=ssd")
+    try:
+        kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/picky", "--timeout=60s")
+    finally:
+        kubectl("label", "node", "fakekapi-control-plane", "disktype-")
+
+
+def test_resources_beyond_allocatable(kubectl: Kubectl, ns: str) -> None:
+    big = pod("huge")
+    big["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "64", "memory": "1Gi"}}
+    apply(kubectl, ns, big)
+    want = (
+        "0/1 nodes are available: 1 Insufficient cpu. "
+        "preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
+    )
+
+    def message() -> str | None:
+        for c in pod_json(kubectl, ns, "huge")["status"].get("conditions") or []:
+            if c["type"] == "PodScheduled" and c["status"] == "False":
+                return str(c["message"])
+        return None
+
+    assert until("PodScheduled=False", message) == want

@@ -1,0 +1,107 @@
+"""Several nodes (kind's names and the control plane's taint) and none at all."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from fakekapi.testing import ServerHandle, running_server
+from tests.e2e.clients import Kubectl, kubectl_path
+
+DEADLINE = 30.0
+
+
+@pytest.fixture
+def kubectl_for(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    def make(server: ServerHandle) -> Kubectl:
+        return Kubectl(kubectl_path(33), server.kubeconfig_path, tmp_path_factory.mktemp("k"))
+
+    yield make
+
+
+def pod_status(kubectl: Kubectl, name: str) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(kubectl("get", "pod", name, "-o", "json").out)
+    return out
+
+
+def test_three_nodes_named_like_kind(kubectl_for: Any) -> None:
+    with running_server(nodes=3) as server:
+        kubectl = kubectl_for(server)
+        names = kubectl("get", "nodes", "-o", "name").out.split()
+        assert names == [
+            "node/fakekapi-control-plane",
+            "node/fakekapi-worker",
+            "node/fakekapi-worker2",
+        ]
+        cp = json.loads(kubectl("get", "node", "fakekapi-control-plane", "-o", "json").out)
+        assert cp["spec"]["taints"] == [
+            {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+        ]
+        for i in range(4):
+            kubectl("run", f"p{i}", "--image=nginx")
+        for i in range(4):
+            kubectl("wait", "--for=condition=Ready", f"pod/p{i}", "--timeout=60s")
+        nodes = {pod_status(kubectl, f"p{i}")["spec"]["nodeName"] for i in range(4)}
+        assert nodes == {"fakekapi-worker", "fakekapi-worker2"}
+        ips = {pod_status(kubectl, f"p{i}")["status"]["podIP"] for i in range(4)}
+        assert len(ips) == 4
+        # Only the control plane's taint stands in the way: a pod tolerating it may land there.
+        kubectl(
+            "run", "tolerant", "--image=nginx",
+            '--overrides={"spec":{"nodeSelector":{"node-role.kubernetes.io/control-plane":""},'
+            '"tolerations":[{"key":"node-role.kubernetes.io/control-plane","operator":"Exists"}]}}',
+        )  # fmt: skip
+        kubectl("wait", "--for=condition=Ready", "pod/tolerant", "--timeout=60s")
+        assert pod_status(kubectl, "tolerant")["spec"]["nodeName"] == "fakekapi-control-plane"
+        kubectl(
+            "run", "intolerant", "--image=nginx",
+            '--overrides={"spec":{"nodeSelector":{"node-role.kubernetes.io/control-plane":""}}}',
+        )  # fmt: skip
+        want = (
+            "0/3 nodes are available: 1 node(s) had untolerated taint "
+            "{node-role.kubernetes.io/control-plane: }, 2 node(s) didn't match Pod's node "
+            "affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not "
+            "helpful for scheduling."
+        )
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            conditions = pod_status(kubectl, "intolerant")["status"].get("conditions") or []
+            if any(c.get("message") == want for c in conditions):
+                break
+            assert time.monotonic() < deadline, conditions
+            time.sleep(0.05)
+
+
+def test_no_nodes_pods_stay_pending(kubectl_for: Any) -> None:
+    with running_server(nodes=0) as server:
+        kubectl = kubectl_for(server)
+        assert kubectl("get", "nodes", "-o", "name").out.strip() == ""
+        kubectl("run", "lonely", "--image=nginx")
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            status = pod_status(kubectl, "lonely")["status"]
+            conditions = status.get("conditions") or []
+            if conditions:
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert status["phase"] == "Pending"
+        assert conditions == [
+            {
+                "type": "PodScheduled",
+                "status": "False",
+                "lastProbeTime": None,
+                "lastTransitionTime": conditions[0]["lastTransitionTime"],
+                "reason": "Unschedulable",
+                "message": "no nodes available to schedule pods",
+            }
+        ]
+        # An unscheduled pod is deleted at once (no kubelet has anything to stop).
+        assert kubectl("delete", "pod", "lonely", "--wait=false").out.strip() == (
+            'pod "lonely" deleted'
+        )
+        assert kubectl("get", "pod", "lonely", check=False).code == 1
