@@ -6,7 +6,8 @@ would fight the copy a start makes): the system namespaces and `default` Service
 bootstrapped, the `kube-root-ca.crt` ConfigMaps, the `default/kubernetes` Service with its
 Endpoints and EndpointSlice, the bootstrap RBAC policy (unless protected
 with `rbac.authorization.kubernetes.io/autoupdate: "false"`, the sign of an edit the user wants
-kept), the fake Nodes with their Leases and the events their kubelets and scheduler record.
+kept), the fake Nodes with their Leases, objects a controller owns (it makes them again:
+ReplicaSets, their Pods, ...) and Events (a running cluster's history, not its state).
 From the rest, what the server assigns is dropped: uid, resourceVersion, creationTimestamp,
 generation, managedFields, the last-applied annotation (the loader writes a fresh one), and the
 status of types with a status subresource (a create resets it).
@@ -102,27 +103,24 @@ def made_by_the_server(rt: ResourceType, obj: dict[str, Any]) -> bool:
             labels.get(BOOTSTRAPPING_LABEL) == "rbac-defaults"
             and annotations.get(AUTOUPDATE) != "false"
         )
-    if key in (("", "nodes"), ("coordination.k8s.io", "leases"), ("", "events")):
+    if key in (("", "events"), ("events.k8s.io", "events")):
+        return True  # a running cluster's history, not its state
+    if any(isinstance(r, dict) and r.get("controller") for r in md.get("ownerReferences") or []):
+        return True  # its controller makes it again (ReplicaSets, their Pods, ...)
+    if key in (("", "nodes"), ("coordination.k8s.io", "leases")):
         return made_by_the_nodes(rt, obj)
     return False
 
 
 def made_by_the_nodes(rt: ResourceType, obj: dict[str, Any]) -> bool:
-    """What the fake nodes make (fakekapi/nodes): the Nodes their kubelets register, the node
-    Leases, and the events the kubelets and the scheduler record (a start makes the first two
-    again; events are a running cluster's history, not its state)."""
+    """What the fake nodes make (fakekapi/nodes): the Nodes their kubelets register and the
+    node Leases; a start makes them again."""
     from fakekapi.nodes.node import LEASE_NAMESPACE, provider_id
 
     md = _md(obj)
     if rt.plural == "nodes":
         return (obj.get("spec") or {}).get("providerID") == provider_id(str(md.get("name")))
-    if rt.plural == "leases":
-        return md.get("namespace") == LEASE_NAMESPACE
-    source = obj.get("source") or {}
-    return source.get("component") == "kubelet" or obj.get("reportingComponent") in (
-        "kubelet",
-        "default-scheduler",
-    )
+    return md.get("namespace") == LEASE_NAMESPACE
 
 
 def clean(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
