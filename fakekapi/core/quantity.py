@@ -175,12 +175,8 @@ def parse(text: str) -> Quantity:
 
 def _compare(unscaled: int, exp: int, n: int) -> int:
     """Sign of unscaled*10**exp - n (exponents in range of real quantities)."""
-    if exp >= 0:
-        v = unscaled * 10**exp
-        return (v > n) - (v < n)
-    div = 10**-exp
-    lhs, rhs = unscaled, n * div
-    return (lhs > rhs) - (lhs < rhs)
+    lhs, rhs = (unscaled * 10**exp, n) if exp >= 0 else (unscaled, n * 10 ** (-exp))
+    return 1 if lhs > rhs else -1 if lhs < rhs else 0
 
 
 def canonical(q: Quantity) -> str:
