@@ -23,3 +23,65 @@ def unmarshal_type(v: Any) -> str:
     if isinstance(v, int | float):
         return "number"
     return "null" if v is None else "value"
+
+
+_B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_B64_VALUES = {c: i for i, c in enumerate(_B64_ALPHABET)}
+
+
+class Base64Error(ValueError):
+    """base64.CorruptInputError: `illegal base64 data at input byte N`."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"illegal base64 data at input byte {offset}")
+        self.offset = offset
+
+
+def base64_decode(s: str) -> bytes:
+    """encoding/base64 StdEncoding.Decode, as encoding/json decodes a []byte: padding
+    required, CR and LF skipped anywhere, the error offset counted in input bytes."""
+    src = s.encode("utf-8", "surrogatepass")
+    out = bytearray()
+    si = 0
+    n = len(src)
+    while True:
+        dbuf = [0, 0, 0, 0]
+        dlen = 4
+        j = 0
+        while j < 4:
+            if si == n:
+                if j == 0:
+                    return bytes(out)
+                raise Base64Error(si - j)
+            c = src[si]
+            si += 1
+            v = _B64_VALUES.get(chr(c)) if c < 128 else None
+            if v is not None:
+                dbuf[j] = v
+                j += 1
+                continue
+            if c in (0x0A, 0x0D):
+                continue
+            if c != 0x3D:  # '='
+                raise Base64Error(si - 1)
+            if j in (0, 1):
+                raise Base64Error(si - 1)
+            if j == 2:
+                while si < n and src[si] in (0x0A, 0x0D):
+                    si += 1
+                if si == n:
+                    raise Base64Error(n)
+                if src[si] != 0x3D:
+                    raise Base64Error(si - 1)
+                si += 1
+            while si < n and src[si] in (0x0A, 0x0D):
+                si += 1
+            if si < n:
+                raise Base64Error(si)
+            dlen = j
+            break
+        val = dbuf[0] << 18 | dbuf[1] << 12 | dbuf[2] << 6 | dbuf[3]
+        chunk = bytes(((val >> 16) & 0xFF, (val >> 8) & 0xFF, val & 0xFF))
+        out += chunk[: dlen - 1]
+        if dlen < 4:
+            return bytes(out)

@@ -44,7 +44,7 @@ from fakekapi.core.errors import (
     unsupported_patch_type,
 )
 from fakekapi.core.gojson import unmarshal_type
-from fakekapi.core.objects import OBJECT_META_ORDER, meta
+from fakekapi.core.objects import meta
 from fakekapi.core.user import UserInfo
 from fakekapi.store.base import KeyExistsError, KeyNotFoundError, RevisionConflict, Store
 
@@ -63,6 +63,7 @@ from . import managedfields as mf
 from . import patch as patches
 from . import scale as scales
 from .bulk import BULK_CHUNK, gather_all
+from .encoding import go_decode_error, stored_form
 from .fieldsets import object_fields, supported_fields
 from .hooks import CREATE, DELETE, UPDATE, AdmissionHook
 from .keys import collection_prefix, etcd_key, namespace_key, object_key
@@ -175,25 +176,6 @@ def _patch_scale(scale: dict[str, Any], media_type: str, body: bytes) -> Any:
     if media_type == patches.APPLY_PATCH:
         return patches.merge(scale, patches.decode_apply(body))
     return patches.merge_patch(scale, body)
-
-
-def canonical_order(obj: dict[str, Any]) -> dict[str, Any]:
-    """Keys in the order kube's Go structs marshal them (apiVersion, kind, metadata first)."""
-    out: dict[str, Any] = {}
-    for k in ("apiVersion", "kind"):
-        if k in obj:
-            out[k] = obj[k]
-    md = obj.get("metadata")
-    if isinstance(md, dict):
-        ordered = {k: md[k] for k in OBJECT_META_ORDER if k in md}
-        ordered.update({k: v for k, v in md.items() if k not in ordered})
-        out["metadata"] = ordered
-    for k, v in obj.items():
-        if k not in out and k != "status":
-            out[k] = v
-    if "status" in obj:
-        out["status"] = obj["status"]
-    return out
 
 
 def _spec_part(obj: dict[str, Any], skip_status: bool) -> dict[str, Any]:
@@ -495,6 +477,9 @@ class Registry:
         value: dict[str, Any] = decoded.value
         for k in ("apiVersion", "kind"):
             value[k] = obj[k]
+        error = go_decode_error(value)
+        if error:
+            raise bad_request(prefix + error)
         if not decoded.strict or opts.field_validation == "Ignore":
             return value, []
         if opts.field_validation == "Strict":
@@ -522,6 +507,9 @@ class Registry:
     ) -> tuple[dict[str, Any], list[str]]:
         if decoded.error:
             raise self._patch_invalid(shown(), decoded.error)
+        error = go_decode_error(decoded.value)
+        if error:
+            raise self._patch_invalid(shown(), error)
         if opts.field_validation == "Ignore":
             return decoded.value, []
         strict = applied_strict + decoded.strict
@@ -952,7 +940,7 @@ class Registry:
         md["uid"] = md.get("uid") or str(uuid.uuid4())
         md["creationTimestamp"] = now_rfc3339()
         self._managed(rt, strategy, obj, None, how, "")
-        obj = canonical_order(obj)
+        obj = stored_form(obj)
         md = meta(obj)
         key = object_key(rt, namespace, md["name"])
         if opts.dry_run:
@@ -1176,10 +1164,10 @@ class Registry:
             raise invalid(rt.kind, rt.group, name, errs)
         if how.applied:
             mf.keep_timestamps(new, old)
+        new = stored_form(new)
         if new == old:
             return WriteResult(old, warnings, False)
         self._managed(rt, strategy, new, old, how, subresource)
-        new = canonical_order(new)
         if self._should_delete(rt, new, old):
             if opts.dry_run:
                 return WriteResult(new, warnings, False)
@@ -1553,6 +1541,7 @@ class Registry:
                 md["deletionGracePeriodSeconds"] = 0
         if is_namespace:
             new.setdefault("status", {})["phase"] = "Terminating"
+        new = stored_form(new)
         if new == old or opts.dry_run:
             return new, code
         written, _ = await self.store.update(key, new, expected_revision=rev)

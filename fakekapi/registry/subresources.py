@@ -41,6 +41,7 @@ from fakekapi.core.errors import (
 from fakekapi.core.user import UserInfo
 from fakekapi.store.base import KeyNotFoundError, RevisionConflict
 
+from .encoding import stored_form
 from .keys import collection_prefix, object_key
 from .options import WriteOptions, parse_delete_options
 from .validation import structured_selector_matches
@@ -240,7 +241,7 @@ async def bind(
         if opts.dry_run:
             return _success()
         try:
-            await registry.store.update(key, pod, expected_revision=rev)
+            await registry.store.update(key, stored_form(pod), expected_revision=rev)
         except (RevisionConflict, KeyNotFoundError):
             continue  # a concurrent write: read again
         return _success()

@@ -390,6 +390,87 @@ def structured_selector_matches(selector: Any, labels: Any) -> bool:
     return True
 
 
+_SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+
+def validate_label_selector(selector: Any, path: str) -> list[FieldError]:
+    """ValidateLabelSelector (apimachinery pkg/apis/meta/v1/validation): matchLabels as labels,
+    each requirement's operator, values and key."""
+    if not isinstance(selector, dict):
+        return []
+    errs = validate_labels(selector.get("matchLabels"), f"{path}.matchLabels")
+    for i, expr in enumerate(selector.get("matchExpressions") or []):
+        expr = _dict(expr)
+        p = f"{path}.matchExpressions[{i}]"
+        op = expr.get("operator") or ""
+        values = expr.get("values") or []
+        if op in ("In", "NotIn"):
+            if not values:
+                errs.append(
+                    required(f"{p}.values", "must be specified when `operator` is 'In' or 'NotIn'")
+                )
+        elif op in ("Exists", "DoesNotExist"):
+            if values:
+                errs.append(
+                    forbidden_field(
+                        f"{p}.values",
+                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                    )
+                )
+        else:
+            errs.append(invalid_value(f"{p}.operator", op, "not a valid selector operator"))
+        key = str(expr.get("key") or "")
+        errs += [invalid_value(f"{p}.key", key, m) for m in is_qualified_name(key)]
+        for j, v in enumerate(values):
+            if isinstance(v, str):
+                errs += [invalid_value(f"{p}.values[{j}]", v, m) for m in is_valid_label_value(v)]
+    return errs
+
+
+def go_label_selector(selector: dict[str, Any]) -> GoLiteral:
+    """`%#v` of a metav1.LabelSelector, as field.Invalid prints a struct value."""
+    labels = selector.get("matchLabels")
+    ml = (
+        "map[string]string{"
+        + ", ".join(f"{go_quote(k)}:{go_quote(str(v))}" for k, v in sorted(labels.items()))
+        + "}"
+        if isinstance(labels, dict)
+        else "map[string]string(nil)"
+    )
+    exprs = selector.get("matchExpressions")
+    if isinstance(exprs, list):
+        items = []
+        for e in exprs:
+            e = _dict(e)
+            vals = e.get("values")
+            vs = (
+                "[]string{" + ", ".join(go_quote(str(x)) for x in vals) + "}"
+                if isinstance(vals, list)
+                else "[]string(nil)"
+            )
+            items.append(
+                f"v1.LabelSelectorRequirement{{Key:{go_quote(str(e.get('key') or ''))}, "
+                f"Operator:{go_quote(str(e.get('operator') or ''))}, Values:{vs}}}"
+            )
+        me = "[]v1.LabelSelectorRequirement{" + ", ".join(items) + "}"
+    else:
+        me = "[]v1.LabelSelectorRequirement(nil)"
+    return GoLiteral(f"v1.LabelSelector{{MatchLabels:{ml}, MatchExpressions:{me}}}")
+
+
+def _selector_parses(selector: Any) -> bool:
+    """Whether LabelSelectorAsSelector accepts the selector (known operators, values present
+    for In/NotIn and absent for Exists/DoesNotExist)."""
+    if not isinstance(selector, dict):
+        return True
+    for expr in selector.get("matchExpressions") or []:
+        expr = _dict(expr)
+        op, values = expr.get("operator") or "", expr.get("values") or []
+        if op not in _SELECTOR_OPERATORS or (op in ("In", "NotIn")) != bool(values):
+            return False
+    return True
+
+
 def _workload(kind: str) -> Callable[[dict[str, Any]], list[FieldError]]:
     def check(obj: dict[str, Any]) -> list[FieldError]:
         spec = _dict(obj.get("spec"))
@@ -397,12 +478,23 @@ def _workload(kind: str) -> Callable[[dict[str, Any]], list[FieldError]]:
         selector = spec.get("selector")
         if selector is None:
             errs.append(required("spec.selector"))
-        elif not _dict(selector).get("matchLabels") and not _dict(selector).get("matchExpressions"):
+        else:
+            errs += validate_label_selector(selector, "spec.selector")
+            if not _dict(selector).get("matchLabels") and not _dict(selector).get(
+                "matchExpressions"
+            ):
+                errs.append(
+                    invalid_value(
+                        "spec.selector", selector, f"empty selector is invalid for {kind.lower()}"
+                    )
+                )
+        if not _selector_parses(selector):
             errs.append(
                 invalid_value(
-                    "spec.selector", selector, f"empty selector is invalid for {kind.lower()}"
+                    "spec.selector", go_label_selector(_dict(selector)), "invalid label selector"
                 )
             )
+            return errs
         template = spec.get("template")
         if not isinstance(template, dict):
             errs.append(required("spec.template"))

@@ -239,7 +239,10 @@ async def test_kubectl_create_deployment(registry: Registry) -> None:
             "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"},
             "type": "RollingUpdate",
         },
-        "template": {"metadata": {"labels": {"app": "web"}}, "spec": TEMPLATE_SPEC},
+        "template": {
+            "metadata": {"creationTimestamp": None, "labels": {"app": "web"}},
+            "spec": TEMPLATE_SPEC,
+        },
     }
     assert dep["status"] == {}
     assert "enableServiceLinks" not in dep["spec"]["template"]["spec"]
@@ -263,7 +266,7 @@ async def test_statefulset_and_daemonset(registry: Registry) -> None:
         "whenScaled": "Retain",
     }
     assert (spec["replicas"], spec["revisionHistoryLimit"]) == (1, 10)
-    assert spec["volumeClaimTemplates"][0]["spec"] == {"volumeMode": "Filesystem"}
+    assert spec["volumeClaimTemplates"][0]["spec"] == {"resources": {}, "volumeMode": "Filesystem"}
     ds = {
         "metadata": {"name": "agent"},
         "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": template({"app": "a"})},

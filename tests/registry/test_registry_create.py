@@ -31,7 +31,11 @@ TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 async def test_create_sets_system_metadata(registry: Registry) -> None:
     body = pod("web", app="x")
     body["metadata"].update(  # type: ignore[attr-defined]
-        {"uid": "mine", "creationTimestamp": "2000-01-01T00:00:00Z", "deletionTimestamp": "x"}
+        {
+            "uid": "mine",
+            "creationTimestamp": "2000-01-01T00:00:00Z",
+            "deletionTimestamp": "2000-01-01T00:00:00Z",
+        }
     )
     body["status"] = {"phase": "Running"}
     res = await registry.create(PODS, "default", body, W)
@@ -53,7 +57,7 @@ async def test_create_sets_system_metadata(registry: Registry) -> None:
         "FieldsV1",
     )
     assert entry["fieldsV1"]["f:metadata"]["f:labels"] == {".": {}, "f:app": {}}
-    assert list(res.object)[:3] == ["apiVersion", "kind", "metadata"]
+    assert list(res.object)[:3] == ["kind", "apiVersion", "metadata"]  # Go's TypeMeta order
     assert await registry.get(PODS, "default", "web") == res.object
 
 

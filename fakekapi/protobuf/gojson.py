@@ -1,0 +1,265 @@
+"""A built-in object through its Go type and back: what kube-apiserver stores and returns for a
+body, whatever format it came in (JSON, YAML, protobuf, a patch result, a fixture).
+
+kube-apiserver decodes every body into the kind's Go struct and encodes that struct with
+encoding/json, so the stored object follows the struct, not the client: fields in Go
+declaration order (`kind`, `apiVersion`, `metadata`, `spec`, `status`), fields without
+`omitempty` present with their zero value (`status.replicas: 0`, `resources: {}` on every
+container, `creationTimestamp: null` in pod templates), struct fields never omitted, zero
+scalars and empty lists/maps with `omitempty` dropped, pointers kept when set (even to a zero
+value), map keys sorted, unknown fields dropped. The apimachinery types print through their
+MarshalJSON: quantities canonical (core/quantity), times as UTC RFC 3339 (core/gotime), byte
+slices as standard base64, IntOrString as a number or a string.
+
+The Go tags come from the protobuf schema (data/schema.json: json names, omitempty, pointers,
+inline structs, for every built-in kind), so this module and the protobuf decoder agree field for
+field. `go_roundtrip` is a pure function of the object; callers report `GoDecodeError` the way
+the decoder would (`<Kind> in version "v1" cannot be handled as a <Kind>: <message>`).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from fakekapi.core import gotime, quantity
+from fakekapi.core.gojson import Base64Error, base64_decode, unmarshal_type
+from fakekapi.protobuf.schema import (
+    BOOL,
+    BYTES,
+    DURATION,
+    FIELDSV1,
+    INT32,
+    INT64,
+    INTORSTR,
+    MAP,
+    MICROTIME,
+    MSG,
+    QUANTITY,
+    RAWEXT,
+    STRING,
+    TIME,
+    WRAP,
+    Field,
+    Message,
+    Schema,
+    schema,
+)
+
+_INT32 = (-(2**31), 2**31 - 1)
+
+
+class GoDecodeError(ValueError):
+    """A value the Go type's UnmarshalJSON refuses; the message is Go's text."""
+
+
+# What each field does when absent or null: 0 nothing, 1 a constant, 2 a zero struct,
+# 3 the inline struct's fields.
+_SKIP, _CONST, _ZERO_STRUCT, _INLINE = range(4)
+
+
+class _Plan:
+    __slots__ = ("absent", "const", "field", "json", "keep_zero", "kind", "ref", "repeated")
+
+    def __init__(self, f: Field, absent: int, const: Any) -> None:
+        self.field = f
+        self.json = f.json
+        self.kind = f.kind
+        self.ref = f.ref
+        self.repeated = f.repeated
+        self.absent = absent
+        self.const = const
+        self.keep_zero = f.pointer or not f.omitempty
+        """A present zero/empty value is written (pointers, and fields without omitempty)."""
+
+
+class GoJSON:
+    """Encodes objects of one schema; plans and zero structs are cached per message."""
+
+    def __init__(self, s: Schema) -> None:
+        self.schema = s
+        self._plans: dict[str, tuple[_Plan, ...]] = {}
+        self._zeros: dict[str, dict[str, Any]] = {}
+        self._typed = frozenset(s.kinds.values())
+        """Messages that embed TypeMeta (kinds): nested ones keep `kind` and `apiVersion`
+        (a StatefulSet's volumeClaimTemplates)."""
+
+    def plan(self, msg: Message) -> tuple[_Plan, ...]:
+        p = self._plans.get(msg.name)
+        if p is None:
+            p = self._plans[msg.name] = tuple(
+                self._field_plan(f) for f in msg.order if not f.skip_json
+            )
+        return p
+
+    @staticmethod
+    def _field_plan(f: Field) -> _Plan:
+        if f.pointer or f.repeated or f.kind in (MAP, WRAP, BYTES):
+            return _Plan(f, _SKIP if f.omitempty else _CONST, None)
+        if f.kind == MSG:
+            return _Plan(f, _INLINE if f.inline else _ZERO_STRUCT, None)
+        if f.kind == STRING:
+            return _Plan(f, _SKIP if f.omitempty else _CONST, "")
+        if f.kind in (INT32, INT64):
+            return _Plan(f, _SKIP if f.omitempty else _CONST, 0)
+        if f.kind == BOOL:
+            return _Plan(f, _SKIP if f.omitempty else _CONST, False)
+        # apimachinery structs: never omitted, their zero's MarshalJSON
+        return _Plan(f, _CONST, _ZERO_SPECIAL.get(f.kind))
+
+    def zero(self, name: str) -> dict[str, Any]:
+        """The JSON of a zero struct (a fresh copy)."""
+        z = self._zeros.get(name)
+        if z is None:
+            z = self._zeros[name] = self.message({}, self.schema.messages[name])
+        copied: dict[str, Any] = _copy(z)
+        return copied
+
+    def message(self, src: dict[str, Any], msg: Message) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        get = src.get
+        if msg.name in self._typed:
+            for k in ("kind", "apiVersion"):
+                v = get(k)
+                if v:
+                    out[k] = v
+        for p in self.plan(msg):
+            if p.absent == _INLINE:
+                out.update(self.message(src, self.schema.messages[p.ref]))
+                continue
+            v = get(p.json)
+            if v is None:
+                if p.absent == _CONST:
+                    out[p.json] = p.const
+                elif p.absent == _ZERO_STRUCT:
+                    out[p.json] = self.zero(p.ref)
+                continue
+            if p.repeated:
+                if not isinstance(v, list):
+                    raise GoDecodeError(_type_error(v, "[]" + _go_name(p.field)))
+                if v or p.keep_zero:
+                    out[p.json] = [self.single(p.kind, p.ref, x) for x in v]
+                continue
+            value = self.single(p.kind, p.ref, v)
+            if value or p.keep_zero or p.kind in _NEVER_EMPTY:
+                out[p.json] = value
+        return out
+
+    def single(self, kind: int, ref: Any, v: Any) -> Any:
+        """One value of a field (a list item, a map value, a plain field)."""
+        if kind == STRING:
+            return "" if v is None else v
+        if kind == MSG:
+            if v is None:
+                return self.zero(ref)
+            if not isinstance(v, dict):
+                raise GoDecodeError(_type_error(v, "struct"))
+            return self.message(v, self.schema.messages[ref])
+        if kind in (INT32, INT64):
+            if v is None:
+                return 0
+            return int(v) if isinstance(v, float) and v.is_integer() else v
+        if kind == BOOL:
+            return False if v is None else v
+        if kind == MAP:
+            if v is None:
+                return None
+            if not isinstance(v, dict):
+                raise GoDecodeError(_type_error(v, "map"))
+            _, vkind, vref = ref
+            return {k: self.single(vkind, vref, v[k]) for k in sorted(v)}
+        if kind == BYTES:
+            if v is None:
+                return None
+            if not isinstance(v, str):
+                raise GoDecodeError(_type_error(v, "[]uint8"))
+            try:
+                raw = base64_decode(v)
+            except Base64Error as e:
+                raise GoDecodeError(str(e)) from None
+            return base64.b64encode(raw).decode("ascii")
+        if kind == WRAP:
+            return None if v is None else list(v)
+        if kind == QUANTITY:
+            try:
+                return quantity.from_json(v)
+            except quantity.QuantityError as e:
+                raise GoDecodeError(str(e)) from None
+        if kind in (TIME, MICROTIME):
+            layout = gotime.RFC3339 if kind == TIME else gotime.RFC3339_MICRO
+            try:
+                return gotime.from_json(v, layout)
+            except gotime.TimeError as e:
+                raise GoDecodeError(str(e)) from None
+        if kind == INTORSTR:
+            return _int_or_string(v)
+        if kind == DURATION:
+            return "0s" if v is None else v
+        return v  # RawExtension, FieldsV1: the raw JSON as sent
+
+
+_ZERO_SPECIAL: dict[int, Any] = {QUANTITY: "0", DURATION: "0s", INTORSTR: 0}
+_NEVER_EMPTY = frozenset({MSG, QUANTITY, INTORSTR, TIME, MICROTIME, DURATION, RAWEXT, FIELDSV1})
+"""Structs: omitempty never drops them (a zero IntOrString is 0, a zero Time null)."""
+
+
+def _int_or_string(v: Any) -> Any:
+    """intstr.IntOrString.UnmarshalJSON: a string, else json.Unmarshal into an int32."""
+    if v is None:
+        return 0
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise GoDecodeError(
+            f"json: cannot unmarshal {unmarshal_type(v)} into Go value of type int32"
+        )
+    if isinstance(v, float) and not v.is_integer():
+        raise GoDecodeError(f"json: cannot unmarshal number {v!r} into Go value of type int32")
+    n = int(v)
+    if not _INT32[0] <= n <= _INT32[1]:
+        raise GoDecodeError(f"json: cannot unmarshal number {n} into Go value of type int32")
+    return n
+
+
+def _type_error(v: Any, go: str) -> str:
+    return f"json: cannot unmarshal {unmarshal_type(v)} into Go value of type {go}"
+
+
+def _go_name(f: Field) -> str:
+    return {STRING: "string", INT32: "int32", INT64: "int64", BOOL: "bool"}.get(f.kind, "struct")
+
+
+def _copy(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _copy(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_copy(x) for x in v]
+    return v
+
+
+_encoder: GoJSON | None = None
+
+
+def _get() -> GoJSON:
+    global _encoder
+    if _encoder is None:
+        _encoder = GoJSON(schema())
+    return _encoder
+
+
+def knows(api_version: str, kind: str) -> bool:
+    """Whether `api_version` `kind` is a built-in kind with a Go type."""
+    return schema().message_for(api_version, kind) is not None
+
+
+def go_roundtrip(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """`obj` decoded into its Go type and encoded again; None when its apiVersion and kind
+    name no built-in kind (custom resources). Raises GoDecodeError."""
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return None
+    enc = _get()
+    msg = enc.schema.message_for(api_version, kind)
+    if msg is None:
+        return None
+    return enc.message(obj, msg)
