@@ -12,6 +12,7 @@ A value is kept as an exact integer `unscaled` times 10**`exp`: no floats anywhe
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 SPLIT_RE = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$"
@@ -225,8 +226,10 @@ def _remove_factors(value: int, base: int) -> tuple[int, int]:
     return (-v if negative else v), times
 
 
+@lru_cache(maxsize=4096)
 def canonicalize(text: str) -> str:
-    """What kube stores for a quantity written as `text` (parse, then MarshalJSON)."""
+    """What kube stores for a quantity written as `text` (parse, then MarshalJSON). Cached:
+    the same few spellings (`100m`, `128Mi`) recur in every object."""
     return str(parse(text))
 
 

@@ -20,7 +20,7 @@ the decoder would (`<Kind> in version "v1" cannot be handled as a <Kind>: <messa
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, NamedTuple
 
 from fakekapi.core import gotime, quantity
 from fakekapi.core.gojson import Base64Error, base64_decode, unmarshal_type
@@ -53,13 +53,18 @@ class GoDecodeError(ValueError):
     """A value the Go type's UnmarshalJSON refuses; the message is Go's text."""
 
 
-# What each field does when absent or null: 0 nothing, 1 a constant, 2 a zero struct,
-# 3 the inline struct's fields.
-_SKIP, _CONST, _ZERO_STRUCT, _INLINE = range(4)
+# What each field does when absent or null: 0 nothing, 1 a constant, 2 a zero struct.
+_SKIP, _CONST, _ZERO_STRUCT = range(3)
+_NEVER_EMPTY = frozenset({MSG, QUANTITY, INTORSTR, TIME, MICROTIME, DURATION, RAWEXT, FIELDSV1})
+"""Structs: omitempty never drops them (a zero IntOrString is 0, a zero Time null)."""
+
+
+def _first(item: tuple[int, str, Any]) -> int:
+    return item[0]
 
 
 class _Plan:
-    __slots__ = ("absent", "const", "field", "json", "keep_zero", "kind", "ref", "repeated")
+    __slots__ = ("absent", "const", "field", "index", "json", "keep", "kind", "ref", "repeated")
 
     def __init__(self, f: Field, absent: int, const: Any) -> None:
         self.field = f
@@ -69,8 +74,22 @@ class _Plan:
         self.repeated = f.repeated
         self.absent = absent
         self.const = const
-        self.keep_zero = f.pointer or not f.omitempty
-        """A present zero/empty value is written (pointers, and fields without omitempty)."""
+        self.keep = f.pointer or not f.omitempty or (f.kind in _NEVER_EMPTY and not f.repeated)
+        """A present zero/empty value is written (pointers, fields without omitempty, structs)."""
+        self.index = 0
+        """The field's place in Go's order (inline structs' fields flattened in)."""
+
+
+class _Info(NamedTuple):
+    fields: dict[str, _Plan]
+    always: tuple[_Plan, ...]
+    """Fields written even when absent (their zero value), in Go order."""
+
+
+_TYPE_META = (
+    Field(0, "kind", STRING, None, False, False, True, False, False, "Kind"),
+    Field(0, "apiVersion", STRING, None, False, False, True, False, False, "APIVersion"),
+)
 
 
 class GoJSON:
@@ -78,26 +97,41 @@ class GoJSON:
 
     def __init__(self, s: Schema) -> None:
         self.schema = s
-        self._plans: dict[str, tuple[_Plan, ...]] = {}
+        self._infos: dict[str, _Info] = {}
         self._zeros: dict[str, dict[str, Any]] = {}
         self._typed = frozenset(s.kinds.values())
         """Messages that embed TypeMeta (kinds): nested ones keep `kind` and `apiVersion`
         (a StatefulSet's volumeClaimTemplates)."""
 
-    def plan(self, msg: Message) -> tuple[_Plan, ...]:
-        p = self._plans.get(msg.name)
-        if p is None:
-            p = self._plans[msg.name] = tuple(
-                self._field_plan(f) for f in msg.order if not f.skip_json
+    def info(self, msg: Message) -> _Info:
+        info = self._infos.get(msg.name)
+        if info is None:
+            plans: list[_Plan] = []
+            if msg.name in self._typed:
+                plans += [self._field_plan(f) for f in _TYPE_META]
+            self._flatten(msg, plans)
+            for i, p in enumerate(plans):
+                p.index = i
+            info = self._infos[msg.name] = _Info(
+                {p.json: p for p in plans}, tuple(p for p in plans if p.absent != _SKIP)
             )
-        return p
+        return info
+
+    def _flatten(self, msg: Message, plans: list[_Plan]) -> None:
+        for f in msg.order:
+            if f.skip_json:
+                continue
+            if f.kind == MSG and f.inline:
+                self._flatten(self.schema.messages[f.ref], plans)
+            else:
+                plans.append(self._field_plan(f))
 
     @staticmethod
     def _field_plan(f: Field) -> _Plan:
         if f.pointer or f.repeated or f.kind in (MAP, WRAP, BYTES):
             return _Plan(f, _SKIP if f.omitempty else _CONST, None)
         if f.kind == MSG:
-            return _Plan(f, _INLINE if f.inline else _ZERO_STRUCT, None)
+            return _Plan(f, _ZERO_STRUCT, None)
         if f.kind == STRING:
             return _Plan(f, _SKIP if f.omitempty else _CONST, "")
         if f.kind in (INT32, INT64):
@@ -116,34 +150,42 @@ class GoJSON:
         return copied
 
     def message(self, src: dict[str, Any], msg: Message) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        get = src.get
-        if msg.name in self._typed:
-            for k in ("kind", "apiVersion"):
-                v = get(k)
-                if v:
-                    out[k] = v
-        for p in self.plan(msg):
-            if p.absent == _INLINE:
-                out.update(self.message(src, self.schema.messages[p.ref]))
-                continue
-            v = get(p.json)
-            if v is None:
-                if p.absent == _CONST:
-                    out[p.json] = p.const
-                elif p.absent == _ZERO_STRUCT:
-                    out[p.json] = self.zero(p.ref)
+        """Walks the fields present (usually far fewer than the struct has), then adds the
+        absent ones Go always writes, and orders the result as Go's struct does."""
+        fields, always = self.info(msg)
+        items: list[tuple[int, str, Any]] = []
+        single = self.single
+        in_order = True
+        last = -1
+        for k, v in src.items():
+            p = fields.get(k)
+            if p is None or v is None:
                 continue
             if p.repeated:
                 if not isinstance(v, list):
                     raise GoDecodeError(_type_error(v, "[]" + _go_name(p.field)))
-                if v or p.keep_zero:
-                    out[p.json] = [self.single(p.kind, p.ref, x) for x in v]
-                continue
-            value = self.single(p.kind, p.ref, v)
-            if value or p.keep_zero or p.kind in _NEVER_EMPTY:
-                out[p.json] = value
-        return out
+                if not v and not p.keep:
+                    continue
+                kind, ref = p.kind, p.ref
+                value: Any = [single(kind, ref, x) for x in v]
+            else:
+                value = single(p.kind, p.ref, v)
+                if not value and not p.keep:
+                    continue
+            if p.index < last:
+                in_order = False
+            last = p.index
+            items.append((p.index, k, value))
+        if always:
+            get = src.get
+            for p in always:
+                if get(p.json) is None:
+                    value = self.zero(p.ref) if p.absent == _ZERO_STRUCT else p.const
+                    items.append((p.index, p.json, value))
+                    in_order = False
+        if not in_order:
+            items.sort(key=_first)
+        return {k: v for _, k, v in items}
 
     def single(self, kind: int, ref: Any, v: Any) -> Any:
         """One value of a field (a list item, a map value, a plain field)."""
@@ -199,8 +241,6 @@ class GoJSON:
 
 
 _ZERO_SPECIAL: dict[int, Any] = {QUANTITY: "0", DURATION: "0s", INTORSTR: 0}
-_NEVER_EMPTY = frozenset({MSG, QUANTITY, INTORSTR, TIME, MICROTIME, DURATION, RAWEXT, FIELDSV1})
-"""Structs: omitempty never drops them (a zero IntOrString is 0, a zero Time null)."""
 
 
 def _int_or_string(v: Any) -> Any:
