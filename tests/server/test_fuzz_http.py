@@ -1091,9 +1091,7 @@ def test_yaml_bodies_become_json(harness: Harness) -> None:
     (a null key, NaN) is a 400."""
     store = reset(harness)
     yaml_cm = "application/yaml"
-    body = b"metadata: {name: yaml-keys}
-data: {1: a, false: b, true: c}
-"
+    body = b"metadata: {name: yaml-keys}\ndata: {1: a, false: b, true: c}\n"
     ans, _ = harness.run(_send_checked(harness, req("POST", CMS, body, yaml_cm)))
     assert ans.status == 201, ans
     assert orjson.loads(ans.body)["data"] == {"1": "a", "false": "b", "true": "c"}
