@@ -281,3 +281,77 @@ async def test_subresource_entries_and_conflicts(registry: Registry) -> None:
     again = await registry.patch(DEPLOYMENTS, "default", "web", APPLY, spec, applier("y", True))
     rv = res.object["metadata"]["resourceVersion"]
     assert again.object["metadata"]["resourceVersion"] == rv
+
+
+CRD_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "spec": {
+            "type": "object",
+            "properties": {
+                "ports": {
+                    "type": "array",
+                    "x-kubernetes-list-type": "map",
+                    "x-kubernetes-list-map-keys": ["port"],
+                    "items": {
+                        "type": "object",
+                        "properties": {"port": {"type": "integer"}, "name": {"type": "string"}},
+                    },
+                },
+                "tags": {
+                    "type": "array",
+                    "x-kubernetes-list-type": "set",
+                    "items": {"type": "string"},
+                },
+                "args": {"type": "array", "items": {"type": "string"}},
+                "selector": {
+                    "type": "object",
+                    "x-kubernetes-map-type": "atomic",
+                    "additionalProperties": {"type": "string"},
+                },
+                "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+            },
+        }
+    },
+}
+
+
+def test_custom_resource_field_sets() -> None:
+    node = smd.custom_root(CRD_SCHEMA)
+    value = {
+        "metadata": {"labels": {"a": "b"}},
+        "spec": {
+            "ports": [{"port": 80, "name": "http"}],
+            "tags": ["x"],
+            "args": ["--v"],
+            "selector": {"k": "v"},
+            "free": {"deep": {"x": 1}},
+        },
+    }
+    assert fv1(value, node) == {
+        "f:metadata": {"f:labels": {"f:a": {}}},
+        "f:spec": {
+            "f:args": {},
+            "f:free": {"f:deep": {".": {}, "f:x": {}}},
+            "f:ports": {'k:{"port":80}': {".": {}, "f:name": {}, "f:port": {}}},
+            "f:selector": {},
+            "f:tags": {'v:"x"': {}},
+        },
+    }
+
+
+async def test_reset_managed_fields(registry: Registry) -> None:
+    """`managedFields: [{}]` in an update clears them (isResetManagedFields)."""
+    created = await registry.create(
+        DEPLOYMENTS, "default", DEPLOY_BODY, WriteOptions(field_manager="kubectl-create")
+    )
+    obj = created.object
+    obj["metadata"]["managedFields"] = [{}]
+    obj["metadata"]["labels"]["extra"] = "1"
+    res = await registry.update(
+        DEPLOYMENTS, "default", "web", obj, WriteOptions(field_manager="kubectl-edit")
+    )
+    assert [m["manager"] for m in res.object["metadata"]["managedFields"]] == ["kubectl-edit"]
+    assert res.object["metadata"]["managedFields"][0]["fieldsV1"] == {
+        "f:metadata": {"f:labels": {"f:extra": {}}}
+    }
