@@ -109,3 +109,32 @@ def test_diff_of_an_apply(kubectl: Kubectl, tmp_path: Path) -> None:
     assert res.code == 1, res.err
     assert '-  k: "1"' in res.out and '+  k: "2"' in res.out
     assert get(kubectl, "c4")["data"] == {"k": "1"}
+
+
+def test_diff_of_a_deployment(kubectl: Kubectl, tmp_path: Path) -> None:
+    """Only what the apply changes differs, as on a cluster: the field and the generation."""
+    dep: dict[str, Any] = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": NS},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "nginx", "image": "nginx"}]},
+            },
+        },
+    }
+    apply(kubectl, "a", json.dumps(dep))
+    dep["spec"]["replicas"] = 3
+    path = tmp_path / "dep.json"
+    path.write_text(json.dumps(dep))
+    res = kubectl("diff", "--server-side", "--field-manager=a", "-f", str(path), check=False)
+    assert res.code == 1, res.err
+    changed = [
+        line
+        for line in res.out.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    assert changed == ["-  generation: 1", "+  generation: 2", "-  replicas: 1", "+  replicas: 3"]
