@@ -19,8 +19,10 @@ from fakekapi.controllers import (
     endpoints,
     endpointslice,
     job,
+    persistentvolume_binder,
     replicaset,
     replicationcontroller,
+    statefulset,
 )
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.garbagecollector import NAME as GARBAGE_COLLECTOR
@@ -43,9 +45,11 @@ DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
     ControllerDescriptor(GARBAGE_COLLECTOR, garbagecollector_init),
     ControllerDescriptor("deployment-controller", deployment.init),
     ControllerDescriptor("replicaset-controller", replicaset.init),
+    ControllerDescriptor("statefulset-controller", statefulset.init),
     ControllerDescriptor("job-controller", job.init),
     ControllerDescriptor("cronjob-controller", cronjob.init),
     ControllerDescriptor("endpoints-controller", endpoints.init),
     ControllerDescriptor("endpointslice-controller", endpointslice.init),
+    ControllerDescriptor("persistentvolume-binder-controller", persistentvolume_binder.init),
     ControllerDescriptor("replicationcontroller-controller", replicationcontroller.init),
 )
