@@ -87,6 +87,9 @@ from .watch import WatchEvent, WatchSpec, copy_obj, default_timeout, stream, too
 
 __all__ = ["Registry", "WatchEvent", "WriteResult"]
 
+THREAD_DECODE_BYTES = 16 * 1024
+"""Apply bodies from this size on are read on a worker thread."""
+
 GENERATE_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 GENERATE_NAME_LENGTH = 5
 MAX_GENERATE_NAME_ATTEMPTS = 8
@@ -1279,12 +1282,17 @@ class Registry:
         self._check_subresource(rt, subresource)
         namespace = namespace if rt.namespaced else ""
         key = object_key(rt, namespace, name)
+        decoded: dict[str, Any] | None = None
+        if apply and len(body) >= THREAD_DECODE_BYTES:
+            # Reading a big YAML document takes long enough to stall every other request if
+            # the event loop did it (an apiserver reads each request on its own goroutine).
+            decoded = await asyncio.to_thread(patches.decode_apply, body)
 
         async def attempt() -> WriteResult:
             cur = self.store.get(key)
             if cur is None:
                 if apply and not subresource:
-                    applied = self._applied(rt, namespace, name, body)
+                    applied = self._applied(rt, namespace, name, body, decoded)
                     merged = self._server_side_apply(rt, {}, applied, opts, subresource)
                     how = _Managed(opts.field_manager, applied=True)
                     return await self._create_or_retry(rt, namespace, merged, opts, user, how)
@@ -1302,7 +1310,9 @@ class Registry:
             elif mt == patches.STRATEGIC_MERGE_PATCH:
                 patched, warnings = self._strategic_patched(rt, doc, body, opts)
             else:
-                patched, how = self._apply_to(rt, doc, namespace, name, body, opts, subresource)
+                patched, how = self._apply_to(
+                    rt, doc, namespace, name, body, opts, subresource, decoded
+                )
             nesting.check(patched)  # a JSON patch can add a deep value at a deep path
             self._check_type(rt, patched)
             result = await self._update(
@@ -1313,8 +1323,16 @@ class Registry:
 
         return await self._guaranteed(key, attempt)
 
-    def _applied(self, rt: ResourceType, namespace: str, name: str, body: bytes) -> dict[str, Any]:
-        applied = patches.decode_apply(body)
+    def _applied(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        body: bytes,
+        decoded: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The applied configuration of `body` (`decoded`: read already), checked and typed."""
+        applied = patches.decode_apply(body) if decoded is None else copy_obj(decoded)
         self._check_type(rt, applied)
         schema = self._schema(rt)
         if schema is not None:
@@ -1354,10 +1372,11 @@ class Registry:
         body: bytes,
         opts: WriteOptions,
         subresource: str,
+        decoded: dict[str, Any] | None = None,
     ) -> tuple[dict[str, Any], _Managed]:
         """Server-side apply on an existing object (managedfields.apply: merge, conflicts,
         ownership, removal of fields this manager stopped applying)."""
-        applied = self._applied(rt, namespace, name, body)
+        applied = self._applied(rt, namespace, name, body, decoded)
         meta(applied).pop("resourceVersion", None)
         merged = self._server_side_apply(rt, live, applied, opts, subresource)
         return merged, _Managed(opts.field_manager, applied=True)

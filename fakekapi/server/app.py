@@ -26,6 +26,7 @@ from fakekapi.server.handlers import authentication, info, oidc, openapi, resour
 from fakekapi.server.handlers.authentication import AUTH, AuthSetup, setup_auth
 from fakekapi.server.metrics import Metrics
 from fakekapi.server.middleware import add_common_headers, pipeline
+from fakekapi.server.offload import OFFLOAD, Offloader
 from fakekapi.server.settings import Settings
 from fakekapi.server.state import (
     AUTHENTICATOR,
@@ -263,6 +264,7 @@ def build_app(
             app.on_cleanup.append(lambda _app: _close_audit(auth))
     watches = WatchTracker()
     app[WATCHES] = watches
+    app[OFFLOAD] = Offloader()
 
     app.on_response_prepare.append(add_common_headers)
     app.on_response_prepare.append(drop_server_header)
@@ -272,6 +274,7 @@ def build_app(
     if lifecycle is not None:
         app.cleanup_ctx.append(lifecycle)
     app.cleanup_ctx.append(watches.cleanup_ctx)
+    app.cleanup_ctx.append(app[OFFLOAD].cleanup_ctx)
 
     _add_routes(app, watches)
     return app

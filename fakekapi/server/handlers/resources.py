@@ -37,12 +37,13 @@ from fakekapi.core.requestinfo import NAMESPACE_SUBRESOURCES, RequestInfo, exact
 from fakekapi.registry import gcfinalizers, tables
 from fakekapi.registry import options as registry_options
 from fakekapi.registry.options import ListOptions
-from fakekapi.server import responses
+from fakekapi.server import offload, responses
 from fakekapi.server.handlers import authorization, discovery
 from fakekapi.server.negotiation import (
     APPLY_PATCH,
     JSON,
     PROTOBUF,
+    YAML,
     ExpectedKind,
     Negotiated,
     Target,
@@ -54,6 +55,7 @@ from fakekapi.server.negotiation import (
     patch_type,
     resource_read_transform,
 )
+from fakekapi.server.offload import offloader
 from fakekapi.server.ports import WatchEventLike, WriteResultLike
 from fakekapi.server.state import (
     AUTHORIZER,
@@ -301,17 +303,37 @@ def transform(
     )
 
 
-def _render(
+async def _render(
     request: web.Request, obj: dict[str, Any], neg: Negotiated, status: int = 200
 ) -> web.Response:
-    return responses.render(request, obj, neg.media_type, pretty=neg.pretty, status=status)
+    """The response; YAML and big lists are encoded on a worker thread (`offload`)."""
+    pretty = neg.pretty or responses.is_pretty(request)
+    if neg.media_type == YAML or offload.big_list(obj):
+        encode = offloader(request).run
+        body = await encode(responses.encode_body, obj, neg.media_type, pretty)
+    else:
+        body = responses.encode_body(obj, neg.media_type, pretty)
+    return responses.raw_response(body, neg.media_type, status)
 
 
-def _written(
+async def _written(
     request: web.Request, st: RequestState, result: WriteResultLike, neg: Negotiated
 ) -> web.Response:
     st.warnings.extend(result.warnings)
-    return _render(request, result.object, neg, 201 if result.created else 200)
+    return await _render(request, result.object, neg, 201 if result.created else 200)
+
+
+async def _decode_object(
+    request: web.Request, body: bytes, expected: ExpectedKind
+) -> dict[str, Any]:
+    """`decode_object`, on a worker thread for a YAML or big protobuf body."""
+    content_type = request.headers.get("Content-Type")
+    mt = media_type_of(content_type)
+    if (mt == YAML and len(body) >= offload.YAML_BYTES) or (
+        mt == PROTOBUF and len(body) >= offload.PROTOBUF_BYTES
+    ):
+        return await offloader(request).run(decode_object, content_type, body, expected)
+    return decode_object(content_type, body, expected)
 
 
 def _json_body(request: web.Request, body: bytes) -> bytes | None:
@@ -364,23 +386,22 @@ async def handle(request: web.Request) -> web.StreamResponse:
         else:
             read = getattr(registry, "get_shared", None) or registry.get
             obj = await read(rt, ns, name)
-        if neg.target is not None:
+        if neg.target is not None and route.verb == "list" and offload.big_list(obj):
+            obj = await offloader(request).run(transform, request, rt, obj, neg.target, True)
+        elif neg.target is not None:
             obj = transform(request, rt, obj, neg.target, route.verb == "list")
-        return _render(request, obj, neg)
+        return await _render(request, obj, neg)
 
     neg = negotiate(accept, no_transform)
     ua = request.headers.get("User-Agent", "")
     if route.verb == "create":
         opts = registry_options.parse_write_options(query, "CreateOptions", ua)
         body = await read_body(request)
-        obj = decode_object(
-            request.headers.get("Content-Type"),
-            body,
-            ExpectedKind.of(rt, sub, request.app[CATALOG].release),
-        )
+        expected = ExpectedKind.of(rt, sub, request.app[CATALOG].release)
+        obj = await _decode_object(request, body, expected)
         if authorization.is_review(rt) and not sub and user is not None:
             answer = authorization.review(request.app[AUTHORIZER], user, rt, ns, obj)
-            return _render(request, answer, neg, 201)
+            return await _render(request, answer, neg, 201)
         if sub:
             create_sub = _optional(registry, "create_subresource")
             result = await create_sub(rt, ns, name, sub, obj, opts, user=user)
@@ -388,26 +409,23 @@ async def handle(request: web.Request) -> web.StreamResponse:
             raw = _json_body(request, body)
             result = await registry.create(rt, ns, obj, opts, user=user, raw=raw)
         st.warnings.extend(result.warnings)
-        return _render(request, result.object, neg, 201)
+        return await _render(request, result.object, neg, 201)
 
     if route.verb == "update":
         opts = registry_options.parse_write_options(query, "UpdateOptions", ua)
         body = await read_body(request)
-        obj = decode_object(
-            request.headers.get("Content-Type"),
-            body,
-            ExpectedKind.of(rt, sub, request.app[CATALOG].release),
-        )
+        expected = ExpectedKind.of(rt, sub, request.app[CATALOG].release)
+        obj = await _decode_object(request, body, expected)
         raw = _json_body(request, body)
         result = await registry.update(rt, ns, name, obj, opts, subresource=sub, user=user, raw=raw)
-        return _written(request, st, result, neg)
+        return await _written(request, st, result, neg)
 
     if route.verb == "patch":
         opts = registry_options.parse_write_options(query, "PatchOptions", ua)
         registry_options.validate_patch_options(opts, ptype == APPLY_PATCH)
         body = await read_body(request)
         result = await registry.patch(rt, ns, name, ptype, body, opts, subresource=sub, user=user)
-        return _written(request, st, result, neg)
+        return await _written(request, st, result, neg)
 
     body = await read_body(request)
     options_body = decode_options_body(request.headers.get("Content-Type"), body)
@@ -415,10 +433,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
     st.warnings.extend(gcfinalizers.delete_warnings(rt, delete_opts))
     if route.verb == "delete":
         out, code = await registry.delete(rt, ns, name, delete_opts, user=user)
-        return _render(request, out, neg, code)
+        return await _render(request, out, neg, code)
     list_opts = registry_options.parse_list_options(query)
     out = await registry.delete_collection(rt, ns, list_opts, delete_opts, user=user)
-    return _render(request, out, neg)
+    return await _render(request, out, neg)
 
 
 def _optional(registry: object, method: str) -> Any:
