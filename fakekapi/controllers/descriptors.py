@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from fakekapi.controllers import (
     cronjob,
+    daemonset,
     deployment,
     endpoints,
     endpointslice,
@@ -46,6 +47,7 @@ DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
     ControllerDescriptor("deployment-controller", deployment.init),
     ControllerDescriptor("replicaset-controller", replicaset.init),
     ControllerDescriptor("statefulset-controller", statefulset.init),
+    ControllerDescriptor("daemonset-controller", daemonset.init),
     ControllerDescriptor("job-controller", job.init),
     ControllerDescriptor("cronjob-controller", cronjob.init),
     ControllerDescriptor("endpoints-controller", endpoints.init),
