@@ -13,6 +13,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+from fakekapi.catalog import releases
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
 from fakekapi.nodes.events import Recorder
@@ -49,7 +50,7 @@ def _rt(registry: Registry, group: str, plural: str) -> ResourceType:
 
 
 def _minor(version: str) -> int:
-    """`1.33`, `v1.33.1` → 33."""
+    """`1.36` → 36."""
     parts = version.lstrip("v").split(".")
     try:
         return int(parts[1])
@@ -71,8 +72,9 @@ class Nodes:
         self.own_informers = informers is None
         """Without shared informers given, Nodes runs (and stops) informers of its own."""
         self.informers = informers if informers is not None else SharedInformers(registry)
-        self.minor = _minor(kubernetes_version)
-        self.kubelet_version = _kubelet_version(kubernetes_version)
+        release = releases.resolve(kubernetes_version)
+        self.minor = _minor(release)
+        self.kubelet_version = _kubelet_version(release)
         names = node_names(count)
         self.sims = {
             name: SimNode(name, i, tainted=(i == 0 and count > 1)) for i, name in enumerate(names)
@@ -239,11 +241,7 @@ class Nodes:
                 last_status = loop.time()
 
 
-def _kubelet_version(version: str) -> str:
-    """The kubelet's gitVersion for the emulated release (the API server's own, for its own)."""
-    from fakekapi.core.version import GIT_VERSION, KUBERNETES_MINOR
-
-    minor = _minor(version)
-    if str(minor) == KUBERNETES_MINOR:
-        return GIT_VERSION
-    return f"v1.{minor}.0"
+def _kubelet_version(release: str) -> str:
+    """The kubelet's gitVersion: the emulated release's own (`v1.36.3`), as a kubelet built
+    with the API server reports."""
+    return releases.git_version(release)
