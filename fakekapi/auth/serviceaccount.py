@@ -178,12 +178,20 @@ class StoreLookup:
         self.store = store
 
     def get(self, resource: str, namespace: str, name: str) -> tuple[dict[str, Any], int] | None:
-        key = f"/core/{resource}/{namespace}/{name}" if namespace else f"/core/{resource}/{name}"
-        found = self.store.get(key)
+        found = self.store.get(_key(resource, namespace, name))
         if found is None:
             return None
         obj, rev = found
         return obj, int(rev)
+
+    def revision_of(self, resource: str, namespace: str, name: str) -> int | None:
+        """Only the revision (the store decodes nothing): what a cached token's check needs."""
+        rev = self.store.revision_of(_key(resource, namespace, name))
+        return int(rev) if rev is not None else None
+
+
+def _key(resource: str, namespace: str, name: str) -> str:
+    return f"/core/{resource}/{namespace}/{name}" if namespace else f"/core/{resource}/{name}"
 
 
 Dependency = tuple[str, str, str, int]

@@ -94,9 +94,16 @@ class TokenCache:
 
 
 def _unchanged(identity: Identity, lookup: ObjectLookup) -> bool:
+    # A lookup that can tell a revision without the object (StoreLookup) saves decoding the
+    # Secret and ServiceAccount on every request.
+    revision = getattr(lookup, "revision_of", None)
     for resource, namespace, name, rev in identity.dependencies:
-        found = lookup.get(resource, namespace, name)
-        current = found[1] if found is not None else -1
+        if revision is not None:
+            found_rev = revision(resource, namespace, name)
+            current = found_rev if found_rev is not None else -1
+        else:
+            found = lookup.get(resource, namespace, name)
+            current = found[1] if found is not None else -1
         if current != rev:
             return False
     return True

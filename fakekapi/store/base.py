@@ -18,10 +18,14 @@ shared and must be treated as read-only by callers (copy before changing).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+import orjson
+
 Obj = dict[str, Any]
+RawItem = tuple[str, bytes, int]
+"""(key, stored JSON bytes, modification revision)."""
+RawItems = list[RawItem]  # (an alias: inside the store classes `list` is their method)
 EventType = Literal["ADDED", "MODIFIED", "DELETED"]
 
 
@@ -63,15 +67,58 @@ class StorageError(StoreError):
         super().__init__("", message)
 
 
-@dataclass(frozen=True, slots=True)
 class Event:
-    """One change: the object after it (the last state for DELETED) and before it."""
+    """One change: the object after it (the last state for DELETED) and before it.
 
-    type: EventType
-    key: str
-    object: Obj
-    prev: Obj | None
-    revision: int
+    The store hands out the stored JSON bytes (`data`, `prev_data`); `object` and `prev` decode
+    them on first use and keep the result, so one event fanned out to many watchers is decoded at
+    most once, and not at all when every watcher writes the bytes as they are. The decoded values
+    are shared: read-only."""
+
+    __slots__ = (
+        "_object",
+        "_prev",
+        "data",
+        "key",
+        "prev_data",
+        "prev_revision",
+        "revision",
+        "type",
+    )
+
+    def __init__(
+        self,
+        type: EventType,
+        key: str,
+        data: bytes,
+        prev_data: bytes | None,
+        revision: int,
+        prev_revision: int = 0,
+    ) -> None:
+        self.type: EventType = type
+        self.key = key
+        self.data = data
+        self.prev_data = prev_data
+        self.revision = revision
+        self.prev_revision = prev_revision
+        """The modification revision of `prev` (0 without one)."""
+        self._object: Obj | None = None
+        self._prev: Obj | None = None
+
+    @property
+    def object(self) -> Obj:
+        if self._object is None:
+            self._object = orjson.loads(self.data)
+        return self._object
+
+    @property
+    def prev(self) -> Obj | None:
+        if self._prev is None and self.prev_data is not None:
+            self._prev = orjson.loads(self.prev_data)
+        return self._prev
+
+    def __repr__(self) -> str:
+        return f"Event({self.type}, {self.key!r}, revision={self.revision})"
 
 
 class Watch(Protocol):
@@ -100,11 +147,24 @@ class Store(Protocol):
         """Stop followers, end every open watch, release files."""
 
     def get(self, key: str) -> tuple[Obj, int] | None:
-        """The object and its modification revision, from memory (never blocks on disk)."""
+        """The object (a fresh copy the caller may change) and its modification revision, from
+        memory (never blocks on disk)."""
+
+    def get_raw(self, key: str) -> tuple[bytes, int] | None:
+        """The object's stored JSON bytes and its modification revision (nothing decoded)."""
+
+    def revision_of(self, key: str) -> int | None:
+        """The modification revision of a key, None if absent (nothing decoded)."""
 
     def list(self, prefix: str, start_after: str = "") -> tuple[list[tuple[str, Obj, int]], int]:
         """(key, object, mod revision) under prefix sorted by key (keys > start_after only),
-        and the current revision."""
+        and the current revision. Each object is a fresh copy."""
+
+    def list_raw(
+        self, prefix: str, start_after: str = "", revision: int | None = None
+    ) -> tuple[RawItems, int]:
+        """`list` as stored bytes; with `revision`, the state as it was at that revision (raises
+        TooOldError when the history no longer reaches back to it)."""
 
     async def create(self, key: str, obj: Obj) -> tuple[Obj, int]:
         """Store a new object; sets metadata.resourceVersion to the new revision (as a string).

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,9 +33,13 @@ from fakekapi.store.base import (
     StorageError,
     StoreError,
 )
-from fakekapi.store.memory import owned_copy, stamp
+from fakekapi.store.memory import encode, encode_deleted
 
 SCHEMA_VERSION = 1
+CHANGELOG_MAX_BYTES = 32 * 1024 * 1024
+"""Bytes of change rows a process keeps in the file beyond the current objects (other processes
+follow the log; one further behind reloads every object instead)."""
+VACUUM_MIN_FREE_BYTES = 1024 * 1024
 BUSY_TIMEOUT_SECONDS = 30.0
 
 _SCHEMA = (
@@ -47,15 +52,15 @@ _SCHEMA = (
     f" VALUES ('schema', {SCHEMA_VERSION}), ('revision', 0)",
 )
 
-Change = tuple[int, str, EventType, Obj]
-"""(revision, key, type, object) as read back from the change log."""
+Change = tuple[int, str, EventType, bytes]
+"""(revision, key, type, stored JSON bytes) as read back from the change log."""
 
 
 @dataclass(slots=True)
 class Snapshot:
     """Every object and the revision they are current at (for start-up and resync)."""
 
-    items: list[tuple[str, Obj, int]]
+    items: list[tuple[str, bytes, int]]
     revision: int
 
 
@@ -84,10 +89,21 @@ class BatchOutcome:
 class Journal:
     """One connection to store.db. Not thread-safe: the caller runs every method on one thread."""
 
-    def __init__(self, path: Path, *, changelog_keep: int, prune_every: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        changelog_keep: int,
+        prune_every: int,
+        changelog_max_bytes: int = CHANGELOG_MAX_BYTES,
+    ) -> None:
         self.path = path
         self._keep = changelog_keep
         self._prune_every = max(1, prune_every)
+        self._max_bytes = changelog_max_bytes
+        self._written: deque[tuple[int, int]] = deque()
+        """(revision, bytes) of the change rows this process wrote and has not pruned yet."""
+        self._written_bytes = 0
         self._db: sqlite3.Connection | None = None
         self.commits = 0
         """Write transactions committed (each one fsync), for metrics and tests."""
@@ -112,6 +128,9 @@ class Journal:
             raise StorageError(f"cannot open store {self.path}: {e}") from e
         self._db = db
         try:
+            # Free pages go back to the file system on `maintain()` (a no-op for a file created
+            # before this setting: maintain() converts it with one VACUUM when it has grown).
+            db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise StorageError(f"store {self.path}: cannot use WAL journal mode (got {mode})")
@@ -149,7 +168,7 @@ class Journal:
         try:
             revision = self._meta("revision")
             items = [
-                (key, orjson.loads(value), rev)
+                (key, bytes(value), rev)
                 for key, rev, value in db.execute("SELECT key, revision, value FROM objects")
             ]
         finally:
@@ -191,14 +210,13 @@ class Journal:
                         continue
                     revision += 1
                     if type == "DELETED":
-                        stored = stamp(orjson.loads(row[1]), revision)
-                        data = orjson.dumps(stored)
+                        data = encode_deleted(row[1], revision)
                         db.execute("DELETE FROM objects WHERE key = ?", (key,))
                     else:
                         assert obj is not None
                         try:
-                            stored, data = owned_copy(obj, revision)
-                        except orjson.JSONEncodeError as e:
+                            data = encode(obj, revision)
+                        except TypeError as e:  # orjson: not a JSON value
                             revision -= 1
                             results.append(e)
                             continue
@@ -208,17 +226,14 @@ class Journal:
                             (key, revision, data),
                         )
                     rows.append((revision, key, type, data))
-                    results.append((revision, key, type, stored))
+                    results.append((revision, key, type, data))
                 if rows:
                     db.executemany(
                         "INSERT INTO changes (revision, key, type, value) VALUES (?, ?, ?, ?)",
                         rows,
                     )
                     db.execute("UPDATE meta SET value = ? WHERE name = 'revision'", (revision,))
-                    if revision // self._prune_every != current // self._prune_every:
-                        db.execute(
-                            "DELETE FROM changes WHERE revision <= ?", (revision - self._keep,)
-                        )
+                    self._prune(rows, current, revision)
                     db.execute("COMMIT")
                     self.commits += 1
                 else:
@@ -231,7 +246,52 @@ class Journal:
             raise StorageError(f"cannot write store {self.path}: {e}") from e
         return BatchOutcome(catch_up, results)
 
+    def maintain(self) -> bool:
+        """Give the space of pruned change rows back to the file system when it is worth it (a
+        quarter of the file and at least VACUUM_MIN_FREE_BYTES free), and truncate the WAL.
+        Returns whether the file was compacted. Runs on the worker thread between batches."""
+        db = self._conn()
+        try:
+            page_size = self._pragma("page_size")
+            pages = self._pragma("page_count")
+            free = self._pragma("freelist_count")
+            if free * page_size < VACUUM_MIN_FREE_BYTES or free * 4 < pages:
+                return False
+            if self._pragma("auto_vacuum") == 2:  # INCREMENTAL
+                # It frees one page per step, and Python's execute() steps once for a statement
+                # without result columns; executescript() runs it to its end.
+                db.executescript("PRAGMA incremental_vacuum;")
+            else:
+                db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+                db.execute("VACUUM")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return True
+        except sqlite3.Error as e:
+            raise StorageError(f"cannot compact store {self.path}: {e}") from e
+
     # -- internals ------------------------------------------------------------------------------
+
+    def _pragma(self, name: str) -> int:
+        row = self._conn().execute(f"PRAGMA {name}").fetchone()
+        return int(row[0]) if row is not None else 0
+
+    def _prune(self, rows: list[tuple[int, str, str, bytes]], current: int, revision: int) -> None:
+        """Keep the change log to its last `changelog_keep` rows, and the rows this process wrote
+        to `changelog_max_bytes` (a process further behind than the log reloads every object)."""
+        db = self._conn()
+        for rev, _, _, data in rows:
+            self._written.append((rev, len(data)))
+            self._written_bytes += len(data)
+        cut = 0
+        if revision // self._prune_every != current // self._prune_every:
+            cut = revision - self._keep
+        written = self._written
+        while written and (self._written_bytes > self._max_bytes or written[0][0] <= cut):
+            rev, size = written.popleft()
+            self._written_bytes -= size
+            cut = max(cut, rev)
+        if cut > 0:
+            db.execute("DELETE FROM changes WHERE revision <= ?", (cut,))
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
@@ -247,9 +307,7 @@ class Journal:
             "SELECT revision, key, type, value FROM changes WHERE revision > ? ORDER BY revision",
             (applied,),
         )
-        changes: list[Change] = [
-            (rev, key, type, orjson.loads(value)) for rev, key, type, value in rows
-        ]
+        changes: list[Change] = [(rev, key, type, bytes(value)) for rev, key, type, value in rows]
         gap = bool(changes) and changes[0][0] != applied + 1
         if current is not None and current > applied:
             gap = gap or not changes or changes[-1][0] != current
@@ -260,9 +318,9 @@ class Journal:
             return CatchUp(snapshot=self.snapshot())
         return CatchUp(changes=changes)
 
-    def _all_objects(self) -> list[tuple[str, Obj, int]]:
+    def _all_objects(self) -> list[tuple[str, bytes, int]]:
         rows = self._conn().execute("SELECT key, revision, value FROM objects")
-        return [(key, orjson.loads(value), rev) for key, rev, value in rows]
+        return [(key, bytes(value), rev) for key, rev, value in rows]
 
 
 def _refusal(

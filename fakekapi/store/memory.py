@@ -1,8 +1,17 @@
 """MemoryStore: the whole store in memory. Used on its own for ephemeral runs and tests, and as the
 read/watch cache of SqliteStore (which feeds it through apply() and reset()).
 
-State: objects by key (get is one dict lookup), a KeyIndex for sorted lists, one revision counter,
-a bounded history of events for watches that start in the past, and the watch Fanout.
+The compact representation (kube's watch cache keeps each object serialized once per encoding, for
+the same reason): every object is held once, as its JSON bytes, with its modification revision.
+Nothing keeps a decoded copy: `get` and `list` decode on demand (a fresh dict each time, which the
+caller may change), while `get_raw`, `list_raw` and the events' `data` hand out the stored bytes
+for responses that are written without re-encoding. 10,000 ConfigMaps of 1 KiB cost ~12 MiB here
+where the decoded dicts cost several times that.
+
+The history is a list of changes (revision, key, type, bytes after, bytes before) bounded by age,
+count and bytes (see `_trim`): it serves watches that start in the past and lists at a past
+revision (continue tokens, resourceVersionMatch=Exact), which roll the current state back through
+it. Past its window a watch or list gets TooOldError: kube's 410 after etcd compacted.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 import orjson
 
@@ -19,18 +29,40 @@ from fakekapi.store.base import (
     KeyExistsError,
     KeyNotFoundError,
     Obj,
+    RawItems,
     RevisionConflict,
     TooOldError,
 )
 from fakekapi.store.fanout import DEFAULT_MAX_QUEUE, Fanout, QueueWatch
 from fakekapi.store.keys import KeyIndex
 
-HISTORY_MIN_EVENTS = 10_000
-"""Always keep at least this many recent events (kube's watch cache capacity is of this order)."""
-HISTORY_MIN_SECONDS = 75.0
-"""...and every event younger than this (kube's DefaultEventFreshDuration)."""
+HISTORY_MIN_SECONDS = 300.0
+"""Every change younger than this is kept (within HISTORY_MAX_BYTES): kube-apiserver compacts etcd
+every 5 minutes (`--etcd-compaction-interval`), so a continue token or a watch resourceVersion
+stays usable at least that long on a cluster."""
+HISTORY_MIN_EVENTS = 1_000
+"""Past the window, the newest changes kept anyway (within HISTORY_MIN_BYTES) for watch resumes;
+kube's watch cache likewise keeps its last events (at least 100) once they are older than 75 s."""
+HISTORY_MIN_BYTES = 8 * 1024 * 1024
+"""...but never more than this many bytes of them."""
 HISTORY_MAX_EVENTS = 100_000
-"""Hard cap so a write storm cannot hold old object versions forever."""
+"""Hard cap on the count, whatever their age: a write storm cannot hold old versions forever."""
+HISTORY_MAX_BYTES = 128 * 1024 * 1024
+"""Hard cap on the bytes of old versions held, whatever their age (300 updates of a 1 MiB object
+would otherwise hold 300 MiB for the whole window)."""
+
+
+class Change(NamedTuple):
+    """One history entry; `data` is the object after the change (for DELETED: its last state
+    stamped with the deletion revision), `prev` the bytes before it (None for ADDED)."""
+
+    at: float
+    revision: int
+    key: str
+    type: EventType
+    data: bytes
+    prev: bytes | None
+    prev_revision: int
 
 
 def stamp(obj: Obj, revision: int) -> Obj:
@@ -46,12 +78,19 @@ def stamp(obj: Obj, revision: int) -> Obj:
     return out
 
 
-def owned_copy(obj: Obj, revision: int) -> tuple[Obj, bytes]:
-    """The stamped object as the store keeps it: a deep copy made by a JSON round trip (so callers
-    can go on changing their input, and memory holds exactly what a durable store would reload),
-    together with its JSON bytes."""
-    data = orjson.dumps(stamp(obj, revision))
-    return orjson.loads(data), data
+def encode(obj: Obj, revision: int) -> bytes:
+    """The bytes the store keeps for obj at revision (raises TypeError for a non-JSON value)."""
+    return orjson.dumps(stamp(obj, revision))
+
+
+def encode_deleted(data: bytes, revision: int) -> bytes:
+    """The last state of a deleted object, stamped with the deletion revision."""
+    return orjson.dumps(stamp(orjson.loads(data), revision))
+
+
+def decode(data: bytes) -> Obj:
+    out: Obj = orjson.loads(data)
+    return out
 
 
 class MemoryStore:
@@ -64,17 +103,22 @@ class MemoryStore:
         history_min_events: int = HISTORY_MIN_EVENTS,
         history_min_seconds: float = HISTORY_MIN_SECONDS,
         history_max_events: int = HISTORY_MAX_EVENTS,
+        history_min_bytes: int = HISTORY_MIN_BYTES,
+        history_max_bytes: int = HISTORY_MAX_BYTES,
         max_watch_queue: int = DEFAULT_MAX_QUEUE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._objects: dict[str, tuple[Obj, int]] = {}
+        self._objects: dict[str, tuple[bytes, int]] = {}
         self._index = KeyIndex()
         self._revision = 0
         self._oldest = 0
-        self._history: deque[tuple[float, Event]] = deque()
+        self._history: deque[Change] = deque()
+        self._history_bytes = 0
         self._min_events = history_min_events
         self._min_seconds = history_min_seconds
         self._max_events = max(history_max_events, history_min_events)
+        self._max_bytes = history_max_bytes
+        self._min_bytes = min(history_min_bytes, history_max_bytes)
         self._clock = clock
         self._fanout = Fanout(max_watch_queue)
         self._closed = False
@@ -94,6 +138,16 @@ class MemoryStore:
         """Open watches (for metrics and tests)."""
         return len(self._fanout)
 
+    @property
+    def history_bytes(self) -> int:
+        """Bytes of object versions held by the history (for metrics and tests)."""
+        return self._history_bytes
+
+    @property
+    def history_seconds(self) -> float:
+        """The history window: changes younger than this are kept (within the byte cap)."""
+        return self._min_seconds
+
     async def start(self) -> None:
         """Nothing to load."""
 
@@ -108,37 +162,78 @@ class MemoryStore:
         self._fanout.stop_all()
 
     def get(self, key: str) -> tuple[Obj, int] | None:
+        found = self._objects.get(key)
+        return (decode(found[0]), found[1]) if found is not None else None
+
+    def get_raw(self, key: str) -> tuple[bytes, int] | None:
+        """The stored bytes and modification revision (nothing decoded)."""
         return self._objects.get(key)
 
+    def revision_of(self, key: str) -> int | None:
+        """The modification revision of a key, or None (nothing decoded)."""
+        found = self._objects.get(key)
+        return found[1] if found is not None else None
+
     def list(self, prefix: str, start_after: str = "") -> tuple[list[tuple[str, Obj, int]], int]:
+        items, revision = self.list_raw(prefix, start_after)
+        return [(key, decode(data), rev) for key, data, rev in items], revision
+
+    def list_raw(
+        self, prefix: str, start_after: str = "", revision: int | None = None
+    ) -> tuple[RawItems, int]:
+        """(key, bytes, mod revision) under prefix sorted by key (keys > start_after only), and the
+        revision they are current at: the latest one, or `revision` (the state as it was then,
+        rolled back through the history; TooOldError when the history no longer reaches it)."""
         objects = self._objects
-        return [
-            (key, *objects[key]) for key in self._index.range(prefix, start_after)
-        ], self._revision
+        keys = self._index.range(prefix, start_after)
+        if revision is None or revision >= self._revision:
+            return [(key, *objects[key]) for key in keys], self._revision
+        if revision < self._oldest:
+            raise TooOldError(revision, self._oldest)
+        # The state at `revision`: for each key changed since, its state before the oldest of
+        # those changes (None: it did not exist then).
+        then: dict[str, tuple[bytes, int] | None] = {}
+        for change in reversed(self._history):
+            if change.revision <= revision:
+                break
+            key = change.key
+            if key.startswith(prefix) and key > start_after:
+                then[key] = (change.prev, change.prev_revision) if change.prev is not None else None
+        if not then:
+            return [(key, *objects[key]) for key in keys], revision
+        out: RawItems = []
+        for key in sorted({*keys, *then}):
+            if key in then:
+                past = then[key]
+                if past is not None:
+                    out.append((key, *past))
+            else:
+                out.append((key, *objects[key]))
+        return out, revision
 
     async def create(self, key: str, obj: Obj) -> tuple[Obj, int]:
         if key in self._objects:
             raise KeyExistsError(key)
         revision = self._revision + 1
-        stored, _ = owned_copy(obj, revision)
-        self.apply("ADDED", key, stored, revision)
-        return stored, revision
+        data = encode(obj, revision)
+        self.apply("ADDED", key, data, revision)
+        return decode(data), revision
 
     async def update(
         self, key: str, obj: Obj, expected_revision: int | None = None
     ) -> tuple[Obj, int]:
         self._check(key, expected_revision)
         revision = self._revision + 1
-        stored, _ = owned_copy(obj, revision)
-        self.apply("MODIFIED", key, stored, revision)
-        return stored, revision
+        data = encode(obj, revision)
+        self.apply("MODIFIED", key, data, revision)
+        return decode(data), revision
 
     async def delete(self, key: str, expected_revision: int | None = None) -> tuple[Obj, int]:
         current = self._check(key, expected_revision)
         revision = self._revision + 1
-        last = stamp(current, revision)
-        self.apply("DELETED", key, last, revision)
-        return last, revision
+        data = encode_deleted(current, revision)
+        self.apply("DELETED", key, data, revision)
+        return decode(data), revision
 
     def watch(self, prefix: str, after_revision: int) -> QueueWatch:
         if after_revision < self._oldest:
@@ -146,52 +241,64 @@ class MemoryStore:
         if self._closed:
             return QueueWatch(None, prefix, ())
         backlog: list[Event] = []
-        for _, event in reversed(self._history):
-            if event.revision <= after_revision:
+        for change in reversed(self._history):
+            if change.revision <= after_revision:
                 break
-            if event.key.startswith(prefix):
-                backlog.append(event)
+            if change.key.startswith(prefix):
+                backlog.append(_event(change))
         backlog.reverse()
         return self._fanout.open(prefix, backlog)
 
     # -- feeding the cache (SqliteStore) --------------------------------------------------------
 
-    def apply(self, type: EventType, key: str, obj: Obj, revision: int) -> Event:
-        """Record a change that is already decided: obj is owned by the store from now on (never
-        changed again) and revision must be newer than the current one. Updates the objects, the
-        index, the history and the watchers, and returns the event."""
+    def apply(self, type: EventType, key: str, data: bytes, revision: int) -> Event:
+        """Record a change that is already decided (`data`: the object's bytes after it; for
+        DELETED its last state stamped with the deletion revision); revision must be newer than
+        the current one. Updates the objects, the index, the history and the watchers, and
+        returns the event."""
         if revision <= self._revision:
             raise ValueError(f"revision {revision} is not newer than {self._revision}")
         previous = self._objects.get(key)
-        prev = previous[0] if previous is not None else None
+        prev, prev_revision = previous if previous is not None else (None, 0)
         if type == "DELETED":
             if previous is not None:
                 del self._objects[key]
                 self._index.remove(key)
         else:
-            self._objects[key] = (obj, revision)
+            self._objects[key] = (data, revision)
             if previous is None:
                 self._index.add(key)
         self._revision = revision
-        event = Event(type, key, obj, prev, revision)
-        self._remember(event)
+        change = Change(self._clock(), revision, key, type, data, prev, prev_revision)
+        self._history.append(change)
+        self._history_bytes += len(data)
+        self._trim(change.at)
+        event = _event(change)
         self._fanout.publish(event)
         return event
 
-    def reset(self, items: Iterable[tuple[str, Obj, int]], revision: int) -> None:
+    def reset(self, items: Iterable[tuple[str, bytes, int]], revision: int) -> None:
         """Replace the whole state (load at start, or resync after missing part of another
         process's changes). History restarts at `revision`, so a watch from an earlier revision is
         too old, and every open watch ends: its client re-watches and, if needed, re-lists."""
         self._fanout.stop_all()
-        self._objects = {key: (obj, rev) for key, obj, rev in items}
+        self._objects = {key: (data, rev) for key, data, rev in items}
         self._index.load(list(self._objects))
         self._revision = revision
         self._oldest = revision
         self._history.clear()
+        self._history_bytes = 0
+
+    def compact(self) -> int:
+        """Drop the changes that have left the history window (writes do this too; an idle store
+        needs a periodic call). Returns the bytes released."""
+        before = self._history_bytes
+        self._trim(self._clock())
+        return before - self._history_bytes
 
     # -- internals ------------------------------------------------------------------------------
 
-    def _check(self, key: str, expected_revision: int | None) -> Obj:
+    def _check(self, key: str, expected_revision: int | None) -> bytes:
         current = self._objects.get(key)
         if current is None:
             raise KeyNotFoundError(key)
@@ -199,13 +306,27 @@ class MemoryStore:
             raise RevisionConflict(key, expected_revision, current[1])
         return current[0]
 
-    def _remember(self, event: Event) -> None:
-        now = self._clock()
+    def _trim(self, now: float) -> None:
+        """Drop the oldest changes while the history is over a hard cap (count, bytes), or while
+        its oldest change has left the window and the rest is over the floor (count, bytes)."""
         history = self._history
-        history.append((now, event))
         floor = now - self._min_seconds
-        while len(history) > self._min_events and (
-            history[0][0] < floor or len(history) > self._max_events
-        ):
-            _, dropped = history.popleft()
-            self._oldest = dropped.revision
+        while history:
+            size = len(history)
+            nbytes = self._history_bytes
+            oldest = history[0]
+            if not (
+                size > self._max_events
+                or nbytes > self._max_bytes
+                or (oldest.at < floor and (size > self._min_events or nbytes > self._min_bytes))
+            ):
+                return
+            history.popleft()
+            self._history_bytes -= len(oldest.data)
+            self._oldest = oldest.revision
+
+
+def _event(change: Change) -> Event:
+    return Event(
+        change.type, change.key, change.data, change.prev, change.revision, change.prev_revision
+    )

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,15 +26,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from fakekapi.store.base import EventType, Obj, StorageError
+from fakekapi.store.base import EventType, Obj, RawItems, StorageError
 from fakekapi.store.fanout import DEFAULT_MAX_QUEUE, QueueWatch
-from fakekapi.store.journal import BatchOutcome, CatchUp, Journal, WriteRequest
+from fakekapi.store.journal import (
+    CHANGELOG_MAX_BYTES,
+    BatchOutcome,
+    CatchUp,
+    Journal,
+    WriteRequest,
+)
 from fakekapi.store.memory import (
+    HISTORY_MAX_BYTES,
     HISTORY_MAX_EVENTS,
+    HISTORY_MIN_BYTES,
     HISTORY_MIN_EVENTS,
     HISTORY_MIN_SECONDS,
     MemoryStore,
+    decode,
 )
+from fakekapi.store.trim import release_free_memory
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +54,10 @@ POLL_INTERVAL_SECONDS = 0.15
 CHANGELOG_KEEP = 10_000
 """Change-log rows kept in the file; a process further behind than this re-reads every object."""
 PRUNE_EVERY = 1_000
+RELEASE_AFTER_BYTES = 4 * 1024 * 1024
+"""History bytes dropped at once after which freed heap memory is handed back to the OS."""
+MAINTAIN_INTERVAL_SECONDS = 30.0
+"""How often the follower compacts the file (VACUUM when pruned rows left enough free space)."""
 MAX_BATCH = 1_000
 """Writes committed in one transaction at most (bounds the time a batch holds the file lock)."""
 
@@ -71,16 +86,30 @@ class SqliteStore:
         history_min_events: int = HISTORY_MIN_EVENTS,
         history_min_seconds: float = HISTORY_MIN_SECONDS,
         history_max_events: int = HISTORY_MAX_EVENTS,
+        history_min_bytes: int = HISTORY_MIN_BYTES,
+        history_max_bytes: int = HISTORY_MAX_BYTES,
+        changelog_max_bytes: int = CHANGELOG_MAX_BYTES,
+        maintain_interval: float = MAINTAIN_INTERVAL_SECONDS,
         max_watch_queue: int = DEFAULT_MAX_QUEUE,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = Path(path)
         self._poll_interval = poll_interval
-        self._journal = Journal(self.path, changelog_keep=changelog_keep, prune_every=prune_every)
+        self._maintain_interval = maintain_interval
+        self._journal = Journal(
+            self.path,
+            changelog_keep=changelog_keep,
+            prune_every=prune_every,
+            changelog_max_bytes=changelog_max_bytes,
+        )
         self._cache = MemoryStore(
             history_min_events=history_min_events,
             history_min_seconds=history_min_seconds,
             history_max_events=history_max_events,
+            history_min_bytes=history_min_bytes,
+            history_max_bytes=history_max_bytes,
             max_watch_queue=max_watch_queue,
+            clock=clock,
         )
         self._lock = asyncio.Lock()
         self._executor: ThreadPoolExecutor | None = None
@@ -151,11 +180,34 @@ class SqliteStore:
         """Write transactions committed so far (fewer than writes when they were batched)."""
         return self._journal.commits
 
+    @property
+    def history_bytes(self) -> int:
+        return self._cache.history_bytes
+
+    @property
+    def history_seconds(self) -> float:
+        return self._cache.history_seconds
+
+    def compact(self) -> int:
+        """Drop history that left its window now (the follower does it on every poll)."""
+        return self._cache.compact()
+
     def get(self, key: str) -> tuple[Obj, int] | None:
         return self._cache.get(key)
 
+    def get_raw(self, key: str) -> tuple[bytes, int] | None:
+        return self._cache.get_raw(key)
+
+    def revision_of(self, key: str) -> int | None:
+        return self._cache.revision_of(key)
+
     def list(self, prefix: str, start_after: str = "") -> tuple[list[tuple[str, Obj, int]], int]:
         return self._cache.list(prefix, start_after)
+
+    def list_raw(
+        self, prefix: str, start_after: str = "", revision: int | None = None
+    ) -> tuple[RawItems, int]:
+        return self._cache.list_raw(prefix, start_after, revision)
 
     def watch(self, prefix: str, after_revision: int) -> QueueWatch:
         return self._cache.watch(prefix, after_revision)
@@ -223,11 +275,11 @@ class SqliteStore:
                     if not pending.future.done():
                         pending.future.set_exception(result)
                     continue
-                revision, key, type, stored = result
+                revision, key, type, data = result
                 if revision > self._cache.revision:
-                    self._cache.apply(type, key, stored, revision)
+                    self._cache.apply(type, key, data, revision)
                 if not pending.future.done():
-                    pending.future.set_result((stored, revision))
+                    pending.future.set_result((decode(data), revision))
 
     def _apply(self, catch_up: CatchUp) -> None:
         """Bring the cache up to what the log says (called with the lock held)."""
@@ -238,14 +290,19 @@ class SqliteStore:
                 self._cache.revision + 1,
             )
             self._cache.reset(catch_up.snapshot.items, catch_up.snapshot.revision)
-        for revision, key, type, obj in catch_up.changes:
+        for revision, key, type, data in catch_up.changes:
             if revision > self._cache.revision:  # our own change may come back after a cancel
-                self._cache.apply(type, key, obj, revision)
+                self._cache.apply(type, key, data, revision)
 
     async def _follow(self) -> None:
-        """Poll the change log for other processes' writes (a cheap rowid seek when idle)."""
+        """Poll the change log for other processes' writes (a cheap rowid seek when idle); drop
+        history that left its window; now and then give pruned space back to the file system."""
+        loop = asyncio.get_running_loop()
+        maintain_at = loop.time() + self._maintain_interval
         while True:
             await asyncio.sleep(self._poll_interval)
+            if self._cache.compact() >= RELEASE_AFTER_BYTES:
+                release_free_memory()
             if self._lock.locked():
                 continue  # a write is in progress and catches up by itself
             try:
@@ -254,6 +311,10 @@ class SqliteStore:
                         return
                     catch_up = await self._run(self._journal.catch_up, self._cache.revision)
                     self._apply(catch_up)
+                    if loop.time() >= maintain_at:
+                        maintain_at = loop.time() + self._maintain_interval
+                        if await self._run(self._journal.maintain):
+                            log.info("store %s: compacted the file", self.path)
             except StorageError as e:
                 log.error("%s", e)
             except Exception:  # keep following whatever one round hit

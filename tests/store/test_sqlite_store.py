@@ -180,6 +180,32 @@ async def test_close_commits_the_writes_already_queued(open_sqlite: SqliteFactor
     assert all(isinstance(d, (tuple, StorageError)) for d in done)
 
 
+async def test_change_log_is_bounded_and_the_file_compacted(
+    open_sqlite: SqliteFactory, db_path: Path
+) -> None:
+    """Big objects created, updated and deleted: the change log keeps a bounded number of bytes,
+    and the follower gives the freed pages back to the file system (the file shrinks)."""
+    store = await open_sqlite(
+        changelog_max_bytes=1_000_000, maintain_interval=0.05, poll_interval=0.01
+    )
+    for i in range(40):
+        await store.create(f"{CM}ns/big{i}", cm("big", v=str(i % 10) * 200_000))
+    peak = db_path.stat().st_size
+    assert peak > 8_000_000
+    for i in range(40):
+        await store.update(f"{CM}ns/big{i}", cm("big", v=str(i % 10) * 100_000))
+    for i in range(40):
+        await store.delete(f"{CM}ns/big{i}")
+    with sqlite3.connect(db_path) as db:
+        (logged,) = db.execute("SELECT sum(length(value)) FROM changes").fetchone()
+    assert logged <= 1_000_000 + 200_100
+    deadline = time.monotonic() + 30
+    while db_path.stat().st_size > 3_000_000 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert db_path.stat().st_size <= 3_000_000, f"the file was compacted (peak {peak})"
+    assert store.list(CM)[0] == []
+
+
 # -- other processes ------------------------------------------------------------------------------
 
 

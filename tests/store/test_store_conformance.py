@@ -7,6 +7,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 import pytest
 
 from fakekapi.store.base import (
@@ -368,6 +369,91 @@ async def test_history_keeps_recent_events_by_age(make_store: StoreFactory) -> N
     assert store.oldest_revision == 0, "nothing is older than an hour"
     watch = store.watch(CM, 0)
     watch.stop()
+
+
+async def test_history_is_bounded_by_bytes(make_store: StoreFactory) -> None:
+    """Within the window, the byte cap still drops old versions (300 updates of a big object)."""
+    store = await make_store(
+        history_min_events=1, history_min_seconds=3600.0, history_max_bytes=100_000
+    )
+    await store.create(CM + "ns/big", cm("big"))
+    for i in range(50):
+        await store.update(CM + "ns/big", cm("big", v=str(i) * 10_000))
+    assert store.history_bytes <= 100_000
+    assert store.oldest_revision > 1
+    with pytest.raises(TooOldError):
+        store.watch(CM, 0)
+
+
+async def test_history_past_the_window_keeps_a_small_floor(make_store: StoreFactory) -> None:
+    now = [0.0]
+    store = await make_store(
+        history_min_events=3,
+        history_min_seconds=10.0,
+        history_min_bytes=1_000_000,
+        clock=lambda: now[0],
+    )
+    for i in range(20):
+        await store.create(f"{CM}ns/c{i:02}", cm("c"))
+    assert store.oldest_revision == 0, "all within the window"
+    now[0] = 11.0
+    assert store.compact() > 0, "an idle store drops what left the window"
+    assert store.oldest_revision == 17, "the newest few are kept for resumes"
+
+
+# -- raw bytes and past states --------------------------------------------------------------------
+
+
+async def test_raw_reads_are_the_stored_bytes(store: AnyStore) -> None:
+    obj, rev = await store.create(CM + "ns/a", cm("a", x="<&>"))
+    raw = store.get_raw(CM + "ns/a")
+    assert raw is not None and raw[1] == rev
+    assert orjson.loads(raw[0]) == obj
+    assert raw[0] == orjson.dumps(obj), "the bytes orjson makes of the object, made once"
+    assert store.revision_of(CM + "ns/a") == rev and store.revision_of(CM + "ns/b") is None
+    items, current = store.list_raw(CM)
+    assert items == [(CM + "ns/a", raw[0], rev)] and current == rev
+    got = store.get(CM + "ns/a")
+    assert got is not None
+    got[0]["data"]["x"] = "changed"
+    assert store.get(CM + "ns/a") == (obj, rev), "get hands out a fresh copy"
+    watch = store.watch(CM, 0)
+    try:
+        (event,) = await take(watch, 1)
+        assert event.data == raw[0] and event.object == obj
+    finally:
+        watch.stop()
+
+
+async def test_list_at_a_past_revision(store: AnyStore) -> None:
+    """The state at revision r, whatever happened since: creations gone, updates undone,
+    deletions back; keys after start_after only; the list's revision is r."""
+    for name in "abcd":
+        await store.create(f"{CM}ns/{name}", cm(name, v="1"))
+    _, then = await store.update(CM + "ns/b", cm("b", v="2"))
+    before = store.list_raw(CM)[0]
+    await store.update(CM + "ns/b", cm("b", v="3"))
+    await store.delete(CM + "ns/c")
+    await store.create(CM + "ns/bb", cm("bb"))
+    await store.create(CM + "ns/e", cm("e"))
+    await store.delete(CM + "ns/a")
+    await store.create(CM + "ns/a", cm("a", v="again"))
+    assert store.list_raw(CM, revision=then) == (before, then)
+    assert store.list_raw(CM, CM + "ns/b", revision=then) == (before[2:], then)
+    assert store.list_raw("/core/secrets/", revision=then) == ([], then)
+    now = store.list_raw(CM)
+    assert store.list_raw(CM, revision=store.revision) == now
+    assert [k for k, _, _ in now[0]] == [f"{CM}ns/{n}" for n in ("a", "b", "bb", "d", "e")]
+
+
+async def test_list_before_the_history_is_too_old(make_store: StoreFactory) -> None:
+    store = await make_store(history_min_events=2, history_min_seconds=0.0)
+    for i in range(10):
+        await store.create(f"{CM}ns/c{i}", cm("c"))
+    with pytest.raises(TooOldError):
+        store.list_raw(CM, revision=store.oldest_revision - 1)
+    items, rev = store.list_raw(CM, revision=store.oldest_revision)
+    assert rev == store.oldest_revision and len(items) == rev
 
 
 async def test_many_watchers(store: AnyStore) -> None:
