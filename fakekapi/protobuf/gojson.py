@@ -169,7 +169,10 @@ class GoJSON:
                 kind, ref = p.kind, p.ref
                 value: Any = [single(kind, ref, x) for x in v]
             else:
-                value = single(p.kind, p.ref, v)
+                kind = p.kind
+                # strings, bools and ints go out as sent; the rest through their Go type
+                plain = kind <= INT64 and v.__class__ is not float
+                value = v if plain else single(kind, p.ref, v)
                 if not value and not p.keep:
                     continue
             if p.index < last:
