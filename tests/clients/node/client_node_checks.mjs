@@ -180,6 +180,52 @@ const scenarios = {
     return { events };
   },
 
+  // An informer on pods, as operators and CI scripts use one to wait for a rollout: a Deployment
+  // is created through AppsV1Api, its pods (made by the deployment and replicaset controllers,
+  // run by the simulated kubelet) arrive and turn Ready, seen through the informer only.
+  async podsready() {
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const path = `/api/v1/namespaces/${namespace}/pods`;
+    const informer = k8s.makeInformer(
+      kc,
+      path,
+      () => core.listNamespacedPod({ namespace, labelSelector: 'app=informed' }),
+      'app=informed',
+    );
+    const errors = [];
+    informer.on(k8s.ERROR, (e) => errors.push(String(e)));
+    await informer.start();
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'informed' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'informed' } },
+          template: {
+            metadata: { labels: { app: 'informed' } },
+            spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+          },
+        },
+      },
+    });
+    const isReady = (p) =>
+      (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    const ready = () => informer.list(namespace).filter(isReady);
+    await until(() => ready().length === 2, 'two Ready pods', 60000);
+    const pods = ready();
+    await informer.stop();
+    assert.deepEqual(errors, []);
+    for (const pod of pods) {
+      assert.equal(pod.status.phase, 'Running');
+      assert.equal(pod.metadata.ownerReferences[0].kind, 'ReplicaSet');
+      assert.ok(pod.status.podIP);
+    }
+    return { ready: pods.map((p) => p.metadata.name).sort() };
+  },
+
   async watch() {
     const list = await core.listNamespacedConfigMap({ namespace });
     const rv = list.metadata.resourceVersion;

@@ -89,3 +89,10 @@ def test_watch_and_resume(server: ServerHandle, namespace: str) -> None:
     result = run_scenario(server, namespace, "watch")
     assert [e[0] for e in result["seen"]] == ["ADDED", "MODIFIED", "DELETED"]
     assert result["resumed"] == ["MODIFIED", "DELETED"]
+
+
+def test_informer_waits_for_pods_to_become_ready(server: ServerHandle, namespace: str) -> None:
+    """The controllers and the simulated kubelet, seen through a client-node pod informer."""
+    result = run_scenario(server, namespace, "podsready")
+    assert len(result["ready"]) == 2
+    assert all(name.startswith("informed-") for name in result["ready"])

@@ -1,0 +1,91 @@
+"""Kopf running an operator whose resources need the controllers and the simulated kubelet:
+it creates a Deployment and reports when its pods are Ready (workload_operator.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client, config
+
+from fakekapi.testing import ServerHandle, stop_process
+
+HERE = Path(__file__).resolve().parent
+OPERATOR = HERE / "workload_operator.py"
+NAMESPACE = "kopf-workloads"
+
+
+def eventually(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def api(server: ServerHandle) -> Iterator[client.ApiClient]:
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=str(server.kubeconfig_path), client_configuration=cfg)
+    with client.ApiClient(cfg) as api_client:
+        yield api_client
+
+
+@pytest.fixture(scope="module")
+def operator(
+    server: ServerHandle, api: client.ApiClient, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """`kopf run --standalone` for the test namespace; yields its log once it watches."""
+    client.CoreV1Api(api).create_namespace({"metadata": {"name": NAMESPACE}})
+    log = tmp_path_factory.mktemp("kopf-workloads") / "operator.log"
+    env = {**os.environ, "KUBECONFIG": str(server.kubeconfig_path)}
+    cmd = [
+        sys.executable, "-m", "kopf", "run", str(OPERATOR), "--namespace", NAMESPACE,
+        "--standalone", "--verbose",
+    ]  # fmt: skip
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=log.parent)
+    try:
+
+        def watching() -> bool:
+            assert proc.poll() is None, log.read_text()
+            return "Starting the watch-stream for configmaps" in log.read_text()
+
+        eventually(watching, "the operator to watch ConfigMaps", timeout=30)
+        yield log
+    finally:
+        stop_process(proc)
+    text = log.read_text()
+    problems = [line for line in text.splitlines() if "[ERROR" in line or "Traceback" in line]
+    assert not problems, text
+
+
+def test_operator_sees_its_deployment_become_ready(api: client.ApiClient, operator: Path) -> None:
+    core = client.CoreV1Api(api)
+    core.create_namespaced_config_map(
+        NAMESPACE,
+        {"metadata": {"name": "shop", "labels": {"app-request": "yes"}}, "data": {"replicas": "2"}},
+    )
+
+    def reported() -> bool:
+        cm = core.read_namespaced_config_map("shop", NAMESPACE)
+        return (cm.metadata.annotations or {}).get("ready-replicas") == "2"
+
+    eventually(reported, "the operator to report two ready replicas")
+    pods = core.list_namespaced_pod(NAMESPACE, label_selector="app=shop-app").items
+    ready = [
+        p
+        for p in pods
+        if any(c.type == "Ready" and c.status == "True" for c in p.status.conditions)
+    ]
+    assert len(ready) == 2
+    deployment = client.AppsV1Api(api).read_namespaced_deployment("shop-app", NAMESPACE)
+    assert deployment.metadata.owner_references[0].kind == "ConfigMap"
