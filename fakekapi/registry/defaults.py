@@ -466,6 +466,65 @@ def _secret(obj: dict[str, Any]) -> None:
         obj["type"] = "Opaque"
 
 
+def _priority_class(obj: dict[str, Any]) -> None:
+    """SetDefaults_PriorityClass (pkg/apis/scheduling/v1/defaults.go)."""
+    if obj.get("preemptionPolicy") is None:
+        obj["preemptionPolicy"] = "PreemptLowerPriority"
+
+
+def _storage_class(obj: dict[str, Any]) -> None:
+    """SetDefaults_StorageClass (pkg/apis/storage/v1/defaults.go)."""
+    if obj.get("reclaimPolicy") is None:
+        obj["reclaimPolicy"] = "Delete"
+    if obj.get("volumeBindingMode") is None:
+        obj["volumeBindingMode"] = "Immediate"
+
+
+def _limit_range(obj: dict[str, Any]) -> None:
+    """SetDefaults_LimitRangeItem (pkg/apis/core/v1/defaults.go): for Container limits, the
+    default limit falls back to max, the default request to the default limit, then to min."""
+    for item in _l(_d(obj.get("spec")).get("limits")):
+        if not isinstance(item, dict) or item.get("type") != "Container":
+            continue
+        default: dict[str, Any] = dict(_d(item.get("default")))
+        request: dict[str, Any] = dict(_d(item.get("defaultRequest")))
+        for k, v in _d(item.get("max")).items():
+            default.setdefault(k, v)
+        for k, v in default.items():
+            request.setdefault(k, v)
+        for k, v in _d(item.get("min")).items():
+            request.setdefault(k, v)
+        item["default"], item["defaultRequest"] = default, request
+
+
+def _webhooks(mutating: bool) -> Any:
+    """SetDefaults_ValidatingWebhook / SetDefaults_MutatingWebhook, SetDefaults_Rule and
+    SetDefaults_ServiceReference (pkg/apis/admissionregistration/v1/defaults.go)."""
+
+    def defaults(obj: dict[str, Any]) -> None:
+        for hook in _l(obj.get("webhooks")):
+            if not isinstance(hook, dict):
+                continue
+            for k, v in (("failurePolicy", "Fail"), ("matchPolicy", "Equivalent")):
+                if hook.get(k) is None:
+                    hook[k] = v
+            for k in ("namespaceSelector", "objectSelector"):
+                if hook.get(k) is None:
+                    hook[k] = {}
+            if hook.get("timeoutSeconds") is None:
+                hook["timeoutSeconds"] = 10
+            if mutating and hook.get("reinvocationPolicy") is None:
+                hook["reinvocationPolicy"] = "Never"
+            for rule in _l(hook.get("rules")):
+                if isinstance(rule, dict) and rule.get("scope") is None:
+                    rule["scope"] = "*"
+            service = _d(hook.get("clientConfig")).get("service")
+            if isinstance(service, dict) and service.get("port") is None:
+                service["port"] = 443
+
+    return defaults
+
+
 _BY_KIND: dict[tuple[str, str], Any] = {
     ("", "pods"): _pod,
     ("", "podtemplates"): _pod_template,
@@ -485,6 +544,11 @@ _BY_KIND: dict[tuple[str, str], Any] = {
     (RBAC_GROUP, "rolebindings"): _subjects,
     (RBAC_GROUP, "clusterrolebindings"): _subjects,
     ("networking.k8s.io", "networkpolicies"): _network_policy,
+    ("", "limitranges"): _limit_range,
+    ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): _webhooks(False),
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"): _webhooks(True),
+    ("scheduling.k8s.io", "priorityclasses"): _priority_class,
+    ("storage.k8s.io", "storageclasses"): _storage_class,
 }
 
 

@@ -57,3 +57,20 @@ def go_decode_error(obj: dict[str, Any]) -> str:
     except GoDecodeError as e:
         return str(e)
     return ""
+
+
+def with_resource_version_slot(obj: dict[str, Any]) -> dict[str, Any]:
+    """`obj` with an empty metadata.resourceVersion at its place in ObjectMeta's order, for the
+    store to fill in: the store sets the key in place, so a new object's resourceVersion comes
+    after its uid as kube writes it, not last."""
+    md = obj.get("metadata")
+    if not isinstance(md, dict) or "resourceVersion" in md:
+        return obj
+    after = OBJECT_META_ORDER[: OBJECT_META_ORDER.index("resourceVersion")]
+    slotted: dict[str, Any] = {}
+    for k, v in md.items():
+        if "resourceVersion" not in slotted and k not in after:
+            slotted["resourceVersion"] = ""
+        slotted[k] = v
+    slotted.setdefault("resourceVersion", "")
+    return {**obj, "metadata": slotted}

@@ -63,7 +63,7 @@ from . import managedfields as mf
 from . import patch as patches
 from . import scale as scales
 from .bulk import BULK_CHUNK, gather_all
-from .encoding import go_decode_error, stored_form
+from .encoding import go_decode_error, stored_form, with_resource_version_slot
 from .fieldsets import object_fields, supported_fields
 from .hooks import CREATE, DELETE, UPDATE, AdmissionHook
 from .keys import collection_prefix, etcd_key, namespace_key, object_key
@@ -951,6 +951,7 @@ class Registry:
             if existing is not None:
                 raise self._exists(rt, md["name"], existing[0])
             return WriteResult(obj, warnings, True)
+        obj = with_resource_version_slot(obj)
         for _ in range(MAX_GENERATE_NAME_ATTEMPTS):
             try:
                 stored, _rev = await self.store.create(key, obj)
