@@ -29,7 +29,9 @@ def _data_dir_option(f: F) -> F:
     """`--data-dir`, on every command; `$FAKEKAPI_DATA_DIR`, else the XDG data dir."""
     return click.option(
         "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        # Not click's file_okay=False: an unusable data dir is one `fakekapi:` line, exit 1, for
+        # every reason alike (server/datadir.py), not a usage error.
+        type=click.Path(path_type=Path),
         envvar="FAKEKAPI_DATA_DIR",
         default=None,
         show_envvar=True,
@@ -40,6 +42,19 @@ def _data_dir_option(f: F) -> F:
 
 def _data_dir(value: Path | None) -> Path:
     return value if value is not None else default_data_dir()
+
+
+def _usable_data_dir(value: Path | None, *, writable: bool = True) -> Path:
+    """The data dir, once checked (created if missing when `writable`); unusable → one line,
+    exit 1. `serve` checks in the server's start-up instead (so the library checks it too)."""
+    from fakekapi.server.datadir import DataDirError, check_data_dir
+
+    path = _data_dir(value)
+    try:
+        check_data_dir(path, writable=writable)
+    except DataDirError as e:
+        raise _fail(str(e)) from e
+    return path
 
 
 def _split_commas(values: Sequence[str]) -> tuple[str, ...]:
@@ -294,7 +309,8 @@ def ca_export(data_dir: Path | None, output: Path | None, fmt: str) -> None:
       fakekapi ca export -o ca.crt
       curl --cacert ca.crt https://127.0.0.1:6443/version
     """
-    pki = _load_pki(_data_dir(data_dir))
+    dd = _usable_data_dir(data_dir)
+    pki = _load_pki(dd)
     data = pki.ca_der() if fmt == "der" else pki.ca_pem.encode("ascii")
     if output is None:
         if fmt == "der" and sys.stdout.isatty():
@@ -308,7 +324,7 @@ def ca_export(data_dir: Path | None, output: Path | None, fmt: str) -> None:
         click.echo(f"Wrote the cluster CA certificate (DER) to {output}.", err=True)
         click.echo("For curl, kubectl and Postman use PEM: fakekapi ca export -o ca.crt", err=True)
         return
-    url = _server_url(_data_dir(data_dir))
+    url = _server_url(dd)
     click.echo(f"Wrote the cluster CA certificate to {output}.", err=True)
     click.echo("Trust it in your client:", err=True)
     click.echo(f"  curl --cacert {output} {url}/version", err=True)
@@ -366,7 +382,7 @@ def kubeconfig(
 
     if serviceaccount and user:
         raise click.UsageError("--serviceaccount and --user are mutually exclusive")
-    dd = _data_dir(data_dir)
+    dd = _usable_data_dir(data_dir)
     url = server_url or _server_url(dd)
     if not url.startswith("https://"):
         raise _BadInput(
@@ -410,20 +426,26 @@ def fixtures() -> None:
 @_data_dir_option
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def fixtures_check(data_dir: Path | None, paths: tuple[Path, ...]) -> None:
-    """Check manifests without starting a server (errors: FILE:LINE: message, exit 2).
+    """Check manifests as `serve --fixtures` would apply them, without starting a server.
+
+    Every bad document is reported (FILE:LINE: message, the line serve would stop with), then
+    the exit code is 2.
 
     \b
     Example:
       fakekapi fixtures check ./k8s-fixtures
     """
-    from fakekapi.catalog.catalog import Catalog
-    from fakekapi.registry.fixtures import FixtureError, load_fixture_files
+    import asyncio
 
-    try:
-        docs = load_fixture_files(list(paths), Catalog.builtin())
-    except FixtureError as e:
-        raise _BadInput(str(e)) from e
-    n = len(docs)
+    from fakekapi.server.fixturecheck import judge_fixtures
+
+    report = asyncio.run(judge_fixtures(list(paths)))
+    errors = report.sorted_errors()
+    for error in errors:
+        click.echo(f"fakekapi: {error}", err=True)
+    if errors:
+        raise click.exceptions.Exit(2)
+    n = report.documents
     click.echo(f"{n} document{'' if n == 1 else 's'} OK")
 
 
@@ -452,7 +474,7 @@ def fixtures_export(data_dir: Path | None, out_dir: Path) -> None:
     from fakekapi.server.sandbox import open_session
     from fakekapi.server.snapshot import ExportResult, export_fixtures
 
-    dd = _data_dir(data_dir)
+    dd = _usable_data_dir(data_dir)
 
     async def run() -> ExportResult:
         async with open_session(dd) as session:
@@ -485,7 +507,7 @@ def status(data_dir: Path | None, as_json: bool) -> None:
     from fakekapi.server.run import read_server_info
     from fakekapi.server.snapshot import store_counts
 
-    dd = _data_dir(data_dir)
+    dd = _usable_data_dir(data_dir, writable=False)
     info = read_server_info(dd)
     counts = _sandbox(store_counts(dd))
     if as_json:
@@ -632,7 +654,7 @@ def sa_create(
     from fakekapi.server.credentials import ServiceAccountResult, create_service_account
     from fakekapi.server.sandbox import open_session
 
-    dd = _data_dir(data_dir)
+    dd = _usable_data_dir(data_dir)
 
     async def run() -> tuple[ServiceAccountResult, str, Path]:
         async with open_session(dd, write=True) as session:
@@ -740,7 +762,7 @@ def token_create(
         bound_uid=bound_object_uid,
     )
     _sandbox_sync(lambda: check_token_flags(spec))
-    dd = _data_dir(data_dir)
+    dd = _usable_data_dir(data_dir)
 
     async def run() -> dict[str, Any]:
         async with open_session(dd) as session:
@@ -787,7 +809,7 @@ def incluster(
     from fakekapi.server.sandbox import open_session
 
     ns, name = _sandbox_sync(lambda: parse_ref(serviceaccount))
-    dd = _data_dir(data_dir)
+    dd = _usable_data_dir(data_dir)
 
     async def run() -> tuple[str, str, str]:
         async with open_session(dd) as session:
@@ -853,7 +875,7 @@ def postman_export(serviceaccount: str, out_dir: Path, data_dir: Path | None) ->
     from fakekapi.server.sandbox import open_session
 
     ns, name = _sandbox_sync(lambda: parse_ref(serviceaccount))
-    dd = _data_dir(data_dir)
+    dd = _usable_data_dir(data_dir)
 
     async def run() -> PostmanExport:
         async with open_session(dd) as session:
@@ -915,7 +937,7 @@ def explain(
     try:
         result = asyncio.run(
             run_explain(
-                _data_dir(data_dir),
+                _usable_data_dir(data_dir, writable=False),
                 user=as_user,
                 groups=as_groups,
                 verb=verb,

@@ -28,10 +28,22 @@ BUILD_FILES = ("pyproject.toml", "MANIFEST.in", "README.md")
 
 
 def tracked_files(root: Path = REPO) -> list[str] | None:
-    """Paths (relative, POSIX) of the files git tracks under `root`, or None outside a checkout."""
+    """Paths (relative, POSIX) of the files git tracks under `root`, or None outside a checkout.
+
+    New files not yet added count too (all but what .gitignore ignores): a module written a minute
+    ago belongs in the wheel the tests build, or they would fail for a reason nobody sees."""
     try:
         out = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z"],
+            [
+                "git",
+                "-C",
+                str(root),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
             capture_output=True,
             check=True,
         ).stdout
@@ -54,7 +66,7 @@ def package_data_files(root: Path = REPO) -> list[str]:
 
 
 def source_copy(dest: Path, root: Path = REPO) -> Path:
-    """A copy of what a fresh clone holds of the package and its build files."""
+    """A copy of what a clone of this work would hold of the package and its build files."""
     files = tracked_files(root)
     if files is None:
         shutil.copytree(

@@ -13,7 +13,7 @@ from installed import Installation, package_data_files
 def test_wheel_holds_every_data_file_of_the_source_tree(fakekapi_wheel: Path) -> None:
     names = set(zipfile.ZipFile(fakekapi_wheel).namelist())
     data = package_data_files()
-    assert "fakekapi/catalog/data/openapi_v3/.well-known__openid-configuration.json.gz" in data
+    assert any(f.endswith(".gz") for f in data), data
     missing = [f for f in data if f not in names]
     assert missing == [], f"{len(missing)} data files are not in {fakekapi_wheel.name}"
 

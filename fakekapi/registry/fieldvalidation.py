@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakekapi.catalog.schemas import FREE, LIST, MAP, SCALAR, STRUCT, Type
-from fakekapi.core.gojson import unmarshal_type
+from fakekapi.core.gojson import Base64Error, base64_decode, unmarshal_type
 
 MAX_STRICT_ERRORS = 100
 """sigs.k8s.io/json keeps at most this many strict errors."""
@@ -143,6 +143,16 @@ class _Decoder:
         else:
             self.error = f"json: cannot unmarshal {value} into Go value of type {t.go}"
 
+    def bytes_error(self, v: str) -> None:
+        """A string for `[]byte` (Secret data) is base64; Go's decoder saves the first error
+        (`illegal base64 data at input byte N`) like a type error and fails the decode."""
+        if self.error:
+            return
+        try:
+            base64_decode(v)
+        except Base64Error as e:
+            self.error = str(e)
+
     @staticmethod
     def _converter_error(v: Any, t: Type) -> str:
         if t.kind == STRUCT:
@@ -166,11 +176,15 @@ class _Decoder:
         if t.kind == SCALAR:
             if not _scalar_ok(t.go, v, self.converter):
                 self.type_error(v, t, struct, stack)
+            elif t.go == "[]uint8" and not self.converter:
+                self.bytes_error(v)
             return v
         if t.kind == LIST:
             if not isinstance(v, list):
                 if self.converter or not (t.go == "[]uint8" and isinstance(v, str)):
                     self.type_error(v, t, struct, stack)
+                else:
+                    self.bytes_error(v)
                 return plain(v)
             assert t.item is not None
             return [self.value(t.item, x, f"{path}[{i}]", struct, stack) for i, x in enumerate(v)]

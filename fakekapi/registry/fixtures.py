@@ -19,7 +19,7 @@ import json
 import json.scanner
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,6 +108,34 @@ Document = FixtureDocument
 """The name the shared contract uses."""
 
 
+@dataclass
+class FixtureReport:
+    """Every problem of a set of fixtures rather than the first: what `fakekapi fixtures check`
+    reports. Given to the loader and to apply_fixtures, they record each bad document here (with
+    kube's message, exactly the one `serve --fixtures` would stop with) and go on with the rest."""
+
+    documents: int = 0
+    """Documents read (bad ones included, when they could be read at all)."""
+    errors: list[FixtureError] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    """The files read, in order: errors are sorted by file, then line."""
+
+    def add(self, error: FixtureError) -> None:
+        self.errors.append(error)
+
+    def sorted_errors(self) -> list[FixtureError]:
+        order = {f: i for i, f in enumerate(self.files)}
+        unique = {str(e): e for e in self.errors}.values()
+        return sorted(unique, key=lambda e: (order.get(e.file, len(order)), e.line or 0))
+
+
+def _report(error: FixtureError, report: FixtureReport | None) -> None:
+    """Raise `error` (serve: the first problem stops start-up), or record it and go on."""
+    if report is None:
+        raise error
+    report.add(error)
+
+
 def split_api_version(api_version: str) -> tuple[str, str]:
     """`apps/v1` → (`apps`, `v1`); `v1` → (``, `v1`)."""
     group, _, version = api_version.rpartition("/")
@@ -119,25 +147,40 @@ def split_api_version(api_version: str) -> tuple[str, str]:
 
 
 def load_fixture_files(
-    paths: Sequence[Path], catalog: Catalog | None = None
+    paths: Sequence[Path], catalog: Catalog | None = None, report: FixtureReport | None = None
 ) -> list[FixtureDocument]:
     """Every object in `paths` (files or folders), in order; raises FixtureError.
 
     With a catalog, kinds are checked the way kubectl's REST mapper checks them (kinds defined by
-    CustomResourceDefinitions in the same fixtures count as known).
+    CustomResourceDefinitions in the same fixtures count as known). With a `report`, problems are
+    recorded there instead and the bad documents left out: a file that does not parse adds its
+    error and no documents, a bad document its error, and reading goes on.
     """
     docs: list[FixtureDocument] = []
     for path in paths:
-        for file in _expand(Path(path)):
-            docs.extend(_load_file(file))
+        try:
+            files = list(_expand(Path(path)))
+        except FixtureError as e:
+            _report(e, report)
+            continue
+        for file in files:
+            if report is not None:
+                report.files.append(file)
+            docs.extend(_load_file(file, report))
+    if report is not None:
+        report.documents += len(docs)
     if catalog is not None:
         crd_kinds = _crd_kinds(docs)
+        known = []
         for doc in docs:
             group, version = doc.group_version
             if catalog.by_kind(group, version, doc.kind) is None and (
                 (group, version, doc.kind) not in crd_kinds
             ):
-                raise doc.error(no_matches(doc))
+                _report(doc.error(no_matches(doc)), report)
+            else:
+                known.append(doc)
+        docs = known
     return docs
 
 
@@ -167,20 +210,28 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield entry
 
 
-def _load_file(file: Path) -> list[FixtureDocument]:
-    try:
-        text = file.read_bytes().decode("utf-8-sig")
-    except OSError as e:
-        raise FixtureError(file, None, e.strerror or str(e)) from e
-    except UnicodeDecodeError as e:
-        raise FixtureError(file, None, f"not UTF-8 text: {e.reason}") from e
-    if file.suffix == ".json" or text.lstrip().startswith("{"):
-        raw = _json_documents(file, text)
-    else:
-        raw = _yaml_documents(file, text)
+def _load_file(file: Path, report: FixtureReport | None = None) -> list[FixtureDocument]:
+    """The file's documents; a bad document is raised, or recorded in `report` and skipped (a
+    syntax error ends the file: what follows it cannot be read reliably)."""
     out: list[FixtureDocument] = []
-    for value, line, lines in raw:
-        _collect(file, value, line, lines, out)
+    try:
+        try:
+            text = file.read_bytes().decode("utf-8-sig")
+        except OSError as e:
+            raise FixtureError(file, None, e.strerror or str(e)) from e
+        except UnicodeDecodeError as e:
+            raise FixtureError(file, None, f"not UTF-8 text: {e.reason}") from e
+        if file.suffix == ".json" or text.lstrip().startswith("{"):
+            raw = _json_documents(file, text)
+        else:
+            raw = _yaml_documents(file, text)
+        for value, line, lines in raw:
+            try:
+                _collect(file, value, line, lines, out)
+            except FixtureError as e:
+                _report(e, report)
+    except FixtureError as e:
+        _report(e, report)
     return out
 
 
@@ -384,21 +435,27 @@ def _crd_kinds(docs: Sequence[FixtureDocument]) -> set[tuple[str, str, str]]:
 # Applying
 
 
-async def apply_fixtures(registry: Registry, docs: Sequence[FixtureDocument]) -> None:
+async def apply_fixtures(
+    registry: Registry, docs: Sequence[FixtureDocument], report: FixtureReport | None = None
+) -> None:
     """Create or update every document: Namespaces and CRDs first, then the rest in file order.
 
-    Registry errors come back as FixtureError with the document's FILE:LINE and kube's message.
+    Registry errors come back as FixtureError with the document's FILE:LINE and kube's message;
+    with a `report` they are recorded there and the other documents still applied.
     """
     first = [d for d in docs if _is_namespace(d) or _is_crd(d)]
     rest = [d for d in docs if not (_is_namespace(d) or _is_crd(d))]
     crd_kinds = _crd_kinds(docs)
 
     async def apply(doc: FixtureDocument) -> None:
-        rt = await _resource_type(registry, doc, crd_kinds)
         try:
-            await _apply_one(registry, rt, doc)
-        except StatusError as e:
-            raise doc.error(e.message) from e
+            rt = await _resource_type(registry, doc, crd_kinds)
+            try:
+                await _apply_one(registry, rt, doc)
+            except StatusError as e:
+                raise doc.error(e.message) from e
+        except FixtureError as e:
+            _report(e, report)
 
     # Documents are applied a chunk at a time, concurrently, so the store commits each chunk in
     # one transaction (group commit); a document naming an object already in the chunk starts the

@@ -42,6 +42,7 @@ from fakekapi.server.watch import WatchTracker
 if TYPE_CHECKING:
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.registry.controllers.kubernetes_service import ApiEndpoint
+    from fakekapi.registry.fixtures import FixtureReport
     from fakekapi.server.pki import PKI
     from fakekapi.server.ports import RegistryAPI
     from fakekapi.store.base import Store
@@ -120,10 +121,13 @@ def components_lifecycle(
     pki: PKI | None = None,
     auth: AuthSetup | None = None,
     api_endpoint: ApiEndpoint | None = None,
+    fixture_report: FixtureReport | None = None,
 ) -> Lifecycle:
     """Open the store, bootstrap, apply fixtures and start controllers; undo it in reverse.
 
-    `api_endpoint`: where the server listens, for the `kubernetes` Service's endpoints."""
+    `api_endpoint`: where the server listens, for the `kubernetes` Service's endpoints.
+    `fixture_report`: record every bad fixture there instead of failing on the first (how
+    `fakekapi fixtures check` judges fixtures by this very start-up)."""
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         from fakekapi.controllers.manager import ControllerManager
@@ -164,8 +168,10 @@ def components_lifecycle(
             if auth is not None and controllers.tokens is not None:
                 auth.legacy_use = controllers.tokens.record_use
             if settings.fixtures:
-                docs = load_fixture_files(list(settings.fixtures), components.catalog)
-                await apply_fixtures(registry, docs)
+                docs = load_fixture_files(
+                    list(settings.fixtures), components.catalog, fixture_report
+                )
+                await apply_fixtures(registry, docs, fixture_report)
             # The nodes register before serving, so the first pods already have somewhere to go.
             nodes = await Nodes.start(
                 registry, settings.nodes, settings.kubernetes_version, informers=informers

@@ -317,6 +317,7 @@ async def start(settings: Settings) -> RunningServer:
     """Validate, prepare the data dir and PKI, start the app and bind; raises ServeError."""
     from aiohttp import web
 
+    from fakekapi.server.datadir import DataDirError, check_data_dir
     from fakekapi.server.pki import PKI, PKIError, write_atomic
 
     settings = validate(settings)
@@ -328,6 +329,10 @@ async def start(settings: Settings) -> RunningServer:
         temp_dir = Path(tempfile.mkdtemp(prefix="fakekapi-"))
         settings = dataclasses.replace(settings, data_dir=temp_dir)
     else:
+        try:
+            check_data_dir(settings.data_dir)
+        except DataDirError as e:
+            raise ServeError(str(e)) from e
         running = read_server_info(settings.data_dir)
         if running is not None and running.pid != os.getpid():
             raise ServeError(

@@ -71,3 +71,16 @@ def test_kubectl_133_create_token_review(server: SpawnedServer, tmp_path: Path) 
     body = json.loads(result.out)
     assert body["kind"] == "TokenReview"
     assert body["status"].get("authenticated") is not True
+
+
+def test_kubectl_delete_of_the_walkthrough_succeeds(server: SpawnedServer, tmp_path: Path) -> None:
+    """kubectl deletes the ServiceAccount, then its token Secret: as on a real cluster, the token
+    controller removes that Secret only a moment after the ServiceAccount, so kubectl's own
+    delete of it finds it and succeeds."""
+    k = kubectl(33, server, tmp_path)
+    walkthrough = str(Path(__file__).resolve().parents[2] / "fixtures" / "postman-walkthrough")
+    k("apply", "-f", walkthrough)
+    assert k("get", "secret", "postman-token", "-n", "default").code == 0
+    result = k("delete", "-f", walkthrough, check=False)
+    assert result.code == 0, result.err
+    assert 'secret "postman-token" deleted' in result.out

@@ -8,7 +8,8 @@ As kube-controller-manager's (pkg/controller/serviceaccount/tokens_controller.go
   `kubernetes.io/service-account.name` / `.uid` annotations; an existing token is never replaced;
 * a token Secret whose ServiceAccount does not exist, or whose uid annotation names another
   ServiceAccount uid, is deleted (with a uid precondition);
-* deleting a ServiceAccount deletes the token Secrets that reference it (name and uid);
+* deleting a ServiceAccount deletes the token Secrets that reference it (name and uid), a moment
+  later (SA_DELETION_DELAY), as a controller in another process would;
 * deleting a token Secret removes it from its ServiceAccount's `.secrets` list, if listed there;
 * no token Secret is ever created for a ServiceAccount (LegacyServiceAccountTokenNoAutoGeneration).
 
@@ -45,6 +46,17 @@ LEGACY_ISSUER = "kubernetes/serviceaccount"
 _SECRET = "secret"
 _SA_DELETED = "sa-deleted"
 _USED = "used"
+
+SA_DELETION_DELAY = 1.0
+"""Seconds between a ServiceAccount's deletion and the deletion of its token Secrets.
+
+kube's controller (tokens_controller.go, `queueServiceAccountSync`) queues the deletion with no
+delay of its own, but it learns of it through a watch in another process: on a real cluster the
+Secrets go a moment after the DELETE returned, and a client deleting the ServiceAccount and then
+its Secret (`kubectl delete -f` of both, in file order) finds the Secret still there and deletes it
+itself (exit 0). Here the informer hears of the deletion in the same event loop at once, so the
+moment is made explicit; without it `kubectl delete -f fixtures/postman-walkthrough` failed with
+NotFound on the Secret."""
 
 
 def legacy_claims(sa: Mapping[str, Any], secret: Mapping[str, Any]) -> dict[str, Any]:
@@ -124,7 +136,7 @@ class TokensController(Controller):
         if new is None and old is not None:
             md = _meta(old)
             ns, name, uid = md.get("namespace", ""), md.get("name", ""), md.get("uid", "")
-            self.queue.add(f"{_SA_DELETED}/{ns}/{name}/{uid}")
+            self.queue.add_after(f"{_SA_DELETED}/{ns}/{name}/{uid}", SA_DELETION_DELAY)
 
     def record_use(self, namespace: str, name: str) -> None:
         """A legacy token from Secret namespace/name authenticated a request (sync, cheap)."""
