@@ -424,8 +424,24 @@ def fixtures() -> None:
 
 @fixtures.command("check")
 @_data_dir_option
+@click.option(
+    "--kubernetes-version",
+    default="",
+    callback=_kubernetes_version,
+    help="Judge as `serve --kubernetes-version` would (1.29 to 1.36); default the newest.",
+)
+@click.option(
+    "--runtime-config",
+    multiple=True,
+    help="Judge as `serve --runtime-config` would (APIs served beyond the defaults).",
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def fixtures_check(data_dir: Path | None, paths: tuple[Path, ...]) -> None:
+def fixtures_check(
+    data_dir: Path | None,
+    kubernetes_version: str,
+    runtime_config: tuple[str, ...],
+    paths: tuple[Path, ...],
+) -> None:
     """Check manifests as `serve --fixtures` would apply them, without starting a server.
 
     Every bad document is reported (FILE:LINE: message, the line serve would stop with), then
@@ -437,9 +453,24 @@ def fixtures_check(data_dir: Path | None, paths: tuple[Path, ...]) -> None:
     """
     import asyncio
 
+    from fakekapi.catalog.catalog import Catalog
+    from fakekapi.catalog.enablement import RuntimeConfigError
     from fakekapi.server.fixturecheck import judge_fixtures
+    from fakekapi.server.run import ServeError
 
-    report = asyncio.run(judge_fixtures(list(paths)))
+    try:  # the flag refused as serve refuses it
+        Catalog.builtin(runtime_config, kubernetes_version)
+    except RuntimeConfigError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(2)
+    try:
+        report = asyncio.run(
+            judge_fixtures(
+                list(paths), kubernetes_version=kubernetes_version, runtime_config=runtime_config
+            )
+        )
+    except ServeError as e:
+        raise _BadInput(str(e)) from e
     errors = report.sorted_errors()
     for error in errors:
         click.echo(f"fakekapi: {error}", err=True)

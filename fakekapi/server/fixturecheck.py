@@ -23,16 +23,23 @@ from fakekapi.server.settings import Settings
 
 
 async def judge_fixtures(
-    paths: Sequence[Path], *, runtime_config: Sequence[str] = ()
+    paths: Sequence[Path], *, kubernetes_version: str = "", runtime_config: Sequence[str] = ()
 ) -> FixtureReport:
-    """Every problem `serve --fixtures PATHS` would meet, in file and line order."""
+    """Every problem `serve --fixtures PATHS` (with the same `--kubernetes-version` and
+    `--runtime-config`) would meet, in file and line order. No fake Nodes: they start after
+    the fixtures are applied, so they change no verdict."""
     from fakekapi.server.app import components_lifecycle, create_components
+    from fakekapi.server.run import validate
     from fakekapi.store.memory import MemoryStore
 
-    settings = Settings(
-        fixtures=tuple(Path(p) for p in paths),
-        ephemeral=True,
-        runtime_config=tuple(runtime_config),
+    settings = validate(
+        Settings(
+            fixtures=tuple(Path(p) for p in paths),
+            ephemeral=True,
+            kubernetes_version=kubernetes_version,
+            runtime_config=tuple(runtime_config),
+            nodes=0,
+        )
     )
     components = create_components(settings, store=MemoryStore())
     report = FixtureReport()
