@@ -932,6 +932,63 @@ def postman_export(serviceaccount: str, out_dir: Path, data_dir: Path | None) ->
     )
 
 
+CONSOLE_NAMESPACE = "kube-system"
+CONSOLE_ACCOUNT = "fakekapi-console"
+CONSOLE_TOKEN_SECONDS = 3600
+
+
+@cli.command()
+@click.option("--open", "open_browser", is_flag=True, help="Open the URL in a web browser.")
+@_data_dir_option
+def console(open_browser: bool, data_dir: Path | None) -> None:
+    """Print a sign-in URL for the web console (/ui/) with a one-hour admin token.
+
+    The token is a bound token of ServiceAccount kube-system/fakekapi-console (bound to
+    cluster-admin); it travels in the URL's fragment, which browsers never send to a server, so
+    it is in no request line and no log. Anyone may also sign in on the page with any bearer
+    token and then sees only what that identity may see.
+
+    \b
+    Example:
+      fakekapi console --open
+    """
+    from fakekapi.server.credentials import (
+        TokenRequestSpec,
+        create_service_account,
+        create_token,
+    )
+    from fakekapi.server.sandbox import open_session
+
+    dd = _data_dir(data_dir)
+
+    async def run() -> tuple[str, dict[str, Any], bool]:
+        async with open_session(dd, write=True) as session:
+            await create_service_account(
+                session, CONSOLE_NAMESPACE, CONSOLE_ACCOUNT, cluster_roles=["cluster-admin"]
+            )
+            answer = await create_token(
+                session,
+                CONSOLE_NAMESPACE,
+                CONSOLE_ACCOUNT,
+                TokenRequestSpec(duration_seconds=CONSOLE_TOKEN_SECONDS),
+            )
+            return session.url, answer, session.server is not None
+
+    url, answer, running = _sandbox(run())
+    link = f"{url}/ui/#token={answer['status']['token']}"
+    click.echo(link)
+    expires = answer["status"].get("expirationTimestamp")
+    click.echo(f"Admin sign-in link for the console; the token expires {expires}.", err=True)
+    if not running:
+        click.echo("No server is running on this data dir: start `fakekapi serve` first.", err=True)
+    ca = dd / "pki" / "ca.crt"
+    click.echo(f"Trust the cluster CA in the browser, or accept its warning: {ca}", err=True)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(link)
+
+
 @cli.command()
 @_data_dir_option
 @click.option("--as", "as_user", required=True, metavar="USER", help="The user to judge.")

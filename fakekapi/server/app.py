@@ -22,6 +22,7 @@ from fakekapi.auth.modes import ModeAuthorizer, build_authorizer
 from fakekapi.auth.rbac import RBACIndex, RBACSource
 from fakekapi.auth.serviceaccount import SigningKey
 from fakekapi.server import health
+from fakekapi.server.console import routes as console
 from fakekapi.server.handlers import authentication, info, oidc, openapi, resources
 from fakekapi.server.handlers.authentication import AUTH, AuthSetup, setup_auth
 from fakekapi.server.metrics import Metrics
@@ -329,6 +330,7 @@ def _add_routes(app: web.Application, watches: WatchTracker) -> None:
     router.add_route("*", "/metrics", info.metrics_handler)
     paths += health.add_routes(app, lambda: watches.closing)
     paths += openapi.add_routes(app)
+    console.add_routes(app)
     if AUTH in app:
         paths += authentication.add_routes(app)
         paths += oidc.add_routes(app)

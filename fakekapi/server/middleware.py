@@ -40,7 +40,9 @@ from fakekapi.core.errors import (
     unauthorized,
 )
 from fakekapi.core.requestinfo import RequestInfo, parse_request_info
+from fakekapi.core.user import UserInfo
 from fakekapi.server import metrics
+from fakekapi.server.console.feed import RequestFeed
 from fakekapi.server.handlers.authentication import AUDIT_RECORD, AUTH, audit_record
 from fakekapi.server.handlers.resources import first_values
 from fakekapi.server.negotiation import APPLY_PATCH, media_type_of
@@ -50,7 +52,17 @@ from fakekapi.server.responses import (
     status_response,
     warning_header,
 )
-from fakekapi.server.state import AUTHENTICATOR, AUTHORIZER, METRICS, STATE, RequestState
+from fakekapi.server.state import (
+    AUTHENTICATOR,
+    AUTHORIZER,
+    CONSOLE_FEED,
+    METRICS,
+    STATE,
+    RequestState,
+)
+
+CONSOLE_VISITOR = UserInfo("system:anonymous", groups=("system:unauthenticated",))
+"""Who fetches the console's assets: nobody in particular (the assets are public)."""
 
 access_log = logging.getLogger("fakekapi.server.access")
 log = logging.getLogger("fakekapi.server")
@@ -149,6 +161,40 @@ def _observed(
         and media_type_of(request.headers.get("Content-Type")) == APPLY_PATCH,
     )
     request.app[METRICS].observe_request(labels, code, elapsed)
+    feed = request.app.get(CONSOLE_FEED)
+    if feed is not None:
+        _to_feed(feed, request, st, code, elapsed, failure)
+
+
+def _to_feed(
+    feed: RequestFeed,
+    request: web.Request,
+    st: RequestState,
+    code: int,
+    elapsed: float,
+    failure: StatusError | None,
+) -> None:
+    """The access-log line's facts, for the console's live request list."""
+    info = st.info
+    feed.add(
+        method=request.method,
+        uri=request.raw_path,
+        code=code,
+        latency_ms=elapsed * 1e3,
+        user=st.user.name if st.user is not None else "",
+        groups=st.user.groups if st.user is not None else (),
+        authn=st.authn_method,
+        authn_error=st.authn_error,
+        decision=st.decision,
+        reason=st.authz_reason,
+        explanation=st.authz_explanation,
+        verb=info.verb if info is not None else "",
+        namespace=info.namespace if info is not None else "",
+        resource=info.resource if info is not None else "",
+        headers=request.headers,
+        status=failure.to_status() if failure is not None else None,
+        audit_id=st.audit_id,
+    )
 
 
 def _log_request(request: web.Request, st: RequestState, code: int, elapsed: float) -> None:
@@ -270,7 +316,17 @@ def _peer_certificate(request: web.Request) -> bytes | None:
 _PEER_CERTS: weakref.WeakKeyDictionary[object, bytes | None] = weakref.WeakKeyDictionary()
 
 
+def _console_asset(request: web.Request) -> bool:
+    """`/ui` and `/ui/<file>`: the console's static assets, public like /healthz (everything the
+    page shows comes from authenticated calls it makes with the user's token)."""
+    path = request.path
+    return path == "/ui" or path.startswith("/ui/")
+
+
 def authentication(request: web.Request, st: RequestState) -> None:
+    if _console_asset(request):
+        st.user, st.authn_method = CONSOLE_VISITOR, "public"
+        return
     der = _peer_certificate(request)
     # The TLS context requires a presented certificate to chain to a trusted CA (the handshake
     # fails otherwise), so a certificate that reached us is a verified one.
@@ -358,6 +414,9 @@ def _mentions_impersonation(request: web.Request) -> bool:
 
 def authorization(request: web.Request, st: RequestState) -> None:
     assert st.user is not None and st.info is not None
+    if st.user is CONSOLE_VISITOR:
+        st.decision, st.authz_reason = "allow", "the console's assets are public"
+        return
     authorizer = request.app[AUTHORIZER]
     verdict = getattr(authorizer, "verdict", None)
     if verdict is not None:

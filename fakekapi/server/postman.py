@@ -91,8 +91,9 @@ class Expectation:
 class Judge:
     """The server's authorizer for one user, turned into expected status codes."""
 
-    def __init__(self, index: RBACIndex, user: UserInfo) -> None:
-        self.authorizer = ModeAuthorizer(("RBAC",), RBACAuthorizer(index))
+    def __init__(self, index: RBACIndex | None, user: UserInfo, authorizer: Any = None) -> None:
+        """Over `index` with RBAC alone, or over a running server's own `authorizer`."""
+        self.authorizer = authorizer or ModeAuthorizer(("RBAC",), RBACAuthorizer(index))
         self.user = user
 
     def expect(self, attrs: RequestInfo, success: int = 200) -> Expectation:
@@ -521,7 +522,7 @@ def _request_namespace(obj: KnownObject) -> str:
     return obj.namespace
 
 
-def _known_objects(session: Session, namespace: str, name: str) -> list[KnownObject]:
+def _known_objects(store: Any, namespace: str, name: str) -> list[KnownObject]:
     candidates = [
         KnownObject("", "namespaces", "", namespace, "{{namespace}}"),
         KnownObject("", "serviceaccounts", namespace, name, "{{serviceAccount}}"),
@@ -538,7 +539,7 @@ def _known_objects(session: Session, namespace: str, name: str) -> list[KnownObj
             if obj.namespace
             else f"/{group}/{obj.plural}/{obj.name}"
         )
-        if session.store.get(key) is not None:
+        if store.get(key) is not None:
             out.append(obj)
     return out
 
@@ -557,7 +558,7 @@ async def export(session: Session, namespace: str, name: str, out_dir: Path) -> 
     token = await service_account_token(session, namespace, name)
     judge = Judge(rbac_index(session), sa_user(namespace, name))
     collection = build_collection(
-        session.catalog, judge, namespace, name, _known_objects(session, namespace, name)
+        session.catalog, judge, namespace, name, _known_objects(session.store, namespace, name)
     )
     environment = build_environment(session.url, token, namespace, name)
     try:
@@ -578,6 +579,14 @@ async def export(session: Session, namespace: str, name: str, out_dir: Path) -> 
             raise SandboxError(f"cannot write {path}: {e.strerror or e}") from e
     codes = list(expected_codes(collection).values())
     return PostmanExport(*paths, requests=len(codes), forbidden=codes.count(403))
+
+
+def collection_for_server(
+    catalog: Catalog, authorizer: Any, store: Any, namespace: str, name: str
+) -> dict[str, Any]:
+    """The collection of ServiceAccount NS/NAME as a running server judges it (the console)."""
+    judge = Judge(None, sa_user(namespace, name), authorizer)
+    return build_collection(catalog, judge, namespace, name, _known_objects(store, namespace, name))
 
 
 _STATUS_ASSERTION = re.compile(r"pm\.response\.to\.have\.status\((\d+)\)")

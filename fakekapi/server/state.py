@@ -19,6 +19,7 @@ from fakekapi.server.settings import Settings
 
 if TYPE_CHECKING:
     from fakekapi.catalog.catalog import Catalog
+    from fakekapi.server.console.feed import RequestFeed
     from fakekapi.server.metrics import Metrics
     from fakekapi.server.ports import RegistryAPI
     from fakekapi.server.watch import WatchTracker
@@ -50,6 +51,7 @@ AUTHENTICATOR: web.AppKey[Authenticator] = web.AppKey("authenticator")
 AUTHORIZER: web.AppKey[Authorizer] = web.AppKey("authorizer")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 WATCHES: web.AppKey[WatchTracker] = web.AppKey("watches")
+CONSOLE_FEED: web.AppKey[RequestFeed] = web.AppKey("console_feed")
 
 STATE: web.RequestKey[RequestState] = web.RequestKey("fakekapi_state", RequestState)
 
