@@ -1479,6 +1479,7 @@ class Registry:
                 if graceful is not None:
                     if graceful is _PENDING:
                         return old, 200
+                    graceful = stored_form(graceful)  # deletionTimestamp at its place
                     if opts.dry_run:
                         return graceful, 200
                     if not pending and not meta(graceful).get("deletionGracePeriodSeconds"):
