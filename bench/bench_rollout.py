@@ -116,8 +116,8 @@ def main() -> None:
             k("delete", "namespace", ns, "--wait=false")
             print(
                 f"run {run + 1}: two kubectl commands {kubectl_floor:.2f} s; {n} pods created "
-                f"directly {direct:.2f} s (server CPU {direct_cpu:.2f} s); create deployment --replicas={n} until rollout "
-                f"status returns {wall:.2f} s (server CPU {cpu:.2f} s)"
+                f"directly {direct:.2f} s (server CPU {direct_cpu:.2f} s); create deployment "
+                f"--replicas={n} until rollout status returns {wall:.2f} s (server CPU {cpu:.2f} s)"
             )
         for run in range(args.runs):
             k("wait", "--for=delete", f"namespace/bench-{run}", "--timeout=300s")

@@ -24,6 +24,7 @@ from fakekapi.controllers import (
     replicaset,
     replicationcontroller,
     statefulset,
+    ttl_after_finished,
 )
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.garbagecollector import NAME as GARBAGE_COLLECTOR
@@ -50,6 +51,7 @@ DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
     ControllerDescriptor("daemonset-controller", daemonset.init),
     ControllerDescriptor("job-controller", job.init),
     ControllerDescriptor("cronjob-controller", cronjob.init),
+    ControllerDescriptor("ttl-after-finished-controller", ttl_after_finished.init),
     ControllerDescriptor("endpoints-controller", endpoints.init),
     ControllerDescriptor("endpointslice-controller", endpointslice.init),
     ControllerDescriptor("persistentvolume-binder-controller", persistentvolume_binder.init),

@@ -112,3 +112,17 @@ async def test_indexed_job(
         assert pod["spec"]["hostname"] == f"ix-{ix}"
         env = pod["spec"]["containers"][0]["env"]
         assert env[-1]["name"] == "JOB_COMPLETION_INDEX"
+
+
+async def test_a_finished_job_with_a_ttl_is_deleted(
+    registry: Registry, manager: ControllerManager, kubelet: StubKubelet
+) -> None:
+    await create(registry, job("short", ttlSecondsAfterFinished=0))
+
+    async def gone() -> None:
+        names = {
+            j["metadata"]["name"] for j in await items(registry, "batch", "v1", "jobs", "default")
+        }
+        assert "short" not in names
+
+    await eventually(gone)
