@@ -406,6 +406,8 @@ class Scheduler:
                 "reason": "Unschedulable",
                 "message": message,
             }
+            if self.minor >= 34 and md.get("generation") is not None:
+                condition["observedGeneration"] = md["generation"]  # PodObservedGenerationTracking
             others = [c for c in conditions if c.get("type") != "PodScheduled"]
             body = {**pod, "status": {**status, "conditions": [*others, condition]}}
             try:

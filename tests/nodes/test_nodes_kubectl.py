@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from fakekapi.testing import ServerHandle, running_server
-from tests.e2e.clients import Kubectl, kubectl_path
+from tests.e2e.clients import Kubectl, LineReader, kubectl_path
 
 DEADLINE = 30.0
 
@@ -48,6 +48,10 @@ def until(what: str, check: Callable[[], Any]) -> Any:
         time.sleep(0.05)
 
 
+def server_minor(kubectl: Kubectl) -> int:
+    return int(json.loads(kubectl("version", "-o", "json").out)["serverVersion"]["minor"])
+
+
 def pod_json(kubectl: Kubectl, ns: str, name: str) -> dict[str, Any]:
     out: dict[str, Any] = json.loads(kubectl("-n", ns, "get", "pod", name, "-o", "json").out)
     return out
@@ -78,7 +82,8 @@ def test_node_looks_like_a_kind_node(kubectl: Kubectl) -> None:
     ]
     ready = status["conditions"][3]
     assert (ready["status"], ready["reason"]) == ("True", "KubeletReady")
-    assert status["nodeInfo"]["kubeletVersion"].startswith("v1.33.")
+    server = json.loads(kubectl("version", "-o", "json").out)["serverVersion"]
+    assert status["nodeInfo"]["kubeletVersion"] == server["gitVersion"]
     assert status["allocatable"]["pods"] == "110"
     assert {"type": "InternalIP", "address": "172.18.0.2"} in status["addresses"]
     rows = kubectl("get", "nodes").out.splitlines()
@@ -298,9 +303,11 @@ def test_graceful_deletion_with_the_python_client(server: ServerHandle, ns: str)
 
 def test_unschedulable_message_and_event(kubectl: Kubectl, ns: str) -> None:
     apply(kubectl, ns, pod("picky", nodeSelector={"disktype": "ssd"}))
+    # From 1.34 the DynamicResources PostFilter speaks first.
+    dra = "no new claims to deallocate, " if server_minor(kubectl) >= 34 else ""
     want = (
         "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. "
-        "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+        f"{dra}preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
     )
 
     def condition() -> dict[str, Any] | None:
@@ -330,9 +337,11 @@ def test_resources_beyond_allocatable(kubectl: Kubectl, ns: str) -> None:
     big = pod("huge")
     big["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "64", "memory": "1Gi"}}
     apply(kubectl, ns, big)
+    dra = "no new claims to deallocate, " if server_minor(kubectl) >= 34 else ""
     want = (
         "0/1 nodes are available: 1 Insufficient cpu. "
-        "preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
+        f"{dra}preemption: 0/1 nodes are available: 1 No preemption victims found for incoming "
+        "pod."
     )
 
     def message() -> str | None:
@@ -342,3 +351,35 @@ def test_resources_beyond_allocatable(kubectl: Kubectl, ns: str) -> None:
         return None
 
     assert until("PodScheduled=False", message) == want
+
+
+def test_ready_after_and_run_for_knobs(kubectl: Kubectl, ns: str) -> None:
+    columns = (
+        "custom-columns=NAME:.metadata.name,PHASE:.status.phase,"
+        'READY:.status.conditions[?(@.type=="Ready")].status'
+    )
+    reader = LineReader(
+        kubectl.popen("-n", ns, "get", "pods", "-l", "knobs=watched", "-w", "-o", columns)
+    )
+    try:
+        marker = pod("marker")
+        marker["metadata"]["labels"] = {"knobs": "watched"}
+        apply(kubectl, ns, marker)
+        reader.expect(lambda line: line.startswith("marker"), timeout=DEADLINE)  # watching
+        slow = pod("slow", {"simulate.fakekapi.dev/ready-after": "1s"})
+        worker = pod("worker", {"simulate.fakekapi.dev/run-for": "1s"}, restartPolicy="OnFailure")
+        for p in (slow, worker):
+            p["metadata"]["labels"] = {"knobs": "watched"}
+            apply(kubectl, ns, p)
+        # Each passes through Running-but-unready (slow) or Running (worker) on its way.
+        wanted = {
+            ("slow", "Running", "False"),
+            ("slow", "Running", "True"),
+            ("worker", "Running", "True"),
+            ("worker", "Succeeded", "False"),
+        }
+        seen: set[tuple[str, ...]] = set()
+        while not wanted <= seen:
+            seen.add(tuple(reader.expect(lambda _line: True, timeout=DEADLINE).split()))
+    finally:
+        reader.close()

@@ -134,6 +134,14 @@ def test_fit_error_messages() -> None:
     )
     never = scheduler.fit_error({"spec": {"preemptionPolicy": "Never"}}, rejections[:1])
     assert never.endswith(". preemption: not eligible due to preemptionPolicy=Never.")
+    scheduler.minor = 34
+    taint = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+    newer = [Rejection((scheduler._taint_reason(taint),), True)]
+    assert scheduler.fit_error({"spec": {}}, newer) == (
+        "0/1 nodes are available: 1 node(s) had untolerated taint(s). no new claims to "
+        "deallocate, preemption: 0/1 nodes are available: 1 Preemption is not helpful for "
+        "scheduling."
+    )
 
 
 def _run(*containers: ContainerRun) -> PodRun:
