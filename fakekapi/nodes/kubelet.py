@@ -297,6 +297,7 @@ class Kubelet:
         elif run.step == "pull-failed" and now >= run.deadline:
             self._image_backoff(pod, node, run)
         elif run.step == "running":
+            self._restart_changed(pod, node, run, knobs, now)
             self._running(pod, node, run, knobs, now)
         elif run.step == "backoff":
             for c in run.containers:
@@ -343,6 +344,27 @@ class Kubelet:
         run.step = "running"
         self._plan(pod, run, knobs, now)
         self._running(pod, node, run, knobs, now)
+
+    def _restart_changed(
+        self, pod: dict[str, Any], node: SimNode, run: PodRun, knobs: Knobs, now: float
+    ) -> None:
+        """A container whose image was changed (the one mutable field) is killed and started
+        again from the new image, as kuberuntime's computePodActions does on a hash change."""
+        changed = False
+        for c in run.containers:
+            image = str(self._spec_of(pod, c).get("image") or c.image)
+            if image == c.image or c.state != "running":
+                continue
+            msg = f"Container {c.name} definition changed, will be restarted"
+            self._event(pod, node, c, "Normal", "Killing", msg)
+            self._terminate(c, KILLED_EXIT_CODE)
+            c.last_terminated = c.terminated_state()
+            c.image = image
+            c.restart_count += 1
+            self._start(pod, node, c, ready=False)
+            changed = True
+        if changed:
+            self._plan(pod, run, knobs, now)
 
     def _plan(self, pod: dict[str, Any], run: PodRun, knobs: Knobs, now: float) -> None:
         """When the running containers become ready and, if they end, terminate."""

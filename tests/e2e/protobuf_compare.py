@@ -144,14 +144,21 @@ def normalise(obj: dict[str, Any], tag: str) -> dict[str, Any]:
     """A stored object with what differs between two equivalent creates made neutral.
 
     Removed: uid (also wherever it was copied, e.g. a Job's controller-uid selector),
-    resourceVersion, creationTimestamp, managedFields times. Replaced: the run's tag, a manager
-    derived from kubectl's user agent, a Service's allocated cluster IPs and node ports.
+    resourceVersion, creationTimestamp, managedFields times, and the status with its managedFields
+    entries (what controllers and kubelets report as the object progresses, not what the command
+    wrote: a Job's pods may finish a second apart in the two runs). Replaced: the run's tag, a
+    manager derived from kubectl's user agent, a Service's allocated cluster IPs and node ports.
     """
     obj = json.loads(json.dumps(obj))
+    obj.pop("status", None)
     meta = obj.get("metadata", {})
     uid = meta.pop("uid", None)
     meta.pop("resourceVersion", None)
     meta.pop("creationTimestamp", None)
+    if "managedFields" in meta:
+        meta["managedFields"] = [
+            e for e in meta["managedFields"] if e.get("subresource") != "status"
+        ]
     for entry in meta.get("managedFields", []):
         entry.pop("time", None)
     if obj.get("kind") == "Service":

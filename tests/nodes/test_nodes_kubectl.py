@@ -383,3 +383,20 @@ def test_ready_after_and_run_for_knobs(kubectl: Kubectl, ns: str) -> None:
             seen.add(tuple(reader.expect(lambda _line: True, timeout=DEADLINE).split()))
     finally:
         reader.close()
+
+
+def test_changed_image_restarts_the_container(kubectl: Kubectl, ns: str) -> None:
+    kubectl("-n", ns, "run", "upgraded", "--image=nginx:1.26")
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/upgraded", "--timeout=60s")
+    kubectl("-n", ns, "set", "image", "pod/upgraded", "upgraded=nginx:1.27")
+
+    def restarted() -> dict[str, Any] | None:
+        cs = pod_json(kubectl, ns, "upgraded")["status"]["containerStatuses"][0]
+        return dict(cs) if cs["image"] == "docker.io/library/nginx:1.27" and cs["ready"] else None
+
+    cs = until("the container to run the new image", restarted)
+    assert cs["restartCount"] == 1
+    assert "terminated" in cs["lastState"]
+    events = kubectl("-n", ns, "get", "events", "--field-selector",
+                     "involvedObject.name=upgraded").out  # fmt: skip
+    assert "Container upgraded definition changed, will be restarted" in events
