@@ -54,6 +54,9 @@ MERGE_PATCH = "application/merge-patch+json"
 RETRY_DELAY = 1.0
 """Owners of a kind the server does not serve (yet) are looked at again after this long."""
 WATCH_BACKOFF = 0.2
+IGNORED_PREFIXES = ("/core/events/", "/events.k8s.io/events/")
+"""DefaultIgnoredResources (pkg/controller/garbagecollector/config): Events are never collected,
+whatever ownerReferences they carry."""
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,8 @@ class GarbageCollector(Controller):
     # -- the graph -------------------------------------------------------------------------------
 
     def _feed(self, key: str, obj: dict[str, Any], deleted: bool) -> None:
+        if key.startswith(IGNORED_PREFIXES):
+            return
         for item in self.graph.observe(key, obj, deleted):
             self.queue.add(item)
 

@@ -267,3 +267,18 @@ async def test_foreground_cascades_through_a_chain(registry: Registry) -> None:
         ("DELETED", "b"),
         ("DELETED", "a"),
     ]
+
+
+async def test_events_are_never_collected(registry: Registry) -> None:
+    events = rtype("", "v1", "events")
+    ghost = {"apiVersion": "v1", "kind": "ConfigMap", "name": "ghost", "uid": "gone"}
+    event = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": "e", "ownerReferences": [ghost]},
+        "involvedObject": {"kind": "ConfigMap", "name": "ghost", "namespace": "default"},
+    }
+    await registry.create(events, "default", event, W)
+    await cm(registry, "dep", ghost)
+    await until(lambda: _absent(registry, "dep"))
+    assert await exists(registry, events, "default", "e") is not None
