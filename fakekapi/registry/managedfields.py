@@ -266,6 +266,17 @@ def _store(md: dict[str, Any], managers: Managers) -> None:
         md.pop("managedFields", None)
 
 
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+KUBECTL = "kubectl"
+"""The manager whose applies take over from client-side apply (lastappliedmanager.go)."""
+
+
+class _Conflicts(Exception):
+    def __init__(self, conflicts: list[tuple[Entry, FieldSet]]) -> None:
+        super().__init__("conflicts")
+        self.conflicts = conflicts
+
+
 def apply(
     live: dict[str, Any],
     config: dict[str, Any],
@@ -279,8 +290,42 @@ def apply(
     ignored: Iterable[str] = (),
 ) -> dict[str, Any]:
     """FieldManager.Apply: the merged object with its managedFields, or the 409 of the
-    conflicts."""
-    ignored = tuple(ignored)
+    conflicts.
+
+    As the lastAppliedManager and lastAppliedUpdater: `kubectl`'s first apply over an object
+    last applied client-side takes the fields of its last-applied annotation that still hold
+    their applied values without a conflict, and the annotation follows `kubectl`'s applies."""
+    args = (live, config, node, manager, api_version, subresource, now, tuple(ignored))
+    try:
+        merged = _apply(*args, force=force)
+    except _Conflicts as e:
+        conflicts = e.conflicts
+        allowed = _last_applied_fields(live, node, api_version) if manager == KUBECTL else None
+        if allowed is None:
+            raise conflict_error(conflicts) from None
+        rest = [(entry, smd.difference(fs, allowed)) for entry, fs in conflicts]
+        rest = [(entry, fs) for entry, fs in rest if fs]
+        if rest:
+            raise conflict_error(rest) from None
+        merged = _apply(*args, force=True)
+    annotations = (merged.get("metadata") or {}).get("annotations")
+    if manager == KUBECTL and isinstance(annotations, dict) and annotations.get(LAST_APPLIED):
+        annotations[LAST_APPLIED] = _last_applied_value(config)
+    return merged
+
+
+def _apply(
+    live: dict[str, Any],
+    config: dict[str, Any],
+    node: smd.Node,
+    manager: str,
+    api_version: str,
+    subresource: str,
+    now: str,
+    ignored: tuple[str, ...],
+    *,
+    force: bool,
+) -> dict[str, Any]:
     managers = decode((live.get("metadata") or {}).get("managedFields"))
     live_body = _body(live)
     merged: dict[str, Any] = smd.merge(live_body, config, node)
@@ -293,10 +338,44 @@ def apply(
         merged = _prune(merged, managers, last.fields, node)
     conflicts = _update(_comparison(live_body, merged, node, ignored), managers, entry.ident, force)
     if conflicts:
-        raise conflict_error([(managers[m], fs) for m, fs in conflicts.items()])
+        raise _Conflicts([(managers[m], fs) for m, fs in conflicts.items()])
     entry.fields = smd.difference(entry.fields, _STRIP)
-    merged.setdefault("metadata", {})["managedFields"] = encode(managers)
+    md = merged["metadata"] = dict(merged.get("metadata") or {})
+    md["managedFields"] = encode(managers)
     return merged
+
+
+def _last_applied_fields(live: dict[str, Any], node: smd.Node, api_version: str) -> FieldSet | None:
+    """allowedConflictsFromLastApplied: the fields of the last-applied annotation whose value
+    the live object still has (None without a usable annotation)."""
+    annotations = (live.get("metadata") or {}).get("annotations")
+    raw = annotations.get(LAST_APPLIED) if isinstance(annotations, dict) else None
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        last = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(last, dict) or last.get("apiVersion") != api_version:
+        return None
+    c = smd.compare(last, _body(live), node)
+    fields = smd.to_set(last, node)
+    for changed in (c.modified, c.added, c.removed):
+        fields = smd.difference(fields, changed)
+    return fields
+
+
+def _last_applied_value(config: dict[str, Any]) -> str:
+    """buildLastApplied: the applied configuration without the annotation, as
+    UnstructuredJSONScheme encodes it (keys sorted, HTML characters escaped, a final newline)."""
+    out = copy.deepcopy(config)
+    annotations = (out.get("metadata") or {}).get("annotations")
+    if isinstance(annotations, dict):
+        annotations.pop(LAST_APPLIED, None)
+    text = json.dumps(out, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(ch, esc)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 
 
 def _untimed(entries: Any) -> Any:

@@ -138,3 +138,24 @@ def test_diff_of_a_deployment(kubectl: Kubectl, tmp_path: Path) -> None:
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
     assert changed == ["-  generation: 1", "+  generation: 2", "-  replicas: 1", "+  replicas: 3"]
+
+
+def test_upgrade_from_client_side_apply(kubectl: Kubectl) -> None:
+    """`kubectl apply --server-side` over an object last applied client-side takes its fields
+    without a conflict (the apiserver's lastAppliedManager), and the annotation follows."""
+    kubectl("apply", "-f", "-", stdin=configmap("c5", {"k": "v", "j": "w"}, labels={"a": "1"}))
+    out = apply(kubectl, "kubectl", configmap("c5", {"k": "v2", "j": "w"}, labels={"a": "1"}))
+    assert out.out.strip() == "configmap/c5 serverside-applied"
+    obj = get(kubectl, "c5")
+    assert obj["data"] == {"k": "v2", "j": "w"}
+    last = json.loads(
+        obj["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+    )
+    assert last["data"] == {"j": "w", "k": "v2"}
+    assert managers(obj)[("kubectl", "Apply")] == {
+        "f:data": {"f:j": {}, "f:k": {}},
+        "f:metadata": {"f:labels": {"f:a": {}}},
+    }
+    # Another manager gets no such pass.
+    res = apply(kubectl, "other", configmap("c5", {"k": "v3"}), check=False)
+    assert res.code == 1 and 'conflict with "kubectl": .data.k' in res.err
