@@ -255,7 +255,41 @@ def record_update(
             entry.fields = smd.union(mine, prev.fields)
         managers[entry.ident] = entry
         entry.fields = smd.difference(entry.fields, _STRIP)
+    _cap_update_managers(managers)
     _store(new_md, managers)
+
+
+MAX_UPDATE_MANAGERS = 10
+"""DefaultMaxUpdateManagers: more Update entries than this merge, oldest first, into one
+`ancient-changes` entry per apiVersion (capmanagers.go)."""
+ANCIENT_CHANGES = "ancient-changes"
+
+
+def _cap_update_managers(managers: Managers) -> None:
+    updaters = [m for m, e in managers.items() if e.operation != "Apply" and e.fields]
+    if len(updaters) <= MAX_UPDATE_MANAGERS:
+        return
+    updaters.sort(key=lambda m: (managers[m].time or "", m))
+    first_of_version: dict[str, str] = {}
+    length = len(updaters)
+    for ident in updaters:
+        if length <= MAX_UPDATE_MANAGERS:
+            break
+        e = managers[ident]
+        bucket = Entry(ANCIENT_CHANGES, "Update", e.api_version, e.time, "", {})
+        first = first_of_version.get(e.api_version)
+        if first is None:
+            first_of_version[e.api_version] = ident
+            continue
+        if bucket.ident not in managers:
+            moved = managers.pop(first)
+            bucket.fields = moved.fields
+            managers[bucket.ident] = bucket
+        target = managers[bucket.ident]
+        target.fields = smd.union(e.fields, target.fields)
+        target.time = e.time
+        del managers[ident]
+        length -= 1
 
 
 def _store(md: dict[str, Any], managers: Managers) -> None:

@@ -355,3 +355,22 @@ async def test_reset_managed_fields(registry: Registry) -> None:
     assert res.object["metadata"]["managedFields"][0]["fieldsV1"] == {
         "f:metadata": {"f:labels": {"f:extra": {}}}
     }
+
+
+def test_update_managers_are_capped() -> None:
+    """Past ten Update entries the oldest merge into `ancient-changes` (capmanagers.go)."""
+    obj = cm({})
+    for i in range(12):
+        old = dict(obj, data=dict(obj["data"]))
+        obj = dict(obj, data={**obj["data"], f"k{i}": "v"})
+        mf.record_update(
+            old, obj, node=CM, manager=f"m{i:02d}", api_version="v1", subresource="",
+            now=f"2024-01-01T00:00:{i:02d}Z",
+        )  # fmt: skip
+    entries = obj["metadata"]["managedFields"]
+    assert [e["manager"] for e in entries] == [
+        "ancient-changes",
+        *[f"m{i:02d}" for i in range(3, 12)],
+    ]
+    assert entries[0]["fieldsV1"] == {"f:data": {"f:k0": {}, "f:k1": {}, "f:k2": {}}}
+    assert entries[0]["time"] == "2024-01-01T00:00:02Z"
