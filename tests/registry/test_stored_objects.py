@@ -3,7 +3,7 @@
 
 Each expected object is kube's encoding of the kind's Go type (k8s.io/api <group>/<version>
 types.go: field order and `omitempty`, as the protobuf schema records them and
-tests/protobuf/test_go_encoding.py checks against kubernetes/api testdata/v1.33.0), after the
+tests/protobuf/test_pb_go_encoding.py checks against kubernetes/api testdata/v1.33.0), after the
 defaulting kube applies at decode time (k8s.io/kubernetes pkg/apis/<group>/v1/defaults.go,
 named per row) and the strategy's PrepareForCreate (pkg/registry/<group>/<kind>/strategy.go:
 status reset, generation 1). System metadata the server generates (uid, resourceVersion,
