@@ -294,6 +294,32 @@ def validate_object_meta(
     errs += validate_labels(md.get("labels"), "metadata.labels")
     errs += validate_annotations(md.get("annotations"), "metadata.annotations")
     errs += validate_finalizers(md.get("finalizers"), "metadata.finalizers")
+    errs += validate_owner_references(md.get("ownerReferences"))
+    return errs
+
+
+def validate_owner_references(refs: Any) -> list[FieldError]:
+    """validateOwnerReference (apimachinery pkg/api/validation/objectmeta.go): apiVersion,
+    kind, name and uid are required; apiVersion is `<group>/<version>` or `<version>`."""
+    errs: list[FieldError] = []
+    if not isinstance(refs, list):
+        return errs
+    for i, ref in enumerate(refs):
+        if not isinstance(ref, dict):
+            continue
+        path = f"metadata.ownerReferences[{i}]"
+        api_version = str(ref.get("apiVersion") or "")
+        if not api_version:
+            errs.append(required(f"{path}.apiVersion", "must not be empty"))
+        elif api_version.count("/") > 1 or api_version.endswith("/"):
+            errs.append(
+                invalid_value(
+                    f"{path}.apiVersion", api_version, "must be <group>/<version> or <version>"
+                )
+            )
+        for key in ("kind", "name", "uid"):
+            if not ref.get(key):
+                errs.append(required(f"{path}.{key}", "must not be empty"))
     return errs
 
 

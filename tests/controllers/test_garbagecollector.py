@@ -282,3 +282,17 @@ async def test_events_are_never_collected(registry: Registry) -> None:
     await cm(registry, "dep", ghost)
     await until(lambda: _absent(registry, "dep"))
     assert await exists(registry, events, "default", "e") is not None
+
+
+async def test_owner_references_are_validated(registry: Registry) -> None:
+    """validateOwnerReference: apiVersion, kind, name and uid are required."""
+    bad = {"apiVersion": "a/b/c", "kind": "ConfigMap", "name": "", "uid": ""}
+    with pytest.raises(StatusError) as e:
+        await cm(registry, "x", bad)
+    assert e.value.code == 422
+    assert e.value.message == (
+        'ConfigMap "x" is invalid: [metadata.ownerReferences[0].apiVersion: Invalid value: '
+        '"a/b/c": must be <group>/<version> or <version>, metadata.ownerReferences[0].name: '
+        "Required value: must not be empty, metadata.ownerReferences[0].uid: Required value: "
+        "must not be empty]"
+    )
