@@ -176,28 +176,39 @@ class GarbageCollector(Controller):
             self.queue.add(item)
 
     async def _follow(self) -> None:
-        """List every key, then follow the store's changes; relist when the history is gone."""
-        store = self.registry.store
+        """List every key, then follow the store's changes; relist when the history is gone
+        (or after an unexpected error, logged, as a reflector starts over)."""
         revision: int | None = None
         while True:
-            if revision is None:
-                self.graph = Graph()
-                items, revision = store.list("/")
-                for key, obj, _ in items:
-                    self._feed(key, obj, False)
-                self.synced.set()
             try:
-                watch = store.watch("/", revision)
-            except TooOldError:
+                revision = await self._follow_from(revision)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("garbagecollector: following the store failed; listing again")
                 revision = None
-                continue
-            try:
-                async for event in watch:
-                    self._event(event)
-                    revision = event.revision
-            finally:
-                watch.stop()
             await asyncio.sleep(WATCH_BACKOFF)
+
+    async def _follow_from(self, revision: int | None) -> int | None:
+        """One list (when `revision` is None) and one watch; the revision to resume from."""
+        store = self.registry.store
+        if revision is None:
+            self.graph = Graph()
+            items, revision = store.list("/")
+            for key, obj, _ in items:
+                self._feed(key, obj, False)
+            self.synced.set()
+        try:
+            watch = store.watch("/", revision)
+        except TooOldError:
+            return None
+        try:
+            async for event in watch:
+                self._event(event)
+                revision = event.revision
+        finally:
+            watch.stop()
+        return revision
 
     def _event(self, event: Event) -> None:
         self._feed(event.key, event.object, event.type == "DELETED")
