@@ -19,9 +19,10 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+import orjson
 
 from fakekapi.core.errors import StatusError
 from fakekapi.protobuf.schema import BOOL, BYTES, INT32, INT64, MAP, MSG, STRING
@@ -56,28 +57,56 @@ _STRIP: FieldSet = {
 """stripmeta.go: paths no manager owns (a path-by-path Difference, children stay)."""
 
 
-@dataclass
 class Entry:
-    """One managedFields entry, decoded."""
+    """One managedFields entry. Its field set is decoded from FieldsV1 only when needed, and an
+    entry whose set did not change is written back as it was (most writes touch one entry)."""
 
-    manager: str
-    operation: str
-    api_version: str
-    time: str | None
-    subresource: str
-    fields: FieldSet
+    __slots__ = ("_fields", "api_version", "manager", "operation", "raw", "subresource", "time")
+
+    def __init__(
+        self,
+        manager: str,
+        operation: str,
+        api_version: str,
+        time: str | None,
+        subresource: str,
+        fields: FieldSet | None = None,
+        raw: dict[str, Any] | None = None,
+    ) -> None:
+        self.manager = manager
+        self.operation = operation
+        self.api_version = api_version
+        self.time = time
+        self.subresource = subresource
+        self._fields = fields
+        self.raw = raw
+        """The FieldsV1 as stored, while the set is unchanged."""
 
     @property
-    def ident(self) -> str:
+    def fields(self) -> FieldSet:
+        if self._fields is None:
+            self._fields = smd.from_fields_v1(self.raw)
+        return self._fields
+
+    @fields.setter
+    def fields(self, value: FieldSet) -> None:
+        self._fields = value
+        self.raw = None
+
+    def empty(self) -> bool:
+        return not (self.raw if self.raw is not None else self.fields)
+
+    def owned_of(self, s: FieldSet) -> FieldSet:
+        """The paths of `s` this entry owns (walks `s`, not the entry's whole set)."""
+        if self.raw is not None:
+            return smd.intersection_raw(self.raw, s)
+        return smd.intersection(self.fields, s)
+
+    @property
+    def ident(self) -> Ident:
         """BuildManagerIdentifier: appliers are one manager whatever apiVersion they use."""
-        return json.dumps(
-            [
-                self.manager,
-                self.operation,
-                "" if self.operation == "Apply" else self.api_version,
-                self.subresource,
-            ]
-        )
+        api_version = "" if self.operation == "Apply" else self.api_version
+        return (self.manager, self.operation, api_version, self.subresource)
 
     def encode(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -88,13 +117,14 @@ class Entry:
         if self.time:
             out["time"] = self.time
         out["fieldsType"] = "FieldsV1"
-        out["fieldsV1"] = smd.to_fields_v1(self.fields)
+        out["fieldsV1"] = self.raw if self.raw is not None else smd.to_fields_v1(self.fields)
         if self.subresource:
             out["subresource"] = self.subresource
         return out
 
 
-Managers = dict[str, Entry]
+Ident = tuple[str, str, str, str]
+Managers = dict[Ident, Entry]
 
 
 def decode(entries: Any) -> Managers:
@@ -104,13 +134,14 @@ def decode(entries: Any) -> Managers:
     for e in entries:
         if not isinstance(e, dict):
             continue
+        raw = e.get("fieldsV1")
         entry = Entry(
             str(e.get("manager") or ""),
             str(e.get("operation") or ""),
             str(e.get("apiVersion") or ""),
             str(e["time"]) if e.get("time") else None,
             str(e.get("subresource") or ""),
-            smd.from_fields_v1(e.get("fieldsV1")),
+            raw=raw if isinstance(raw, dict) else {},
         )
         prev = out.get(entry.ident)
         if prev is not None:
@@ -122,7 +153,7 @@ def decode(entries: Any) -> Managers:
 def encode(managers: Managers) -> list[dict[str, Any]]:
     """sortEncodedManagedFields: Apply before Update, then by time, manager, apiVersion,
     subresource."""
-    entries = [e for e in managers.values() if e.fields]
+    entries = [e for e in managers.values() if not e.empty()]
     entries.sort(key=lambda e: (e.operation, e.time or "", e.manager, e.api_version, e.subresource))
     return [e.encode() for e in entries]
 
@@ -161,13 +192,19 @@ def _zero_message(name: str) -> dict[str, Any]:
     return out
 
 
-def zero_object(api_version: str, kind: str) -> dict[str, Any]:
-    """The kind's zero value as Go marshals it (scheme.New(gvk)): non-pointer structs `{}`, nil
-    slices and maps `null`; `{}` for custom resources."""
+@cache
+def _zero_json(api_version: str, kind: str) -> bytes:
     msg = pb_schema().message_for(api_version, kind)
-    out = copy.deepcopy(_zero_message(msg.name)) if msg is not None else {}
+    out = dict(_zero_message(msg.name)) if msg is not None else {}
     out.pop("apiVersion", None)
     out.pop("kind", None)
+    return orjson.dumps(out)
+
+
+def zero_object(api_version: str, kind: str) -> dict[str, Any]:
+    """The kind's zero value as Go marshals it (scheme.New(gvk)): non-pointer structs `{}`, nil
+    slices and maps `null`; `{}` for custom resources. A fresh copy each time."""
+    out: dict[str, Any] = orjson.loads(_zero_json(api_version, kind))
     return out
 
 
@@ -189,15 +226,15 @@ def _comparison(live: Any, new: Any, node: smd.Node, ignored: Iterable[str]) -> 
 
 
 def _update(
-    c: smd.Comparison, managers: Managers, workflow: str, force: bool
-) -> dict[str, FieldSet]:
+    c: smd.Comparison, managers: Managers, workflow: Ident | None, force: bool
+) -> dict[Ident, FieldSet]:
     """Updater.update: take what changed from every other manager; the conflicts, if refused."""
     changed = smd.union(c.modified, c.added)
-    conflicts: dict[str, FieldSet] = {}
+    conflicts: dict[Ident, FieldSet] = {}
     for ident, e in managers.items():
         if ident == workflow:
             continue
-        cs = smd.intersection(e.fields, changed)
+        cs = e.owned_of(changed) if changed else {}
         if cs:
             conflicts[ident] = cs
     if conflicts and not force:
@@ -207,7 +244,7 @@ def _update(
             continue
         if ident in conflicts:
             e.fields = smd.difference(e.fields, conflicts[ident])
-        if c.removed:
+        if c.removed and e.owned_of(c.removed):
             e.fields = smd.difference(e.fields, c.removed)
     return {}
 
@@ -246,7 +283,7 @@ def record_update(
             managers = decode(old_md.get("managedFields"))
     live = _body(old) if old is not None else zero_object(new.get("apiVersion", ""), new["kind"])
     c = _comparison(live, _body(new), node, ignored)
-    _update(c, managers, "", True)
+    _update(c, managers, None, True)
     mine = smd.union(c.modified, c.added)
     if mine:
         entry = Entry(manager, "Update", api_version, now, subresource, mine)
@@ -266,11 +303,11 @@ ANCIENT_CHANGES = "ancient-changes"
 
 
 def _cap_update_managers(managers: Managers) -> None:
-    updaters = [m for m, e in managers.items() if e.operation != "Apply" and e.fields]
+    updaters = [m for m, e in managers.items() if e.operation != "Apply" and not e.empty()]
     if len(updaters) <= MAX_UPDATE_MANAGERS:
         return
     updaters.sort(key=lambda m: (managers[m].time or "", m))
-    first_of_version: dict[str, str] = {}
+    first_of_version: dict[str, Ident] = {}
     length = len(updaters)
     for ident in updaters:
         if length <= MAX_UPDATE_MANAGERS:

@@ -269,6 +269,30 @@ def intersection(a: FieldSet, b: FieldSet) -> FieldSet:
     return out
 
 
+def _raw_member(raw: Any) -> bool:
+    """A FieldsV1 node is a member when it is a leaf `{}` or carries `.`."""
+    return not raw or MEMBER in raw
+
+
+def intersection_raw(raw: Any, s: FieldSet) -> FieldSet:
+    """intersection(from_fields_v1(raw), s), walking only `s` (small: what one write changed)."""
+    out: FieldSet = {}
+    if not isinstance(raw, dict):
+        return out
+    for k, v in s.items():
+        if k == MEMBER:
+            continue
+        sub = raw.get(k)
+        if not isinstance(sub, dict):
+            continue
+        inner = intersection_raw(sub, v)
+        if MEMBER in v and _raw_member(sub):
+            inner[MEMBER] = {}
+        if inner:
+            out[k] = inner
+    return out
+
+
 def has_prefix(s: FieldSet, path: list[str]) -> bool:
     """True when s has a member at `path` or below it."""
     cur = s
@@ -279,18 +303,48 @@ def has_prefix(s: FieldSet, path: list[str]) -> bool:
     return bool(cur)
 
 
-def _pe_rank(pe: str) -> tuple[int, Any]:
-    order = {"f": 0, "k": 1, "v": 2, "i": 3}
+def _value_rank(v: Any) -> tuple[Any, ...]:
+    """value.Compare's order: numbers, then strings, bools, lists, maps, null."""
+    if isinstance(v, bool):
+        return (2, v)
+    if isinstance(v, int | float):
+        return (0, v)
+    if isinstance(v, str):
+        return (1, v)
+    if isinstance(v, list):
+        return (3, tuple(_value_rank(x) for x in v))
+    if isinstance(v, dict):
+        return (4, tuple((k, _value_rank(x)) for k, x in sorted(v.items())))
+    return (5,)
+
+
+def _pe_rank(pe: str) -> tuple[Any, ...]:
+    """PathElement.Compare: field names, then keys (field by field), then values, indexes."""
     kind, _, rest = pe.partition(":")
+    if kind == "f":
+        return (0, rest)
     if kind == "i":
-        return 3, int(rest) if rest.isdigit() else 0
-    return order.get(kind, 4), rest
+        return (3, int(rest) if rest.isdigit() else 0)
+    try:
+        value = json.loads(rest)
+    except ValueError:
+        return (4, rest)
+    if kind == "k" and isinstance(value, dict):
+        return (1, tuple((k, _value_rank(x)) for k, x in sorted(value.items())))
+    return (2, _value_rank(value))
+
+
+def _sorted_elements(s: FieldSet) -> list[str]:
+    keys = [k for k in s if k != MEMBER]
+    if all(k.startswith("f:") for k in keys):
+        return sorted(keys)  # field names only: the common case, plain string order
+    return sorted(keys, key=_pe_rank)
 
 
 def members(s: FieldSet, prefix: list[str] | None = None) -> Iterator[list[str]]:
     """Member paths in SMD's iteration order: a node's members, then its children's."""
     prefix = prefix or []
-    keys = sorted((k for k in s if k != MEMBER), key=_pe_rank)
+    keys = _sorted_elements(s)
     for k in keys:
         if MEMBER in s[k]:
             yield [*prefix, k]
@@ -349,9 +403,9 @@ def to_fields_v1(s: FieldSet) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if MEMBER in s and len(s) > 1:
         out[MEMBER] = {}
-    for k in sorted((k for k in s if k != MEMBER), key=_pe_rank):
+    for k in _sorted_elements(s):
         v = s[k]
-        out[k] = {} if set(v) == {MEMBER} else to_fields_v1(v)
+        out[k] = {} if len(v) == 1 and MEMBER in v else to_fields_v1(v)
     return out
 
 
@@ -414,6 +468,23 @@ def compare(lhs: Any, rhs: Any, node: Node) -> Comparison:
     return c
 
 
+def _every_node(value: Any, node: Node) -> FieldSet:
+    """What compare records for a value on one side only: the value's node and, below a
+    non-atomic non-empty map or list, every node of it."""
+    kind = _kind_of(node, value)
+    out: FieldSet = {MEMBER: {}}
+    if kind in (STRUCT_N, MAP_N) and isinstance(value, dict):
+        for k, v in value.items():
+            out["f:" + k] = _every_node(v, node.field(k))
+    elif kind == LIST_N and isinstance(value, list):
+        elem = node.elem or DEDUCED
+        order, by = _index(node, value)
+        for pe in order:
+            items = by[pe]
+            out[pe] = _every_node(items[0], elem) if len(items) == 1 else {MEMBER: {}}
+    return out
+
+
 def _leaf(lhs: Any, rhs: Any, path: list[str], c: Comparison) -> None:
     if lhs is _MISSING:
         insert(c.added, path)
@@ -424,6 +495,19 @@ def _leaf(lhs: Any, rhs: Any, path: list[str], c: Comparison) -> None:
 
 
 def _cmp(lhs: Any, rhs: Any, node: Node, path: list[str], c: Comparison) -> None:
+    if lhs is rhs or (
+        lhs is not _MISSING and rhs is not _MISSING and type(lhs) is type(rhs) and lhs == rhs
+    ):
+        return  # equal subtrees add nothing (compared in C, not walked)
+    if lhs is _MISSING or rhs is _MISSING:
+        # A whole subtree added (or removed): every node of it, built in one pass.
+        target = c.added if lhs is _MISSING else c.removed
+        sub = _every_node(rhs if lhs is _MISSING else lhs, node)
+        cur = target
+        for pe in path:
+            cur = cur.setdefault(pe, {})
+        cur.update(union(cur, sub) if cur else sub)
+        return
     probe = rhs if rhs is not _MISSING else lhs
     kind = _kind_of(node, probe)
     lv = None if lhs is _MISSING else lhs
