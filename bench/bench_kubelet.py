@@ -8,7 +8,9 @@ Runs `fakekapi serve` in a subprocess twice, in the same run:
    the watch has seen every pod Ready gives the pods/s the scheduler + kubelet sustain (each pod
    costs a binding, two status writes and five events besides its create); then the server's CPU
    over 10 idle seconds (leases only), and the time to delete them all (graceful deletion: the
-   kubelet stops each pod and removes it) until the watch has seen every DELETED.
+   kubelet stops each pod and removes it) until the watch has seen every DELETED;
+3. the idle CPU of a server with no pods, `--nodes 0` against the default `--nodes 1` (the
+   difference is the node's lease renewal every 10 s).
 
 Usage: python bench/bench_kubelet.py [--pods 500] [--clients 8] [--nodes 10]
 Prints figures; asserts nothing. Figures are recorded in bench/README.md.
@@ -21,6 +23,7 @@ import asyncio
 import json
 import os
 import platform
+import time
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +129,17 @@ async def run(server: SpawnedServer, n: int, clients: int, simulate: bool) -> di
     return out
 
 
+def idle_cpu(*args: str, seconds: float = 20.0) -> float:
+    """Server CPU in ms per second over `seconds` of doing nothing (after a settling second)."""
+    with spawned_server(*args) as server:
+        assert server.process is not None
+        pid = server.process.pid
+        time.sleep(1.0)
+        start = cpu_seconds(pid)
+        time.sleep(seconds)
+        return (cpu_seconds(pid) - start) * 1000 / seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pods", type=int, default=500)
@@ -148,6 +162,10 @@ def main() -> None:
     print(f"idle with {args.nodes} nodes and {args.pods} running pods: server CPU "
           f"{sim['idle_cpu_ms_per_s']:.1f} ms per second")  # fmt: skip
     print(f"graceful delete of all {args.pods}: gone after {sim['delete_all_s']:.2f} s")
+    none, one = idle_cpu("--nodes", "0"), idle_cpu("--nodes", "1")
+    print(
+        f"idle, no pods: server CPU {none:.2f} ms/s with --nodes 0, {one:.2f} ms/s with --nodes 1"
+    )
 
 
 if __name__ == "__main__":

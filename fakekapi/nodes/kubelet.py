@@ -69,6 +69,15 @@ def _key(pod: dict[str, Any]) -> str:
     return f"{md.get('namespace')}/{md.get('name')}"
 
 
+def _rv(pod: dict[str, Any]) -> int:
+    rv = str((pod.get("metadata") or {}).get("resourceVersion") or "0")
+    return int(rv) if rv.isdigit() else 0
+
+
+def _uid(pod: dict[str, Any]) -> str:
+    return str((pod.get("metadata") or {}).get("uid") or "")
+
+
 def go_millis(seconds: float) -> str:
     """A time.Duration truncated to milliseconds, as Go prints it (`412ms`, `1.161s`)."""
     ms = int(seconds * 1000)
@@ -100,6 +109,9 @@ class Kubelet:
         self.minor = minor
         self.queue = WorkQueue()
         self.runs: dict[str, PodRun] = {}
+        self.latest: dict[str, dict[str, Any]] = {}
+        """The pod as this kubelet last wrote it, until the informer catches up (the status
+        manager's cache): the next step then starts from it instead of conflicting."""
         pods.add_handler(self._changed)
 
     # -- informer -----------------------------------------------------------------------------
@@ -116,7 +128,7 @@ class Kubelet:
 
     async def sync(self, key: str) -> float | None:
         namespace, _, name = key.partition("/")
-        pod = self.pods.get(namespace, name)
+        pod = self._freshest(key, self.pods.get(namespace, name))
         run = self.runs.get(key)
         if pod is None:
             if run is not None:
@@ -144,8 +156,19 @@ class Kubelet:
         await self._post(pod, run)
         return delay
 
+    def _freshest(self, key: str, cached: dict[str, Any] | None) -> dict[str, Any] | None:
+        mine = self.latest.get(key)
+        if mine is None or cached is None:
+            self.latest.pop(key, None)
+            return cached
+        if _rv(cached) >= _rv(mine) or _uid(cached) != _uid(mine):
+            del self.latest[key]
+            return cached
+        return mine
+
     def _forget(self, key: str, run: PodRun) -> None:
         self.runs.pop(key, None)
+        self.latest.pop(key, None)
         node = self.nodes.get(run.node)
         if node is not None and run.pod_ip:
             node.release_ip(run.pod_ip)
@@ -496,7 +519,7 @@ class Kubelet:
                 return
             body = {**pod, "status": status}
             try:
-                await self.registry.update(
+                written = await self.registry.update(
                     self.rt,
                     str(md.get("namespace")),
                     str(md.get("name")),
@@ -505,6 +528,7 @@ class Kubelet:
                     subresource="status",
                     user=self._user(node),
                 )
+                self.latest[_key(pod)] = written.object
                 return
             except StatusError as e:
                 if e.code == 404:
