@@ -225,6 +225,16 @@ def cli() -> None:
     show_default=True,
     help="Fake Nodes to run, with a scheduler and simulated kubelets (0: none, pods stay Pending).",
 )
+@click.option(
+    "--etcd-compaction-interval",
+    "compaction_interval",
+    callback=lambda ctx, param, value: _duration(value),
+    default="5m",
+    show_default=True,
+    help="How long old object versions stay readable (continue tokens, resourceVersionMatch="
+    "Exact, watch resumes) before a request for them gets 410, a Go duration (kube-apiserver's "
+    "compaction interval; the history is also capped at 128 MiB).",
+)
 def serve(
     host: str,
     port: int,
@@ -244,6 +254,7 @@ def serve(
     runtime_config: tuple[str, ...],
     controllers: tuple[str, ...],
     nodes: int,
+    compaction_interval: int,
 ) -> None:
     """Run the API server until Ctrl+C or SIGTERM."""
     from fakekapi.catalog.catalog import Catalog
@@ -276,6 +287,7 @@ def serve(
         runtime_config=runtime_config,
         controllers=_split_commas(controllers),
         nodes=nodes,
+        etcd_compaction_interval=float(compaction_interval),
     )
     sys.exit(run_serve(settings))
 

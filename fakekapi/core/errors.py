@@ -130,13 +130,15 @@ class StatusError(Exception):
         self.message = message
         self.details = details
         self.headers = headers or {}
+        self.list_meta: dict[str, Any] = {}
+        """The Status's own ListMeta (`continue` of an expired continue token's fresh token)."""
 
     def to_status(self) -> dict[str, Any]:
         """The metav1.Status JSON, keys in kube's order; empty reason/message/details left out."""
         out: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
-            "metadata": {},
+            "metadata": dict(self.list_meta),
             "status": "Failure",
         }
         if self.message:

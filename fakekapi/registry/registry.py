@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+import orjson
+
 from fakekapi.catalog.schemas import Type, kind_type
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import (
@@ -46,7 +48,13 @@ from fakekapi.core.errors import (
 from fakekapi.core.gojson import unmarshal_type
 from fakekapi.core.objects import meta
 from fakekapi.core.user import UserInfo
-from fakekapi.store.base import KeyExistsError, KeyNotFoundError, RevisionConflict, Store
+from fakekapi.store.base import (
+    KeyExistsError,
+    KeyNotFoundError,
+    RevisionConflict,
+    Store,
+    TooOldError,
+)
 
 from . import (
     crd_cel,
@@ -75,6 +83,7 @@ from .options import (
     validate_patch_options,
 )
 from .pagination import decode_continue, encode_continue
+from .rawlist import MATCH_ALL, RawList, list_item
 from .selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
 from .strategies import IMMORTAL_NAMESPACES, Strategy, strategy_for
 from .validation import (
@@ -97,13 +106,15 @@ MAX_GENERATE_NAME_ATTEMPTS = 8
 NAMESPACE_FINALIZER = "kubernetes"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 _RV_SET_ON_CREATE = "resourceVersion should not be set on objects to be created"
-_EXPIRED_CONTINUE = (
-    "The provided continue parameter is too old to display a consistent list result. You can "
-    "start a new list without the continue parameter."
-)
 _EXPIRED_LIST = "The resourceVersion for the provided list is too old."
-_TYPE_META = ("kind", "apiVersion")
-"""Left out of built-in list items, as kube's typed lists do."""
+_INCONSISTENT_CONTINUE = (
+    "The provided continue parameter is too old to display a consistent list result. You can "
+    "start a new list without the continue parameter, or use the continue token in this response "
+    "to retrieve the remainder of the results. Continuing with the provided token results in an "
+    "inconsistent list - objects that were created, modified, or deleted between the time the "
+    "first chunk was returned and now may show up in the list."
+)
+"""kube's `inconsistentContinue` (storage/etcd3/errors.go), with a fresh continue token."""
 
 
 @dataclass
@@ -731,7 +742,7 @@ class Registry:
     @staticmethod
     def _matcher(rt: ResourceType, labels: LabelSelector, fields: FieldSelector) -> Any:
         if labels.empty() and fields.empty():
-            return lambda obj: True
+            return MATCH_ALL
 
         def matches(obj: dict[str, Any]) -> bool:
             md = obj.get("metadata") or {}
@@ -752,14 +763,25 @@ class Registry:
     async def list_shared(
         self, rt: ResourceType, namespace: str, opts: ListOptions
     ) -> dict[str, Any]:
-        """`list` whose items share the stored objects' contents: read-only, for callers that
-        only serialize or read them (deep copies of 100 items cost more than the response)."""
-        return await self.list(rt, namespace, opts, shared=True)
+        """`list` for callers that only read or serialize the result (kept for the server port;
+        every list now hands out fresh objects decoded from the stored bytes)."""
+        return await self.list(rt, namespace, opts)
 
     async def list(
         self, rt: ResourceType, namespace: str, opts: ListOptions, *, shared: bool = False
     ) -> dict[str, Any]:
         """The `<Kind>List` of matching objects, paginated like kube's etcd3 list."""
+        return (await self.list_raw(rt, namespace, opts)).to_dict()
+
+    async def list_raw(self, rt: ResourceType, namespace: str, opts: ListOptions) -> RawList:
+        """The `<Kind>List` of matching objects with each item as its stored JSON bytes.
+
+        As kube's etcd3 store (`storage/etcd3/store.go` GetList): a continue token reads the
+        snapshot at the revision of the first page, as does resourceVersion=N with
+        resourceVersionMatch=Exact (or with a limit and no match); objects created or changed
+        since do not appear. A revision older than the history is kube's 410: Expired, and for a
+        continue token `handleCompactedErrorForPaging`'s Status carrying a fresh token (revision
+        -1) that goes on from the same key at the current state."""
         validate_list_options(dataclasses.replace(opts, watch=False))
         labels, fields = self._selectors(rt, opts)
         matches = self._matcher(rt, labels, fields)
@@ -772,10 +794,9 @@ class Registry:
             if rv and rv != "0":
                 raise bad_request("specifying resource version is not allowed when using continue")
             start_key, token_rev = decode_continue(opts.continue_token, prefix)
-            if token_rev < self.store.oldest_revision:
-                raise expired(_EXPIRED_CONTINUE)
             start_after = start_key.rstrip("\x00")
-            list_rev = token_rev
+            if token_rev > 0:  # -1: go on at the latest revision (after a compacted snapshot)
+                list_rev = token_rev
         elif rv:
             n = _rv_int(rv, rt)
             if n == 0:
@@ -787,43 +808,42 @@ class Registry:
                 if n > self.store.revision:
                     await self._wait_revision(n)
                 if exact:
-                    if n < self.store.oldest_revision:
-                        raise expired(_EXPIRED_LIST)
                     list_rev = n
-        items, current = self.store.list(prefix, start_after)
-        out: list[dict[str, Any]] = []
+        try:
+            items, rev = self.store.list_raw(prefix, start_after, list_rev)
+        except TooOldError:
+            if opts.continue_token:
+                err = expired(_INCONSISTENT_CONTINUE)
+                err.list_meta = {"continue": encode_continue(start_after, prefix, -1)}
+                raise err from None
+            raise expired(_EXPIRED_LIST) from None
+        strip = not rt.is_crd
+        out: list[bytes] = []
         more = False
         remaining = 0
         last_key = ""
-        for i, (key, obj, _) in enumerate(items):
+        match_all = matches is MATCH_ALL
+        for i, (key, data, _) in enumerate(items):
             if limit and len(out) >= limit:
                 more = True
                 remaining = len(items) - i
                 break
             last_key = key
-            if matches(obj):
-                if not shared:
-                    item = copy_obj(obj)
-                    if not rt.is_crd:
-                        item.pop("kind", None)
-                        item.pop("apiVersion", None)
-                elif rt.is_crd:
-                    item = obj
-                else:
-                    item = {k: v for k, v in obj.items() if k not in _TYPE_META}
-                out.append(item)
-        rev = list_rev if list_rev is not None else current
+            if match_all or matches(orjson.loads(data)):
+                out.append(list_item(data, strip))
         list_meta: dict[str, Any] = {"resourceVersion": str(rev)}
         if more:
             list_meta["continue"] = encode_continue(last_key, prefix, rev)
             if labels.empty() and fields.empty():
                 list_meta["remainingItemCount"] = remaining
-        return {
-            "kind": rt.list_kind,
-            "apiVersion": rt.group_version,
-            "metadata": list_meta,
-            "items": out,
-        }
+        return RawList(rt.list_kind, rt.group_version, list_meta, out)
+
+    async def get_raw(self, rt: ResourceType, namespace: str, name: str) -> bytes:
+        """The stored JSON bytes of an object, or 404 (for responses that need nothing else)."""
+        cur = self.store.get_raw(object_key(rt, namespace, name))
+        if cur is None:
+            raise not_found(rt.plural, rt.group, name)
+        return cur[0]
 
     def watch(
         self, rt: ResourceType, namespace: str, opts: ListOptions

@@ -10,6 +10,7 @@ store watch, so closing the stream (aclose, or cancelling its consumer) leaks no
 from __future__ import annotations
 
 import asyncio
+import builtins
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -21,18 +22,46 @@ from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import StatusError, expired
 from fakekapi.store.base import Event, Store, TooOldError
 
+from .rawlist import MATCH_ALL
+
 BOOKMARK_INTERVAL = 60.0
 """kube's defaultBookmarkFrequency."""
 BOOKMARK_BEFORE_TIMEOUT = 2.0
 """kube sends a last bookmark this long before the watch's deadline."""
 
 
-@dataclass
 class WatchEvent:
-    """One event of a watch stream: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR."""
+    """One event of a watch stream: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR.
 
-    type: str
-    object: dict[str, Any]
+    `raw`, when set, is the object's stored JSON bytes: a stream that writes JSON uses them as
+    they are (nothing decoded or encoded per watcher, as kube's cachingObject); `object` decodes
+    them on first use into a dict this event owns."""
+
+    __slots__ = ("_object", "raw", "type")
+
+    def __init__(
+        self, type: str, object: dict[str, Any] | None = None, *, raw: bytes | None = None
+    ) -> None:
+        if object is None and raw is None:
+            raise ValueError("a WatchEvent needs an object or its bytes")
+        self.type = type
+        self._object = object
+        self.raw = raw
+
+    @property
+    def object(self) -> dict[str, Any]:
+        if self._object is None:
+            assert self.raw is not None
+            self._object = orjson.loads(self.raw)
+        return self._object
+
+    def __eq__(self, other: builtins.object) -> bool:
+        if not isinstance(other, WatchEvent):
+            return NotImplemented
+        return (self.type, self.object) == (other.type, other.object)
+
+    def __repr__(self) -> str:
+        return f"WatchEvent({self.type!r}, {self.object!r})"
 
 
 def copy_obj(obj: dict[str, Any]) -> dict[str, Any]:
@@ -85,15 +114,23 @@ def _with_rv(obj: dict[str, Any], revision: int) -> dict[str, Any]:
 
 
 def convert(event: Event, matches: Callable[[dict[str, Any]], bool]) -> WatchEvent | None:
-    """cacheWatcher.convertToWatchEvent: the event this watcher sees, if any."""
+    """cacheWatcher.convertToWatchEvent: the event this watcher sees, if any. Without selectors
+    nothing is decoded: the event carries the stored bytes."""
+    match_all = matches is MATCH_ALL
     if event.type == "DELETED":
-        return WatchEvent("DELETED", copy_obj(event.object)) if matches(event.object) else None
-    cur = matches(event.object)
-    old = event.prev is not None and event.type == "MODIFIED" and matches(event.prev)
+        if match_all or matches(event.object):
+            return WatchEvent("DELETED", raw=event.data)
+        return None
+    cur = match_all or matches(event.object)
+    old = (
+        event.prev_data is not None
+        and event.type == "MODIFIED"
+        and (match_all or matches(event.prev or {}))
+    )
     if cur and old:
-        return WatchEvent("MODIFIED", copy_obj(event.object))
+        return WatchEvent("MODIFIED", raw=event.data)
     if cur:
-        return WatchEvent("ADDED", copy_obj(event.object))
+        return WatchEvent("ADDED", raw=event.data)
     if old and event.prev is not None:
         return WatchEvent("DELETED", _with_rv(event.prev, event.revision))
     return None
@@ -129,8 +166,15 @@ async def stream(store: Store, spec: WatchSpec) -> AsyncIterator[WatchEvent]:
     deadline = loop.time() + spec.timeout
     initial: list[WatchEvent] = []
     if spec.start is None:
-        items, after = store.list(spec.prefix)
-        initial = [WatchEvent("ADDED", copy_obj(o)) for _, o, _ in items if spec.matches(o)]
+        items, after = store.list_raw(spec.prefix)
+        if spec.matches is MATCH_ALL:
+            initial = [WatchEvent("ADDED", raw=data) for _, data, _ in items]
+        else:
+            initial = [
+                WatchEvent("ADDED", raw=data)
+                for _, data, _ in items
+                if spec.matches(orjson.loads(data))
+            ]
     else:
         after = spec.start
         if after > store.revision and not await _wait_for_revision(

@@ -99,7 +99,9 @@ def create_components(
     if store is None:
         from fakekapi.store.sqlite import SqliteStore
 
-        store = SqliteStore(settings.data_dir / "store.db")
+        store = SqliteStore(
+            settings.data_dir / "store.db", history_min_seconds=settings.etcd_compaction_interval
+        )
     registry = Registry(store, catalog)
     rbac_index = RBACIndex()
     authorizer = build_authorizer(settings.authorization_mode, rbac_index)

@@ -78,6 +78,18 @@ def encode_json_list(obj: dict[str, Any], *, pretty: bool = False) -> bytes:
     return _go_escape(b"".join(parts)) + b"\n"
 
 
+def stored_json_response(data: bytes) -> web.Response:
+    """A compact JSON response whose body is an object's (or list's) stored JSON bytes: the same
+    bytes `encode_json` gives for the decoded value, without decoding or encoding it."""
+    return raw_response(_go_escape(data) + b"\n", JSON)
+
+
+def stored_watch_line(type: str, data: bytes) -> bytes:
+    """A watch event line around an object's stored JSON bytes (what `encode_json` gives for
+    `{"type": type, "object": <the decoded object>}`)."""
+    return b"".join((b'{"type":"', type.encode(), b'","object":', _go_escape(data), b"}\n"))
+
+
 def encode_yaml(obj: Any) -> bytes:
     """sigs.k8s.io/yaml output: the JSON value as block YAML, keys sorted (`yamlout`)."""
     return yamlout.encode(obj)

@@ -44,6 +44,9 @@ class Settings:
     nodes: int = 1
     """`--nodes`: how many fake Nodes run, with the scheduler and simulated kubelet (0: none)."""
     """`--runtime-config` values (`api/all=true`, `group/version=false` ...); none: the defaults."""
+    etcd_compaction_interval: float = 300.0
+    """Seconds old object versions stay readable (continue snapshots, resourceVersionMatch=Exact,
+    watch resumes): kube-apiserver's `--etcd-compaction-interval` (default 5m)."""
     controllers: tuple[str, ...] = ("*",)
     """kube-controller-manager's `--controllers`: `*` (every controller on by default), `name`,
     `-name`; names and aliases as kube's (fakekapi.controllers.names). `()` runs none."""

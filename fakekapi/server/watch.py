@@ -86,14 +86,15 @@ def _client_gone(request: web.BaseRequest) -> bool:
 async def stream_events(
     request: web.Request,
     events: AsyncIterator[WatchEventLike],
-    encode: Callable[[WatchEventLike], dict[str, Any]],
+    encode: Callable[[WatchEventLike], dict[str, Any] | bytes],
     *,
     tracker: WatchTracker,
     timeout: float,
 ) -> web.StreamResponse:
     """Send `events` as a watch stream until one of the ending conditions; returns the response.
 
-    `encode` turns an event into the JSON value of its line (`{"type":..., "object":...}`).
+    `encode` turns an event into the JSON value of its line (`{"type":..., "object":...}`), or
+    into the line's bytes themselves (an object written as stored).
     """
     resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
     resp.enable_chunked_encoding()
@@ -127,7 +128,8 @@ async def stream_events(
             except StatusError as e:
                 await resp.write(encode_json({"type": "ERROR", "object": e.to_status()}))
                 break
-            await resp.write(encode_json(encode(event)))
+            line = encode(event)
+            await resp.write(line if isinstance(line, bytes) else encode_json(line))
     except (ConnectionResetError, ConnectionError):
         log.debug("watch client went away: %s", request.path)
     except Exception as e:

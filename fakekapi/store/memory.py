@@ -114,6 +114,7 @@ class MemoryStore:
         self._oldest = 0
         self._history: deque[Change] = deque()
         self._history_bytes = 0
+        self._dropped_bytes = 0
         self._min_events = history_min_events
         self._min_seconds = history_min_seconds
         self._max_events = max(history_max_events, history_min_events)
@@ -142,6 +143,12 @@ class MemoryStore:
     def history_bytes(self) -> int:
         """Bytes of object versions held by the history (for metrics and tests)."""
         return self._history_bytes
+
+    @property
+    def dropped_bytes(self) -> int:
+        """Bytes of versions the history has dropped so far (its owner decides when to hand the
+        freed memory back to the OS)."""
+        return self._dropped_bytes
 
     @property
     def history_seconds(self) -> float:
@@ -323,6 +330,7 @@ class MemoryStore:
                 return
             history.popleft()
             self._history_bytes -= len(oldest.data)
+            self._dropped_bytes += len(oldest.data)
             self._oldest = oldest.revision
 
 

@@ -55,7 +55,9 @@ CHANGELOG_KEEP = 10_000
 """Change-log rows kept in the file; a process further behind than this re-reads every object."""
 PRUNE_EVERY = 1_000
 RELEASE_AFTER_BYTES = 4 * 1024 * 1024
-"""History bytes dropped at once after which freed heap memory is handed back to the OS."""
+"""History bytes dropped after which freed heap memory is handed back to the OS..."""
+RELEASE_INTERVAL_SECONDS = 1.0
+"""...at most this often (malloc_trim walks the heap)."""
 MAINTAIN_INTERVAL_SECONDS = 30.0
 """How often the follower compacts the file (VACUUM when pruned rows left enough free space)."""
 MAX_BATCH = 1_000
@@ -299,9 +301,14 @@ class SqliteStore:
         history that left its window; now and then give pruned space back to the file system."""
         loop = asyncio.get_running_loop()
         maintain_at = loop.time() + self._maintain_interval
+        released = 0  # the cache's dropped_bytes when memory was last handed back
+        release_at = 0.0
         while True:
             await asyncio.sleep(self._poll_interval)
-            if self._cache.compact() >= RELEASE_AFTER_BYTES:
+            self._cache.compact()
+            dropped = self._cache.dropped_bytes
+            if dropped - released >= RELEASE_AFTER_BYTES and loop.time() >= release_at:
+                released, release_at = dropped, loop.time() + RELEASE_INTERVAL_SECONDS
                 release_free_memory()
             if self._lock.locked():
                 continue  # a write is in progress and catches up by itself

@@ -376,11 +376,23 @@ async def handle(request: web.Request) -> web.StreamResponse:
 
     if route.verb in ("get", "list"):
         neg = negotiate(accept, resource_read_transform)
-        # Reads only serialize (or transform into new objects): the registry's shared, read-only
-        # variants save a deep copy per object where it has them.
+        # Plain compact JSON depends on nothing but the stored bytes: the registry's raw reads
+        # hand them over and the body is written without decoding or encoding an object.
+        as_stored = (
+            neg.target is None
+            and neg.media_type == JSON
+            and not (neg.pretty or responses.is_pretty(request))
+        )
         if route.verb == "list":
+            list_opts = registry_options.parse_list_options(query)
+            list_raw = getattr(registry, "list_raw", None)
+            if as_stored and list_raw is not None:
+                raw_list = await list_raw(rt, ns, list_opts)
+                return responses.stored_json_response(raw_list.to_json())
             read_list = getattr(registry, "list_shared", None) or registry.list
-            obj = await read_list(rt, ns, registry_options.parse_list_options(query))
+            obj = await read_list(rt, ns, list_opts)
+        elif as_stored and (not sub or sub == "status") and hasattr(registry, "get_raw"):
+            return responses.stored_json_response(await registry.get_raw(rt, ns, name))
         elif sub and sub != "status":
             obj = await _optional(registry, "get_subresource")(rt, ns, name, sub)
         else:
@@ -467,8 +479,11 @@ async def _watch(
     columns = _printer_columns(request, rt)
     first = True
 
-    def encode(event: WatchEventLike) -> dict[str, Any]:
+    def encode(event: WatchEventLike) -> dict[str, Any] | bytes:
         nonlocal first
+        raw: bytes | None = getattr(event, "raw", None)
+        if raw is not None and target is None:
+            return responses.stored_watch_line(event.type, raw)
         obj = event.object
         is_status = obj.get("kind") == "Status" and obj.get("apiVersion") == "v1"
         if target is not None and target.kind == "Table":
