@@ -62,20 +62,17 @@ def _split_commas(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
-_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
-
-
 def _duration(value: str) -> int:
     """A Go duration (`1h30m`, `90s`, `0`) as whole seconds, for kube-apiserver duration flags."""
-    import re
+    from fakekapi.core.gotime import parse_duration
 
     text = value.strip()
     if text in ("0", ""):
         return 0
-    parts = re.findall(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|h|m|s)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise click.BadParameter(f"{value!r} is not a duration (e.g. 1h, 90m, 3600s)")
-    return int(sum(float(n) * _DURATION_UNITS[u] for n, u in parts))
+    try:
+        return int(parse_duration(text) // 1_000_000_000)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a duration (e.g. 1h, 90m, 3600s)") from None
 
 
 def _kubernetes_version(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -733,19 +730,14 @@ def sa_create(
 
 def _go_duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float:
     """A Go duration (`10m`, `1h30m`, `-5s`) in seconds, as pflag's DurationVar parses it."""
-    import re
+    from fakekapi.core.gotime import parse_duration
 
     if value is None:
         return 0.0
-    text = value.strip()
-    sign = -1.0 if text.startswith("-") else 1.0
-    body = text.lstrip("+-")
-    if body == "0":
-        return 0.0
-    parts = re.findall(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|h|m|s)", body)
-    if not parts or "".join(n + u for n, u in parts) != body:
-        raise click.BadParameter(f"invalid duration {value!r} (e.g. 10m, 1h, 48h)")
-    return sign * sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+    try:
+        return parse_duration(value.strip()) / 1e9
+    except ValueError:
+        raise click.BadParameter(f"invalid duration {value!r} (e.g. 10m, 1h, 48h)") from None
 
 
 @cli.group("token")

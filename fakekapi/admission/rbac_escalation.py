@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fakekapi.catalog.types import ResourceType
-from fakekapi.core.errors import forbidden, go_quote, not_found
+from fakekapi.core.errors import forbidden, go_quote, go_quote_list, not_found
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import SYSTEM_MASTERS, UserInfo
 from fakekapi.registry.hooks import CREATE, UPDATE
@@ -32,7 +32,6 @@ from fakekapi.registry.rbac_rules import (
     Rule,
     compact,
     covers,
-    go_quote_list,
     resource_attributes,
     rules_of,
 )

@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.auth.authz import Decision
+from fakekapi.core.errors import go_quote
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.rbac_rules import Binding, Rule, Subject, go_quote, rules_of
+from fakekapi.registry.rbac_rules import Binding, Rule, Subject, rules_of
 
 if TYPE_CHECKING:
     from fakekapi.registry.controllers.informer import Informer

@@ -37,6 +37,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from fakekapi.auth.authn import NOT_MINE, AuthResult
+from fakekapi.core import gojson
+from fakekapi.core.errors import go_quote, go_quote_list
 from fakekapi.core.user import ALL_AUTHENTICATED, UserInfo
 
 LEGACY_ISSUER = "kubernetes/serviceaccount"
@@ -95,9 +97,7 @@ def key_id(public_key: rsa.RSAPublicKey) -> str:
 
 def go_json(obj: Any) -> bytes:
     """JSON as Go's encoding/json writes maps: sorted keys, compact, `<>&` escaped."""
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return text.encode("utf-8")
+    return gojson.marshal(obj, sort_keys=True).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -314,13 +314,8 @@ class Verifier:
         return VerifiedToken(False, claims, matched, exp, nbf)
 
 
-def go_q(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)
-
-
-def go_list(items: Sequence[str]) -> str:
-    """`%q` of a []string: `["a" "b"]`."""
-    return "[" + " ".join(go_q(i) for i in items) + "]"
+go_q = go_quote
+go_list = go_quote_list
 
 
 def _numeric(claims: Mapping[str, Any], name: str) -> float | None:

@@ -13,24 +13,16 @@ Pure functions (no I/O): openapi.py reads the stored files.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
+
+from fakekapi.core import gojson
 
 JSON = dict[str, Any]
 
 
 def go_json(obj: object) -> bytes:
     """Compact JSON as Go's encoding/json writes it (HTML characters escaped)."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    for ch, esc in (
-        ("&", "\\u0026"),
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(ch, esc)
-    return text.encode()
+    return gojson.marshal(obj).encode()
 
 
 def etag(data: bytes) -> str:

@@ -35,9 +35,36 @@ CONFLICT_MODIFIED: Final = (
 )
 
 
+_GO_ESCAPES = {c: "\\" + e for c, e in zip("\a\b\f\n\r\t\v", "abfnrtv", strict=True)}
+
+
 def go_quote(s: str) -> str:
-    """Go's `%q` for the strings that reach messages (close enough: JSON escaping)."""
-    return json.dumps(s, ensure_ascii=False)
+    """Go's `%q` (strconv.Quote): printable characters as they are, `"` and `\\` escaped, the
+    rest as \\n-style, \\xNN, \\uNNNN or \\UNNNNNNNN escapes, so a message never carries a
+    control character (into a Warning header, a log line). The one home of `%q`."""
+    if s.isprintable() and '"' not in s and "\\" not in s:
+        return f'"{s}"'
+    out = ['"']
+    for c in s:
+        if c in ('"', "\\"):
+            out.append("\\" + c)
+        elif c.isprintable():
+            out.append(c)
+        elif c in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[c])
+        elif c < " " or c == "\x7f":
+            out.append(f"\\x{ord(c):02x}")
+        elif ord(c) < 0x10000:
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(f"\\U{ord(c):08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def go_quote_list(values: Iterable[str]) -> str:
+    """`%q` of a []string: `["a" "b"]`."""
+    return "[" + " ".join(go_quote(v) for v in values) + "]"
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ time/format.go `parse` is ported for these two layouts: the element that failed,
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 RFC3339 = "2006-01-02T15:04:05Z07:00"
 RFC3339_MICRO = "2006-01-02T15:04:05.000000Z07:00"
@@ -239,3 +240,53 @@ def from_json(value: object, layout: str = RFC3339) -> str | None:
 
 def _zero(value: str) -> bool:
     return value in ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000000Z")
+
+
+def now_rfc3339() -> str:
+    """Now as metav1.Time marshals it: RFC 3339 in UTC, whole seconds."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def now_micro() -> str:
+    """Now as metav1.MicroTime marshals it: RFC 3339 in UTC with microseconds."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_DURATION_UNITS = {
+    "ns": 1,
+    "us": 1000,
+    "µs": 1000,
+    "μs": 1000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
+
+
+def parse_duration(s: str) -> int:
+    """Go's time.ParseDuration: "1h2m3.5s" → nanoseconds; ValueError for what Go refuses.
+    The one parser of Go durations (protobuf Duration fields, duration flags, pod knobs)."""
+    sign = 1
+    body = s
+    if body[:1] in "+-" and body:
+        sign = -1 if body[0] == "-" else 1
+        body = body[1:]
+    if body == "0":
+        return 0
+    total = 0
+    pos = 0
+    while pos < len(body):
+        m = _DURATION_PART.match(body, pos)
+        if not m or m.group(1) in ("", "."):
+            raise ValueError(f"invalid duration {s!r}")
+        whole, _, frac = m.group(1).partition(".")
+        unit = _DURATION_UNITS[m.group(2)]
+        total += int(whole or "0") * unit
+        if frac:
+            total += int(frac) * unit // 10 ** len(frac)
+        pos = m.end()
+    if not body:
+        raise ValueError(f"invalid duration {s!r}")
+    return sign * total

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from fakekapi.core import gotime
+
 PREFIX = "simulate.fakekapi.dev/"
 EXIT_CODE = PREFIX + "exit-code"
 RUN_FOR = PREFIX + "run-for"
@@ -18,9 +20,6 @@ READY_AFTER = PREFIX + "ready-after"
 READY = PREFIX + "ready"
 IMAGE_PULL = PREFIX + "image-pull"
 LOGS = PREFIX + "logs"
-
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|h|m|s)")
 
 
 def parse_duration(text: str) -> float | None:
@@ -31,10 +30,11 @@ def parse_duration(text: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        parts = _PART.findall(text)
-        if not parts or "".join(n + u for n, u in parts) != text:
+        try:
+            nanos = gotime.parse_duration(text)
+        except ValueError:
             return None
-        return sum(float(n) * _UNITS[u] for n, u in parts)
+        return nanos / 1e9 if nanos >= 0 else None
     return value if value >= 0 else None
 
 

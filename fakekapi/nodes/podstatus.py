@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
+
+from fakekapi.core import gotime
 
 OUR_CONDITIONS = (
     "PodReadyToStartContainers",
@@ -25,12 +26,10 @@ OUR_CONDITIONS = (
 )
 
 
-def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+now_rfc3339 = gotime.now_rfc3339
 
 
-def now_micro() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+now_micro = gotime.now_micro
 
 
 def new_container_id() -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from fakekapi.core import gotime
+
 # Seconds of 0001-01-01T00:00:00Z (Go's zero time.Time) relative to the Unix epoch.
 GO_ZERO_UNIX = -62135596800
 
@@ -115,43 +117,7 @@ def duration_json(ns: int) -> str:
     return "-" + out if neg else out
 
 
-_DURATION_UNITS = {
-    "ns": 1,
-    "us": 1000,
-    "µs": 1000,
-    "μs": 1000,
-    "ms": 1_000_000,
-    "s": 1_000_000_000,
-    "m": 60_000_000_000,
-    "h": 3_600_000_000_000,
-}
-_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)")
-
-
-def parse_duration(s: str) -> int:
-    """Go's time.ParseDuration, enough for the encoder: "1h2m3.5s" → nanoseconds."""
-    sign = 1
-    body = s
-    if body[:1] in "+-" and body:
-        sign = -1 if body[0] == "-" else 1
-        body = body[1:]
-    if body == "0":
-        return 0
-    total = 0
-    pos = 0
-    while pos < len(body):
-        m = _DURATION_PART.match(body, pos)
-        if not m or m.group(1) in ("", "."):
-            raise ValueError(f"invalid duration {s!r}")
-        whole, _, frac = m.group(1).partition(".")
-        unit = _DURATION_UNITS[m.group(2)]
-        total += int(whole or "0") * unit
-        if frac:
-            total += int(frac) * unit // 10 ** len(frac)
-        pos = m.end()
-    if not body:
-        raise ValueError(f"invalid duration {s!r}")
-    return sign * total
+parse_duration = gotime.parse_duration
 
 
 def check_quantity(s: str) -> str | None:

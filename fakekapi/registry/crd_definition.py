@@ -15,11 +15,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from fakekapi.catalog.crd_openapi import CustomVersion
 from fakekapi.catalog.types import ResourceType, Subresource
+from fakekapi.core import gotime
 from fakekapi.core.errors import (
     FieldError,
     forbidden_field,
@@ -43,8 +43,7 @@ def is_crd_type(rt: ResourceType) -> bool:
     return (rt.group, rt.plural) == (GROUP, PLURAL)
 
 
-def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+now_rfc3339 = gotime.now_rfc3339
 
 
 def _dict(v: Any) -> dict[str, Any]:

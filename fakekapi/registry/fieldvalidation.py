@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakekapi.catalog.schemas import FREE, LIST, MAP, SCALAR, STRUCT, Type
+from fakekapi.core.errors import go_quote
 from fakekapi.core.gojson import Base64Error, base64_decode, unmarshal_type
 
 MAX_STRICT_ERRORS = 100
@@ -31,28 +32,8 @@ MAX_STRICT_ERRORS = 100
 
 _INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
-_GO_ESCAPES = {c: "\\" + e for c, e in zip("\a\b\f\n\r\t\v", "abfnrtv", strict=True)}
-
-
-def go_q(s: str) -> str:
-    """Go's `%q` (strconv.Quote), as the strict decoder quotes field paths: non-printable
-    characters escaped, so a message never carries a control character (into a Warning header)."""
-    out = ['"']
-    for c in s:
-        if c in ('"', "\\"):
-            out.append("\\" + c)
-        elif c.isprintable():
-            out.append(c)
-        elif c in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[c])
-        elif c < " " or c == "\x7f":
-            out.append(f"\\x{ord(c):02x}")
-        elif ord(c) < 0x10000:
-            out.append(f"\\u{ord(c):04x}")
-        else:
-            out.append(f"\\U{ord(c):08x}")
-    out.append('"')
-    return "".join(out)
+go_q = go_quote
+"""Go's `%q` as the strict decoder quotes field paths (core.errors.go_quote)."""
 
 
 class Pairs(list[tuple[str, Any]]):

@@ -18,7 +18,7 @@ import jsonpatch
 import yaml
 
 from fakekapi.catalog.schemas import LIST, MAP, STRUCT, Field, Type
-from fakekapi.core import yamljson
+from fakekapi.core import gojson, yamljson
 from fakekapi.core.errors import StatusError, bad_request, internal, rejected_generic, too_large
 from fakekapi.core.gojson import unmarshal_type
 
@@ -63,10 +63,7 @@ def decode_json(body: bytes) -> Any:
 
 def go_json(doc: Any) -> str:
     """Compact JSON as encoding/json marshals a map: keys sorted, `<`, `>`, `&` escaped."""
-    text = json.dumps(doc, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        text = text.replace(ch, esc)
-    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return gojson.marshal(doc, sort_keys=True)
 
 
 # --- RFC 7386 -----------------------------------------------------------------------------------

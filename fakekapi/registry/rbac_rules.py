@@ -17,20 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakekapi.core.errors import go_quote as _go_quote
+from fakekapi.core.errors import go_quote, go_quote_list
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 
 ALL = "*"
-
-
-def go_quote(s: str) -> str:
-    """Go's `%q`; plain strings (the usual case) skip the general escaper."""
-    if s.isprintable() and '"' not in s and "\\" not in s:
-        return f'"{s}"'
-    return _go_quote(s)
 
 
 SA_PREFIX = "system:serviceaccount:"
@@ -150,11 +143,6 @@ class Rule:
                 and self.name_matches(info.name)
             )
         return self.verb_matches(info.verb) and self.url_matches(info.path)
-
-
-def go_quote_list(values: tuple[str, ...] | list[str]) -> str:
-    """Go's `%q` of a []string: `["a" "b"]`."""
-    return "[" + " ".join(go_quote(v) for v in values) + "]"
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ import orjson
 
 from fakekapi.catalog.schemas import Type, kind_type
 from fakekapi.catalog.types import ResourceType
+from fakekapi.core import gotime
 from fakekapi.core.errors import (
     FieldError,
     StatusError,
@@ -147,9 +148,7 @@ _PENDING: dict[str, Any] = {}
 """_graceful_delete's answer for a graceful deletion already under way."""
 
 
-def now_rfc3339() -> str:
-    """RFC 3339 in UTC with seconds precision, as metav1.Time marshals."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+now_rfc3339 = gotime.now_rfc3339
 
 
 def generate_name(prefix: str) -> str:

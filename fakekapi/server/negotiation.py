@@ -27,6 +27,7 @@ from fakekapi.core import yamljson
 from fakekapi.core.errors import (
     StatusError,
     bad_request,
+    go_quote,
     not_acceptable,
     unsupported_media_type,
     unsupported_patch_type,
@@ -334,5 +335,4 @@ def patch_type(content_type: str | None, *, is_crd: bool) -> str:
     return mt
 
 
-def _quote(s: str) -> str:
-    return orjson.dumps(s).decode()
+_quote = go_quote

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from fakekapi.core import gotime
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.controllers.informer import Informer
 from fakekapi.registry.controllers.queue import WorkQueue
@@ -22,8 +22,7 @@ FIELD_MANAGER = "kube-controller-manager"
 NAMESPACE_TERMINATING_CAUSE = "NamespaceTerminating"
 
 
-def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+now_rfc3339 = gotime.now_rfc3339
 
 
 def has_status_cause(err: StatusError, reason: str) -> bool:
