@@ -85,8 +85,17 @@ class Nodes:
         self.recorder = Recorder(registry, _rt(registry, "", "events"))
         self.pods = self.informers.informer(self.pods_rt)
         self.nodes = self.informers.informer(self.nodes_rt)
+        self.claims = self.informers.informer(_rt(registry, "", "persistentvolumeclaims"))
+        self.classes = self.informers.informer(_rt(registry, "storage.k8s.io", "storageclasses"))
         self.scheduler = Scheduler(
-            registry, self.pods_rt, self.pods, self.nodes, self.recorder, self.minor
+            registry,
+            self.pods_rt,
+            self.pods,
+            self.nodes,
+            self.recorder,
+            self.minor,
+            claims=self.claims,
+            classes=self.classes,
         )
         self.kubelet = Kubelet(
             registry, self.pods_rt, self.pods, self.sims, self.recorder, self.minor
@@ -116,7 +125,7 @@ class Nodes:
                     "scheduler",
                     self.scheduler.queue,
                     self.scheduler.sync,
-                    [self.pods, self.nodes],
+                    [self.pods, self.nodes, self.claims, self.classes],
                     SCHEDULER_WORKERS,
                 ),
                 name="scheduler",

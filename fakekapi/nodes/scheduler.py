@@ -13,8 +13,10 @@ nodes at all, "no nodes available to schedule pods". Feasible nodes are scored b
 they hold (spreading, as the default scoring does on identical nodes); the binding goes through
 pods/binding as system:kube-scheduler and a Scheduled event follows. Pods naming another
 schedulerName, already bound (spec.nodeName, which the kubelet honours directly) or gated by
-schedulingGates are left alone. Unschedulable pods are retried when a node changes or a pod
-leaves, as the scheduling queue's cluster events do.
+schedulingGates are left alone. Before the filters, VolumeBinding's PreFilter (volumes.py) holds
+back pods whose PersistentVolumeClaims are missing or not yet bound. Unschedulable pods are
+retried when a node, a claim or a storage class changes or a pod leaves, as the scheduling
+queue's cluster events do.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from fakekapi.core.user import UserInfo
 from fakekapi.nodes.events import Recorder
 from fakekapi.nodes.podstatus import now_rfc3339
 from fakekapi.nodes.resources import Resources, parse_quantity, pod_requests
+from fakekapi.nodes.volumes import SELECTED_NODE, check_claims
 from fakekapi.registry.controllers.informer import Informer
 from fakekapi.registry.controllers.queue import WorkQueue
 from fakekapi.registry.options import WriteOptions
@@ -181,11 +184,15 @@ class Scheduler:
         nodes: Informer,
         recorder: Recorder,
         minor: int,
+        claims: Informer | None = None,
+        classes: Informer | None = None,
     ) -> None:
         self.registry = registry
         self.rt = pods_rt
         self.pods = pods
         self.nodes = nodes
+        self.claims = claims
+        self.classes = classes
         self.recorder = recorder
         self.minor = minor
         self.queue = WorkQueue()
@@ -193,6 +200,9 @@ class Scheduler:
         self.unschedulable: set[str] = set()
         pods.add_handler(self._pod_changed)
         nodes.add_handler(self._node_changed)
+        if claims is not None and classes is not None:
+            claims.add_handler(self._node_changed)  # a claim bound: unschedulable pods retry
+            classes.add_handler(self._node_changed)
 
     # -- informers ----------------------------------------------------------------------------
 
@@ -284,17 +294,23 @@ class Scheduler:
             return Rejection(tuple(reasons), False)
         return None
 
-    def fit_error(self, pod: dict[str, Any], rejections: list[Rejection]) -> str:
-        """framework.FitError.Error() with the DefaultPreemption PostFilter's message."""
-        n = len(rejections)
-        histogram: Counter[str] = Counter()
-        for r in rejections:
-            histogram.update(r.reasons)
-        msg = (
-            f"0/{n} nodes are available: "
-            + ", ".join(sorted(f"{v} {k}" for k, v in histogram.items()))
-            + "."
-        )
+    def fit_error(
+        self, pod: dict[str, Any], rejections: list[Rejection], *, prefilter: str = "", n: int = 0
+    ) -> str:
+        """framework.FitError.Error() with the DefaultPreemption PostFilter's message.
+
+        `prefilter`: a PreFilter plugin rejected the pod on all `n` nodes (its message stands
+        instead of the per-node histogram, and preemption cannot help on any node)."""
+        if prefilter:
+            msg = f"0/{n} nodes are available: {prefilter}."
+            rejections = [Rejection((prefilter,), True)] * n
+        else:
+            n = len(rejections)
+            histogram: Counter[str] = Counter()
+            for r in rejections:
+                histogram.update(r.reasons)
+            reasons = ", ".join(sorted(f"{v} {k}" for k, v in histogram.items()))
+            msg = f"0/{n} nodes are available: {reasons}."
         spec = _d(pod.get("spec"))
         if spec.get("preemptionPolicy") == "Never":
             post = "preemption: not eligible due to preemptionPolicy=Never."
@@ -325,6 +341,15 @@ class Scheduler:
         if not nodes:
             await self._unschedulable(key, pod, NO_NODES)
             return None
+        delayed: list[dict[str, Any]] = []
+        if self.claims is not None and self.classes is not None:
+            claims = check_claims(pod, self.claims, self.classes)
+            if claims.rejection:
+                await self._unschedulable(
+                    key, pod, self.fit_error(pod, [], prefilter=claims.rejection, n=len(nodes))
+                )
+                return None
+            delayed = claims.delayed
         req = pod_requests(_d(pod.get("spec")))
         rejections: list[Rejection] = []
         feasible: list[str] = []
@@ -338,8 +363,30 @@ class Scheduler:
             await self._unschedulable(key, pod, self.fit_error(pod, rejections))
             return None
         chosen = min(feasible, key=lambda n: self.usage.count[n])
+        for claim in delayed:
+            await self._select_node(claim, chosen)
         await self._bind(key, pod, chosen, req)
         return None
+
+    async def _select_node(self, claim: dict[str, Any], node: str) -> None:
+        """VolumeBinding's PreBind for a WaitForFirstConsumer claim: name the chosen node."""
+        md = _d(claim.get("metadata"))
+        if _d(md.get("annotations")).get(SELECTED_NODE) == node or self.claims is None:
+            return
+        body = {**claim, "metadata": {**md, "annotations": {**_d(md.get("annotations"))}}}
+        body["metadata"]["annotations"][SELECTED_NODE] = node
+        try:
+            await self.registry.update(
+                self.claims.rt,
+                str(md.get("namespace")),
+                str(md.get("name")),
+                body,
+                WriteOptions(field_manager="kube-scheduler"),
+                user=USER,
+            )
+        except StatusError as e:
+            if e.code not in (404, 409):
+                raise
 
     async def _bind(self, key: str, pod: dict[str, Any], node: str, req: Resources) -> None:
         md = _d(pod.get("metadata"))

@@ -400,3 +400,31 @@ def test_changed_image_restarts_the_container(kubectl: Kubectl, ns: str) -> None
     events = kubectl("-n", ns, "get", "events", "--field-selector",
                      "involvedObject.name=upgraded").out  # fmt: skip
     assert "Container upgraded definition changed, will be restarted" in events
+
+
+def test_pod_waits_for_its_claim(kubectl: Kubectl, ns: str) -> None:
+    with_claim = pod("claimant")
+    with_claim["spec"]["volumes"] = [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]
+    apply(kubectl, ns, with_claim)
+    dra = "no new claims to deallocate, " if server_minor(kubectl) >= 34 else ""
+    want = (
+        '0/1 nodes are available: persistentvolumeclaim "data" not found. '
+        f"{dra}preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+    )
+
+    def message() -> str | None:
+        for c in pod_json(kubectl, ns, "claimant")["status"].get("conditions") or []:
+            if c["type"] == "PodScheduled" and c["status"] == "False":
+                return str(c["message"])
+        return None
+
+    assert until("PodScheduled=False", message) == want
+    # Once the claim exists and the persistentvolume-binder binds it, the pod is placed.
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    }
+    apply(kubectl, ns, claim)
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/claimant", "--timeout=60s")
