@@ -80,6 +80,48 @@ class Recorder:
         }
         self._write(event, UserInfo(f"system:node:{node}", groups=("system:nodes",)), "kubelet")
 
+    def node(
+        self,
+        node: str,
+        reason: str,
+        message: str,
+        *,
+        component: str = "kubelet",
+        uid: str = "",
+    ) -> None:
+        """An event about a Node. The kubelet refers to its node with the node's name as uid
+        (kubelet.go's nodeRef); the node-controller with the Node's real uid."""
+        now = now_rfc3339()
+        kubelet = component == "kubelet"
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": _name(node), "namespace": "default"},
+            "involvedObject": {
+                "kind": "Node",
+                "name": node,
+                "uid": uid or node,
+                "apiVersion": "v1",
+            },
+            "reason": reason,
+            "message": message,
+            "source": {"component": component, "host": node}
+            if kubelet
+            else {"component": component},
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+            "type": "Normal",
+            "eventTime": None,
+            "reportingComponent": component,
+            "reportingInstance": node if kubelet else "",
+        }
+        if kubelet:
+            self._write(event, UserInfo(f"system:node:{node}", groups=("system:nodes",)), "kubelet")
+        else:
+            user = UserInfo(f"system:serviceaccount:kube-system:{component}")
+            self._write(event, user, "kube-controller-manager")
+
     def scheduler(
         self, pod: dict[str, Any], type_: str, reason: str, action: str, note: str
     ) -> None:

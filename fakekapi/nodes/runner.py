@@ -101,6 +101,7 @@ class Nodes:
             registry, self.pods_rt, self.pods, self.sims, self.recorder, self.minor
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self.nodes.add_handler(self._node_changed)
 
     @classmethod
     async def start(
@@ -184,7 +185,40 @@ class Nodes:
                 raise
             node = await self.registry.get(self.nodes_rt, "", sim.name)
         await self._post_status(sim, node)
-        await self._renew(sim, str((node.get("metadata") or {}).get("uid") or ""))
+        uid = str((node.get("metadata") or {}).get("uid") or "")
+        await self._renew(sim, uid)
+        self._started_events(sim, uid)
+
+    def _started_events(self, sim: SimNode, uid: str) -> None:
+        """What a starting kubelet records about its node (kubelet.go, nodestatus setters), and
+        the node lifecycle controller's RegisteredNode."""
+        status_now = f"Node {sim.name} status is now: "
+        self.recorder.node(sim.name, "Starting", "Starting kubelet.")
+        for reason in ("NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID"):
+            self.recorder.node(sim.name, reason, status_now + reason)
+        self.recorder.node(
+            sim.name, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods"
+        )
+        self.recorder.node(
+            sim.name,
+            "RegisteredNode",
+            f"Node {sim.name} event: Registered Node {sim.name} in Controller",
+            component="node-controller",
+            uid=uid,
+        )
+        self.recorder.node(sim.name, "NodeReady", status_now + "NodeReady")
+
+    def _node_changed(self, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        """A fake node cordoned or uncordoned: its kubelet records NodeNotSchedulable or
+        NodeSchedulable (nodestatus.ReadyCondition's recordEvent on spec.unschedulable)."""
+        if old is None or new is None:
+            return
+        name = str((new.get("metadata") or {}).get("name"))
+        was = bool((old.get("spec") or {}).get("unschedulable"))
+        now = bool((new.get("spec") or {}).get("unschedulable"))
+        if name in self.sims and was != now:
+            reason = "NodeNotSchedulable" if now else "NodeSchedulable"
+            self.recorder.node(name, reason, f"Node {name} status is now: {reason}")
 
     async def _post_status(self, sim: SimNode, node: dict[str, Any] | None = None) -> None:
         for _ in range(5):

@@ -88,6 +88,17 @@ def test_node_looks_like_a_kind_node(kubectl: Kubectl) -> None:
     assert {"type": "InternalIP", "address": "172.18.0.2"} in status["addresses"]
     rows = kubectl("get", "nodes").out.splitlines()
     assert rows[1].split()[:3] == ["fakekapi-control-plane", "Ready", "control-plane"]
+    # The kubelet's start-up events, read by describe as on a kind node.
+    until(
+        "the node's start-up events",
+        lambda: (
+            "kubelet          Starting kubelet."
+            in kubectl("describe", "node", "fakekapi-control-plane").out
+        ),
+    )
+    described = kubectl("describe", "node", "fakekapi-control-plane").out
+    assert "Node fakekapi-control-plane status is now: NodeReady" in described
+    assert "Registered Node fakekapi-control-plane in Controller" in described
 
 
 def test_node_lease_is_renewed(kubectl: Kubectl) -> None:
