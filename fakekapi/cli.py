@@ -232,6 +232,21 @@ def cli() -> None:
     "Exact, watch resumes) before a request for them gets 410, a Go duration (kube-apiserver's "
     "compaction interval; the history is also capped at 128 MiB).",
 )
+@click.option(
+    "--max-requests-inflight",
+    type=int,
+    default=400,
+    show_default=True,
+    help="Reads (get, list) served at once; more are refused with 429 (0: no limit). "
+    "Watches and system:masters are exempt.",
+)
+@click.option(
+    "--max-mutating-requests-inflight",
+    type=int,
+    default=200,
+    show_default=True,
+    help="Writes served at once; more are refused with 429 (0: no limit).",
+)
 def serve(
     host: str,
     port: int,
@@ -252,6 +267,8 @@ def serve(
     controllers: tuple[str, ...],
     nodes: int,
     compaction_interval: int,
+    max_requests_inflight: int,
+    max_mutating_requests_inflight: int,
 ) -> None:
     """Run the API server until Ctrl+C or SIGTERM."""
     from fakekapi.catalog.catalog import Catalog
@@ -285,6 +302,8 @@ def serve(
         controllers=_split_commas(controllers),
         nodes=nodes,
         etcd_compaction_interval=float(compaction_interval),
+        max_requests_inflight=max_requests_inflight,
+        max_mutating_requests_inflight=max_mutating_requests_inflight,
     )
     sys.exit(run_serve(settings))
 

@@ -25,6 +25,7 @@ from fakekapi.server import health
 from fakekapi.server.console import routes as console
 from fakekapi.server.handlers import authentication, info, oidc, openapi, resources
 from fakekapi.server.handlers.authentication import AUTH, AuthSetup, setup_auth
+from fakekapi.server.inflight import InFlight
 from fakekapi.server.metrics import Metrics
 from fakekapi.server.middleware import add_common_headers, pipeline
 from fakekapi.server.offload import OFFLOAD, Offloader
@@ -33,6 +34,7 @@ from fakekapi.server.state import (
     AUTHENTICATOR,
     AUTHORIZER,
     CATALOG,
+    INFLIGHT,
     METRICS,
     REGISTRY,
     SETTINGS,
@@ -265,6 +267,9 @@ def build_app(
     app[AUTHENTICATOR] = authenticator or default_authenticator(anonymous=settings.anonymous_auth)
     app[AUTHORIZER] = authorizer or default_authorizer()
     app[METRICS] = Metrics()
+    app[INFLIGHT] = InFlight(
+        settings.max_requests_inflight, settings.max_mutating_requests_inflight
+    )
     if api_endpoint is not None:
         app[API_ENDPOINT] = api_endpoint
     if auth is not None:

@@ -40,8 +40,8 @@ from fakekapi.core.errors import (
     unauthorized,
 )
 from fakekapi.core.requestinfo import RequestInfo, parse_request_info
-from fakekapi.core.user import UserInfo
-from fakekapi.server import metrics
+from fakekapi.core.user import SYSTEM_MASTERS, UserInfo
+from fakekapi.server import connections, inflight, metrics
 from fakekapi.server.console.feed import RequestFeed
 from fakekapi.server.handlers.authentication import AUDIT_RECORD, AUTH, audit_record
 from fakekapi.server.handlers.resources import first_values
@@ -56,6 +56,7 @@ from fakekapi.server.state import (
     AUTHENTICATOR,
     AUTHORIZER,
     CONSOLE_FEED,
+    INFLIGHT,
     METRICS,
     STATE,
     RequestState,
@@ -134,6 +135,9 @@ def observe(request: web.Request, st: RequestState) -> After:
     """
     st.audit_id = request.headers.get("Audit-ID", "").strip() or _uuid4()
     st.started = time.monotonic()
+    conn = connections.connection_of(request)
+    if conn is not None:
+        conn.request_started()
     return _observed
 
 
@@ -150,6 +154,9 @@ def _observed(
     request: web.Request, st: RequestState, code: int, failure: StatusError | None
 ) -> None:
     elapsed = time.monotonic() - st.started
+    conn = connections.connection_of(request)
+    if conn is not None:
+        conn.request_finished()
     if access_log.isEnabledFor(logging.INFO):
         _log_request(request, st, code, elapsed)
     method = request.method
@@ -409,7 +416,38 @@ def _mentions_impersonation(request: web.Request) -> bool:
     return any(name[:12].lower() == "impersonate-" for name in request.headers)
 
 
-# -- 6. authorization: may this user do this? 403 before the body or the object is looked at ---
+# -- 6. max in flight: a slot per request being served, else 429 (maxinflight.go) --------------
+
+
+def max_in_flight(request: web.Request, st: RequestState) -> After | None:
+    """`WithMaxInFlightLimit` (see `inflight`): long-running requests take no slot, and members
+    of system:masters are served without one when their pool is full."""
+    pools = request.app.get(INFLIGHT)
+    info = st.info
+    if pools is None or info is None or inflight.is_long_running(info):
+        return None
+    mutating = info.verb not in inflight.NON_MUTATING_VERBS
+    taken = pools.acquire(mutating)
+    if taken:
+        return _release_read_only if not mutating else _release_mutating
+    if taken is None or (st.user is not None and SYSTEM_MASTERS in st.user.groups):
+        return None
+    raise inflight.too_many_requests()
+
+
+def _release_read_only(
+    request: web.Request, st: RequestState, code: int, failure: StatusError | None
+) -> None:
+    request.app[INFLIGHT].release(False)
+
+
+def _release_mutating(
+    request: web.Request, st: RequestState, code: int, failure: StatusError | None
+) -> None:
+    request.app[INFLIGHT].release(True)
+
+
+# -- 7. authorization: may this user do this? 403 before the body or the object is looked at ---
 
 
 def authorization(request: web.Request, st: RequestState) -> None:
@@ -437,7 +475,8 @@ PIPELINE: list[Stage] = [
     authentication,  # 3. user, or 401 for a presented-but-invalid credential
     audit,  # 4. audit hook point
     impersonation,  # 5. Impersonate-* headers: act as another user, if allowed
-    authorization,  # 6. Allow, or the 403 Status with kube's exact sentence
+    max_in_flight,  # 6. a slot of --max-(mutating-)requests-inflight, or 429
+    authorization,  # 7. Allow, or the 403 Status with kube's exact sentence
 ]
 """The stages, outermost first, run by `pipeline`. The handler (routing, body, registry) runs
 after them."""

@@ -156,6 +156,11 @@ def validate(settings: Settings) -> Settings:
         raise ServeError("--service-account-issuer must not be empty", 2)
     if settings.service_account_max_token_expiration < 0:
         raise ServeError("--service-account-max-token-expiration must not be negative", 2)
+    # kube-apiserver ServerRunOptions.Validate, word for word
+    if settings.max_requests_inflight < 0:
+        raise ServeError("--max-requests-inflight can not be negative value", 2)
+    if settings.max_mutating_requests_inflight < 0:
+        raise ServeError("--max-mutating-requests-inflight can not be negative value", 2)
     from fakekapi.controllers.names import ControllersFlagError, parse
 
     try:
@@ -317,6 +322,7 @@ async def start(settings: Settings) -> RunningServer:
     """Validate, prepare the data dir and PKI, start the app and bind; raises ServeError."""
     from aiohttp import web
 
+    from fakekapi.server.connections import IDLE_TIMEOUT, ApiSite
     from fakekapi.server.datadir import DataDirError, check_data_dir
     from fakekapi.server.pki import PKI, PKIError, write_atomic
 
@@ -358,13 +364,14 @@ async def start(settings: Settings) -> RunningServer:
             shutdown_timeout=SHUTDOWN_TIMEOUT,
             max_line_size=MAX_HEADER_BYTES,
             max_field_size=MAX_HEADER_BYTES,
+            keepalive_timeout=IDLE_TIMEOUT,
         )
         try:
             await runner.setup()
         except Exception as e:
             _raise_fixture_error(e)
             raise
-        site = web.TCPSite(runner, settings.host, settings.port, ssl_context=ssl_context)
+        site = ApiSite(runner, settings.host, settings.port, ssl_context=ssl_context)
         try:
             await site.start()
         except OSError as e:
@@ -513,7 +520,10 @@ async def _serve(settings: Settings, ready: Callable[[RunningServer], None] | No
     Once stopping, the default signal behaviour is back: a second Ctrl+C or SIGTERM ends the
     process at once, and a shutdown stuck past STOP_TIMEOUT gives up with exit 1.
     """
+    from fakekapi.server.connections import raise_fd_limit
+
     loop = asyncio.get_running_loop()
+    raise_fd_limit()
     stop = asyncio.Event()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:

@@ -50,3 +50,7 @@ class Settings:
     controllers: tuple[str, ...] = ("*",)
     """kube-controller-manager's `--controllers`: `*` (every controller on by default), `name`,
     `-name`; names and aliases as kube's (fakekapi.controllers.names). `()` runs none."""
+    max_requests_inflight: int = 400
+    """kube-apiserver --max-requests-inflight: reads served at once (0: no limit)."""
+    max_mutating_requests_inflight: int = 200
+    """kube-apiserver --max-mutating-requests-inflight: writes served at once (0: no limit)."""

@@ -20,6 +20,7 @@ from fakekapi.server.settings import Settings
 if TYPE_CHECKING:
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.server.console.feed import RequestFeed
+    from fakekapi.server.inflight import InFlight
     from fakekapi.server.metrics import Metrics
     from fakekapi.server.ports import RegistryAPI
     from fakekapi.server.watch import WatchTracker
@@ -52,6 +53,7 @@ AUTHORIZER: web.AppKey[Authorizer] = web.AppKey("authorizer")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 WATCHES: web.AppKey[WatchTracker] = web.AppKey("watches")
 CONSOLE_FEED: web.AppKey[RequestFeed] = web.AppKey("console_feed")
+INFLIGHT: web.AppKey[InFlight] = web.AppKey("inflight")
 
 STATE: web.RequestKey[RequestState] = web.RequestKey("fakekapi_state", RequestState)
 

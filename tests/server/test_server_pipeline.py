@@ -21,6 +21,7 @@ def test_pipeline_is_declared_in_kube_order() -> None:
         "authentication",
         "audit",
         "impersonation",
+        "max_in_flight",
         "authorization",
     ]
 
