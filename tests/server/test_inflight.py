@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import ADMIN, JANE, ClientFactory
 from fakes import FakeRegistry
 
@@ -12,6 +14,8 @@ from fakekapi.auth.modes import build_authorizer
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.requestinfo import parse_request_info
 from fakekapi.server.inflight import InFlight, is_long_running
+from fakekapi.server.run import ServeError, validate
+from fakekapi.server.settings import Settings
 from fakekapi.server.state import INFLIGHT
 
 PODS = "/api/v1/namespaces/default/pods"
@@ -135,3 +139,23 @@ def test_long_running_requests_as_kube_apiserver_configures_them() -> None:
     assert not is_long_running(info("GET", PODS))
     assert not is_long_running(info("GET", "/readyz"))
     assert not is_long_running(info("GET", f"{PODS}/p/status"))
+
+
+@pytest.mark.parametrize("flag", ["max_requests_inflight", "max_mutating_requests_inflight"])
+def test_negative_limits_are_refused_with_kubes_message(flag: str, tmp_path: Path) -> None:
+    with pytest.raises(ServeError) as e:
+        validate(Settings(data_dir=tmp_path, **{flag: -1}))
+    assert e.value.exit_code == 2
+    assert str(e.value) == f"--{flag.replace('_', '-')} can not be negative value"
+
+
+def test_serve_takes_the_flags(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from fakekapi.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["serve", "--data-dir", str(tmp_path), "--max-requests-inflight", "-5"]
+    )
+    assert result.exit_code == 2
+    assert result.output.strip().endswith("--max-requests-inflight can not be negative value")
