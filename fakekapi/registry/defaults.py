@@ -7,8 +7,8 @@ Two stages, as in kube:
   markers of zz_generated.defaults.go), run whenever a body is decoded (create, update, patch);
 * `admit(...)`: the mutating admission plugins a default cluster runs that change objects
   (ServiceAccount, Priority, DefaultTolerationSeconds), and what the Service REST storage does on
-  create (cluster IP and node port allocation; see services.py). DefaultStorageClass changes
-  nothing without a default StorageClass, LimitRanger nothing without LimitRanges.
+  create (cluster IP and node port allocation; see services.py), DefaultStorageClass (claims
+  without a class get the default one). LimitRanger changes nothing without LimitRanges.
 
 Both work on the JSON form in place and are idempotent: defaulting an already defaulted object
 changes nothing, which keeps no-op updates no-ops.
@@ -32,7 +32,7 @@ from fakekapi.core.errors import (
 
 from . import services
 from .hooks import CREATE, UPDATE
-from .keys import object_key
+from .keys import collection_prefix, object_key
 
 if TYPE_CHECKING:
     from fakekapi.store.base import Store
@@ -755,11 +755,48 @@ async def admit(
         services.allocate(store, obj, old)
     elif key == ("batch", "jobs") and op == CREATE:
         job_selector(obj)
+    elif key == ("", "persistentvolumeclaims") and op == CREATE:
+        _admit_default_storage_class(store, catalog, obj)
     elif key == ("networking.k8s.io", "ingresses") and op in (CREATE, UPDATE):
         errs = ingress_path_errors(obj)
         if errs:
             name = str(_d(obj.get("metadata")).get("name") or "")
             raise invalid("Ingress", "networking.k8s.io", name, errs)
+
+
+DEFAULT_CLASS_ANNOTATIONS = (
+    "storageclass.kubernetes.io/is-default-class",
+    "storageclass.beta.kubernetes.io/is-default-class",
+)
+
+
+def _admit_default_storage_class(store: Store, catalog: Any, pvc: dict[str, Any]) -> None:
+    """plugin/pkg/admission/storage/storageclass/setdefault: a claim that names no class (the
+    field absent; "" means none on purpose) gets the default StorageClass, the newest when
+    several are marked default (GetDefaultClass)."""
+    spec = _sub(pvc, "spec")
+    if spec.get("storageClassName") is not None:
+        return
+    sc_type = catalog.lookup("storage.k8s.io", "v1", "storageclasses")
+    if sc_type is None:
+        return
+    items, _ = store.list(collection_prefix(sc_type, ""))
+    defaults = [
+        sc
+        for _key, sc, _rev in items
+        if any(_d(_d(sc.get("metadata")).get("annotations")).get(a) == "true"
+               for a in DEFAULT_CLASS_ANNOTATIONS)
+    ]  # fmt: skip
+    if not defaults:
+        return
+    newest = max(
+        defaults,
+        key=lambda sc: (
+            str(_d(sc.get("metadata")).get("creationTimestamp") or ""),
+            str(_d(sc.get("metadata")).get("name") or ""),
+        ),
+    )
+    spec["storageClassName"] = _d(newest.get("metadata")).get("name")
 
 
 PATH_TYPES = ("Exact", "ImplementationSpecific", "Prefix")

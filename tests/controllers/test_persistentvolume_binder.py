@@ -39,6 +39,10 @@ async def test_claims_are_provisioned_and_bound_on_the_default_class(
     sc = await eventually(default_class)
     assert sc["reclaimPolicy"] == "Delete" and sc["volumeBindingMode"] == "Immediate"
     created = await create(registry, claim("data", "2Gi"))
+    # The DefaultStorageClass admission plugin names the class at create.
+    assert created["spec"]["storageClassName"] == "standard"
+    no_class = await create(registry, claim("none", storageClassName=""))
+    assert no_class["spec"]["storageClassName"] == ""
     pvc_rt = rt(registry, "", "v1", "persistentvolumeclaims")
 
     async def bound() -> dict[str, Any]:

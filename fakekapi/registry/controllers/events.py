@@ -6,13 +6,21 @@ to the object with an ObjectReference (kind, namespace, name, uid, apiVersion, r
 has count 1, first and last timestamps, `source.component` and `reportingComponent` set to the
 component's name (e.g. `deployment-controller`). Recording never blocks the caller and never fails
 it: as the real broadcaster, the write happens in the background and an error is only logged.
+
+The same event again (same object, type, reason and message, as record.EventCorrelator's
+eventLogger keys them) is not a new Event: the first one is patched with the count and the last
+timestamp, so `kubectl get events` shows `3x` rather than three lines (the cache, as kube's, keeps
+the latest 4096 keys).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.core.errors import StatusError
@@ -30,6 +38,17 @@ log = logging.getLogger(__name__)
 
 NORMAL = "Normal"
 WARNING = "Warning"
+CACHE_SIZE = 4096
+
+
+@dataclass
+class _Seen:
+    """One event key: the Event written for it and how often it happened."""
+
+    name: str
+    namespace: str
+    count: int = 1
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def object_reference(obj: JSONDict, *, field_path: str = "") -> JSONDict:
@@ -68,6 +87,7 @@ class EventRecorder:
         assert rt is not None
         self._rt: ResourceType = rt
         self._tasks: set[asyncio.Task[None]] = set()
+        self._seen: OrderedDict[tuple[Any, ...], _Seen] = OrderedDict()
 
     def event(
         self, obj: JSONDict, type_: str, reason: str, message: str, *, field_path: str = ""
@@ -97,7 +117,22 @@ class EventRecorder:
             "reportingComponent": self.component,
             "reportingInstance": self.host,
         }
-        task = asyncio.get_running_loop().create_task(self._write(ev))
+        key = (
+            self.component, self.host, ref.get("kind"), ref.get("namespace"), ref.get("name"),
+            ref.get("uid"), ref.get("apiVersion"), ref.get("fieldPath"), type_, reason, message,
+        )  # fmt: skip
+        seen = self._seen.get(key)
+        if seen is None:
+            seen = _Seen(ev["metadata"]["name"], ev["metadata"]["namespace"])
+            self._seen[key] = seen
+            if len(self._seen) > CACHE_SIZE:
+                self._seen.popitem(last=False)
+            write = self._write(ev, seen)
+        else:
+            self._seen.move_to_end(key)
+            seen.count += 1
+            write = self._bump(ev, seen, seen.count, stamp)
+        task = asyncio.get_running_loop().create_task(write)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -105,7 +140,33 @@ class EventRecorder:
         """`event` with a printf-style message (Go's %s/%d/%v are written as Python's %s)."""
         self.event(obj, type_, reason, fmt % args if args else fmt)
 
-    async def _write(self, ev: JSONDict) -> None:
+    async def _write(self, ev: JSONDict, seen: _Seen) -> None:
+        async with seen.lock:
+            await self._create(ev)
+
+    async def _bump(self, ev: JSONDict, seen: _Seen, count: int, stamp: str) -> None:
+        """The Event of this key again: count and lastTimestamp patched (a new Event when the
+        old one is gone)."""
+        body = {"count": count, "lastTimestamp": stamp, "message": ev["message"]}
+        async with seen.lock:
+            try:
+                await self.registry.patch(
+                    self._rt,
+                    seen.namespace,
+                    seen.name,
+                    "application/strategic-merge-patch+json",
+                    json.dumps(body).encode(),
+                    WriteOptions(field_manager=self.component),
+                    user=self.user,
+                )
+            except StatusError as e:
+                if e.code != 404:
+                    log.debug("event %s/%s not updated: %s", seen.namespace, seen.name, e.message)
+                    return
+                seen.name = ev["metadata"]["name"]
+                await self._create(ev)
+
+    async def _create(self, ev: JSONDict) -> None:
         ns = ev["metadata"]["namespace"]
         try:
             await self.registry.create(
