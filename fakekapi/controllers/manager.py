@@ -15,8 +15,12 @@ from typing import TYPE_CHECKING
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.descriptors import DESCRIPTORS
 from fakekapi.controllers.names import ALL, Selection
-from fakekapi.registry.controllers.base import Controller
+from fakekapi.controllers.worker import WorkloadController
+from fakekapi.core.errors import StatusError
+from fakekapi.core.user import UserInfo
+from fakekapi.registry.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.registry.controllers.informer import SharedInformers, cancel_and_wait
+from fakekapi.registry.options import WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.registry.registry import Registry
@@ -63,7 +67,35 @@ class ControllerManager:
         self.informers.start()
         for controller in self.controllers:
             self._tasks.append(asyncio.create_task(controller.run(), name=controller.name))
+        self._tasks.append(
+            asyncio.create_task(self._ensure_service_accounts(), name="controller identities")
+        )
         return self
+
+    async def _ensure_service_accounts(self) -> None:
+        """The kube-system ServiceAccounts the controllers act as, created when missing, as
+        kube-controller-manager's SAControllerClientBuilder does with
+        --use-service-account-credentials (so `kubectl get sa -n kube-system` lists them)."""
+        registry = self.context.registry
+        sa_type = self.context.resource("", "v1", "serviceaccounts")
+        names = sorted(
+            {c.service_account for c in self.controllers if isinstance(c, WorkloadController)}
+        )
+        manager = UserInfo(name="system:kube-controller-manager", groups=("system:authenticated",))
+        for name in names:
+            sa = {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": name, "namespace": "kube-system"},
+            }
+            try:
+                await registry.create(
+                    sa_type, "kube-system", sa, WriteOptions(field_manager=FIELD_MANAGER),
+                    user=manager,
+                )  # fmt: skip
+            except StatusError as e:
+                if e.reason != "AlreadyExists":
+                    log.info("ServiceAccount kube-system/%s not created: %s", name, e.message)
 
     async def wait_synced(self) -> None:
         await self.informers.wait_synced()

@@ -1,0 +1,42 @@
+"""The controller manager: controllers' identities, and a clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+
+from controller_harness import eventually, items
+
+from fakekapi.controllers.manager import ControllerManager
+from fakekapi.controllers.names import parse
+from fakekapi.registry.registry import Registry
+
+
+async def test_controllers_service_accounts_exist(
+    registry: Registry, manager: ControllerManager
+) -> None:
+    async def created() -> None:
+        names = {
+            sa["metadata"]["name"]
+            for sa in await items(registry, "", "v1", "serviceaccounts", "kube-system")
+        }
+        assert {
+            "deployment-controller",
+            "replicaset-controller",
+            "daemon-set-controller",
+            "job-controller",
+            "statefulset-controller",
+            "endpointslice-controller",
+            "persistent-volume-binder",
+        } <= names
+
+    await eventually(created)
+
+
+async def test_only_selected_controllers_run(registry: Registry) -> None:
+    m = ControllerManager.start(registry, parse(["job,-deployment"]))
+    try:
+        assert [c.name for c in m.controllers] == ["job-controller"]
+        await asyncio.wait_for(m.wait_synced(), 5)
+    finally:
+        await m.stop()
+    assert m.idle()
