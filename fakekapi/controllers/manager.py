@@ -28,6 +28,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def controller_service_accounts() -> frozenset[str]:
+    """The kube-system ServiceAccounts the controllers act as (made at every start)."""
+    found: set[str] = set()
+    todo: list[type[WorkloadController]] = [WorkloadController]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls is not WorkloadController:
+            found.add(cls.service_account)
+    return frozenset(found)
+
+
 class ControllerManager:
     """The running kube-controller-manager controllers of one server."""
 

@@ -60,6 +60,33 @@ def quantity(value: Any) -> float:
         return 0.0
 
 
+def made_here(rt_key: tuple[str, str], obj: JSONDict) -> bool:
+    """What this controller makes by itself and a start makes again: the `standard` class it
+    created and the volumes it provisioned (for `fakekapi fixtures export`)."""
+    md = obj.get("metadata") or {}
+    if rt_key == ("storage.k8s.io", "storageclasses"):
+        return (
+            md.get("name") == "standard"
+            and obj.get("provisioner") == PROVISIONER
+            and (md.get("annotations") or {}) == {DEFAULT_CLASS_ANNOTATION: "true"}
+        )
+    if rt_key == ("", "persistentvolumes"):
+        return (md.get("annotations") or {}).get(PROVISIONED_BY) == PROVISIONER
+    return False
+
+
+def unbind_provisioned(claim: JSONDict) -> None:
+    """A claim bound to a volume provisioned here, as it was asked for: without the volume name
+    and binding annotations (loaded back, it is provisioned anew)."""
+    md = claim.get("metadata") or {}
+    ann = md.get("annotations") or {}
+    if ann.get(STORAGE_PROVISIONER) != PROVISIONER:
+        return
+    (claim.get("spec") or {}).pop("volumeName", None)
+    for key in (BIND_COMPLETED, BOUND_BY_CONTROLLER, STORAGE_PROVISIONER, BETA_STORAGE_PROVISIONER):
+        ann.pop(key, None)
+
+
 def is_default_class(sc: JSONDict) -> bool:
     ann = (sc.get("metadata") or {}).get("annotations") or {}
     return "true" in (ann.get(DEFAULT_CLASS_ANNOTATION), ann.get(BETA_DEFAULT_CLASS_ANNOTATION))

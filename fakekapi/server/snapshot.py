@@ -7,7 +7,10 @@ bootstrapped, the `kube-root-ca.crt` ConfigMaps, the `default/kubernetes` Servic
 Endpoints and EndpointSlice, the bootstrap RBAC policy (unless protected
 with `rbac.authorization.kubernetes.io/autoupdate: "false"`, the sign of an edit the user wants
 kept), the fake Nodes with their Leases, objects a controller owns (it makes them again:
-ReplicaSets, their Pods, ...) and Events (a running cluster's history, not its state).
+ReplicaSets, their Pods, ...), the controllers' own kube-system ServiceAccounts, the default
+StorageClass `standard` and the volumes the binder provisioned (claims bound to those are
+exported unbound, to be provisioned anew), and Events (a running cluster's history, not its
+state).
 From the rest, what the server assigns is dropped: uid, resourceVersion, creationTimestamp,
 generation, managedFields, the last-applied annotation (the loader writes a fresh one), and the
 status of types with a status subresource (a create resets it).
@@ -92,8 +95,13 @@ def made_by_the_server(rt: ResourceType, obj: dict[str, Any]) -> bool:
             name in SYSTEM_NAMESPACES and labels == {LABEL_METADATA_NAME: name} and not annotations
         )
     if key == ("", "serviceaccounts"):
+        from fakekapi.controllers.manager import controller_service_accounts
+
         plain = {k for k in obj if k not in ("apiVersion", "kind", "metadata")}
-        return name == "default" and not labels and not annotations and not plain
+        ours = name == "default" or (
+            md.get("namespace") == "kube-system" and name in controller_service_accounts()
+        )
+        return ours and not labels and not annotations and not plain
     if key == ("", "configmaps"):
         return name == ROOT_CA_CONFIGMAP
     if key in KUBERNETES_SERVICE_TYPES:
@@ -109,6 +117,10 @@ def made_by_the_server(rt: ResourceType, obj: dict[str, Any]) -> bool:
         return True  # its controller makes it again (ReplicaSets, their Pods, ...)
     if key in (("", "nodes"), ("coordination.k8s.io", "leases")):
         return made_by_the_nodes(rt, obj)
+    if key in (("storage.k8s.io", "storageclasses"), ("", "persistentvolumes")):
+        from fakekapi.controllers.persistentvolume_binder import made_here
+
+        return made_here(key, obj)
     return False
 
 
@@ -133,6 +145,10 @@ def clean(rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
     annotations.pop(LAST_APPLIED, None)
     if rt.subresource("status") is not None:
         out.pop("status", None)
+    if (rt.group, rt.plural) == ("", "persistentvolumeclaims"):
+        from fakekapi.controllers.persistentvolume_binder import unbind_provisioned
+
+        unbind_provisioned(out)
     if (rt.group, rt.plural) == ("", "secrets") and out.get("type") == SECRET_TYPE:
         data = out.get("data") or {}
         for key in ("token", "ca.crt", "namespace"):
