@@ -275,3 +275,26 @@ def test_only_the_named_controllers_run(tmp_path_factory: pytest.TempPathFactory
         assert get(k, "quiet", "replicasets")["items"] == []
         d = get(k, "quiet", "deployment", "web")
         assert "observedGeneration" not in (d.get("status") or {})
+
+
+def test_a_deleted_pod_is_replaced(kubectl: Kubectl, ns: str) -> None:
+    kubectl("-n", ns, "create", "deployment", "keep", "--image=nginx", "--replicas=2")
+    rollout(kubectl, ns, "deployment/keep")
+    before = {p["metadata"]["name"] for p in get(kubectl, ns, "pods", "-l", "app=keep")["items"]}
+    victim = sorted(before)[0]
+    kubectl("-n", ns, "delete", "pod", victim, TIMEOUT, timeout=150)
+
+    def replaced() -> set[str] | None:
+        pods = get(kubectl, ns, "pods", "-l", "app=keep")["items"]
+        ready = {
+            p["metadata"]["name"]
+            for p in pods
+            if not p["metadata"].get("deletionTimestamp")
+            and any(
+                c["type"] == "Ready" and c["status"] == "True" for c in p["status"]["conditions"]
+            )
+        }
+        return ready if len(ready) == 2 and victim not in ready else None
+
+    after = until("a Ready replacement", replaced)
+    assert len(after - before) == 1
