@@ -161,6 +161,11 @@ def normalise(obj: dict[str, Any], tag: str) -> dict[str, Any]:
         ]
     for entry in meta.get("managedFields", []):
         entry.pop("time", None)
+    annotations = meta.get("annotations") or {}
+    # The deployment controller's, written through status after the create.
+    annotations.pop("deployment.kubernetes.io/revision", None)
+    if "annotations" in meta and not annotations:
+        meta.pop("annotations")
     if obj.get("kind") == "Service":
         spec = obj.get("spec", {})
         if "clusterIP" in spec:
