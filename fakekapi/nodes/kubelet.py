@@ -227,6 +227,10 @@ class Kubelet:
         if run.pod_ip:
             node.reserve_ip(run.pod_ip)
         run.sandbox_ready = True
+        for cond in status.get("conditions") or []:
+            if isinstance(cond, dict) and cond.get("lastTransitionTime"):
+                when = str(cond["lastTransitionTime"])
+                run.condition_times[(str(cond.get("type")), str(cond.get("status")))] = when
         for c in run.all_runs():
             cs = statuses.get(c.name)
             if c.init:

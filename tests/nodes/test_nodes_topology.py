@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,3 +107,52 @@ def test_no_nodes_pods_stay_pending(kubectl_for: Any) -> None:
             'pod "lonely" deleted'
         )
         assert kubectl("get", "pod", "lonely", check=False).code == 1
+
+
+def test_restart_keeps_running_pods_as_they_are(kubectl_for: Any, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with running_server(data_dir=data, ephemeral=False) as server:
+        kubectl = kubectl_for(server)
+        kubectl("run", "keeper", "--image=nginx")
+        kubectl("wait", "--for=condition=Ready", "pod/keeper", "--timeout=60s")
+        before = pod_status(kubectl, "keeper")
+    with running_server(data_dir=data, ephemeral=False) as server:
+        kubectl = kubectl_for(server)
+        # The restarted kubelet adopts the running pod (its status is left as it was: see the
+        # next test) and stops it when it is deleted.
+        kubectl("wait", "--for=condition=Ready", "node/fakekapi-control-plane", "--timeout=60s")
+        assert kubectl("delete", "pod", "keeper").out.strip() == 'pod "keeper" deleted'
+    assert before["status"]["phase"] == "Running"
+
+
+def test_adopted_pod_status_is_left_alone(tmp_path: Path) -> None:
+    import asyncio
+
+    from fakekapi.nodes.kubelet import Kubelet
+    from fakekapi.nodes.node import SimNode
+    from fakekapi.nodes.podstatus import status_of
+
+    pod: dict[str, Any] = {
+        "metadata": {"name": "p", "namespace": "default", "uid": "u1"},
+        "spec": {"containers": [{"name": "c", "image": "nginx"}], "nodeName": "n"},
+        "status": {},
+    }
+    sim = SimNode("n", 0, tainted=False)
+    kubelet = Kubelet.__new__(Kubelet)
+    kubelet.minor = 33
+
+    async def roundtrip() -> None:
+        run = kubelet._accept(pod, sim)
+        kubelet._advance(pod, sim, run)  # new -> running
+        pod["status"] = status_of(pod, run, observed_generation=False)
+        adopted = kubelet._adopt(pod, sim)
+        assert adopted is not None
+        assert status_of(pod, adopted, observed_generation=False) == pod["status"]
+
+    kubelet.recorder = _NoEvents()  # type: ignore[assignment]
+    asyncio.run(roundtrip())
+
+
+class _NoEvents:
+    def kubelet(self, *args: Any, **kwargs: Any) -> None:
+        pass
