@@ -16,8 +16,10 @@ import asyncio
 import logging
 import socket
 import time
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
 from fakekapi.nodes.podstatus import now_micro, now_rfc3339
 from fakekapi.registry.options import WriteOptions
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SEEN_EVENTS = 4096
+"""client-go's maxLruCacheEntries: how many distinct events are remembered for counting."""
 MAX_IN_FLIGHT = 256
 """Past this many unwritten events new ones are dropped, as client-go's full broadcaster does."""
 
@@ -55,6 +59,9 @@ class Recorder:
         self.registry = registry
         self.rt = events_rt
         self._tasks: set[asyncio.Task[None]] = set()
+        self._seen: OrderedDict[tuple[str, ...], dict[str, Any]] = OrderedDict()
+        """The events written, by what makes a repeat the same event (an LRU, as client-go's)."""
+        self._pending: dict[tuple[str, ...], asyncio.Task[None]] = {}
         self.hostname = socket.gethostname() or "fakekapi"
 
     def kubelet(
@@ -149,21 +156,66 @@ class Recorder:
             log.info("dropping event %s: too many in flight", event["reason"])
             return
         namespace = str(event["metadata"]["namespace"] or "default")
-        task = asyncio.get_running_loop().create_task(self._create(namespace, event, user, manager))
+        key = _dedup_key(event) if event.get("firstTimestamp") else None
+        before = self._pending.get(key) if key is not None else None
+        task = asyncio.get_running_loop().create_task(
+            self._record(namespace, event, user, manager, key, before)
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if key is not None:
+            self._pending[key] = task
 
-    async def _create(
-        self, namespace: str, event: dict[str, Any], user: UserInfo, manager: str
+    async def _record(
+        self,
+        namespace: str,
+        event: dict[str, Any],
+        user: UserInfo,
+        manager: str,
+        key: tuple[str, ...] | None,
+        before: asyncio.Task[None] | None,
     ) -> None:
+        """Create the event, or, for a repeat of one already written, count it there (client-go's
+        EventCorrelator: the same object, reason, message and source make one event whose
+        `count` grows and `lastTimestamp` moves, shown by kubectl as `(x3 over 2m)`)."""
+        opts = WriteOptions(field_manager=manager)
         try:
-            await self.registry.create(
-                self.rt, namespace, event, WriteOptions(field_manager=manager), user=user
-            )
+            if before is not None:
+                await asyncio.wait([before])
+            last = self._seen.get(key) if key is not None else None
+            if last is not None:
+                body = {
+                    **last,
+                    "count": int(last.get("count") or 1) + 1,
+                    "lastTimestamp": event["lastTimestamp"],
+                }
+                md = last.get("metadata") or {}
+                try:
+                    written = await self.registry.update(
+                        self.rt, namespace, str(md.get("name")), body, opts, user=user
+                    )
+                except StatusError:
+                    pass  # gone or changed meanwhile: record it afresh
+                else:
+                    self._remember(key, written.object)
+                    return
+            created = await self.registry.create(self.rt, namespace, event, opts, user=user)
+            self._remember(key, created.object)
         except asyncio.CancelledError:
             raise
         except Exception as e:  # best effort, as client-go's recorder
             log.info("event %s for %s not written: %s", event["reason"], namespace, e)
+        finally:
+            if key is not None and self._pending.get(key) is asyncio.current_task():
+                del self._pending[key]
+
+    def _remember(self, key: tuple[str, ...] | None, event: dict[str, Any]) -> None:
+        if key is None:
+            return
+        self._seen[key] = event
+        self._seen.move_to_end(key)
+        while len(self._seen) > SEEN_EVENTS:
+            self._seen.popitem(last=False)
 
     async def close(self) -> None:
         """Let the events already recorded be written (briefly), then cancel the rest."""
@@ -174,6 +226,28 @@ class Recorder:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+
+
+def _dedup_key(event: dict[str, Any]) -> tuple[str, ...]:
+    """client-go's getEventKey: source, involved object, type, reason and message."""
+    ref = event.get("involvedObject") or {}
+    source = event.get("source") or {}
+    return tuple(
+        str(v or "")
+        for v in (
+            source.get("component"),
+            source.get("host"),
+            ref.get("kind"),
+            ref.get("namespace"),
+            ref.get("name"),
+            ref.get("fieldPath"),
+            ref.get("uid"),
+            ref.get("apiVersion"),
+            event.get("type"),
+            event.get("reason"),
+            event.get("message"),
+        )
+    )
 
 
 def _name(obj_name: str) -> str:

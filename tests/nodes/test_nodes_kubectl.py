@@ -204,6 +204,16 @@ def test_exit_code_knob_crash_loops_when_restarted(kubectl: Kubectl, ns: str) ->
     rows = kubectl("-n", ns, "get", "pod", "crash").out.splitlines()
     assert rows[1].split()[2] == "CrashLoopBackOff"
 
+    # A repeated event is counted on the first one, as client-go's recorder does.
+    def started_count() -> int:
+        events = json.loads(
+            kubectl("-n", ns, "get", "events", "-o", "json", "--field-selector",
+                    "involvedObject.name=crash,reason=Started").out
+        )["items"]  # fmt: skip
+        return len(events) == 1 and int(events[0]["count"])
+
+    assert until("Started counted twice", lambda: started_count() >= 2)
+
 
 def test_image_pull_failure(kubectl: Kubectl, ns: str) -> None:
     apply(kubectl, ns, pod("nopull", {"simulate.fakekapi.dev/image-pull": "fail"}))
