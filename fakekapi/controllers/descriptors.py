@@ -17,6 +17,7 @@ from fakekapi.controllers import (
     cronjob,
     daemonset,
     deployment,
+    disruption,
     endpoints,
     endpointslice,
     job,
@@ -55,5 +56,6 @@ DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
     ControllerDescriptor("endpoints-controller", endpoints.init),
     ControllerDescriptor("endpointslice-controller", endpointslice.init),
     ControllerDescriptor("persistentvolume-binder-controller", persistentvolume_binder.init),
+    ControllerDescriptor("disruption-controller", disruption.init),
     ControllerDescriptor("replicationcontroller-controller", replicationcontroller.init),
 )

@@ -298,3 +298,53 @@ def test_a_deleted_pod_is_replaced(kubectl: Kubectl, ns: str) -> None:
 
     after = until("a Ready replacement", replaced)
     assert len(after - before) == 1
+
+
+def test_pod_disruption_budget_status_gates_evictions(
+    kubectl: Kubectl, ns: str, server: ServerHandle
+) -> None:
+    """Bare pods (nothing replaces an evicted one), so the outcome depends on no timing."""
+    for i in range(3):
+        kubectl("-n", ns, "run", f"guarded-{i}", "--image=nginx", "--labels=app=guarded")
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod", "-l", "app=guarded", TIMEOUT,
+            timeout=150)  # fmt: skip
+    kubectl("-n", ns, "create", "pdb", "guard", "--selector=app=guarded", "--min-available=2")
+
+    def allowed() -> Any:
+        status = get(kubectl, ns, "pdb", "guard").get("status") or {}
+        return status if status.get("disruptionsAllowed") == 1 else None
+
+    status = until("the budget's status", allowed)
+    assert (status["currentHealthy"], status["desiredHealthy"], status["expectedPods"]) == (3, 2, 3)
+    (cond,) = status["conditions"]
+    assert (cond["type"], cond["status"], cond["reason"]) == (
+        "DisruptionAllowed", "True", "SufficientPods",
+    )  # fmt: skip
+
+    def evict(pod: str) -> int:
+        body = json.dumps(
+            {
+                "apiVersion": "policy/v1",
+                "kind": "Eviction",
+                "metadata": {"name": pod, "namespace": ns},
+            }
+        ).encode()
+        code, _, _ = server.request(
+            "POST", f"/api/v1/namespaces/{ns}/pods/{pod}/eviction", body=body,
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        return code
+
+    assert evict("guarded-0") == 201
+    assert evict("guarded-1") == 429  # the budget is spent: 2 healthy, 2 needed
+
+    def spent() -> Any:
+        status = get(kubectl, ns, "pdb", "guard").get("status") or {}
+        ok = status.get("currentHealthy") == 2 and status.get("disruptionsAllowed") == 0
+        return status if ok else None
+
+    status = until("the budget to count two healthy pods", spent)
+    assert status["conditions"][0]["reason"] == "InsufficientPods"
+    kubectl("-n", ns, "run", "guarded-3", "--image=nginx", "--labels=app=guarded")
+    until("a disruption allowed again", allowed)
+    assert evict("guarded-1") == 201
