@@ -689,7 +689,7 @@ class JobController(WorkloadController):
 
     async def _write(self, job: JSONDict) -> None:
         # In place: the caller keeps working on the same status dict after a flush.
-        ordered = _status_json(job["status"], self.delay_terminal)
+        ordered = _status_json(job["status"], True)
         job["status"].clear()
         job["status"].update(ordered)
         written = await self.update_status(self.rt, job)
@@ -788,7 +788,8 @@ _STATUS_ORDER = (
 
 def _status_json(status: JSONDict, with_terminating: bool) -> JSONDict:
     """batch/v1 JobStatus as Go writes it: its field order, zero counters omitted
-    (`terminating`, `ready` and `uncountedTerminatedPods` are pointers: always present)."""
+    (`terminating`, `ready` and `uncountedTerminatedPods` are pointers: always present;
+    `terminating` with JobPodReplacementPolicy, on by default in every release emulated)."""
     out: JSONDict = {}
     for field in _STATUS_ORDER:
         if field not in status:
