@@ -13,7 +13,10 @@ passed, fail the Job. From 1.31 the verdict is first an interim condition
 deletes the active pods and sets the Suspended condition. Events: SuccessfulCreate,
 SuccessfulDelete, Completed "Job completed", BackoffLimitExceeded "Job has reached the specified
 backoff limit", DeadlineExceeded, Suspended, Resumed.
-Left out: podFailurePolicy rules, successPolicy, backoffLimitPerIndex, managedBy.
+podFailurePolicy rules (onExitCodes, onPodConditions; FailJob, Ignore, Count) are matched as
+pod_failure_policy.go does: FailJob fails the Job with reason PodFailurePolicy, Ignore leaves the
+failure out of the backoff count.
+Left out: successPolicy, backoffLimitPerIndex (FailIndex), managedBy.
 """
 
 from __future__ import annotations
@@ -248,7 +251,9 @@ class JobController(WorkloadController):
             elif _is_failed(pod, job) and uid not in unc_failed:
                 new_failed.append(pod)
         succeeded = int(status.get("succeeded") or 0) + len(new_succeeded) + len(unc_succeeded)
-        failed = int(status.get("failed") or 0) + len(new_failed) + len(unc_failed)
+        policy = spec.get("podFailurePolicy")
+        counted_failed = [p for p in new_failed if match_failure_policy(policy, p)[1]]
+        failed = int(status.get("failed") or 0) + len(counted_failed) + len(unc_failed)
         terminating = sum(
             1
             for p in pods
@@ -275,6 +280,13 @@ class JobController(WorkloadController):
                 finished = new_condition(
                     FAILED_COND, "True", str(target.get("reason")), str(target.get("message"))
                 )
+            elif policy:
+                for pod in pods:
+                    if _is_failed(pod, job):
+                        message = match_failure_policy(policy, pod)[0]
+                        if message is not None:
+                            finished = self._failure("PodFailurePolicy", message)
+                            break
         backoff_limit = _backoff_limit(spec)
         if finished is None:
             if failed > backoff_limit or _past_backoff_limit_on_failure(job, pods):
@@ -607,7 +619,8 @@ class JobController(WorkloadController):
                 in_range = not indexed or (
                     ix is not None and ix < int(spec.get("completions") or 0)
                 )
-                if uid not in (uncounted.get("failed") or []) and in_range:
+                counts = match_failure_policy(spec.get("podFailurePolicy"), pod)[1]
+                if uid not in (uncounted.get("failed") or []) and in_range and counts:
                     uncounted.setdefault("failed", []).append(uid)
                     needs_flush = True
             if (
@@ -694,6 +707,59 @@ class JobController(WorkloadController):
         job["status"].update(ordered)
         written = await self.update_status(self.rt, job)
         job["metadata"] = written["metadata"]
+
+
+def match_failure_policy(policy: Any, pod: JSONDict) -> tuple[str | None, bool]:
+    """matchPodFailurePolicy: (the message of a FailJob match, whether the failure counts
+    towards backoffLimit) for the first rule the failed pod matches."""
+    if not isinstance(policy, dict):
+        return None, True
+    md = pod.get("metadata") or {}
+    status = pod.get("status") or {}
+    statuses = [
+        *(status.get("initContainerStatuses") or []),
+        *(status.get("containerStatuses") or []),
+    ]
+    for index, rule in enumerate(policy.get("rules") or []):
+        action = rule.get("action")
+        matched: str | None = None
+        codes = rule.get("onExitCodes")
+        if codes:
+            values = codes.get("values") or []
+            for cs in statuses:
+                term = (cs.get("state") or {}).get("terminated") or {}
+                code = term.get("exitCode")
+                if not isinstance(code, int) or code == 0:
+                    continue
+                if codes.get("containerName") and codes["containerName"] != cs.get("name"):
+                    continue
+                if (code in values) == (codes.get("operator") == "In"):
+                    matched = (
+                        f"Container {cs.get('name')} for pod {md.get('namespace')}/"
+                        f"{md.get('name')} failed with exit code {code} matching {action} rule "
+                        f"at index {index}"
+                    )
+                    break
+        for pattern in rule.get("onPodConditions") or []:
+            if matched:
+                break
+            for c in status.get("conditions") or []:
+                if c.get("type") == pattern.get("type") and c.get("status") == (
+                    pattern.get("status") or "True"
+                ):
+                    matched = (
+                        f"Pod {md.get('namespace')}/{md.get('name')} has condition {c['type']} "
+                        f"matching {action} rule at index {index}"
+                    )
+                    break
+        if matched is None:
+            continue
+        if action == "FailJob":
+            return matched, True
+        if action == "Ignore":
+            return None, False
+        return None, True
+    return None, True
 
 
 def _is_failed(pod: JSONDict, job: JSONDict) -> bool:

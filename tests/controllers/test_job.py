@@ -126,3 +126,27 @@ async def test_a_finished_job_with_a_ttl_is_deleted(
         assert "short" not in names
 
     await eventually(gone)
+
+
+async def test_pod_failure_policy_fails_the_job_on_a_matching_exit_code(
+    registry: Registry, manager: ControllerManager, kubelet: StubKubelet
+) -> None:
+    policy = {
+        "rules": [
+            {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget"}]},
+            {"action": "FailJob", "onExitCodes": {"operator": "In", "values": [42]}},
+        ]
+    }
+    await create(
+        registry,
+        job("fatal", backoffLimit=6, podFailurePolicy=policy, annotations={EXIT_CODE: "42"}),
+    )
+    failed = await finished(registry, "fatal", "Failed")
+    cond = failed["status"]["conditions"][-1]
+    pod = (await items(registry, "", "v1", "pods", "default"))[0]["metadata"]["name"]
+    assert cond["reason"] == "PodFailurePolicy"
+    assert cond["message"] == (
+        f"Container c for pod default/{pod} failed with exit code 42 matching FailJob rule at "
+        "index 1"
+    )
+    assert failed["status"]["failed"] == 1
