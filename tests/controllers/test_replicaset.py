@@ -132,3 +132,52 @@ async def test_replicationcontroller(
 
 def rs_type(registry: Registry) -> Any:
     return registry.catalog.lookup("apps", "v1", "replicasets")
+
+
+async def test_a_relabelled_pod_is_released_and_replaced(
+    registry: Registry, manager: ControllerManager, kubelet: StubKubelet
+) -> None:
+    await create(registry, replicaset("web", 1))
+    pod_rt = registry.catalog.lookup("", "v1", "pods")
+
+    async def one() -> list[Any]:
+        pods = await items(registry, "", "v1", "pods", "default")
+        assert len(pods) == 1
+        return pods
+
+    (pod,) = await eventually(one)
+    pod["metadata"]["labels"] = {"app": "debug"}
+    await registry.update(pod_rt, "default", pod["metadata"]["name"], pod, WriteOptions())
+
+    async def replaced() -> None:
+        pods = {
+            p["metadata"]["name"]: p for p in await items(registry, "", "v1", "pods", "default")
+        }
+        assert len(pods) == 2
+        assert not pods[pod["metadata"]["name"]]["metadata"].get("ownerReferences")
+
+    await eventually(replaced)
+
+
+async def test_a_matching_orphan_is_adopted(
+    registry: Registry, manager: ControllerManager, kubelet: StubKubelet
+) -> None:
+    await create(
+        registry,
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "stray", "namespace": "default", "labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+        },
+    )
+    rs = await create(registry, replicaset("web", 2))
+
+    async def adopted() -> None:
+        pods = {
+            p["metadata"]["name"]: p for p in await items(registry, "", "v1", "pods", "default")
+        }
+        assert len(pods) == 2
+        assert pods["stray"]["metadata"]["ownerReferences"][0]["uid"] == rs["metadata"]["uid"]
+
+    await eventually(adopted)
