@@ -167,20 +167,20 @@ def _is_reset(entries: Any) -> bool:
 
 
 @cache
-def _zero_message(name: str) -> dict[str, Any]:
+def _zero_message(name: str, release: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    msg = pb_schema().messages.get(name)
+    msg = pb_schema(release).messages.get(name)
     if msg is None:
         return out
     for f in msg.order:
         if f.skip_json or f.pointer or (f.omitempty and f.kind != MSG):
             continue
         if f.inline and f.kind == MSG:
-            out.update(_zero_message(str(f.ref)))
+            out.update(_zero_message(str(f.ref), release))
         elif f.repeated or f.kind in (MAP, BYTES):
             out[f.json] = None
         elif f.kind == MSG:
-            out[f.json] = _zero_message(str(f.ref))
+            out[f.json] = _zero_message(str(f.ref), release)
         elif f.kind == STRING:
             out[f.json] = ""
         elif f.kind == BOOL:
@@ -193,18 +193,19 @@ def _zero_message(name: str) -> dict[str, Any]:
 
 
 @cache
-def _zero_json(api_version: str, kind: str) -> bytes:
-    msg = pb_schema().message_for(api_version, kind)
-    out = dict(_zero_message(msg.name)) if msg is not None else {}
+def _zero_json(api_version: str, kind: str, release: str | None = None) -> bytes:
+    msg = pb_schema(release).message_for(api_version, kind)
+    out = dict(_zero_message(msg.name, release)) if msg is not None else {}
     out.pop("apiVersion", None)
     out.pop("kind", None)
     return orjson.dumps(out)
 
 
-def zero_object(api_version: str, kind: str) -> dict[str, Any]:
-    """The kind's zero value as Go marshals it (scheme.New(gvk)): non-pointer structs `{}`, nil
-    slices and maps `null`; `{}` for custom resources. A fresh copy each time."""
-    out: dict[str, Any] = orjson.loads(_zero_json(api_version, kind))
+def zero_object(api_version: str, kind: str, release: str | None = None) -> dict[str, Any]:
+    """The kind's zero value as Go marshals it (scheme.New(gvk)) in `release` (None: the
+    default): non-pointer structs `{}`, nil slices and maps `null`; `{}` for custom resources.
+    A fresh copy each time."""
+    out: dict[str, Any] = orjson.loads(_zero_json(api_version, kind, release))
     return out
 
 
@@ -268,9 +269,10 @@ def record_update(
     subresource: str,
     now: str,
     ignored: Iterable[str] = (),
+    release: str | None = None,
 ) -> None:
     """FieldManager.Update: set new's managedFields after `manager` wrote `new` over `old` (None
-    for a create: the Go zero object is the live one)."""
+    for a create: the Go zero object of `release`'s kind is the live one)."""
     new_md = new.setdefault("metadata", {})
     old_md = (old or {}).get("metadata") or {}
     if subresource:
@@ -281,7 +283,11 @@ def record_update(
         managers = decode(new_md.get("managedFields"))
         if not managers:
             managers = decode(old_md.get("managedFields"))
-    live = _body(old) if old is not None else zero_object(new.get("apiVersion", ""), new["kind"])
+    live = (
+        _body(old)
+        if old is not None
+        else zero_object(new.get("apiVersion", ""), new["kind"], release)
+    )
     c = _comparison(live, _body(new), node, ignored)
     _update(c, managers, None, True)
     mine = smd.union(c.modified, c.added)

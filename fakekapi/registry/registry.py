@@ -423,13 +423,16 @@ class Registry:
             subresource=subresource,
             now=now_rfc3339(),
             ignored=self._reset_fields(strategy, subresource),
+            release=getattr(self.catalog, "release", None),
         )
 
     def _smd_node(self, rt: ResourceType) -> smd.Node:
         """The kind's structured-merge-diff schema (built-in types, or the CRD's schema)."""
         if rt.is_crd:
             return smd.custom_root(self._custom_schema(rt))
-        return smd.builtin_root(rt.group, rt.version, rt.kind)
+        return smd.builtin_root(
+            rt.group, rt.version, rt.kind, getattr(self.catalog, "release", None)
+        )
 
     @staticmethod
     def _reset_fields(strategy: Strategy, subresource: str) -> tuple[str, ...]:

@@ -123,9 +123,10 @@ def _builtin(t: Type, f: Field | None = None, *, atomic_map: bool = False) -> No
 
 
 @cache
-def builtin_root(group: str, version: str, kind: str) -> Node:
-    """The node of a built-in kind (DEDUCED for a kind without a schema)."""
-    t = kind_type(group, version, kind)
+def builtin_root(group: str, version: str, kind: str, release: str | None = None) -> Node:
+    """The node of a built-in kind of `release` (None: the default release; DEDUCED for a kind
+    without a schema)."""
+    t = kind_type(group, version, kind, release)
     return DEDUCED if t is None else _builtin(t)
 
 

@@ -222,7 +222,7 @@ def _bearer(variable: str) -> dict[str, Any]:
 # -- the walkthrough ---------------------------------------------------------------------------
 
 
-def walkthrough(judge: Judge, namespace: str, name: str) -> dict[str, Any]:
+def walkthrough(judge: Judge, namespace: str, name: str, release: str) -> dict[str, Any]:
     """The README's steps as a folder (`{{namespace}}` etc. come from the environment)."""
     ns_var = "{{namespace}}"
     user = sa_username(namespace, name)
@@ -252,8 +252,8 @@ def walkthrough(judge: Judge, namespace: str, name: str) -> dict[str, Any]:
             judge.path("/version"),
             description="Open to everyone (ClusterRole system:public-info-viewer).",
             extra_tests=[
-                'pm.test("the server says Kubernetes v1.33", function () {',
-                "    pm.expect(pm.response.json().minor).to.match(/^33/);",
+                f'pm.test("the server says Kubernetes v{release}", function () {{',
+                f"    pm.expect(pm.response.json().minor).to.match(/^{release.split('.')[1]}/);",
                 "});",
             ],
         )
@@ -475,7 +475,7 @@ def build_collection(
             "_postman_id": str(uuid.uuid4()),
             "name": f"fakekapi ({namespace}/{name})",
             "description": (
-                "Kubernetes v1.33 API requests as a ServiceAccount, exported by "
+                f"Kubernetes v{catalog.release} API requests as a ServiceAccount, exported by "
                 f"`fakekapi postman export --serviceaccount {namespace}/{name}`. Authorization: "
                 "Bearer {{token}} from the environment; trust the exported ca.crt in "
                 "Settings → Certificates → CA certificates."
@@ -484,7 +484,7 @@ def build_collection(
         },
         "auth": _bearer("token"),
         "item": [
-            walkthrough(judge, namespace, name),
+            walkthrough(judge, namespace, name, catalog.release),
             *group_folders(catalog, judge, namespace, known),
         ],
     }

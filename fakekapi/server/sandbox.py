@@ -115,7 +115,9 @@ async def open_session(data_dir: Path, *, write: bool = False) -> AsyncIterator[
     except (StorageError, OSError) as e:
         raise SandboxError(f"cannot open {store_path(data_dir)}: {e}") from e
     try:
-        registry = Registry(store, Catalog.builtin())
+        # The running server's release (its catalog, RBAC policy); the default one without.
+        release = (server.kubernetes_version or None) if server is not None else None
+        registry = Registry(store, Catalog.builtin(release=release))
         if write and server is None:
             await bootstrap(registry)
             await bootstrap_rbac(registry)
