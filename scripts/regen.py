@@ -7,6 +7,8 @@ reference directory):
                           gen_proto_schema, gen_rbac_policy and the releases_* helpers)
   gen_table_docs.render   fakekapi/registry/printers/descriptions.py
   gen_smd_atomic.build    fakekapi/catalog/data/smd_atomic.json (1.33's atomic structs and maps)
+  gen_test_expectations   tests/e2e/data/release_api_versions.json (what kubectl api-versions
+                          must list per release, from each swagger alone)
 
 `regenerate(root, reference, kubectl)` writes under `root` (the repository, or an empty folder a
 test compares with the committed files: tests/test_regen.py) and returns the paths written.
@@ -28,6 +30,7 @@ sys.path.insert(0, str(SCRIPTS))
 import gen_releases  # noqa: E402
 import gen_smd_atomic  # noqa: E402
 import gen_table_docs  # noqa: E402
+import gen_test_expectations  # noqa: E402
 
 GENERATED = (
     "fakekapi/catalog/data/releases.json",
@@ -36,6 +39,7 @@ GENERATED = (
     "fakekapi/registry/data/releases",
     "fakekapi/registry/printers/descriptions.py",
     "fakekapi/catalog/data/smd_atomic.json",
+    "tests/e2e/data/release_api_versions.json",
 )
 """Every generated path (files, or folders whose files are all generated), relative to the root."""
 
@@ -81,6 +85,8 @@ def regenerate(root: Path, reference: Path, kubectl: Path) -> list[str]:
     lines = gen_releases.generate(root, reference, kubectl)
     lines.append(f"wrote {table_docs(root, reference).relative_to(root)}")
     lines.append(f"wrote {smd_atomic(root, reference).relative_to(root)}")
+    expectations = gen_test_expectations.generate(root, reference, gen_releases.RELEASES)
+    lines.append(f"wrote {expectations.relative_to(root)}")
     return lines
 
 
