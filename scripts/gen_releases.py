@@ -61,7 +61,7 @@ from fakekapi.core import jsondiff  # noqa: E402
 JSON = dict[str, Any]
 GENERATOR = "scripts/gen_releases.py"
 RELEASES = tuple(f"1.{n}" for n in range(29, 37))
-DEFAULT = "1.33"
+DEFAULT = "1.36"
 BASE = "1.33"
 REFERENCE_NAME = "../shared/k8s-reference"
 

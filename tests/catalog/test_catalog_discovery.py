@@ -13,12 +13,15 @@ from fakekapi.catalog import discovery
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 
+RELEASE = "1.33"
+"""Pinned: the expectations are the 1.33 reference discovery documents (../shared/k8s-reference)."""
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture
 def catalog() -> Catalog:
-    return Catalog.builtin()
+    return Catalog.builtin(release=RELEASE)
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -82,7 +85,7 @@ def test_aggregated_apis_matches_reference_enabled_subset(catalog: Catalog) -> N
 
 
 def test_aggregated_apis_with_everything_enabled_is_the_reference() -> None:
-    got = _aggregated_apis(Catalog.builtin(["api/all=true"]))
+    got = _aggregated_apis(Catalog.builtin(["api/all=true"], RELEASE))
     assert got == _load("aggregated_v2.json")
 
 

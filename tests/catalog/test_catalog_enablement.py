@@ -7,17 +7,20 @@ import pytest
 from fakekapi.catalog.catalog import Catalog, default_resource_config
 from fakekapi.catalog.enablement import RuntimeConfigError, parse_runtime_config
 
+RELEASE = "1.33"
+"""Pinned: the expectations are the 1.33 reference discovery documents (../shared/k8s-reference)."""
+
 
 def _served(catalog: Catalog) -> list[str]:
     return [f"{g}/{v}" for g, versions in catalog.group_versions() for v in versions]
 
 
 def test_defaults_serve_only_ga_versions() -> None:
-    served = _served(Catalog.builtin())
+    served = _served(Catalog.builtin(release=RELEASE))
     assert "resource.k8s.io/v1beta2" not in served
     assert "coordination.k8s.io/v1alpha2" not in served
     assert not [gv for gv in served if "alpha" in gv or "beta" in gv]
-    config = default_resource_config()
+    config = default_resource_config(RELEASE)
     assert config.version_enabled("networking.k8s.io", "v1")
     assert not config.version_enabled("networking.k8s.io", "v1beta1")
     assert config.resource_enabled("networking.k8s.io", "v1", "ipaddresses")
@@ -49,7 +52,7 @@ def test_defaults_serve_only_ga_versions() -> None:
     ],
 )
 def test_runtime_config(values: list[str], present: list[str], absent: list[str]) -> None:
-    served = _served(Catalog.builtin(values))
+    served = _served(Catalog.builtin(values, RELEASE))
     for gv in present:
         assert gv in served
     for gv in absent:
@@ -57,17 +60,19 @@ def test_runtime_config(values: list[str], present: list[str], absent: list[str]
 
 
 def test_resource_level_enablement() -> None:
-    catalog = Catalog.builtin(["resource.k8s.io/v1alpha3/devicetaintrules=true"])
+    catalog = Catalog.builtin(["resource.k8s.io/v1alpha3/devicetaintrules=true"], RELEASE)
     assert [rt.plural for rt in catalog.resources("resource.k8s.io", "v1alpha3")] == [
         "devicetaintrules"
     ]
-    catalog = Catalog.builtin(["api/beta=true,coordination.k8s.io/v1beta1/leasecandidates=false"])
+    catalog = Catalog.builtin(
+        ["api/beta=true,coordination.k8s.io/v1beta1/leasecandidates=false"], RELEASE
+    )
     assert not catalog.serves("coordination.k8s.io", "v1beta1")
     assert catalog.serves("resource.k8s.io", "v1beta1")
 
 
 def test_preferred_version_follows_enablement() -> None:
-    catalog = Catalog.builtin(["resource.k8s.io/v1beta1=true"])
+    catalog = Catalog.builtin(["resource.k8s.io/v1beta1=true"], RELEASE)
     assert ("resource.k8s.io", ["v1beta1"]) in catalog.group_versions()
 
 
@@ -96,13 +101,13 @@ def test_preferred_version_follows_enablement() -> None:
 )
 def test_invalid_runtime_config(values: list[str], message: str) -> None:
     with pytest.raises(RuntimeConfigError) as e:
-        Catalog.builtin(values)
+        Catalog.builtin(values, RELEASE)
     assert str(e.value) == message
 
 
 def test_registered_but_unserved_versions_are_accepted() -> None:
     # The scheme knows flowcontrol v1beta3 and networking v1alpha1; 1.33 serves nothing there.
-    catalog = Catalog.builtin(["flowcontrol.apiserver.k8s.io/v1beta3=true"])
+    catalog = Catalog.builtin(["flowcontrol.apiserver.k8s.io/v1beta3=true"], RELEASE)
     assert not catalog.serves("flowcontrol.apiserver.k8s.io", "v1beta3")
 
 

@@ -10,12 +10,15 @@ import pytest
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType, Subresource
 
+RELEASE = "1.33"
+"""Pinned: the expectations are the 1.33 reference discovery documents (../shared/k8s-reference)."""
+
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
-    return Catalog.builtin()
+    return Catalog.builtin(release=RELEASE)
 
 
 def test_counts(catalog: Catalog) -> None:
@@ -29,16 +32,16 @@ def test_counts(catalog: Catalog) -> None:
 
 
 def test_counts_with_everything_enabled() -> None:
-    catalog = Catalog.builtin(["api/all=true"])
+    catalog = Catalog.builtin(["api/all=true"], RELEASE)
     assert len(catalog.all()) == 88
     assert len(catalog.group_versions()) == 22
     assert ("resource.k8s.io", ["v1beta2", "v1beta1", "v1alpha3"]) in catalog.group_versions()
 
 
 def test_loads_fast() -> None:
-    Catalog.builtin()  # warm the import machinery
+    Catalog.builtin(release=RELEASE)  # warm the import machinery
     start = time.perf_counter()
-    Catalog.builtin()
+    Catalog.builtin(release=RELEASE)
     assert time.perf_counter() - start < 0.05
 
 
@@ -151,7 +154,7 @@ def test_resolve(catalog: Catalog) -> None:
 
 
 def test_register(catalog: Catalog) -> None:
-    c = Catalog.builtin()
+    c = Catalog.builtin(release=RELEASE)
     widget = ResourceType(
         group="example.com",
         version="v1",

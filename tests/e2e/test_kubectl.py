@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fakekapi.catalog import releases
 from fakekapi.testing import ServerHandle
 from tests.e2e.clients import Kubectl, LineReader, table
 from tests.e2e.conftest import minor_of, user_kubeconfig
@@ -80,39 +81,19 @@ def get_json(kubectl: Kubectl, *args: str) -> dict[str, object]:
 def test_version(kubectl: Kubectl) -> None:
     r = kubectl("version", "-o", "json")
     server = json.loads(r.out)["serverVersion"]
-    assert (server["major"], server["minor"]) == ("1", "33")
-    assert server["gitVersion"].startswith("v1.33.")
+    release = releases.default()
+    assert (server["major"], server["minor"]) == ("1", release.split(".")[1])
+    assert server["gitVersion"] == releases.git_version(release)
     plain = kubectl("version")
     assert "Server Version: " in plain.out
 
 
-# What a default v1.33 kube-apiserver serves: the GA group-versions of
-# pkg/controlplane/instance.go's stableAPIGroupVersionsEnabledByDefault (1.33: the copy with
-# resource.k8s.io/v1beta2 in betaAPIGroupVersionsDisabledByDefault and no resource.k8s.io/v1),
-# plus apiextensions.k8s.io/v1 and apiregistration.k8s.io/v1; every beta and alpha version is off.
-DEFAULT_API_VERSIONS = [
-    "admissionregistration.k8s.io/v1",
-    "apiextensions.k8s.io/v1",
-    "apiregistration.k8s.io/v1",
-    "apps/v1",
-    "authentication.k8s.io/v1",
-    "authorization.k8s.io/v1",
-    "autoscaling/v1",
-    "autoscaling/v2",
-    "batch/v1",
-    "certificates.k8s.io/v1",
-    "coordination.k8s.io/v1",
-    "discovery.k8s.io/v1",
-    "events.k8s.io/v1",
-    "flowcontrol.apiserver.k8s.io/v1",
-    "networking.k8s.io/v1",
-    "node.k8s.io/v1",
-    "policy/v1",
-    "rbac.authorization.k8s.io/v1",
-    "scheduling.k8s.io/v1",
-    "storage.k8s.io/v1",
-    "v1",
-]
+# What a default kube-apiserver of the default release serves, computed from that release's
+# swagger by scripts/gen_test_expectations.py (GA group-versions; betas and alphas are off).
+API_VERSIONS: dict[str, list[str]] = json.loads(
+    (Path(__file__).parent / "data" / "release_api_versions.json").read_text()
+)["apiVersions"]
+DEFAULT_API_VERSIONS = API_VERSIONS[releases.default()]
 
 
 def test_api_versions(kubectl: Kubectl) -> None:
@@ -123,9 +104,9 @@ def test_disabled_api_is_not_found(kubectl: Kubectl) -> None:
     r = kubectl("get", "--raw", "/apis/resource.k8s.io/v1beta2/resourceclaims", check=False)
     assert r.code != 0
     assert "(NotFound)" in r.err or "the server could not find the requested resource" in r.err
-    r = kubectl("get", "deviceclasses.resource.k8s.io", check=False)
+    r = kubectl("get", "storageversionmigrations.storagemigration.k8s.io", check=False)
     assert r.code != 0
-    assert 'the server doesn\'t have a resource type "deviceclasses"' in r.err
+    assert 'the server doesn\'t have a resource type "storageversionmigrations"' in r.err
 
 
 def test_api_resources(kubectl: Kubectl) -> None:

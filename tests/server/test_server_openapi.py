@@ -98,17 +98,18 @@ async def test_disabled_apis_have_no_openapi(make_client: ClientFactory) -> None
     c = await make_client()
     index = (await (await c.get("/openapi/v3", headers=JANE)).json())["paths"]
     assert "apis/apps/v1" in index and "apis/certificates.k8s.io/v1" in index
+    assert "apis/resource.k8s.io/v1" in index  # GA since 1.34, the default release is newer
     for key in (
-        "apis/resource.k8s.io",
         "apis/resource.k8s.io/v1beta2",
         "apis/certificates.k8s.io/v1beta1",
-        "apis/storagemigration.k8s.io/v1alpha1",
+        "apis/storagemigration.k8s.io",
+        "apis/storagemigration.k8s.io/v1beta1",
     ):
         assert key not in index
         r = await c.get(f"/openapi/v3/{key}", headers=JANE)
         assert r.status == 200 and await r.read() == b""
     doc = await (await c.get("/openapi/v2", headers={**JANE, "Accept": "application/json"})).json()
-    assert not [p for p in doc["paths"] if p.startswith("/apis/resource.k8s.io/")]
+    assert not [p for p in doc["paths"] if p.startswith("/apis/resource.k8s.io/v1beta")]
     assert "/apis/certificates.k8s.io/v1/certificatesigningrequests" in doc["paths"]
     assert "io.k8s.api.resource.v1beta2.ResourceClaim" not in doc["definitions"]
     assert "io.k8s.api.apps.v1.Deployment" in doc["definitions"]
