@@ -280,28 +280,29 @@ def _copy(v: Any) -> Any:
     return v
 
 
-_encoder: GoJSON | None = None
+_encoders: dict[str | None, GoJSON] = {}
 
 
-def _get() -> GoJSON:
-    global _encoder
-    if _encoder is None:
-        _encoder = GoJSON(schema())
-    return _encoder
+def _get(release: str | None = None) -> GoJSON:
+    encoder = _encoders.get(release)
+    if encoder is None:
+        encoder = _encoders.setdefault(release, GoJSON(schema(release)))
+    return encoder
 
 
-def knows(api_version: str, kind: str) -> bool:
+def knows(api_version: str, kind: str, release: str | None = None) -> bool:
     """Whether `api_version` `kind` is a built-in kind with a Go type."""
-    return schema().message_for(api_version, kind) is not None
+    return schema(release).message_for(api_version, kind) is not None
 
 
-def go_roundtrip(obj: dict[str, Any]) -> dict[str, Any] | None:
-    """`obj` decoded into its Go type and encoded again; None when its apiVersion and kind
-    name no built-in kind (custom resources). Raises GoDecodeError."""
+def go_roundtrip(obj: dict[str, Any], release: str | None = None) -> dict[str, Any] | None:
+    """`obj` decoded into its Go type of `release` (None: the default release) and encoded
+    again; None when its apiVersion and kind name no built-in kind (custom resources). Raises
+    GoDecodeError."""
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
     if not isinstance(api_version, str) or not isinstance(kind, str):
         return None
-    enc = _get()
+    enc = _get(release)
     msg = enc.schema.message_for(api_version, kind)
     if msg is None:
         return None

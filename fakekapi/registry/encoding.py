@@ -34,12 +34,13 @@ def canonical_order(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def stored_form(obj: dict[str, Any]) -> dict[str, Any]:
+def stored_form(obj: dict[str, Any], release: str | None = None) -> dict[str, Any]:
     """What kube-apiserver stores and returns for `obj`: a built-in kind through its Go type
     (protobuf/gojson: zero values, Go field order, canonical quantities and times), anything
-    else (custom resources) in kube's key order. A value the Go type refuses is kube's 400."""
+    else (custom resources) in kube's key order. A value the Go type refuses is kube's 400.
+    `release`: the emulated release whose Go types apply (None: the default)."""
     try:
-        encoded = go_roundtrip(obj)
+        encoded = go_roundtrip(obj, release)
     except GoDecodeError as e:
         kind = str(obj.get("kind") or "")
         version = str(obj.get("apiVersion") or "").rpartition("/")[2]
@@ -49,11 +50,11 @@ def stored_form(obj: dict[str, Any]) -> dict[str, Any]:
     return canonical_order(obj) if encoded is None else encoded
 
 
-def go_decode_error(obj: dict[str, Any]) -> str:
+def go_decode_error(obj: dict[str, Any], release: str | None = None) -> str:
     """The error Go's decoding of a built-in object into its type gives ("" if none): what
     the apimachinery types' UnmarshalJSON refuse (quantities, times, base64, IntOrString)."""
     try:
-        go_roundtrip(obj)
+        go_roundtrip(obj, release)
     except GoDecodeError as e:
         return str(e)
     return ""

@@ -206,6 +206,8 @@ class Registry:
     def __init__(self, store: Store, catalog: Any) -> None:
         self.store = store
         self.catalog = catalog
+        self._release: str | None = getattr(catalog, "release", None)
+        """The emulated release whose schemas and Go types apply (None: the default)."""
         self.hooks: list[AdmissionHook] = []
         self._strategies: dict[ResourceType, Strategy] = {}
         self._retry_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
@@ -423,16 +425,14 @@ class Registry:
             subresource=subresource,
             now=now_rfc3339(),
             ignored=self._reset_fields(strategy, subresource),
-            release=getattr(self.catalog, "release", None),
+            release=self._release,
         )
 
     def _smd_node(self, rt: ResourceType) -> smd.Node:
         """The kind's structured-merge-diff schema (built-in types, or the CRD's schema)."""
         if rt.is_crd:
             return smd.custom_root(self._custom_schema(rt))
-        return smd.builtin_root(
-            rt.group, rt.version, rt.kind, getattr(self.catalog, "release", None)
-        )
+        return smd.builtin_root(rt.group, rt.version, rt.kind, self._release)
 
     @staticmethod
     def _reset_fields(strategy: Strategy, subresource: str) -> tuple[str, ...]:
@@ -469,7 +469,7 @@ class Registry:
         fields are left alone)."""
         if rt.is_crd:
             return None
-        return kind_type(rt.group, rt.version, rt.kind, getattr(self.catalog, "release", None))
+        return kind_type(rt.group, rt.version, rt.kind, self._release)
 
     def _decode_fields(
         self, rt: ResourceType, obj: dict[str, Any], opts: WriteOptions, raw: bytes | None
@@ -493,7 +493,7 @@ class Registry:
         value: dict[str, Any] = decoded.value
         for k in ("apiVersion", "kind"):
             value[k] = obj[k]
-        error = go_decode_error(value)
+        error = go_decode_error(value, self._release)
         if error:
             raise bad_request(prefix + error)
         if not decoded.strict or opts.field_validation == "Ignore":
@@ -523,7 +523,7 @@ class Registry:
     ) -> tuple[dict[str, Any], list[str]]:
         if decoded.error:
             raise self._patch_invalid(shown(), decoded.error)
-        error = go_decode_error(decoded.value)
+        error = go_decode_error(decoded.value, self._release)
         if error:
             raise self._patch_invalid(shown(), error)
         if opts.field_validation == "Ignore":
@@ -724,7 +724,7 @@ class Registry:
     def _check_scale_types(self, scale: dict[str, Any]) -> None:
         """The typed decode of a Scale body or patched Scale: a field of the wrong type (a list
         for `spec`, a string for `spec.replicas`) is a 400, never read as something else."""
-        schema = kind_type("autoscaling", "v1", "Scale", getattr(self.catalog, "release", None))
+        schema = kind_type("autoscaling", "v1", "Scale", self._release)
         if schema is None:  # pragma: no cover - the built-in types always include Scale
             return
         decoded = fv.decode(schema, scale)
@@ -965,7 +965,7 @@ class Registry:
         md["uid"] = md.get("uid") or str(uuid.uuid4())
         md["creationTimestamp"] = now_rfc3339()
         self._managed(rt, strategy, obj, None, how, "")
-        obj = stored_form(obj)
+        obj = stored_form(obj, self._release)
         md = meta(obj)
         key = object_key(rt, namespace, md["name"])
         if opts.dry_run:
@@ -1190,7 +1190,7 @@ class Registry:
             raise invalid(rt.kind, rt.group, name, errs)
         if how.applied:
             mf.keep_timestamps(new, old)
-        new = stored_form(new)
+        new = stored_form(new, self._release)
         if new == old:
             return WriteResult(old, warnings, False)
         self._managed(rt, strategy, new, old, how, subresource)
@@ -1501,7 +1501,9 @@ class Registry:
                 if graceful is not None:
                     if graceful is _PENDING:
                         return old, 200
-                    graceful = stored_form(graceful)  # deletionTimestamp at its place
+                    graceful = stored_form(
+                        graceful, self._release
+                    )  # deletionTimestamp at its place
                     if opts.dry_run:
                         return graceful, 200
                     if not pending and not meta(graceful).get("deletionGracePeriodSeconds"):
@@ -1584,7 +1586,7 @@ class Registry:
                 md["deletionGracePeriodSeconds"] = 0
         if is_namespace:
             new.setdefault("status", {})["phase"] = "Terminating"
-        new = stored_form(new)
+        new = stored_form(new, self._release)
         if new == old or opts.dry_run:
             return new, code
         written, _ = await self.store.update(key, new, expected_revision=rev)

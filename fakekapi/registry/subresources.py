@@ -241,7 +241,11 @@ async def bind(
         if opts.dry_run:
             return _success()
         try:
-            await registry.store.update(key, stored_form(pod), expected_revision=rev)
+            await registry.store.update(
+                key,
+                stored_form(pod, getattr(registry.catalog, "release", None)),
+                expected_revision=rev,
+            )
         except (RevisionConflict, KeyNotFoundError):
             continue  # a concurrent write: read again
         return _success()
