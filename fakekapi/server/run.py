@@ -170,15 +170,16 @@ def validate(settings: Settings) -> Settings:
     return dataclasses.replace(settings, kubernetes_version=version)
 
 
-def check_fixtures(paths: tuple[Path, ...]) -> None:
-    """Parse the fixture files now, so a bad document stops start-up before anything is written."""
+def check_fixtures(paths: tuple[Path, ...], release: str | None = None) -> None:
+    """Parse the fixture files now, so a bad document stops start-up before anything is written
+    (against the built-in types of the emulated `release`; None: the default)."""
     if not paths:
         return
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.registry.fixtures import FixtureError, load_fixture_files
 
     try:
-        load_fixture_files(list(paths), Catalog.builtin())
+        load_fixture_files(list(paths), Catalog.builtin(release=release))
     except FixtureError as e:
         raise ServeError(str(e), 2) from e
 
@@ -327,7 +328,7 @@ async def start(settings: Settings) -> RunningServer:
     from fakekapi.server.pki import PKI, PKIError, write_atomic
 
     settings = validate(settings)
-    check_fixtures(settings.fixtures)
+    check_fixtures(settings.fixtures, settings.kubernetes_version or None)
     probe_bind(settings.host, settings.port)
 
     temp_dir: Path | None = None
