@@ -79,7 +79,7 @@ def test_three_nodes_named_like_kind(kubectl_for: Any) -> None:
 
 
 def test_no_nodes_pods_stay_pending(kubectl_for: Any) -> None:
-    with running_server(nodes=0) as server:
+    with running_server(nodes=0, kubernetes_version="1.33") as server:
         kubectl = kubectl_for(server)
         assert kubectl("get", "nodes", "-o", "name").out.strip() == ""
         kubectl("run", "lonely", "--image=nginx")
