@@ -27,6 +27,7 @@ import asyncio
 import hashlib
 import logging
 import math
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.core.errors import StatusError
@@ -58,6 +59,8 @@ BACKOFF_MAX = 300.0
 IMAGE_BACKOFF_DELAY = 1.0
 """Seconds between ErrImagePull and ImagePullBackOff (the kubelet's next pod sync)."""
 KILLED_EXIT_CODE = 137
+DEADLINE_REASON = "DeadlineExceeded"
+DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 WRITE_RETRIES = 5
 PULL_ERROR = (
     "failed to pull and unpack image {ref!r}: simulated by simulate.fakekapi.dev/image-pull"
@@ -202,7 +205,7 @@ class Kubelet:
 
     def _accept(self, pod: dict[str, Any], node: SimNode) -> PodRun:
         containers, inits = self._containers(pod)
-        return PodRun(
+        run = PodRun(
             uid=str((pod.get("metadata") or {}).get("uid") or ""),
             node=node.name,
             host_ip=node.host_ip,
@@ -210,6 +213,21 @@ class Kubelet:
             containers=containers,
             init_containers=inits,
         )
+        self._set_active_deadline(pod, run)
+        return run
+
+    @staticmethod
+    def _set_active_deadline(pod: dict[str, Any], run: PodRun) -> None:
+        """spec.activeDeadlineSeconds counts from status.startTime."""
+        seconds = (pod.get("spec") or {}).get("activeDeadlineSeconds")
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0:
+            return
+        try:
+            started = datetime.strptime(run.start_time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            return
+        elapsed = (datetime.now(UTC) - started).total_seconds()
+        run.active_deadline = asyncio.get_running_loop().time() - elapsed + seconds
 
     def _adopt(self, pod: dict[str, Any], node: SimNode) -> PodRun | None:
         """After a restart: take over a pod this kubelet had started (its containers run on)."""
@@ -223,6 +241,7 @@ class Kubelet:
             return None
         run = self._accept(pod, node)
         run.start_time = str(status.get("startTime") or run.start_time)
+        self._set_active_deadline(pod, run)
         run.pod_ip = str(status.get("podIP") or "")
         if run.pod_ip:
             node.reserve_ip(run.pod_ip)
@@ -317,8 +336,13 @@ class Kubelet:
 
     def _advance(self, pod: dict[str, Any], node: SimNode, run: PodRun) -> float | None:
         """Move the pod on as far as it goes now; the delay until it moves again, if it will."""
+        if run.step == "done":
+            return None  # terminal: nothing moves any more
         knobs = knobs_of(pod)
         now = asyncio.get_running_loop().time()
+        if run.active_deadline and now >= run.active_deadline:
+            self._deadline_exceeded(pod, node, run)
+            return None
         if run.step == "new":
             self._run_to_start(pod, node, run, knobs, now)
         elif run.step == "pull-failed" and now >= run.deadline:
@@ -469,9 +493,23 @@ class Kubelet:
         if run.pod_ip:
             node.release_ip(run.pod_ip)
 
+    def _deadline_exceeded(self, pod: dict[str, Any], node: SimNode, run: PodRun) -> None:
+        """spec.activeDeadlineSeconds passed (kubelet's activeDeadlineHandler): the pod is
+        stopped and fails with reason DeadlineExceeded."""
+        for c in run.all_runs():
+            if c.state == "running":
+                self._event(pod, node, c, "Normal", "Killing", f"Stopping container {c.name}")
+            if c.state != "terminated":
+                self._terminate(c, KILLED_EXIT_CODE)
+        run.phase = "Failed"
+        run.reason = DEADLINE_REASON
+        run.message = DEADLINE_MESSAGE
+        self.recorder.kubelet(node.name, pod, "Warning", DEADLINE_REASON, DEADLINE_MESSAGE)
+        self._finish(node, run)
+
     @staticmethod
     def _next_delay(run: PodRun, now: float) -> float | None:
-        times = [t for t in (run.deadline,) if t]
+        times = [t for t in (run.deadline, run.active_deadline) if t and run.step != "done"]
         if run.step == "running" and math.isfinite(run.ready_at) and run.ready_at > now:
             times.append(run.ready_at)
         if not times:

@@ -165,6 +165,11 @@ class PodRun:
     ready_at: float = 0.0
     """Loop time at which started containers report ready (0: at once; inf: never)."""
     backoff_until: dict[str, float] = field(default_factory=dict)
+    active_deadline: float = 0.0
+    """Loop time at which spec.activeDeadlineSeconds runs out (0: no deadline)."""
+    reason: str = ""
+    message: str = ""
+    """status.reason and status.message the kubelet sets (DeadlineExceeded)."""
 
     def all_runs(self) -> list[ContainerRun]:
         return [*self.init_containers, *self.containers]
@@ -314,8 +319,10 @@ def status_of(pod: dict[str, Any], run: PodRun, *, observed_generation: bool) ->
         status["observedGeneration"] = pod["metadata"]["generation"]
     status["phase"] = phase
     status["conditions"] = conditions
+    if run.reason:
+        status["message"], status["reason"] = run.message, run.reason
     for k in ("message", "reason", "nominatedNodeName"):
-        if old.get(k):
+        if old.get(k) and k not in status:
             status[k] = old[k]
     status["hostIP"] = run.host_ip
     status["hostIPs"] = [{"ip": run.host_ip}]

@@ -4,7 +4,8 @@ The filters of the default profile that decide on a fake cluster, in its order, 
 plugin's reason text (pkg/scheduler/framework/plugins): NodeUnschedulable ("node(s) were
 unschedulable"), TaintToleration ("node(s) had untolerated taint {key: value}"; "taint(s)"
 from 1.34), NodeAffinity for nodeSelector and required node affinity ("node(s) didn't match
-Pod's node affinity/selector") and NodeResourcesFit ("Too many pods", "Insufficient cpu", …)
+Pod's node affinity/selector"), NodePorts ("node(s) didn't have free ports for the requested pod
+ports") and NodeResourcesFit ("Too many pods", "Insufficient cpu", …)
 against allocatable minus the requests of the pods already there. A node's first failing
 filter is its reason; a pod no node takes gets framework.FitError's message, `0/N nodes are
 available: <histogram>.` followed by the preemption PostFilter's verdict, on its PodScheduled
@@ -142,32 +143,68 @@ def matches_affinity(pod: dict[str, Any], node: dict[str, Any]) -> bool:
     return True
 
 
+HostPort = tuple[str, str, int]
+"""(hostIP, protocol, hostPort) a container asks for."""
+ANY_IP = "0.0.0.0"
+PORTS_REASON = "node(s) didn't have free ports for the requested pod ports"
+
+
+def host_ports(spec: dict[str, Any]) -> list[HostPort]:
+    """The host ports of the pod's containers (NodePorts' getContainerPorts)."""
+    out: list[HostPort] = []
+    for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+        for p in _d(c).get("ports") or []:
+            p = _d(p)
+            port = p.get("hostPort")
+            if isinstance(port, int) and not isinstance(port, bool) and port > 0:
+                out.append((str(p.get("hostIP") or ANY_IP), str(p.get("protocol") or "TCP"), port))
+    return out
+
+
 class Usage:
     """What the pods bound to each node request (the scheduler cache's NodeInfo sums)."""
 
     def __init__(self) -> None:
-        self._pods: dict[str, tuple[str, Resources]] = {}
+        self._pods: dict[str, tuple[str, Resources, list[HostPort]]] = {}
         self.requested: dict[str, Resources] = {}
         self.count: Counter[str] = Counter()
+        self.ports: dict[str, Counter[HostPort]] = {}
 
-    def set(self, key: str, node: str, req: Resources) -> None:
+    def set(self, key: str, node: str, req: Resources, ports: list[HostPort]) -> None:
         self.drop(key)
-        self._pods[key] = (node, req)
+        self._pods[key] = (node, req, ports)
         total = self.requested.setdefault(node, {})
         for k, v in req.items():
             total[k] = total.get(k, Fraction(0)) + v
         self.count[node] += 1
+        if ports:
+            self.ports.setdefault(node, Counter()).update(ports)
 
     def drop(self, key: str) -> bool:
         entry = self._pods.pop(key, None)
         if entry is None:
             return False
-        node, req = entry
+        node, req, ports = entry
         total = self.requested.get(node, {})
         for k, v in req.items():
             total[k] = total.get(k, Fraction(0)) - v
         self.count[node] -= 1
+        if ports:
+            used = self.ports.get(node, Counter())
+            used.subtract(ports)
+            self.ports[node] = +used
         return True
+
+    def ports_conflict(self, node: str, wanted: list[HostPort]) -> bool:
+        """NodePorts.fitsPorts: the same protocol and port, on the same IP or on 0.0.0.0."""
+        used = self.ports.get(node)
+        if not used or not wanted:
+            return False
+        for ip, protocol, port in wanted:
+            for uip, uprotocol, uport in used:
+                if (uprotocol, uport) == (protocol, port) and (ip == uip or ANY_IP in (ip, uip)):
+                    return True
+        return False
 
     def holds(self, key: str) -> bool:
         return key in self._pods
@@ -215,7 +252,7 @@ class Scheduler:
         node = spec.get("nodeName")
         freed = False
         if new is not None and node and phase not in ("Succeeded", "Failed"):
-            self.usage.set(key, str(node), pod_requests(spec))
+            self.usage.set(key, str(node), pod_requests(spec), host_ports(spec))
         else:
             freed = self.usage.drop(key)
         if new is not None and self._needs_scheduling(new):
@@ -270,6 +307,8 @@ class Scheduler:
         if not matches_affinity(pod, node):
             return Rejection((AFFINITY_REASON,), True)
         name = str(_d(node.get("metadata")).get("name"))
+        if self.usage.ports_conflict(name, host_ports(spec)):
+            return Rejection((PORTS_REASON,), False)
         allocatable = _d(_d(node.get("status")).get("allocatable"))
         reasons: list[str] = []
         if "pods" in allocatable and self.usage.count[name] + 1 > parse_quantity(
@@ -400,7 +439,8 @@ class Scheduler:
             },
             "target": {"apiVersion": "v1", "kind": "Node", "name": node},
         }
-        self.usage.set(key, node, req)  # assumed, as the scheduler cache's AssumePod
+        # Assumed, as the scheduler cache's AssumePod.
+        self.usage.set(key, node, req, host_ports(_d(pod.get("spec"))))
         try:
             await self.registry.create_subresource(
                 self.rt,

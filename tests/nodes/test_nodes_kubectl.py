@@ -449,3 +449,41 @@ def test_pod_waits_for_its_claim(kubectl: Kubectl, ns: str) -> None:
     }
     apply(kubectl, ns, claim)
     kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/claimant", "--timeout=60s")
+
+
+def test_host_ports_conflict(kubectl: Kubectl, ns: str) -> None:
+    for name in ("port-a", "port-b"):
+        p = pod(name)
+        p["spec"]["containers"][0]["ports"] = [{"containerPort": 80, "hostPort": 18080}]
+        apply(kubectl, ns, p)
+    kubectl("-n", ns, "wait", "--for=condition=PodScheduled", "pod/port-a", "--timeout=60s")
+    dra = "no new claims to deallocate, " if server_minor(kubectl) >= 34 else ""
+    want = (
+        "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. "
+        f"{dra}preemption: 0/1 nodes are available: 1 No preemption victims found for incoming "
+        "pod."
+    )
+
+    def message() -> str | None:
+        for c in pod_json(kubectl, ns, "port-b")["status"].get("conditions") or []:
+            if c["type"] == "PodScheduled" and c["status"] == "False":
+                return str(c["message"])
+        return None
+
+    assert until("port-b unschedulable", message) == want
+    # The port is free again once port-a is gone.
+    kubectl("-n", ns, "delete", "pod", "port-a")
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/port-b", "--timeout=60s")
+
+
+def test_active_deadline_fails_the_pod(kubectl: Kubectl, ns: str) -> None:
+    apply(kubectl, ns, pod("deadline", activeDeadlineSeconds=1))
+    kubectl("-n", ns, "wait", "--for=jsonpath={.status.phase}=Failed", "pod/deadline",
+            "--timeout=60s")  # fmt: skip
+    status = pod_json(kubectl, ns, "deadline")["status"]
+    assert (status["reason"], status["message"]) == (
+        "DeadlineExceeded",
+        "Pod was active on the node longer than the specified deadline",
+    )
+    term = status["containerStatuses"][0]["state"]["terminated"]
+    assert term["exitCode"] == 137
