@@ -701,7 +701,8 @@ class Registry:
             if cur is None:
                 raise not_found(rt.plural, rt.group, name)
             stored, rev = cur
-            new_scale = change(scales.to_scale(stored, paths))
+            current = scales.to_scale(stored, paths)
+            new_scale = change(copy_obj(current))
             if not isinstance(new_scale, dict):
                 raise bad_request("the body of the request was not a Scale object")
             self._check_scale_types(new_scale)
@@ -710,6 +711,17 @@ class Registry:
                 raise invalid("Scale", "autoscaling", name, errs)
             parent = scales.with_replicas(copy_obj(stored), paths, scales.replicas_of(new_scale))
             rv = str((new_scale.get("metadata") or {}).get("resourceVersion") or "")
+            if rv and rv == str(meta(current).get("resourceVersion") or ""):
+                # The current Scale's own resourceVersion, carried through a patch that did not
+                # set one, is no precondition: kube's patcher re-applies the patch to the fresh
+                # object on every GuaranteedUpdate attempt. Only a client's resourceVersion is.
+                unconditioned = copy_obj(current)
+                meta(unconditioned).pop("resourceVersion", None)
+                probe = change(unconditioned)
+                if isinstance(probe, dict) and not (probe.get("metadata") or {}).get(
+                    "resourceVersion"
+                ):
+                    rv = ""
             if rv:
                 meta(parent)["resourceVersion"] = rv
             result = await self._update(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
-from registry_helpers import CONFIGMAPS, PODS, W, pod, rtype
+from registry_helpers import CONFIGMAPS, DEPLOYMENTS, PODS, W, pod, rtype
 
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.registry import Registry
@@ -152,3 +153,49 @@ async def test_unknown_subresource_is_a_route_miss(registry: Registry) -> None:
         404,
         "the server could not find the requested resource",
     )
+
+
+async def test_scale_patches_racing_other_writes_all_apply(registry: Registry) -> None:
+    """A Scale patch that sets no resourceVersion retries when another write wins the race, as
+    kube's patcher does (GuaranteedUpdate re-applies the patch to the fresh object); the
+    current Scale's own resourceVersion is no precondition. (The kubelet and controllers write
+    a Deployment while `kubectl scale` patches it.)"""
+    await registry.create(DEPLOYMENTS, "default", _race_deployment(), W)
+
+    async def interleave(*_: object) -> None:
+        await asyncio.sleep(0)
+
+    registry.hooks.append(interleave)
+
+    async def scale(i: int) -> object:
+        body = b'{"spec":{"replicas":%d}}' % i
+        return await registry.patch(
+            DEPLOYMENTS, "default", "web", "application/merge-patch+json", body, W,
+            subresource="scale",
+        )  # fmt: skip
+
+    async def label(i: int) -> object:
+        body = b'{"metadata":{"labels":{"l%d":"x"}}}' % i
+        return await registry.patch(
+            DEPLOYMENTS, "default", "web", "application/merge-patch+json", body, W
+        )
+
+    results = await asyncio.gather(
+        *[f(i) for i in range(20) for f in (scale, label)], return_exceptions=True
+    )
+    assert [r for r in results if isinstance(r, BaseException)] == []
+
+
+def _race_deployment() -> dict[str, object]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "w"}},
+            "template": {
+                "metadata": {"labels": {"app": "w"}},
+                "spec": {"containers": [{"name": "c", "image": "x"}]},
+            },
+        },
+    }
