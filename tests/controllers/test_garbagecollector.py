@@ -296,3 +296,26 @@ async def test_owner_references_are_validated(registry: Registry) -> None:
         "Required value: must not be empty, metadata.ownerReferences[0].uid: Required value: "
         "must not be empty]"
     )
+
+
+async def test_owners_are_looked_up_in_the_dependents_namespace(registry: Registry) -> None:
+    """An ownerReference names an object in the dependent's own namespace (or a cluster-scoped
+    one): an owner of the same name and uid elsewhere does not count; a cluster-scoped object
+    naming a namespaced owner is left alone (namespacedOwnerOfClusterScopedObjectErr)."""
+    await registry.create(NS, "", {"metadata": {"name": "other"}}, W)
+    owner = await cm(registry, "owner")
+    obj = {"apiVersion": "v1", "kind": "ConfigMap",
+           "metadata": {"name": "elsewhere", "ownerReferences": [ref(owner)]}}  # fmt: skip
+    await registry.create(CM, "other", obj, W)
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "gc-dependent", "ownerReferences": [ref(owner)]}}  # fmt: skip
+    await registry.create(CLUSTERROLES, "", role, W)
+    marker = await cm(registry, "marker", {**ref(owner), "uid": "gone"})
+    assert marker
+
+    async def cleaned() -> bool:
+        return await exists(registry, CM, "other", "elsewhere") is None
+
+    await until(cleaned)
+    await until(lambda: _absent(registry, "marker"))
+    assert await exists(registry, CLUSTERROLES, "", "gc-dependent") is not None
