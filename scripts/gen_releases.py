@@ -105,6 +105,12 @@ UNSERVED_1_33 = frozenset(
     }
 )
 
+# Subresources the swagger documents (it is generated with every feature on) but a default server
+# of an older release does not serve, because their feature gate was off by default: the first
+# release serving each. pods/resize: pkg/registry/core/rest/storage_core.go registers it only
+# with InPlacePodVerticalScaling, alpha (off) until 1.32 and beta (on) from 1.33.
+GATED_SUBRESOURCES: dict[tuple[str, str, str], str] = {("", "pods", "resize"): "1.33"}
+
 # Aggregated discovery: apidiscovery.k8s.io/v2beta1 since 1.26, v2 added when the feature went GA
 # in 1.30; v2beta1 stops being served in 1.33 (feature gate AggregatedDiscoveryRemoveBetaType:
 # default false until 1.33, true since; apiserver pkg/features/kube_features.go).
@@ -163,6 +169,23 @@ def release_tags(reference: Path) -> dict[str, str]:
             if row["file"].startswith("proto/") and tag.startswith("v0."):
                 out[row["version"].removeprefix("v")] = "v1." + tag.removeprefix("v0.")
     return out
+
+
+def drop_gated_subresources(release: str, groups: list[JSON]) -> None:
+    minor = int(release.split(".")[1])
+    for g in groups:
+        for v in g["versions"]:
+            for r in v["resources"]:
+                r["subresources"] = [
+                    sub
+                    for sub in r["subresources"]
+                    if minor
+                    >= int(
+                        GATED_SUBRESOURCES.get((g["name"], r["plural"], sub["name"]), "1.0").split(
+                            "."
+                        )[1]
+                    )
+                ]
 
 
 def mark_enablement(release: str, groups: list[JSON]) -> None:
@@ -230,6 +253,7 @@ def generate(root: Path, reference: Path, kubectl: Path) -> list[str]:
         swagger = built[release]["swagger"]
         groups = built[release]["groups"]
         is_base = release == BASE
+        drop_gated_subresources(release, groups)
         mark_enablement(release, groups)
         out_dir = catalog_dir / release
 

@@ -1,0 +1,66 @@
+"""What differs between emulated releases at the HTTP level, in process: /version, aggregated
+discovery versions (v2beta1 until 1.32, v2 from 1.30), `pods/resize` (1.33+), resource.k8s.io/v1
+(GA in 1.34), flowcontrol v1beta3 (on by default until 1.31), and OpenAPI following the release."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from fakekapi.catalog import releases
+from fakekapi.catalog.catalog import Catalog
+from fakekapi.server.app import build_app
+from fakekapi.server.settings import Settings
+from tests.server.conftest import JANE, test_authenticator
+
+Client = TestClient[web.Request, web.Application]
+
+
+async def client_for(aiohttp_client: Any, tmp_path: Any, release: str) -> Client:
+    settings = Settings(data_dir=tmp_path, kubernetes_version=release)
+    app = build_app(
+        settings,
+        registry=object(),
+        catalog=Catalog.builtin(release=release),
+        authenticator=test_authenticator(),
+    )
+    client: Client = await aiohttp_client(app)
+    return client
+
+
+def accept(version: str) -> dict[str, str]:
+    return {
+        **JANE,
+        "Accept": f"application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList",
+    }
+
+
+@pytest.mark.parametrize("release", releases.supported())
+async def test_version_and_discovery(aiohttp_client: Any, tmp_path: Any, release: str) -> None:
+    c = await client_for(aiohttp_client, tmp_path, release)
+    minor = int(release.split(".")[1])
+    info = await (await c.get("/version", headers=JANE)).json()
+    assert info["gitVersion"] == releases.git_version(release)
+    assert ("emulationMinor" in info) is (minor >= 32)
+    served = {}
+    for version in ("v2", "v2beta1"):
+        r = await c.get("/apis", headers=accept(version))
+        ctype = r.headers["Content-Type"]
+        served[version] = f"v={version};" in ctype
+        if served[version]:
+            assert (await r.json())["apiVersion"] == f"apidiscovery.k8s.io/{version}"
+        else:
+            assert "as=APIGroupDiscoveryList" not in ctype  # the legacy APIGroupList
+    assert served == {"v2": minor >= 30, "v2beta1": minor <= 32}
+    core = await (await c.get("/api/v1", headers=JANE)).json()
+    names = {r["name"] for r in core["resources"]}
+    assert ("pods/resize" in names) is (minor >= 33)
+    groups = await (await c.get("/apis", headers=JANE)).json()
+    versions = {v["groupVersion"] for g in groups["groups"] for v in g["versions"]}
+    assert ("resource.k8s.io/v1" in versions) is (minor >= 34)
+    assert ("flowcontrol.apiserver.k8s.io/v1beta3" in versions) is (minor <= 31)
+    index = (await (await c.get("/openapi/v3", headers=JANE)).json())["paths"]
+    assert ("apis/resource.k8s.io/v1" in index) is (minor >= 34)
