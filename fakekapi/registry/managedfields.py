@@ -483,9 +483,14 @@ def _prune(
     for e in managers.values():
         owned = smd.union(owned, e.fields)
     out = copy.deepcopy(merged)
-    for path in reversed(list(smd.members(last))):
+    removed: list[list[str]] = []
+    for path in smd.members(last):
         if smd.has_prefix(owned, path):
             continue
+        if any(path[: len(r)] == r for r in removed):
+            continue  # inside what is already gone (an item's key fields with the item)
+        removed.append(path)
+    for path in removed:
         smd.remove(out, path, node)
     return out
 

@@ -5,6 +5,7 @@ apimachinery's managedfields (conflict.go), as kube shows them for the same obje
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -433,3 +434,34 @@ async def test_kubectl_create_deployment_entry(registry: Registry) -> None:
         },
     }
     assert list(entry) == ["manager", "operation", "apiVersion", "time", "fieldsType", "fieldsV1"]
+
+
+async def test_apply_removes_list_items_it_stopped_applying(registry: Registry) -> None:
+    """Items of an associative list the manager applied before and no longer does go, unless
+    another manager owns something in them (Updater.prune)."""
+
+    def body(*containers: dict[str, Any]) -> bytes:
+        obj = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": list(containers)},
+                },
+            },
+        }
+        return json.dumps(obj).encode()
+
+    a = {"name": "a", "image": "nginx", "env": [{"name": "X", "value": "1"}, {"name": "Y"}]}
+    b = {"name": "b", "image": "busybox"}
+    res = await registry.patch(DEPLOYMENTS, "default", "web", APPLY, body(a, b), applier("m"))
+    assert [c["name"] for c in res.object["spec"]["template"]["spec"]["containers"]] == ["a", "b"]
+    a2 = {"name": "a", "image": "nginx", "env": [{"name": "X", "value": "1"}]}
+    res = await registry.patch(DEPLOYMENTS, "default", "web", APPLY, body(a2), applier("m"))
+    [c] = res.object["spec"]["template"]["spec"]["containers"]
+    assert c["name"] == "a" and c["env"] == [{"name": "X", "value": "1"}]
+    # Defaults the server filled in (imagePullPolicy...) are nobody's and stay with the item.
+    assert c["imagePullPolicy"] == "Always"
