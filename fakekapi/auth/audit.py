@@ -15,6 +15,7 @@ so tools written against real audit logs read these unchanged. Building an event
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -146,9 +147,12 @@ class AuditLog:
             self._stream = sys.stdout.buffer
             self._owned = False
         else:
+            # apiserver options/audit.go ensureLogFile: the folder 0700, a new file 0600 (the
+            # mode is given at creation, so no umask widens it; an existing file keeps its own).
             p = Path(self.path)
-            p.parent.mkdir(parents=True, exist_ok=True)
-            self._stream = open(p, "ab")  # noqa: SIM115 - kept open for the server's lifetime
+            p.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            self._stream = os.fdopen(fd, "ab")
 
     def write(self, event: dict[str, Any]) -> None:
         line = orjson.dumps(event) + b"\n"

@@ -7,7 +7,7 @@ kube's 400/422 StatusErrors); the registry only ever sees validated values.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,9 +235,15 @@ def manager_from_user_agent(user_agent: str) -> str:
 
 
 def parse_write_options(
-    query: Mapping[str, str], options_kind: str, user_agent: str
+    query: Mapping[str, str],
+    options_kind: str,
+    user_agent: str,
+    dry_run_values: Sequence[str] | None = None,
 ) -> WriteOptions:
     """Create/Update/PatchOptions from the query; `options_kind` names them in 422 messages.
+
+    `dry_run_values`: every `dryRun` of the query (a []string in kube's options: each is
+    validated, so `dryRun=All&dryRun=Bogus` is a 422); default the first one of `query`.
 
     The field manager falls back to the User-Agent prefix, as kube-apiserver attributes writes.
     Apply-specific rules (fieldManager required, force only for apply) need the patch type and are
@@ -247,9 +253,10 @@ def parse_write_options(
     manager = query.get("fieldManager")
     if manager is not None:
         errs += _field_manager_errors(manager)
-    dry_run = query.get("dryRun")
-    if dry_run is not None:
-        errs += _dry_run_errors([dry_run])
+    if dry_run_values is None:
+        first = query.get("dryRun")
+        dry_run_values = [first] if first is not None else []
+    errs += _dry_run_errors(list(dry_run_values))
     validation = query.get("fieldValidation", "")
     if validation not in FIELD_VALIDATION_VALUES:
         errs.append(not_supported("fieldValidation", validation, FIELD_VALIDATION_VALUES))
@@ -257,7 +264,7 @@ def parse_write_options(
     if errs:
         raise invalid_options(options_kind, errs)
     return WriteOptions(
-        dry_run=dry_run is not None,
+        dry_run=bool(dry_run_values),
         field_manager=manager if manager else manager_from_user_agent(user_agent),
         field_validation=validation or "Warn",
         force=parse_bool(force) if force is not None else False,
@@ -287,7 +294,11 @@ def _unmarshal_error(value: Any, field_name: str, go_type: str) -> StatusError:
     )
 
 
-def parse_delete_options(query: Mapping[str, str], body: dict[str, Any] | None) -> DeleteOptions:
+def parse_delete_options(
+    query: Mapping[str, str],
+    body: dict[str, Any] | None,
+    dry_run_values: Sequence[str] | None = None,
+) -> DeleteOptions:
     """DeleteOptions from the request body if there is one, else from the query (kube reads one
     or the other, never both); 400 for undecodable fields, 422 for invalid values."""
     grace: int | None = None
@@ -337,7 +348,9 @@ def parse_delete_options(query: Mapping[str, str], body: dict[str, Any] | None) 
             policy = query["propagationPolicy"]
         if "orphanDependents" in query:
             orphan = parse_bool(query["orphanDependents"])
-        if "dryRun" in query:
+        if dry_run_values is not None:
+            dry_run = list(dry_run_values)
+        elif "dryRun" in query:
             dry_run = [query["dryRun"]]
     errs: list[FieldError] = []
     if orphan is not None and policy is not None:

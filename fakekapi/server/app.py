@@ -21,7 +21,7 @@ from fakekapi.auth.authz import Authorizer, Decision, default_authorizer
 from fakekapi.auth.modes import ModeAuthorizer, build_authorizer
 from fakekapi.auth.rbac import RBACIndex, RBACSource
 from fakekapi.auth.serviceaccount import SigningKey
-from fakekapi.server import health
+from fakekapi.server import health, logfilters
 from fakekapi.server.console import routes as console
 from fakekapi.server.handlers import authentication, info, oidc, openapi, resources
 from fakekapi.server.handlers.authentication import AUTH, AuthSetup, setup_auth
@@ -260,6 +260,7 @@ def build_app(
             catalog = registry.catalog  # type: ignore[attr-defined]
     assert catalog is not None
 
+    logfilters.install()
     app = web.Application(middlewares=[pipeline], client_max_size=resources.MAX_BODY_BYTES + 1)
     app[SETTINGS] = settings
     app[CATALOG] = catalog

@@ -204,7 +204,10 @@ def kubeconfig_path(data_dir: Path) -> Path:
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid exists (a pid we may not signal still counts)."""
+    """Whether a process with this pid runs (a pid we may not signal still counts).
+
+    A process killed with `kill -9` whose parent has not reaped it yet is a zombie: kill(pid, 0)
+    still succeeds, but it holds nothing any more (no port, no files), so it does not count."""
     if pid <= 0:
         return False
     try:
@@ -212,8 +215,20 @@ def pid_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        return not _exited(pid)
+    return not _exited(pid)
+
+
+def _exited(pid: int) -> bool:
+    """Whether `pid` is a zombie (or being reaped): state Z or X in /proc/PID/stat (Linux; on
+    systems without /proc, never)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return False
+    # pid (comm) state ...: comm may hold spaces and parentheses, the state follows the last ')'
+    state = stat[stat.rfind(b")") + 1 :].split(maxsplit=1)[:1]
+    return state in ([b"Z"], [b"X"])
 
 
 def read_server_info(data_dir: Path) -> ServerInfo | None:
@@ -366,6 +381,9 @@ async def start(settings: Settings) -> RunningServer:
             max_line_size=MAX_HEADER_BYTES,
             max_field_size=MAX_HEADER_BYTES,
             keepalive_timeout=IDLE_TIMEOUT,
+            # kube-apiserver reads request bodies as sent, whatever their Content-Encoding: a
+            # gzip header over a JSON body is JSON; a gzip body is a JSON parse error (400).
+            auto_decompress=False,
         )
         try:
             await runner.setup()

@@ -97,7 +97,12 @@ async def stream_events(
     into the line's bytes themselves (an object written as stored).
     """
     resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
-    resp.enable_chunked_encoding()
+    if request.version >= (1, 1):
+        resp.enable_chunked_encoding()
+    else:
+        # HTTP/1.0 has no chunks: Go's server then writes the stream as it comes and ends it by
+        # closing the connection (net/http `chunkWriter`: no chunking for HTTP/1.0 requests).
+        resp.force_close()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     stop = tracker.open()

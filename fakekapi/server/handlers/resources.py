@@ -406,8 +406,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
 
     neg = negotiate(accept, no_transform)
     ua = request.headers.get("User-Agent", "")
+    dry_runs = request.query.getall("dryRun", [])
     if route.verb == "create":
-        opts = registry_options.parse_write_options(query, "CreateOptions", ua)
+        opts = registry_options.parse_write_options(query, "CreateOptions", ua, dry_runs)
         body = await read_body(request)
         expected = ExpectedKind.of(rt, sub, request.app[CATALOG].release)
         obj = await _decode_object(request, body, expected)
@@ -424,7 +425,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return await _render(request, result.object, neg, 201)
 
     if route.verb == "update":
-        opts = registry_options.parse_write_options(query, "UpdateOptions", ua)
+        opts = registry_options.parse_write_options(query, "UpdateOptions", ua, dry_runs)
         body = await read_body(request)
         expected = ExpectedKind.of(rt, sub, request.app[CATALOG].release)
         obj = await _decode_object(request, body, expected)
@@ -433,7 +434,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return await _written(request, st, result, neg)
 
     if route.verb == "patch":
-        opts = registry_options.parse_write_options(query, "PatchOptions", ua)
+        opts = registry_options.parse_write_options(query, "PatchOptions", ua, dry_runs)
         registry_options.validate_patch_options(opts, ptype == APPLY_PATCH)
         body = await read_body(request)
         result = await registry.patch(rt, ns, name, ptype, body, opts, subresource=sub, user=user)
@@ -441,7 +442,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
 
     body = await read_body(request)
     options_body = decode_options_body(request.headers.get("Content-Type"), body)
-    delete_opts = registry_options.parse_delete_options(query, options_body)
+    delete_opts = registry_options.parse_delete_options(query, options_body, dry_runs)
     st.warnings.extend(gcfinalizers.delete_warnings(rt, delete_opts))
     if route.verb == "delete":
         out, code = await registry.delete(rt, ns, name, delete_opts, user=user)
