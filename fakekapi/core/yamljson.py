@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from fakekapi.core.errors import go_quote
+
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _ALIAS_ALLOWANCE = 400_000
@@ -108,6 +110,13 @@ class Loader(_BaseLoader):  # type: ignore[misc]
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
             value = self.construct_object(value_node, deep=deep)
+            if key is None or isinstance(key, list | dict):
+                # an error follows: Go prints the whole key and value, so build them now (not
+                # the empty shells a non-deep construction leaves to be filled later)
+                for n in (key_node, value_node):
+                    self.constructed_objects.pop(n, None)
+                key = self.construct_object(key_node, deep=True)
+                value = self.construct_object(value_node, deep=True)
             out[json_key(key, value)] = value
         return out
 
@@ -149,8 +158,83 @@ def json_key(k: Any, v: Any) -> str:
         return _format_float32_key(k)
     if isinstance(k, datetime.date):  # an explicit !!timestamp key: goyaml.v2 keeps a string
         return k.isoformat()
-    go_type = "<nil>" if k is None else type(k).__name__
-    raise ConversionError(f"unsupported map key of type: {go_type}, key: {k!r}, value: {v!r}")
+    raise ConversionError(
+        f"unsupported map key of type: {_go_type_name(k)}, key: {go_sharp(k)}, value: {go_sharp(v)}"
+    )
+
+
+def _go_type_name(v: Any) -> str:
+    """`%s` of reflect.TypeOf(v) for what goyaml.v2 decodes into an interface{}."""
+    if v is None:
+        return "<nil>"
+    if isinstance(v, dict):
+        return "map[interface {}]interface {}"
+    if isinstance(v, list):
+        return "[]interface {}"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int):
+        return "int"
+    if isinstance(v, float):
+        return "float64"
+    return "string" if isinstance(v, str | bytes) else type(v).__name__
+
+
+def go_sharp(v: Any) -> str:
+    """Go's `%+#v` of a value goyaml.v2 decoded into an interface{} (in Go's messages, where
+    Python's repr would print `None`, `'a'` or `{'a': 1}`)."""
+    if v is None:
+        return "<nil>"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return _go_float64(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return go_quote(v)
+    if isinstance(v, bytes):
+        return go_quote(v.decode("utf-8", "replace"))
+    if isinstance(v, list):
+        return "[]interface {}{" + ", ".join(go_sharp(x) for x in v) + "}"
+    if isinstance(v, dict):
+        items = list(v.items())
+        if all(isinstance(k, str) for k, _ in items):
+            items.sort()  # fmt prints maps sorted by key
+        inner = ", ".join(f"{go_sharp(k)}:{go_sharp(x)}" for k, x in items)
+        return "map[interface {}]interface {}{" + inner + "}"
+    return go_quote(str(v))
+
+
+def _go_float64(f: float) -> str:
+    """fmt's %v of a float64: strconv 'g' with the shortest digits (exponent from 1e+06)."""
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "+Inf" if f > 0 else "-Inf"
+    if f == 0:
+        return "-0" if math.copysign(1, f) < 0 else "0"
+    return _g_shortest(repr(abs(f)), f < 0)
+
+
+def _g_shortest(shortest: str, neg: bool) -> str:
+    """strconv.FormatFloat(f, 'g', -1, _) from the shortest decimal text of |f| ('1.5e-07')."""
+    mant, _, exp_text = shortest.partition("e")
+    whole, _, frac = mant.partition(".")
+    digits = (whole + frac).lstrip("0")
+    exp = (int(exp_text) if exp_text else 0) + len(whole.lstrip("0")) - 1
+    if not whole.lstrip("0"):  # 0.000123: the exponent comes from the leading zeros
+        exp = (int(exp_text) if exp_text else 0) - (len(frac) - len(frac.lstrip("0"))) - 1
+    digits = digits.rstrip("0") or "0"
+    sign = "-" if neg else ""
+    if exp < -4 or exp >= 6:  # shortest precision decides at 6
+        m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{m}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if exp < 0:
+        return sign + "0." + "0" * (-exp - 1) + digits
+    if len(digits) > exp + 1:
+        return sign + digits[: exp + 1] + "." + digits[exp + 1 :]
+    return sign + digits + "0" * (exp + 1 - len(digits))
 
 
 def _format_float32_key(f: float) -> str:

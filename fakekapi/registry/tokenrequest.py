@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from fakekapi.core.errors import StatusError, bad_request, conflict, invalid, invalid_value
+from fakekapi.core.gojson import unmarshal_type
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType
@@ -138,7 +139,12 @@ def _int(value: Any, default: int) -> int:
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise bad_request(f"spec.expirationSeconds: {value!r} is not an integer")
+        # the typed decode of the body (create.go transformDecodeError over encoding/json's)
+        raise bad_request(
+            'TokenRequest in version "v1" cannot be handled as a TokenRequest: json: cannot '
+            f"unmarshal {unmarshal_type(value)} into Go struct field "
+            "TokenRequestSpec.spec.expirationSeconds of type int64"
+        )
     return int(value)
 
 
