@@ -96,6 +96,7 @@ class Nodes:
             self.minor,
             claims=self.claims,
             classes=self.classes,
+            namespaces=self.informers.informer(_rt(registry, "", "namespaces")),
         )
         self.kubelet = Kubelet(
             registry, self.pods_rt, self.pods, self.sims, self.recorder, self.minor

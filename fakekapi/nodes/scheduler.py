@@ -5,8 +5,9 @@ plugin's reason text (pkg/scheduler/framework/plugins): NodeUnschedulable ("node
 unschedulable"), TaintToleration ("node(s) had untolerated taint {key: value}"; "taint(s)"
 from 1.34), NodeAffinity for nodeSelector and required node affinity ("node(s) didn't match
 Pod's node affinity/selector"), NodePorts ("node(s) didn't have free ports for the requested pod
-ports") and NodeResourcesFit ("Too many pods", "Insufficient cpu", …)
-against allocatable minus the requests of the pods already there. A node's first failing
+ports"), NodeResourcesFit ("Too many pods", "Insufficient cpu", …)
+against allocatable minus the requests of the pods already there, and InterPodAffinity's
+required terms (interpod.py). A node's first failing
 filter is its reason; a pod no node takes gets framework.FitError's message, `0/N nodes are
 available: <histogram>.` followed by the preemption PostFilter's verdict, on its PodScheduled
 condition (reason Unschedulable, through pods/status) and in a FailedScheduling event; with no
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
 from fakekapi.nodes.events import Recorder
+from fakekapi.nodes.interpod import InterPodAffinity, has_required_anti_affinity, required_terms
 from fakekapi.nodes.podstatus import now_rfc3339
 from fakekapi.nodes.resources import Resources, parse_quantity, pod_requests
 from fakekapi.nodes.volumes import SELECTED_NODE, check_claims
@@ -209,6 +211,10 @@ class Usage:
     def holds(self, key: str) -> bool:
         return key in self._pods
 
+    def placements(self) -> list[tuple[str, str]]:
+        """(pod key, node) of every pod counted on a node."""
+        return [(key, entry[0]) for key, entry in self._pods.items()]
+
 
 class Scheduler:
     name = "scheduler"
@@ -223,6 +229,7 @@ class Scheduler:
         minor: int,
         claims: Informer | None = None,
         classes: Informer | None = None,
+        namespaces: Informer | None = None,
     ) -> None:
         self.registry = registry
         self.rt = pods_rt
@@ -230,6 +237,9 @@ class Scheduler:
         self.nodes = nodes
         self.claims = claims
         self.classes = classes
+        self.namespaces = namespaces
+        self.anti_affinity_pods: set[str] = set()
+        """Placed pods with required anti-affinity terms (they constrain every other pod)."""
         self.recorder = recorder
         self.minor = minor
         self.queue = WorkQueue()
@@ -253,14 +263,29 @@ class Scheduler:
         freed = False
         if new is not None and node and phase not in ("Succeeded", "Failed"):
             self.usage.set(key, str(node), pod_requests(spec), host_ports(spec))
+            if has_required_anti_affinity(new):
+                self.anti_affinity_pods.add(key)
         else:
             freed = self.usage.drop(key)
+            self.anti_affinity_pods.discard(key)
         if new is not None and self._needs_scheduling(new):
             self.queue.add(key)
         else:
             self.unschedulable.discard(key)
-        if freed:
+        placed = bool(node) and not _d((old or {}).get("spec")).get("nodeName")
+        if freed or (placed and self.unschedulable and self._may_attract(pod)):
             self._retry_unschedulable()
+
+    def _may_attract(self, pod: dict[str, Any]) -> bool:
+        """A newly placed pod may satisfy a waiting pod's required pod affinity (the queue's
+        AssignedPodAdd event): worth a retry only if some waiting pod has such terms."""
+        del pod
+        for key in self.unschedulable:
+            namespace, _, name = key.partition("/")
+            waiting = self.pods.get(namespace, name)
+            if waiting is not None and required_terms(waiting, "podAffinity"):
+                return True
+        return False
 
     def _node_changed(self, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
         self._retry_unschedulable()
@@ -289,7 +314,11 @@ class Scheduler:
         return f"node(s) had untolerated taint {{{taint.get('key')}: {taint.get('value') or ''}}}"
 
     def _filter(
-        self, pod: dict[str, Any], node: dict[str, Any], req: Resources
+        self,
+        pod: dict[str, Any],
+        node: dict[str, Any],
+        req: Resources,
+        affinity: InterPodAffinity | None = None,
     ) -> Rejection | None:
         spec = _d(pod.get("spec"))
         nspec = _d(node.get("spec"))
@@ -331,7 +360,38 @@ class Scheduler:
                 reasons.append(f"Insufficient {resource}")
         if reasons:
             return Rejection(tuple(reasons), False)
+        if affinity is not None:
+            verdict = affinity.check(_d(_d(node.get("metadata")).get("labels")))
+            if verdict is not None:
+                return Rejection((verdict[0],), verdict[1])
         return None
+
+    def _inter_pod_affinity(
+        self, pod: dict[str, Any], nodes: list[dict[str, Any]]
+    ) -> InterPodAffinity | None:
+        """InterPodAffinity's PreFilter, when the pod or a placed pod has required terms."""
+        if not (
+            required_terms(pod, "podAffinity")
+            or required_terms(pod, "podAntiAffinity")
+            or self.anti_affinity_pods
+        ):
+            return None
+        labels = {
+            str(_d(n.get("metadata")).get("name")): _d(_d(n.get("metadata")).get("labels"))
+            for n in nodes
+        }
+        placed = []
+        for key, node in self.usage.placements():  # bound and assumed pods alike
+            namespace, _, name = key.partition("/")
+            other = self.pods.get(namespace, name)
+            if other is not None and node in labels:
+                placed.append((other, labels[node]))
+
+        def ns_labels(name: str) -> dict[str, Any]:
+            ns = self.namespaces.get("", name) if self.namespaces is not None else None
+            return _d(_d((ns or {}).get("metadata")).get("labels"))
+
+        return InterPodAffinity(pod, placed, ns_labels)
 
     def fit_error(
         self, pod: dict[str, Any], rejections: list[Rejection], *, prefilter: str = "", n: int = 0
@@ -392,8 +452,9 @@ class Scheduler:
         req = pod_requests(_d(pod.get("spec")))
         rejections: list[Rejection] = []
         feasible: list[str] = []
+        affinity = self._inter_pod_affinity(pod, nodes)
         for node in nodes:
-            verdict = self._filter(pod, node, req)
+            verdict = self._filter(pod, node, req, affinity)
             if verdict is None:
                 feasible.append(str(_d(node.get("metadata")).get("name")))
             else:
@@ -441,6 +502,8 @@ class Scheduler:
         }
         # Assumed, as the scheduler cache's AssumePod.
         self.usage.set(key, node, req, host_ports(_d(pod.get("spec"))))
+        if has_required_anti_affinity(pod):
+            self.anti_affinity_pods.add(key)
         try:
             await self.registry.create_subresource(
                 self.rt,

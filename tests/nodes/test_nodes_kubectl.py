@@ -487,3 +487,47 @@ def test_active_deadline_fails_the_pod(kubectl: Kubectl, ns: str) -> None:
     )
     term = status["containerStatuses"][0]["state"]["terminated"]
     assert term["exitCode"] == 137
+
+
+def test_required_pod_anti_affinity_and_affinity(kubectl: Kubectl, ns: str) -> None:
+    dra = "no new claims to deallocate, " if server_minor(kubectl) >= 34 else ""
+    hostname = "kubernetes.io/hostname"
+
+    def with_terms(name: str, labels: dict[str, str], kind: str, selects: str) -> dict[str, Any]:
+        p = pod(name)
+        p["metadata"]["labels"] = labels
+        term = {"labelSelector": {"matchLabels": {"app": selects}}, "topologyKey": hostname}
+        p["spec"]["affinity"] = {kind: {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}
+        return p
+
+    def message(name: str) -> str | None:
+        for c in pod_json(kubectl, ns, name)["status"].get("conditions") or []:
+            if c["type"] == "PodScheduled" and c["status"] == "False":
+                return str(c["message"])
+        return None
+
+    apply(kubectl, ns, with_terms("lonely-1", {"app": "lonely"}, "podAntiAffinity", "lonely"))
+    kubectl("-n", ns, "wait", "--for=condition=PodScheduled", "pod/lonely-1", "--timeout=60s")
+    apply(kubectl, ns, with_terms("lonely-2", {"app": "lonely"}, "podAntiAffinity", "lonely"))
+    assert until("lonely-2 unschedulable", lambda: message("lonely-2")) == (
+        "0/1 nodes are available: 1 node(s) didn't match pod anti-affinity rules. "
+        f"{dra}preemption: 0/1 nodes are available: 1 No preemption victims found for incoming "
+        "pod."
+    )
+    plain = pod("neighbour")
+    plain["metadata"]["labels"] = {"app": "lonely"}
+    apply(kubectl, ns, plain)
+    assert until("neighbour unschedulable", lambda: message("neighbour")) == (
+        "0/1 nodes are available: 1 node(s) didn't satisfy existing pods anti-affinity rules. "
+        f"{dra}preemption: 0/1 nodes are available: 1 No preemption victims found for incoming "
+        "pod."
+    )
+    apply(kubectl, ns, with_terms("follower", {"app": "follower"}, "podAffinity", "leader"))
+    assert until("follower unschedulable", lambda: message("follower")) == (
+        "0/1 nodes are available: 1 node(s) didn't match pod affinity rules. "
+        f"{dra}preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+    )
+    leader = pod("leader")
+    leader["metadata"]["labels"] = {"app": "leader"}
+    apply(kubectl, ns, leader)
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/follower", "--timeout=60s")

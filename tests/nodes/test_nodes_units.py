@@ -179,3 +179,32 @@ def test_go_durations() -> None:
     assert go_millis(1.1611) == "1.161s"
     assert go_millis(2.0) == "2s"
     assert (go_seconds(10), go_seconds(80), go_seconds(300)) == ("10s", "1m20s", "5m0s")
+
+
+def test_inter_pod_affinity_terms() -> None:
+    from fakekapi.nodes.interpod import ANTI_AFFINITY_REASON, InterPodAffinity
+
+    def mk(name: str, ns: str, labels: dict[str, str], **spec: Any) -> dict[str, Any]:
+        return {"metadata": {"name": name, "namespace": ns, "labels": labels}, "spec": spec}
+
+    term = {
+        "labelSelector": {"matchLabels": {"app": "db"}},
+        "topologyKey": "zone",
+        "namespaceSelector": {"matchLabels": {"team": "a"}},
+        "matchLabelKeys": ["tier"],
+    }
+    incoming = mk(
+        "x", "n1", {"tier": "gold"},
+        affinity={"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}},
+    )  # fmt: skip
+    teams = {"n1": {"team": "b"}, "n2": {"team": "a"}}
+    placed = [
+        (mk("db-1", "n2", {"app": "db", "tier": "gold"}), {"zone": "z1"}),
+        (mk("db-2", "n2", {"app": "db", "tier": "silver"}), {"zone": "z2"}),
+        (mk("db-3", "n1", {"app": "db", "tier": "gold"}), {"zone": "z3"}),
+    ]
+    state = InterPodAffinity(incoming, placed, lambda ns: teams.get(ns, {}))
+    assert state.check({"zone": "z1"}) == (ANTI_AFFINITY_REASON, False)
+    assert state.check({"zone": "z2"}) is None  # tier differs (matchLabelKeys)
+    assert state.check({"zone": "z3"}) is None  # namespace n1 is not team a
+    assert state.check({}) is None  # no zone label: no domain to share
