@@ -7,7 +7,8 @@ from 1.34), NodeAffinity for nodeSelector and required node affinity ("node(s) d
 Pod's node affinity/selector"), NodePorts ("node(s) didn't have free ports for the requested pod
 ports"), NodeResourcesFit ("Too many pods", "Insufficient cpu", …)
 against allocatable minus the requests of the pods already there, and InterPodAffinity's
-required terms (interpod.py). A node's first failing
+required terms (interpod.py), after PodTopologySpread's DoNotSchedule constraints (spread.py).
+A node's first failing
 filter is its reason; a pod no node takes gets framework.FitError's message, `0/N nodes are
 available: <histogram>.` followed by the preemption PostFilter's verdict, on its PodScheduled
 condition (reason Unschedulable, through pods/status) and in a FailedScheduling event; with no
@@ -34,6 +35,7 @@ from fakekapi.nodes.events import Recorder
 from fakekapi.nodes.interpod import InterPodAffinity, has_required_anti_affinity, required_terms
 from fakekapi.nodes.podstatus import now_rfc3339
 from fakekapi.nodes.resources import Resources, parse_quantity, pod_requests
+from fakekapi.nodes.spread import TopologySpread
 from fakekapi.nodes.volumes import SELECTED_NODE, check_claims
 from fakekapi.registry.controllers.informer import Informer
 from fakekapi.registry.controllers.queue import WorkQueue
@@ -319,6 +321,7 @@ class Scheduler:
         node: dict[str, Any],
         req: Resources,
         affinity: InterPodAffinity | None = None,
+        spread: TopologySpread | None = None,
     ) -> Rejection | None:
         spec = _d(pod.get("spec"))
         nspec = _d(node.get("spec"))
@@ -360,11 +363,32 @@ class Scheduler:
                 reasons.append(f"Insufficient {resource}")
         if reasons:
             return Rejection(tuple(reasons), False)
+        if spread is not None:
+            verdict = spread.check(_d(_d(node.get("metadata")).get("labels")))
+            if verdict is not None:
+                return Rejection((verdict[0],), verdict[1])
         if affinity is not None:
             verdict = affinity.check(_d(_d(node.get("metadata")).get("labels")))
             if verdict is not None:
                 return Rejection((verdict[0],), verdict[1])
         return None
+
+    def _topology_spread(
+        self, pod: dict[str, Any], nodes: list[dict[str, Any]]
+    ) -> TopologySpread | None:
+        """PodTopologySpread's PreFilter, for pods with DoNotSchedule constraints."""
+        constraints = _d(pod.get("spec")).get("topologySpreadConstraints") or []
+        if not any(
+            _d(c).get("whenUnsatisfiable", "DoNotSchedule") == "DoNotSchedule" for c in constraints
+        ):
+            return None
+        placed = []
+        for key, node in self.usage.placements():
+            namespace, _, name = key.partition("/")
+            other = self.pods.get(namespace, name)
+            if other is not None:
+                placed.append((other, node))
+        return TopologySpread(pod, nodes, placed, lambda n: matches_affinity(pod, n))
 
     def _inter_pod_affinity(
         self, pod: dict[str, Any], nodes: list[dict[str, Any]]
@@ -453,8 +477,9 @@ class Scheduler:
         rejections: list[Rejection] = []
         feasible: list[str] = []
         affinity = self._inter_pod_affinity(pod, nodes)
+        spread = self._topology_spread(pod, nodes)
         for node in nodes:
-            verdict = self._filter(pod, node, req, affinity)
+            verdict = self._filter(pod, node, req, affinity, spread)
             if verdict is None:
                 feasible.append(str(_d(node.get("metadata")).get("name")))
             else:

@@ -531,3 +531,37 @@ def test_required_pod_anti_affinity_and_affinity(kubectl: Kubectl, ns: str) -> N
     leader["metadata"]["labels"] = {"app": "leader"}
     apply(kubectl, ns, leader)
     kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/follower", "--timeout=60s")
+
+
+def test_topology_spread_on_a_node_without_zones(kubectl: Kubectl, ns: str) -> None:
+    def spread(name: str, key: str) -> dict[str, Any]:
+        p = pod(name)
+        p["metadata"]["labels"] = {"app": "spread"}
+        p["spec"]["topologySpreadConstraints"] = [
+            {
+                "maxSkew": 1,
+                "topologyKey": key,
+                "whenUnsatisfiable": "DoNotSchedule",
+                "labelSelector": {"matchLabels": {"app": "spread"}},
+            }
+        ]
+        return p
+
+    # Spread over hostnames: one node is one domain, always within the skew.
+    apply(kubectl, ns, spread("by-host", "kubernetes.io/hostname"))
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/by-host", "--timeout=60s")
+    # Spread over zones: like kind's nodes, the fake node has no zone label.
+    apply(kubectl, ns, spread("by-zone", "topology.kubernetes.io/zone"))
+    dra = "no new claims to deallocate, " if server_minor(kubectl) >= 34 else ""
+
+    def message() -> str | None:
+        for c in pod_json(kubectl, ns, "by-zone")["status"].get("conditions") or []:
+            if c["type"] == "PodScheduled" and c["status"] == "False":
+                return str(c["message"])
+        return None
+
+    assert until("by-zone unschedulable", message) == (
+        "0/1 nodes are available: 1 node(s) didn't match pod topology spread constraints "
+        f"(missing required label). {dra}preemption: 0/1 nodes are available: 1 Preemption is "
+        "not helpful for scheduling."
+    )

@@ -208,3 +208,32 @@ def test_inter_pod_affinity_terms() -> None:
     assert state.check({"zone": "z2"}) is None  # tier differs (matchLabelKeys)
     assert state.check({"zone": "z3"}) is None  # namespace n1 is not team a
     assert state.check({}) is None  # no zone label: no domain to share
+
+
+def test_topology_spread() -> None:
+    from fakekapi.nodes.spread import MISSING_LABEL_REASON, SKEW_REASON, TopologySpread
+
+    def node(name: str, **labels: str) -> dict[str, Any]:
+        return {"metadata": {"name": name, "labels": {"kubernetes.io/hostname": name, **labels}}}
+
+    nodes = [node("a", zone="z1"), node("b", zone="z2"), node("c")]
+    constraint = {
+        "maxSkew": 1,
+        "topologyKey": "zone",
+        "whenUnsatisfiable": "DoNotSchedule",
+        "labelSelector": {"matchLabels": {"app": "web"}},
+    }
+    incoming = {
+        "metadata": {"name": "w3", "namespace": "d", "labels": {"app": "web"}},
+        "spec": {"topologySpreadConstraints": [constraint]},
+    }
+    web = {"metadata": {"namespace": "d", "labels": {"app": "web"}}}
+    other_ns = {"metadata": {"namespace": "e", "labels": {"app": "web"}}}
+    placed = [(web, "a"), (other_ns, "b"), (other_ns, "b")]
+    state = TopologySpread(incoming, nodes, placed, lambda n: True)
+    assert state.check(nodes[0]["metadata"]["labels"]) == (SKEW_REASON, False)  # 1+1-0 > 1
+    assert state.check(nodes[1]["metadata"]["labels"]) is None
+    assert state.check(nodes[2]["metadata"]["labels"]) == (MISSING_LABEL_REASON, True)
+    anyway = {**incoming, "spec": {"topologySpreadConstraints": [
+        {**constraint, "whenUnsatisfiable": "ScheduleAnyway"}]}}  # fmt: skip
+    assert TopologySpread(anyway, nodes, placed, lambda n: True).check({}) is None
