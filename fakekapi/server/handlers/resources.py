@@ -97,10 +97,15 @@ async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise too_large()
     data = bytearray()
-    async for chunk in request.content.iter_any():
-        data += chunk
-        if len(data) > limit:
-            raise too_large()
+    try:
+        async for chunk in request.content.iter_any():
+            data += chunk
+            if len(data) > limit:
+                raise too_large()
+    except web.RequestPayloadError as e:
+        # A body that breaks off or is badly framed: kube's handlers get the read error from
+        # Go's body reader, not a Status, and ErrorToAPIStatus makes it a 500 with its text.
+        raise StatusError(500, "", " ".join(str(e).split())) from None
     return bytes(data)
 
 
