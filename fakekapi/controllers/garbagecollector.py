@@ -34,6 +34,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from fakekapi.controllers.context import ControllerContext, controller_identity
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.controllers.base import FIELD_MANAGER, Controller
@@ -194,9 +196,12 @@ class GarbageCollector(Controller):
         store = self.registry.store
         if revision is None:
             self.graph = Graph()
-            items, revision = store.list("/")
-            for key, obj, _ in items:
-                self._feed(key, obj, False)
+            # The stored bytes, decoded one at a time: a decoded copy of every object at once
+            # would set the server's peak memory (~7 KiB per object, then kept by the heap).
+            items, revision = store.list_raw("/")
+            for key, data, _ in items:
+                self._feed(key, orjson.loads(data), False)
+            del items
             self.synced.set()
         try:
             watch = store.watch("/", revision)

@@ -41,6 +41,7 @@ from fakekapi.server.state import (
     WATCHES,
 )
 from fakekapi.server.watch import WatchTracker
+from fakekapi.store.trim import release_free_memory
 
 if TYPE_CHECKING:
     from fakekapi.catalog.catalog import Catalog
@@ -177,6 +178,7 @@ def components_lifecycle(
                     list(settings.fixtures), components.catalog, fixture_report
                 )
                 await apply_fixtures(registry, docs, fixture_report)
+                del docs  # the parsed manifests are not needed once applied (~6 KiB each)
             # The nodes register before serving, so the first pods already have somewhere to go.
             nodes = await Nodes.start(
                 registry, settings.nodes, settings.kubernetes_version, informers=informers
@@ -191,7 +193,15 @@ def components_lifecycle(
             # only a young-generation one, authorized GETs with 6,000 RBAC fixtures ran 10-25%
             # slower than with the bootstrap policy (bench/bench_rbac.py), against 1-6% after it.
             gc.collect()
+            # Start-up's garbage (parsed fixtures, each write's intermediate objects) is free
+            # now: pack the stored objects densely and hand the free pages back to the OS
+            # instead of holding the peak (store.repack's docstring has the figures).
+            repack = getattr(components.store, "repack", None)
+            if repack is not None:
+                repack()
+                gc.collect()
             gc.freeze()
+            release_free_memory()
             yield
         finally:
             if auth is not None:

@@ -135,6 +135,7 @@ class SqliteStore:
             self._closed = True
             raise
         self._cache.reset(snapshot.items, snapshot.revision)
+        del snapshot  # the rows' tuples; the objects' bytes get packed when start-up is over
         self._follower = asyncio.create_task(
             self._follow(), name=f"fakekapi store follower {self.path}"
         )
@@ -189,6 +190,10 @@ class SqliteStore:
     @property
     def history_seconds(self) -> float:
         return self._cache.history_seconds
+
+    def repack(self) -> None:
+        """See MemoryStore.repack: after a bulk load, before handing memory back to the OS."""
+        self._cache.repack()
 
     def compact(self) -> int:
         """Drop history that left its window now (the follower does it on every poll)."""

@@ -446,6 +446,22 @@ async def test_list_at_a_past_revision(store: AnyStore) -> None:
     assert [k for k, _, _ in now[0]] == [f"{CM}ns/{n}" for n in ("a", "b", "bb", "d", "e")]
 
 
+async def test_repack_keeps_every_object_and_the_history(store: AnyStore) -> None:
+    for i in range(5):
+        await store.create(f"{CM}ns/c{i}", cm(f"c{i}", v=str(i)))
+    await store.update(CM + "ns/c1", cm("c1", v="new"))
+    before = store.list_raw(CM)
+    past = store.list_raw(CM, revision=3)
+    store.repack()
+    assert store.list_raw(CM) == before
+    assert store.list_raw(CM, revision=3) == past
+    watch = store.watch(CM, 0)
+    try:
+        assert [e.revision for e in await take(watch, 6)] == list(range(1, 7))
+    finally:
+        watch.stop()
+
+
 async def test_list_before_the_history_is_too_old(make_store: StoreFactory) -> None:
     store = await make_store(history_min_events=2, history_min_seconds=0.0)
     for i in range(10):
