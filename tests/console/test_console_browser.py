@@ -25,10 +25,17 @@ T = TypeVar("T")
 
 
 def until(check: Callable[[], T | None], timeout: float = 10.0, what: str = "") -> T:
-    """Poll `check` until it returns something truthy, or fail after `timeout` seconds."""
+    """Poll `check` until it returns something truthy, or fail after `timeout` seconds. The page
+    re-renders its tables as records arrive, so an element found a moment ago may be gone:
+    a stale element is one more poll, not a failure."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     while True:
-        value = check()
+        try:
+            value = check()
+        except StaleElementReferenceException:
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:
@@ -72,16 +79,22 @@ def test_console_walkthrough(driver: Any, console_server: ServerHandle) -> None:
     assert http(server, secrets, viewer_token) == 403
     sent = time.monotonic()
 
-    def forbidden_row() -> Any:
+    def forbidden_row() -> str | None:
+        """The row's sequence number (rows are re-created on every render: keep no element)."""
         for row in driver.find_elements("css selector", "#requests-table tbody tr"):
             cells = row.find_elements("tag name", "td")
             if len(cells) > 4 and cells[2].text == secrets and cells[3].text == "403":
-                return row
+                return str(row.get_attribute("data-seq"))
         return None
 
-    row = until(forbidden_row, timeout=1.0, what="the 403 in the live list")
+    seq = until(forbidden_row, timeout=1.0, what="the 403 in the live list")
     assert time.monotonic() - sent <= 1.0
-    row.click()
+
+    def click_row() -> bool:
+        driver.find_element("css selector", f'#requests-table tr[data-seq="{seq}"]').click()
+        return True
+
+    until(click_row, what="the 403's row clicked")
     detail = until(lambda: text_of(driver, "request-detail") or None, what="request detail")
     assert "system:serviceaccount:default:viewer" in detail
     assert "forbid" in detail
@@ -107,7 +120,7 @@ def test_console_walkthrough(driver: Any, console_server: ServerHandle) -> None:
         what="matrix",
     )[0]
     assert pods.get_attribute("aria-label") == "list pods: allowed"
-    pods.click()
+    pods.click()  # the matrix is rendered once per request: this element stays
     cell = until(lambda: text_of(driver, "cell-detail"), what="cell detail")
     assert 'ClusterRoleBinding "fakekapi:default:viewer:view"' in cell
     assert 'ClusterRole "view"' in cell
