@@ -143,6 +143,8 @@ class LoadArgs:
     count: int = 0
     namespaces: list[str] = field(default_factory=list)
     updates: int = 50
+    token: str = ""
+    """A bearer token to send instead of presenting the admin client certificate."""
 
 
 def client_ssl(pki: Path) -> ssl.SSLContext:
@@ -155,13 +157,21 @@ def client_ssl(pki: Path) -> ssl.SSLContext:
 async def load_main(a: LoadArgs) -> dict[str, Any]:
     import aiohttp
 
-    ctx = client_ssl(a.pki)
+    if a.token:
+        ctx = ssl.create_default_context(cafile=str(a.pki / "ca.crt"))
+        headers = {"Authorization": f"Bearer {a.token}"}
+    else:
+        ctx, headers = client_ssl(a.pki), {}
     limit = a.clients if a.mode != "watch" else 0
     conn = aiohttp.TCPConnector(ssl=ctx, limit=limit, limit_per_host=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=None, sock_read=60)
-    async with aiohttp.ClientSession(a.url, connector=conn, timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+        a.url, connector=conn, timeout=timeout, headers=headers
+    ) as session:
         if a.mode == "get":
             return await load_get(session, a)
+        if a.mode == "post":
+            return await load_get(session, a, post=True)
         if a.mode == "create":
             return await load_create(session, a)
         if a.mode == "watch":
@@ -169,9 +179,13 @@ async def load_main(a: LoadArgs) -> dict[str, Any]:
     raise SystemExit(f"unknown mode {a.mode}")
 
 
-async def load_get(session: Any, a: LoadArgs) -> dict[str, Any]:
+async def load_get(session: Any, a: LoadArgs, *, post: bool = False) -> dict[str, Any]:
     """`clients` keep-alive connections, each issuing GETs back to back; a warmup, then a
-    measured window bounded by `duration` and `max_requests`."""
+    measured window bounded by `duration` and `max_requests`. With `post`, each request
+    creates a ConfigMap with generateName at `path` (a collection) instead."""
+    body = configmap("", "")
+    body["metadata"] = {"generateName": "bench-", "labels": body["metadata"]["labels"]}
+    post_body = json.dumps(body).encode()
     latencies: list[float] = []
     errors = 0
     body_len = 0
@@ -181,9 +195,16 @@ async def load_get(session: Any, a: LoadArgs) -> dict[str, Any]:
         nonlocal errors, body_len
         while not state["stop"]:
             t0 = time.perf_counter()
-            async with session.get(a.path) as r:
-                body = await r.read()
-                ok = r.status == 200
+            if post:
+                async with session.post(
+                    a.path, data=post_body, headers={"Content-Type": "application/json"}
+                ) as r:
+                    body = await r.read()
+                    ok = r.status == 201
+            else:
+                async with session.get(a.path) as r:
+                    body = await r.read()
+                    ok = r.status == 200
             dt = time.perf_counter() - t0
             if not ok:
                 errors += 1

@@ -1,0 +1,368 @@
+"""Issue 15's table, each figure next to its baseline measured in the same run, plus watch fan-out
+to 1,000 watchers, memory per 10,000 objects (ConfigMaps, Pods, Secrets) and growth from 1k to
+10k (to 100k with --full) objects. Prints tables; asserts nothing.
+
+    python bench/bench_scale.py              # about 10 minutes on a busy 2-core machine
+    python bench/bench_scale.py --full       # also 100,000 ConfigMaps (a long start)
+
+Rows and baselines:
+* authorized GET of one ConfigMap with a ServiceAccount token (RBAC `view`), 16 keep-alive
+  clients, vs the bare aiohttp TLS handler (bench_server.run_bare);
+* durable creates (8 clients, POST with generateName) vs aiohttp + SQLite (WAL,
+  synchronous=FULL) with one transaction per request (`_sqlite_baseline` below);
+* N ConfigMaps (~1 KiB) as fixtures: start to ready on a new data dir (wall and server CPU), RSS
+  at ready and after a restart, LIST of all of them (admin certificate, median of 5);
+* warm start to ready (a data dir with the bootstrap objects only) vs the bare aiohttp TLS app's
+  start to first answer, medians of 5.
+Every process is separate (server, baselines, load generator: bench_server's `_load`). Server
+CPU time comes from /proc: on a shared machine it is the figure to compare, wall time moves with
+the load (recorded with the run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import shutil
+import sqlite3
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_server as bs
+
+HERE = Path(__file__).resolve()
+MIB = 1024 * 1024
+
+
+# --------------------------------------------------------------------------- the SQLite baseline
+
+
+def run_sqlite_baseline(port: int, pki_dir: Path, db_path: Path) -> None:
+    """aiohttp over TLS (as bench_server.run_bare) storing each POSTed JSON body in SQLite (WAL,
+    synchronous=FULL), one transaction and one fsync per request on one worker thread: what a
+    straightforward durable server does. GETs answer 200 (for the readiness probe)."""
+    from aiohttp import web
+
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(pki_dir / "apiserver.crt", pki_dir / "apiserver.key")
+    ctx.verify_mode = ssl.CERT_OPTIONAL
+    ctx.load_verify_locations(cafile=str(pki_dir / "ca.crt"))
+    db = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE IF NOT EXISTS objects (key TEXT PRIMARY KEY, value BLOB)")
+    pool = ThreadPoolExecutor(max_workers=1)
+    counter = [0]
+
+    def insert(key: str, value: bytes) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO objects (key, value) VALUES (?, ?)", (key, value))
+        db.execute("COMMIT")
+
+    async def post(request: web.Request) -> web.Response:
+        obj = json.loads(await request.read())
+        counter[0] += 1
+        obj.setdefault("metadata", {})["name"] = f"bench-{counter[0]:08d}"
+        value = json.dumps(obj).encode()
+        await asyncio.get_running_loop().run_in_executor(
+            pool, insert, f"{request.path}/{counter[0]}", value
+        )
+        return web.Response(body=value, status=201, content_type="application/json")
+
+    async def get(request: web.Request) -> web.Response:
+        return web.Response(body=bs.BARE_BODY, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", post)
+    app.router.add_get("/{tail:.*}", get)
+    web.run_app(app, host="127.0.0.1", port=port, ssl_context=ctx, access_log=None, print=None)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def spawn(args: list[str], port: int, what: str) -> tuple[subprocess.Popen[bytes], float, float]:
+    """Start a process that serves HTTPS on port; (process, wall s to ready, its CPU s then)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, env=bs.server_env(None))
+    ready = bs.wait_ready(proc, port, t0, what)
+    return proc, ready, bs.cpu_seconds(proc.pid)
+
+
+def serve(data_dir: Path, *extra: str, timeout: float = 1800.0) -> bs.Server:
+    """`fakekapi serve` on data_dir with extra flags, waited for (a long fixture load is fine)."""
+    port = bs.free_port()
+    stderr = data_dir.parent / f"serve-{port}.err"
+    cmd = [sys.executable, "-m", "fakekapi.cli", "serve", "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--data-dir", str(data_dir), *extra]
+    with open(stderr, "wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL,
+            env=bs.server_env(None),
+        )  # fmt: skip
+    while bs.readyz(port) != 200:
+        if proc.poll() is not None:
+            raise SystemExit(f"fakekapi serve exited with {proc.returncode}: {stderr.read_text()}")
+        if time.perf_counter() - t0 > timeout:
+            raise SystemExit("fakekapi serve not ready in time")
+        time.sleep(0.02)
+    ready = time.perf_counter() - t0
+    return bs.Server(proc, port, data_dir, ready, bs.cpu_seconds(proc.pid), None, stderr)
+
+
+def rss_mib(pid: int) -> float:
+    return bs.proc_status_kib(pid, "VmRSS") / 1024
+
+
+def list_ms(server: bs.Server, path: str, runs: int = 5) -> tuple[float, int]:
+    """Median wall ms of GET path with the admin certificate (a new connection each, as curl),
+    and the body size."""
+    ctx = bs.client_ssl(server.data_dir / "pki")
+    times, size = [], 0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        conn = http.client.HTTPSConnection("127.0.0.1", server.port, context=ctx, timeout=300)
+        conn.request("GET", path, headers={"Accept": "application/json"})
+        resp = conn.getresponse()
+        body = resp.read()
+        conn.close()
+        times.append((time.perf_counter() - t0) * 1e3)
+        size = len(body)
+        if resp.status != 200:
+            raise SystemExit(f"LIST {path}: HTTP {resp.status}")
+    return statistics.median(times), size
+
+
+def fixture_file(path: Path, kind: str, n: int) -> None:
+    """n objects of a kind (~1 KiB each) in 10 namespaces, one JSON List."""
+    items: list[dict[str, Any]] = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"scale-{i}"}}
+        for i in range(10)
+    ]
+    for i in range(n):
+        md = {"name": f"obj-{i:06d}", "namespace": f"scale-{i % 10}", "labels": {"app": "scale"}}
+        if kind == "ConfigMap":
+            items.append({**bs.configmap("", ""), "metadata": md})
+        elif kind == "Secret":
+            data = {
+                f"key{j}": "dmFsdWUtdmFsdWUtdmFsdWUtdmFsdWUtdmFsdWUtdmFsdWUK" for j in range(15)
+            }
+            items.append({"apiVersion": "v1", "kind": "Secret", "metadata": md, "data": data})
+        else:
+            env = [{"name": f"VAR_{j}", "value": "v" * 40} for j in range(12)]
+            spec = {"containers": [{"name": "app", "image": "nginx:1.27", "env": env}]}
+            items.append({"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": spec})
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+
+
+def load(server_url: str, pid: int, pki: Path, mode: str, **kw: Any) -> dict[str, Any]:
+    return bs.run_load(bs.LoadArgs(url=server_url, pki=pki, server_pid=pid, mode=mode, **kw), 900)
+
+
+def progress(what: str, value: Any) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {what}: {json.dumps(value, default=str)}", flush=True)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="fakekapi-scale-"))
+    r: dict[str, Any] = {"machine": bs.machine(), "load_start": os.getloadavg()}
+    procs: list[subprocess.Popen[bytes]] = []
+    window = {"duration": args.duration, "warmup": 1.0}
+    try:
+        data = work / "data"
+        srv = serve(data)
+        procs.append(srv.proc)
+        pki = data / "pki"
+        token = subprocess.run(
+            [sys.executable, "-m", "fakekapi.cli", "sa", "create", "bench", "-n", "default",
+             "--cluster-role", "view", "--data-dir", str(data)],
+            capture_output=True, check=True, env=bs.server_env(None),
+        ).stdout.decode().strip()  # fmt: skip
+        load(srv.url, srv.proc.pid, pki, "create", count=1, namespaces=["default"])
+
+        # ---- authorized GET vs the bare handler
+        bare_port = bs.free_port()
+        bare, _, _ = spawn([sys.executable, str(bs.__file__), "_bare", str(bare_port), str(pki)],
+                           bare_port, "bare app")  # fmt: skip
+        procs.append(bare)
+        bare_url = f"https://127.0.0.1:{bare_port}"
+        path = "/api/v1/namespaces/default/configmaps/cm-00000"
+        gets, bares = [], []
+        for _ in range(args.rounds):  # alternate, so machine load hits both alike
+            bares.append(load(bare_url, bare.pid, pki, "get", path="/", **window))
+            gets.append(load(srv.url, srv.proc.pid, pki, "get", path=path, token=token, **window))
+        r["bare"], r["get"] = bares, gets
+        progress("get", {"bare": bares, "get": gets})
+        bs.stop(bare)
+
+        # ---- durable creates vs aiohttp + SQLite
+        base_port = bs.free_port()
+        base, _, _ = spawn(
+            [sys.executable, str(HERE), "_sqlite", str(base_port), str(pki), str(work / "b.db")],
+            base_port, "sqlite baseline",
+        )  # fmt: skip
+        procs.append(base)
+        coll = "/api/v1/namespaces/default/configmaps"
+        posts, basep = [], []
+        for _ in range(args.rounds):
+            basep.append(load(f"https://127.0.0.1:{base_port}", base.pid, pki, "post",
+                              path=coll, clients=8, **window))  # fmt: skip
+            posts.append(load(srv.url, srv.proc.pid, pki, "post", path=coll, clients=8, **window))
+        r["create_baseline"], r["create"] = basep, posts
+        progress("create", {"baseline": basep, "fakekapi": posts})
+        bs.stop(base)
+
+        # ---- watch fan-out
+        r["watch"] = load(srv.url, srv.proc.pid, pki, "watch", clients=args.watchers,
+                          namespaces=["bench-watch"], updates=20)  # fmt: skip
+        progress("watch", r["watch"])
+        bs.stop(srv.proc)
+
+        # ---- warm start vs bare start
+        warm_dir = work / "warm"
+        bs.stop(serve(warm_dir).proc)  # cold start: PKI, bootstrap objects
+        warm, bare_starts = [], []
+        for _ in range(5):
+            s = serve(warm_dir)
+            warm.append((s.ready_seconds, s.cpu_seconds, rss_mib(s.proc.pid)))
+            bs.stop(s.proc)
+            port = bs.free_port()
+            b, ready, cpu = spawn([sys.executable, str(bs.__file__), "_bare", str(port), str(pki)],
+                                  port, "bare app")  # fmt: skip
+            bare_starts.append((ready, cpu))
+            bs.stop(b)
+        r["warm"], r["bare_start"] = warm, bare_starts
+        progress("warm", {"fakekapi": warm, "bare": bare_starts})
+
+        # ---- objects as fixtures: start, memory, LIST; growth
+        cases = [("ConfigMap", 1_000), ("ConfigMap", 10_000), ("Secret", 10_000), ("Pod", 10_000)]
+        if args.quick:
+            cases = [("ConfigMap", 300), ("ConfigMap", 1_000), ("Secret", 300), ("Pod", 300)]
+        if args.full:
+            cases.append(("ConfigMap", 100_000))
+        r["fixtures"] = []
+        idle = statistics.median(w[2] for w in warm)
+        for kind, n in cases:
+            fx = work / f"{kind}-{n}.json"
+            fixture_file(fx, kind, n)
+            dd = work / f"fx-{kind}-{n}"
+            s = serve(dd, "--fixtures", str(fx), "--nodes", "0")
+            row: dict[str, Any] = {
+                "kind": kind, "n": n, "ready_s": s.ready_seconds, "cpu_s": s.cpu_seconds,
+                "rss_mib": rss_mib(s.proc.pid), "idle_rss_mib": idle,
+            }  # fmt: skip
+            plural = {"ConfigMap": "configmaps", "Secret": "secrets", "Pod": "pods"}[kind]
+            row["list_ms"], row["list_bytes"] = list_ms(s, f"/api/v1/{plural}")
+            bs.stop(s.proc)
+            again = serve(dd, "--nodes", "0")
+            row["restart_ready_s"], row["restart_cpu_s"] = again.ready_seconds, again.cpu_seconds
+            row["restart_rss_mib"] = rss_mib(again.proc.pid)
+            bs.stop(again.proc)
+            r["fixtures"].append(row)
+            progress("fixtures", row)
+            shutil.rmtree(dd, ignore_errors=True)
+    finally:
+        for p in procs:
+            bs.stop(p)
+        shutil.rmtree(work, ignore_errors=True)
+    r["load_end"] = os.getloadavg()
+    return r
+
+
+def _best(rows: list[dict[str, Any]], key: str) -> float:
+    return max(float(x[key]) for x in rows)
+
+
+def _cpu(rows: list[dict[str, Any]]) -> float:
+    return statistics.median(float(x["server_cpu_us_per_request"]) for x in rows)
+
+
+def table(r: dict[str, Any]) -> str:
+    g, b = r["get"], r["bare"]
+    c, cb = r["create"], r["create_baseline"]
+    warm = statistics.median(w[0] for w in r["warm"]) * 1e3
+    warm_cpu = statistics.median(w[1] for w in r["warm"]) * 1e3
+    bare_start = statistics.median(x[0] for x in r["bare_start"]) * 1e3
+    bare_cpu = statistics.median(x[1] for x in r["bare_start"]) * 1e3
+    ten = max((x for x in r["fixtures"] if x["kind"] == "ConfigMap"), key=lambda x: x["n"])
+    n = f"{ten['n']:,}"
+    lines = [
+        "| figure | fakekapi | baseline, same run | ratio | target |",
+        "|---|---|---|---|---|",
+        f"| authorized GET of one ConfigMap (SA token, RBAC, 16 conns), best of"
+        f" {len(g)} rounds | {_best(g, 'rps'):,.0f} req/s, {_cpu(g):.0f} CPU-us/req"
+        f" | bare aiohttp TLS {_best(b, 'rps'):,.0f} req/s, {_cpu(b):.0f} CPU-us/req"
+        f" | {_best(g, 'rps') / _best(b, 'rps'):.2f}x (per CPU-second {_cpu(b) / _cpu(g):.2f}x)"
+        " | >= 0.6x |",
+        f"| durable creates (8 conns, POST generateName), best of {len(c)} rounds"
+        f" | {_best(c, 'rps'):,.0f}/s, {_cpu(c):.0f} CPU-us/create"
+        f" | aiohttp + SQLite, a transaction per request: {_best(cb, 'rps'):,.0f}/s,"
+        f" {_cpu(cb):.0f} CPU-us/create | {_best(c, 'rps') / _best(cb, 'rps'):.2f}x | >= 1.0x |",
+        f"| {n} ConfigMaps (~1 KiB) as fixtures, start to ready | {ten['ready_s']:.1f} s"
+        f" (server CPU {ten['cpu_s']:.1f} s) | | | <= 3 s |",
+        f"| RSS with those {n} ConfigMaps | {ten['rss_mib']:.0f} MiB at ready,"
+        f" {ten['restart_rss_mib']:.0f} MiB after a restart | idle {ten['idle_rss_mib']:.0f} MiB"
+        " | | <= 90 MiB |",
+        f"| LIST of all {n} (admin cert, new connection, median of 5) | {ten['list_ms']:.0f} ms"
+        f" ({ten['list_bytes'] / MIB:.1f} MiB) | | | <= 120 ms |",
+        f"| warm start to ready (median of 5) | {warm:.0f} ms (server CPU {warm_cpu:.0f} ms)"
+        f" | bare aiohttp TLS app {bare_start:.0f} ms (CPU {bare_cpu:.0f} ms)"
+        f" | {warm / bare_start:.2f}x (CPU {warm_cpu / bare_cpu:.2f}x) | <= 1.3x |",
+        "",
+        "| objects as fixtures | start to ready | server CPU | RSS at ready | RSS after restart"
+        " | per 10,000 objects (restart - idle) | LIST all |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for x in r["fixtures"]:
+        per = (x["restart_rss_mib"] - x["idle_rss_mib"]) * 10_000 / x["n"]
+        lines.append(
+            f"| {x['n']:,} {x['kind']}s | {x['ready_s']:.1f} s | {x['cpu_s']:.1f} s"
+            f" | {x['rss_mib']:.0f} MiB | {x['restart_rss_mib']:.0f} MiB | {per:.0f} MiB"
+            f" | {x['list_ms']:.0f} ms ({x['list_bytes'] / MIB:.1f} MiB) |"
+        )
+    w = r["watch"]
+    lines += [
+        "",
+        f"Watch fan-out, {r.get('watchers', 1000)} watchers x 20 updates: {json.dumps(w)}",
+        f"Load average at start {r['load_start']}, at end {r['load_end']}.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "_sqlite":
+        run_sqlite_baseline(int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
+        return
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--full", action="store_true", help="also 100,000 ConfigMaps")
+    p.add_argument("--quick", action="store_true", help="hundreds of objects, for a smoke run")
+    p.add_argument("--duration", type=float, default=5.0, help="seconds per load window")
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds per comparison")
+    p.add_argument("--watchers", type=int, default=1000)
+    p.add_argument("--json", type=Path, help="also write the raw figures here")
+    args = p.parse_args()
+    r = orchestrate(args)
+    r["watchers"] = args.watchers
+    if args.json:
+        args.json.write_text(json.dumps(r, indent=2, default=str))
+    print(table(r))
+
+
+if __name__ == "__main__":
+    main()
