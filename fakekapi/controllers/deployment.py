@@ -234,6 +234,16 @@ class DeploymentController(WorkloadController):
         for field, value in counts:
             if value:
                 status[field] = value
+        if self.ctx.minor >= 35:
+            # GetTerminatingReplicaCountForReplicaSets: known once every ReplicaSet reports it.
+            reported: list[Any] = [
+                (rs.get("status") or {}).get("terminatingReplicas")
+                for rs in all_rss
+                if rs is not None
+            ]
+            counts_known = [n for n in reported if isinstance(n, int)]
+            if len(counts_known) == len(reported):
+                status["terminatingReplicas"] = sum(counts_known)
         conditions = [dict(c) for c in old.get("conditions") or []]
         if conditions:
             status["conditions"] = conditions

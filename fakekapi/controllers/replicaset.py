@@ -7,7 +7,8 @@ slow-start batches (1, 2, 4, ...) named `<replicaset>-<5 random>` with the Repli
 controller (blockOwnerDeletion), surplus ones deleted cheapest first (controller.ActivePods),
 with expectations so no sync acts on a cache that has not seen its own writes. Status
 (replicas, fullyLabeledReplicas, readyReplicas, availableReplicas, observedGeneration and a
-ReplicaFailure condition) is written as kube's calculateStatus computes it. Events:
+ReplicaFailure condition, and from 1.35 terminatingReplicas) is written as kube's
+calculateStatus computes it. Events:
 SuccessfulCreate "Created pod: NAME", SuccessfulDelete "Deleted pod: NAME", FailedCreate
 "Error creating: ERR" (controller_utils.go RealPodControl). The replicationcontroller controller
 is this one over ReplicationControllers (pkg/controller/replication wraps it the same way).
@@ -31,11 +32,15 @@ from fakekapi.controllers.ownership import (
     new_controller_ref,
 )
 from fakekapi.controllers.pods import (
+    FAILED,
+    SUCCEEDED,
     condition,
     deletion_order,
     is_active,
     is_available,
     is_ready,
+    is_terminating,
+    phase,
     pod_from_template,
     seconds_until_available,
 )
@@ -361,6 +366,18 @@ class ReplicaSetController(WorkloadController):
             status["readyReplicas"] = ready
         if available:
             status["availableReplicas"] = available
+        if self.ctx.minor >= 35:
+            # DeploymentReplicaSetTerminatingReplicas (beta, on from 1.35): pods of this
+            # ReplicaSet being deleted and not yet terminal, always reported (a pointer).
+            uid = (owner.get("metadata") or {}).get("uid")
+            ns = (owner.get("metadata") or {}).get("namespace") or ""
+            status["terminatingReplicas"] = sum(
+                1
+                for p in self.pods_by_ns.list(ns)
+                if (controller_of(p) or {}).get("uid") == uid
+                and is_terminating(p)
+                and phase(p) not in (SUCCEEDED, FAILED)
+            )
         generation = (owner.get("metadata") or {}).get("generation")
         if generation:
             status["observedGeneration"] = generation

@@ -181,3 +181,29 @@ async def test_recreate(
     await complete(registry, "web", 2)
     rss = await replicasets(registry)
     assert sorted(rs["spec"]["replicas"] for rs in rss.values()) == [0, 2]
+
+
+async def test_terminating_replicas_are_reported_from_1_35(
+    registry: Registry, kubelet: StubKubelet
+) -> None:
+    import asyncio
+
+    from fakekapi.controllers.names import parse
+
+    m = ControllerManager.start(registry, parse(["*"]), kubernetes_version="1.36")
+    try:
+        await asyncio.wait_for(m.wait_synced(), 5)
+        await create(registry, deployment("web", 2))
+        d = await complete(registry, "web", 2)
+        assert d["status"]["terminatingReplicas"] == 0
+        (rs,) = (await replicasets(registry)).values()
+        assert list(rs["status"]) == [
+            "replicas",
+            "fullyLabeledReplicas",
+            "readyReplicas",
+            "availableReplicas",
+            "terminatingReplicas",
+            "observedGeneration",
+        ]
+    finally:
+        await m.stop()
