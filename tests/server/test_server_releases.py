@@ -4,6 +4,7 @@ discovery versions (v2beta1 until 1.32, v2 from 1.30), `pods/resize` (1.33+), re
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from fakekapi.catalog import releases
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.server.app import build_app
 from fakekapi.server.settings import Settings
+from fakekapi.testing import running_server
 from tests.server.conftest import JANE, test_authenticator
 
 Client = TestClient[web.Request, web.Application]
@@ -64,3 +66,34 @@ async def test_version_and_discovery(aiohttp_client: Any, tmp_path: Any, release
     assert ("flowcontrol.apiserver.k8s.io/v1beta3" in versions) is (minor <= 31)
     index = (await (await c.get("/openapi/v3", headers=JANE)).json())["paths"]
     assert ("apis/resource.k8s.io/v1" in index) is (minor >= 34)
+
+
+@pytest.mark.parametrize(
+    ("release", "runtime_config", "version", "status"),
+    [
+        ("1.36", (), "v1", 201),
+        ("1.36", (), "v1alpha1", 404),
+        ("1.30", (), "v1alpha1", 404),
+        ("1.32", ("authentication.k8s.io/v1beta1=true",), "v1beta1", 201),
+        ("1.30", ("authentication.k8s.io/v1alpha1=true",), "v1alpha1", 201),
+    ],
+)
+def test_self_subject_review_versions(
+    release: str, runtime_config: tuple[str, ...], version: str, status: int
+) -> None:
+    """SelfSubjectReview: v1 (GA since 1.28); v1alpha1 only where the release has it and
+    --runtime-config turns it on. (v1beta1 is always answered: kubectl 1.27's `auth whoami`
+    asks for nothing else.)"""
+    body = {"apiVersion": f"authentication.k8s.io/{version}", "kind": "SelfSubjectReview"}
+    with running_server(kubernetes_version=release, runtime_config=runtime_config) as server:
+        code, _, raw = server.request(
+            "POST",
+            f"/apis/authentication.k8s.io/{version}/selfsubjectreviews",
+            body=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+    assert code == status, raw
+    if status == 201:
+        got = json.loads(raw)
+        assert got["apiVersion"] == f"authentication.k8s.io/{version}"
+        assert got["status"]["userInfo"]["username"] == "kubernetes-admin"

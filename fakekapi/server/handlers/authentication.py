@@ -8,9 +8,10 @@ kube-apiserver). Routes are added by `add_routes` ahead of the generic resource 
 * `POST /apis/authentication.k8s.io/v1/tokenreviews` → the bearer-token authenticators, as
   `pkg/registry/authentication/tokenreview/storage.go` calls them (audiences default to the API
   audiences; audience-agnostic authenticators such as the token file answer only for them);
-* `POST /apis/authentication.k8s.io/{v1,v1beta1}/selfsubjectreviews` → the request's own user
-  (after impersonation). v1beta1 is not in discovery (kube 1.33 does not serve it by default)
-  but is answered, because kubectl 1.27's `auth whoami` asks for it first.
+* `POST /apis/authentication.k8s.io/{v1,v1beta1,v1alpha1}/selfsubjectreviews` → the request's
+  own user (after impersonation). v1beta1 is not in discovery (no release serves it by default)
+  but is answered, because kubectl 1.27's `auth whoami` asks for it first; v1alpha1 only where
+  the emulated release has it and --runtime-config enables it.
 
 `AuthSetup` gathers what these handlers, the OIDC endpoints and the pipeline share: the signing
 key, the token configuration, the token authenticators and the audit log. `setup_auth` builds it
@@ -38,7 +39,7 @@ from fakekapi.auth.serviceaccount import (
 from fakekapi.auth.tokencache import TokenCache
 from fakekapi.auth.tokenfile import StaticTokenAuthenticator, load_token_file
 from fakekapi.catalog.schemas import kind_type
-from fakekapi.core.errors import bad_request, go_quote, internal
+from fakekapi.core.errors import bad_request, go_quote, internal, page_not_found
 from fakekapi.registry import fieldvalidation as fv
 from fakekapi.registry import options as registry_options
 from fakekapi.registry.tokenrequest import TokenConfig, create_token
@@ -242,6 +243,11 @@ async def token_review(request: web.Request) -> web.StreamResponse:
 
 def _self_subject_review(version: str) -> Callable[[web.Request], Any]:
     async def handler(request: web.Request) -> web.StreamResponse:
+        # v1alpha1 only where the emulated release has it and --runtime-config enables it (1.29,
+        # 1.30). v1 and v1beta1 are always answered (v1beta1 for kubectl 1.27, see above).
+        served = request.app[CATALOG].lookup(GROUP, version, "selfsubjectreviews") is not None
+        if version == "v1alpha1" and not served:
+            raise page_not_found()
         negotiate(request.headers.get("Accept", ""), no_transform)
         body = await _decode(request, version, "SelfSubjectReview")
         user = state_of(request).user
@@ -264,7 +270,8 @@ def add_routes(app: web.Application) -> list[str]:
     r.add_post("/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token", token_request)
     r.add_post(f"/apis/{GROUP}/v1/tokenreviews", token_review)
     r.add_post(f"/apis/{GROUP}/v1/selfsubjectreviews", _self_subject_review("v1"))
-    r.add_post(f"/apis/{GROUP}/v1beta1/selfsubjectreviews", _self_subject_review("v1beta1"))
+    for version in ("v1beta1", "v1alpha1"):
+        r.add_post(f"/apis/{GROUP}/{version}/selfsubjectreviews", _self_subject_review(version))
     return []
 
 
