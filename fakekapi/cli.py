@@ -980,7 +980,7 @@ def console(open_browser: bool, data_dir: Path | None) -> None:
         create_service_account,
         create_token,
     )
-    from fakekapi.server.sandbox import open_session
+    from fakekapi.server.sandbox import open_session, wait_until_served
 
     dd = _data_dir(data_dir)
 
@@ -989,6 +989,9 @@ def console(open_browser: bool, data_dir: Path | None) -> None:
             await create_service_account(
                 session, CONSOLE_NAMESPACE, CONSOLE_ACCOUNT, cluster_roles=["cluster-admin"]
             )
+            if session.server is not None:
+                # The token is asked of the running server: it must have the account first.
+                await wait_until_served(session, session.store.revision)
             answer = await create_token(
                 session,
                 CONSOLE_NAMESPACE,

@@ -11,14 +11,16 @@ build/console-screenshots/.
 from __future__ import annotations
 
 import json
+import shutil
 import ssl
+import subprocess
+import tempfile
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from fakekapi.testing import ServerHandle
+from fakekapi.testing import ServerHandle, require_client
 from tests.console.conftest import SCREENSHOTS, fakekapi_cli
 
 T = TypeVar("T")
@@ -44,14 +46,21 @@ def until(check: Callable[[], T | None], timeout: float = 10.0, what: str = "") 
 
 
 def http(server: ServerHandle, path: str, token: str) -> int:
-    """GET `path` with a bearer token, trusting the cluster CA; the status code."""
-    ctx = ssl.create_default_context(cafile=str(server.ca_path))
-    req = urllib.request.Request(server.url + path, headers={"Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(req, context=ctx, timeout=10) as resp:
-            return int(resp.status)
-    except urllib.error.HTTPError as e:
-        return int(e.code)
+    """GET `path` with a bearer token as a learner does, with curl trusting the cluster CA (the
+    token goes in a header file, not on the command line); the status code."""
+    curl = shutil.which("curl")
+    require_client(curl is not None, "curl")
+    assert curl is not None
+    with tempfile.NamedTemporaryFile("w", suffix=".headers") as headers:
+        headers.write(f"Authorization: Bearer {token}\n")
+        headers.flush()
+        done = subprocess.run(
+            [curl, "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
+             str(server.ca_path), "-H", f"@{headers.name}", server.url + path],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout)
 
 
 def text_of(driver: Any, element_id: str) -> str:
@@ -155,6 +164,16 @@ def test_console_walkthrough(driver: Any, console_server: ServerHandle) -> None:
     log = _server_log(server)
     for token in (admin_token, viewer_token, clicker_token):
         assert token not in log
+
+    # Workloads at a glance: the namespaces, and the pods of one.
+    driver.find_element("css selector", 'nav button[data-view="workloads"]').click()
+    until(
+        lambda: (
+            "default" in [o.text for o in Select(driver.find_element("id", "wl-namespace")).options]
+        ),
+        what="namespaces listed",
+    )
+    assert text_of(driver, "wl-error") == ""
 
     # A view ServiceAccount may sign in but not read the live list: the page says why.
     driver.find_element("id", "logout").click()
