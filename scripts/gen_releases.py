@@ -171,21 +171,19 @@ def release_tags(reference: Path) -> dict[str, str]:
     return out
 
 
-def drop_gated_subresources(release: str, groups: list[JSON]) -> None:
+def drop_gated_paths(release: str, swagger: JSON) -> JSON:
+    """The swagger without the paths of subresources the release does not serve by default (a
+    server only documents the routes it installs)."""
     minor = int(release.split(".")[1])
-    for g in groups:
-        for v in g["versions"]:
-            for r in v["resources"]:
-                r["subresources"] = [
-                    sub
-                    for sub in r["subresources"]
-                    if minor
-                    >= int(
-                        GATED_SUBRESOURCES.get((g["name"], r["plural"], sub["name"]), "1.0").split(
-                            "."
-                        )[1]
-                    )
-                ]
+    suffixes = [
+        f"/{plural}/{{name}}/{sub}"
+        for (_group, plural, sub), since in GATED_SUBRESOURCES.items()
+        if minor < int(since.split(".")[1])
+    ]
+    if not suffixes:
+        return swagger
+    paths = {p: v for p, v in swagger["paths"].items() if not p.endswith(tuple(suffixes))}
+    return {**swagger, "paths": paths}
 
 
 def mark_enablement(release: str, groups: list[JSON]) -> None:
@@ -239,6 +237,7 @@ def generate(root: Path, reference: Path, kubectl: Path) -> list[str]:
     for release in RELEASES:  # oldest first: storage versions look at the previous release
         ref_dir = reference / "versions" / f"v{release}"
         swagger = json.loads(gzip.decompress((ref_dir / "swagger.json.gz").read_bytes()))
+        swagger = drop_gated_paths(release, swagger)
         groups = releases_catalog.build_catalog(swagger, names, order, previous)
         previous = groups
         built[release] = {"swagger": swagger, "groups": groups}
@@ -253,7 +252,6 @@ def generate(root: Path, reference: Path, kubectl: Path) -> list[str]:
         swagger = built[release]["swagger"]
         groups = built[release]["groups"]
         is_base = release == BASE
-        drop_gated_subresources(release, groups)
         mark_enablement(release, groups)
         out_dir = catalog_dir / release
 

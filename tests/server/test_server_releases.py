@@ -66,6 +66,9 @@ async def test_version_and_discovery(aiohttp_client: Any, tmp_path: Any, release
     assert ("flowcontrol.apiserver.k8s.io/v1beta3" in versions) is (minor <= 31)
     index = (await (await c.get("/openapi/v3", headers=JANE)).json())["paths"]
     assert ("apis/resource.k8s.io/v1" in index) is (minor >= 34)
+    core_doc = await (await c.get("/openapi/v3/api/v1", headers=JANE)).json()
+    resize = "/api/v1/namespaces/{namespace}/pods/{name}/resize"
+    assert (resize in core_doc["paths"]) is (minor >= 33)
 
 
 @pytest.mark.parametrize(
