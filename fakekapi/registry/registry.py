@@ -162,8 +162,18 @@ def _internal_package(group: str) -> str:
     return "core" if not group else group.split(".", 1)[0]
 
 
+_MAX_UINT64 = 2**64 - 1
+
+
 def _rv_int(rv: str, rt: ResourceType) -> int:
-    if not rv.isdigit():
+    """APIObjectVersioner.ParseResourceVersion: strconv.ParseUint(rv, 10, 64), its errors as an
+    Invalid resourceVersion (syntax, or a number past uint64: `value out of range`)."""
+    problem = ""
+    if not rv.isascii() or not rv.isdigit():
+        problem = "invalid syntax"
+    elif int(rv) > _MAX_UINT64:
+        problem = "value out of range"
+    if problem:
         raise invalid(
             rt.plural,
             rt.group,
@@ -172,7 +182,7 @@ def _rv_int(rv: str, rt: ResourceType) -> int:
                 invalid_value(
                     "resourceVersion",
                     rv,
-                    f"strconv.ParseUint: parsing {go_quote(rv)}: invalid syntax",
+                    f"strconv.ParseUint: parsing {go_quote(rv)}: {problem}",
                 )
             ],
         )
