@@ -140,6 +140,8 @@ class Kubelet:
         md = pod.get("metadata") or {}
         node = self.nodes.get(str((pod.get("spec") or {}).get("nodeName") or ""))
         if node is None:
+            if run is not None:  # a new pod of that name, on a node not ours
+                self._forget(key, run)
             return None
         if run is not None and run.uid != md.get("uid"):
             self._forget(key, run)
