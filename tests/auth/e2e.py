@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from e2e.clients import Kubectl, kubectl_path
 
 from fakekapi.auth.serviceaccount import SigningKey
 from fakekapi.testing import ServerHandle
-from tests.e2e.clients import Kubectl, kubectl_path
 
 UNAUTHORIZED = {
     "kind": "Status",

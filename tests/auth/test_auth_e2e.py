@@ -19,10 +19,9 @@ from typing import Any
 import jwt as pyjwt
 import pytest
 import yaml
+from e2e.clients import require
 
-from fakekapi.auth.serviceaccount import SigningKey
-from fakekapi.testing import ServerHandle, running_server
-from tests.auth.e2e import (
+from auth.e2e import (
     UNAUTHORIZED,
     admin,
     bound_token,
@@ -35,8 +34,9 @@ from tests.auth.e2e import (
     whoami,
     whoami_table,
 )
-from tests.auth.helpers import forge
-from tests.e2e.clients import require
+from auth.helpers import forge
+from fakekapi.auth.serviceaccount import SigningKey
+from fakekapi.testing import ServerHandle, running_server
 
 STATIC_TOKEN = "static-secret-token"
 

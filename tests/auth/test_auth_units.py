@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from auth.helpers import ISSUER, DictLookup, bound_token, legacy_token, obj, sa, token_secret
 from fakekapi.auth import impersonation
 from fakekapi.auth.audit import (
     AuditLog,
@@ -24,7 +25,6 @@ from fakekapi.auth.tokenfile import TokenFileError, load_token_file, parse_token
 from fakekapi.core.errors import PlainHTTPError, StatusError
 from fakekapi.core.requestinfo import RequestInfo, parse_request_info
 from fakekapi.core.user import UserInfo
-from tests.auth.helpers import ISSUER, DictLookup, bound_token, legacy_token, obj, sa, token_secret
 
 # -- token file -------------------------------------------------------------------------------
 

@@ -13,16 +13,7 @@ import jwt as pyjwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from fakekapi.auth.serviceaccount import (
-    ServiceAccountAuthenticator,
-    SigningKey,
-    b64url,
-    build_verifier,
-    key_id,
-    split_username,
-)
-from fakekapi.auth.tokencache import TokenCache
-from tests.auth.helpers import (
+from auth.helpers import (
     ISSUER,
     DictLookup,
     bound_token,
@@ -32,6 +23,15 @@ from tests.auth.helpers import (
     sa,
     token_secret,
 )
+from fakekapi.auth.serviceaccount import (
+    ServiceAccountAuthenticator,
+    SigningKey,
+    b64url,
+    build_verifier,
+    key_id,
+    split_username,
+)
+from fakekapi.auth.tokencache import TokenCache
 
 KEY = SigningKey.generate()
 OTHER_KEY = SigningKey.generate()

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from kubernetes import client, config
-from kubernetes.client.rest import ApiException
+from kubernetes.client.exceptions import ApiException
 from kubernetes.config import incluster_config
-from test_sandbox_support import invoke
+from narrow import present
 
+from cli.test_sandbox_support import invoke
 from fakekapi.testing import ServerHandle, spawned_server
 
 
@@ -57,7 +58,7 @@ def test_load_incluster_config_with_the_incluster_files(
     with admin(server) as api:
         client.CoreV1Api(api).create_namespaced_pod(
             "jobs",
-            {
+            {  # type: ignore[arg-type]
                 "apiVersion": "v1",
                 "kind": "Pod",
                 "metadata": {"name": "job-1"},
@@ -80,7 +81,7 @@ def test_load_incluster_config_with_the_incluster_files(
     namespace = (out / "namespace").read_text()
     with api_client(cfg) as api:
         pods = client.CoreV1Api(api).list_namespaced_pod(namespace)
-        assert [p.metadata.name for p in pods.items] == ["job-1"]
+        assert [present(p.metadata).name for p in pods.items] == ["job-1"]
         with pytest.raises(ApiException) as e:
             client.CoreV1Api(api).list_namespaced_secret(namespace)
     assert e.value.status == 403
@@ -90,10 +91,10 @@ def test_load_kube_config_with_the_generated_kubeconfig(
     server: ServerHandle, tmp_path: Path
 ) -> None:
     with admin(server) as api:
-        client.CoreV1Api(api).create_namespace({"metadata": {"name": "shop"}})
+        client.CoreV1Api(api).create_namespace({"metadata": {"name": "shop"}})  # type: ignore[arg-type]
         client.RbacAuthorizationV1Api(api).create_namespaced_role(
             "shop",
-            {
+            {  # type: ignore[arg-type]
                 "metadata": {"name": "pod-reader"},
                 "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}],
             },

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import yaml
 from cryptography.hazmat.primitives import serialization
-from test_sandbox_support import copy_data_dir, invoke, jwt_claims, keys, stored
 
+from cli.test_sandbox_support import copy_data_dir, invoke, jwt_claims, keys, stored
 from fakekapi.auth.serviceaccount import LEGACY_ISSUER, Verifier
 from fakekapi.server import postman
 from fakekapi.server.settings import DEFAULT_ISSUER
@@ -165,8 +165,7 @@ def test_sa_create_prints_the_objects_as_a_list(dd: Path, fmt: str) -> None:
 
 
 def test_sa_create_with_a_role_and_a_new_namespace(dd: Path) -> None:
-    from test_sandbox_support import in_session
-
+    from cli.test_sandbox_support import in_session
     from fakekapi.registry.options import WriteOptions
 
     result = invoke("sa", "create", "app", "-n", "team-a", "--create-namespace", "--data-dir", dd)
@@ -238,8 +237,7 @@ def test_sa_create_refuses_without_creating_anything(
 
 
 def test_sa_create_refuses_a_secret_in_the_way(dd: Path) -> None:
-    from test_sandbox_support import in_session
-
+    from cli.test_sandbox_support import in_session
     from fakekapi.registry.options import WriteOptions
 
     async def make_secret(session: Any) -> None:
@@ -254,7 +252,7 @@ def test_sa_create_refuses_a_secret_in_the_way(dd: Path) -> None:
 
 
 def test_sa_create_adds_itself_to_an_existing_binding(dd: Path) -> None:
-    from test_sandbox_support import in_session
+    from cli.test_sandbox_support import in_session
 
     async def drop_subjects(session: Any) -> None:
         rt = session.rt("rbac.authorization.k8s.io", "clusterrolebindings")
@@ -278,8 +276,7 @@ def test_sa_create_adds_itself_to_an_existing_binding(dd: Path) -> None:
 def test_sa_create_replaces_the_secret_of_a_recreated_serviceaccount(
     dd: Path, template: tuple[Path, str]
 ) -> None:
-    from test_sandbox_support import in_session
-
+    from cli.test_sandbox_support import in_session
     from fakekapi.registry.options import DeleteOptions
 
     async def delete_sa(session: Any) -> None:

@@ -13,8 +13,8 @@ import subprocess
 from pathlib import Path
 
 import yaml
-from test_sandbox_support import fakekapi, jwt_claims
 
+from cli.test_sandbox_support import fakekapi, jwt_claims
 from fakekapi.server import postman
 from fakekapi.testing import SpawnedServer, require_client, spawned_server
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 import yaml
-from test_sandbox_support import invoke, jwt_claims
 
+from cli.test_sandbox_support import invoke, jwt_claims
 from fakekapi.testing import ServerHandle, running_server
 
 VISIBLE_WITHIN = 1.0

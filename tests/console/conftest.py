@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from console import browser
 from fakekapi.testing import ServerHandle, fakekapi_command, require_client, spawned_server
-from tests.console import browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "console-screenshots"
 """Where the browser test leaves its screenshots (build/ is not committed)."""

@@ -20,8 +20,8 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from console.conftest import SCREENSHOTS, fakekapi_cli
 from fakekapi.testing import ServerHandle, require_client
-from tests.console.conftest import SCREENSHOTS, fakekapi_cli
 
 T = TypeVar("T")
 
@@ -139,7 +139,9 @@ def test_console_walkthrough(driver: Any, console_server: ServerHandle) -> None:
     assert secrets_cell.get_attribute("aria-label") == "list secrets: denied"
     secrets_cell.click()
     cell = until(
-        lambda: "denied" in text_of(driver, "cell-detail") and text_of(driver, "cell-detail"),
+        lambda: (
+            text_of(driver, "cell-detail") if "denied" in text_of(driver, "cell-detail") else None
+        ),
         what="why not",
     )
     assert "forbidden (403)" in cell

@@ -8,8 +8,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from controller_harness import StubKubelet
 
+from controllers.controller_harness import StubKubelet
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.controllers.manager import ControllerManager
 from fakekapi.controllers.names import parse

@@ -132,7 +132,9 @@ async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 10.0) -
         await asyncio.sleep(0.01)
 
 
-async def items(registry: Registry, group: str, version: str, plural: str, ns: str) -> list[Any]:
+async def items(
+    registry: Registry, group: str, version: str, plural: str, ns: str
+) -> list[dict[str, Any]]:
     listed = await registry.list(rt(registry, group, version, plural), ns, ListOptions())
     return list(listed["items"])
 

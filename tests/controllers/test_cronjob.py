@@ -7,8 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from controller_harness import StubKubelet, create, eventually, items, rt
 
+from controllers.controller_harness import StubKubelet, create, eventually, items, rt
 from fakekapi.controllers.cronjob import ScheduleError, next_after, parse_schedule, rfc3339
 from fakekapi.controllers.manager import ControllerManager
 from fakekapi.registry.options import WriteOptions

@@ -5,8 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from controller_harness import StubKubelet, create, eventually, items, pod_template, rt
-
+from controllers.controller_harness import StubKubelet, create, eventually, items, pod_template, rt
 from fakekapi.controllers.manager import ControllerManager
 from fakekapi.registry.options import WriteOptions
 from fakekapi.registry.registry import Registry

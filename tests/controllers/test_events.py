@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from controller_harness import eventually, items
-
+from controllers.controller_harness import eventually, items
 from fakekapi.registry.controllers.events import NORMAL, WARNING, EventRecorder
 from fakekapi.registry.registry import Registry
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from controller_harness import EXIT_CODE, StubKubelet, create, eventually, items, rt
-
+from controllers.controller_harness import EXIT_CODE, StubKubelet, create, eventually, items, rt
 from fakekapi.controllers.manager import ControllerManager
 from fakekapi.registry.registry import Registry
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from controller_harness import eventually, items
-
+from controllers.controller_harness import eventually, items
 from fakekapi.controllers.manager import ControllerManager
 from fakekapi.controllers.names import parse
 from fakekapi.registry.registry import Registry

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from controller_harness import StubKubelet, create, eventually, items, pod_template
-
+from controllers.controller_harness import StubKubelet, create, eventually, items, pod_template
 from fakekapi.controllers.manager import ControllerManager
 from fakekapi.registry.options import WriteOptions
 from fakekapi.registry.registry import Registry

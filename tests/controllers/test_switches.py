@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 
 from click.testing import CliRunner
 
@@ -16,7 +17,7 @@ def _get(server: ServerHandle, path: str) -> tuple[int, dict[str, object]]:
     return status, json.loads(body)
 
 
-def _post(server: ServerHandle, path: str, obj: dict[str, object]) -> int:
+def _post(server: ServerHandle, path: str, obj: Mapping[str, object]) -> int:
     status, _, _ = server.request(
         "POST", path, body=json.dumps(obj).encode(), headers={"Content-Type": "application/json"}
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from e2e.clients import Kubectl, kubectl_path
 
 from fakekapi.testing import ServerHandle, running_server
-from tests.e2e.clients import Kubectl, kubectl_path
 
 MINORS = (33, 27)
 """The newest kubectl (aggregated discovery, OpenAPI v3) and the oldest (legacy discovery)."""

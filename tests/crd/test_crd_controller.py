@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from crd import manifests
 from fakekapi.catalog import discovery
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
@@ -19,7 +20,6 @@ from fakekapi.registry.controllers.informer import Informer
 from fakekapi.registry.options import DeleteOptions, ListOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
-from tests.crd import manifests
 
 W = WriteOptions(field_manager="test", field_validation="Strict")
 

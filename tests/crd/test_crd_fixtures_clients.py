@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import yaml
+from e2e.clients import Kubectl, kubectl_path, table
 
+from crd import manifests
 from fakekapi.testing import ServerHandle, running_server
-from tests.crd import manifests
-from tests.e2e.clients import Kubectl, kubectl_path, table
 
 
 def write_fixtures(folder: Path) -> None:

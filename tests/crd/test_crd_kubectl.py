@@ -9,10 +9,10 @@ import re
 import time
 
 import pytest
+from e2e.clients import Kubectl, table
 
+from crd import manifests
 from fakekapi.testing import ServerHandle
-from tests.crd import manifests
-from tests.e2e.clients import Kubectl, table
 
 
 def minor_of(k: Kubectl) -> int:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from crd import manifests
 from fakekapi.registry import crd_schema
-from tests.crd import manifests
 
 SCHEMA: dict[str, Any] = manifests.crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
 

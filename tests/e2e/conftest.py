@@ -17,8 +17,8 @@ import trustme
 import yaml
 from installed import Installation
 
+from e2e.clients import Kubectl, kubectl_path
 from fakekapi.testing import ServerHandle, spawned_server
-from tests.e2e.clients import Kubectl, kubectl_path
 
 MINORS = (33, 29, 27)
 """The newest kubectl, the oldest, and one in between (the first to use OpenAPI v3)."""
@@ -62,7 +62,10 @@ def user_kubeconfig(
     leaf = ca.issue_cert(
         "client.invalid", common_name=user, organization_name=groups[0] if groups else None
     )
-    b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
+
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
     config = {
         "apiVersion": "v1",
         "kind": "Config",

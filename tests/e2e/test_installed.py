@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from installed import Installation
 
+from e2e.clients import Kubectl, kubectl_path
 from fakekapi.testing import SpawnedServer, spawned_server
-from tests.e2e.clients import Kubectl, kubectl_path
 
 pytestmark = pytest.mark.kubectl
 
@@ -33,7 +33,9 @@ def test_server_runs_from_the_wheel(
     server: SpawnedServer, installed_fakekapi: Installation
 ) -> None:
     assert server.process is not None
-    assert Path(server.process.args[0]) == installed_fakekapi.fakekapi  # type: ignore[index]
+    args = server.process.args
+    assert isinstance(args, list | tuple)
+    assert Path(args[0]) == installed_fakekapi.fakekapi
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from e2e.clients import Kubectl, LineReader, table
+from e2e.conftest import minor_of, user_kubeconfig
 from fakekapi.catalog import releases
 from fakekapi.testing import ServerHandle
-from tests.e2e.clients import Kubectl, LineReader, table
-from tests.e2e.conftest import minor_of, user_kubeconfig
 
 pytestmark = pytest.mark.kubectl
 

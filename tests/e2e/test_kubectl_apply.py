@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from e2e.clients import Kubectl, kubectl_path
 from fakekapi.testing import running_server
-from tests.e2e.clients import Kubectl, kubectl_path
 
 NS = "ssa"
 
@@ -48,7 +48,7 @@ def get(k: Kubectl, name: str) -> dict[str, Any]:
     return out
 
 
-def managers(obj: dict[str, Any]) -> dict[str, Any]:
+def managers(obj: dict[str, Any]) -> dict[tuple[str, str], Any]:
     return {(m["manager"], m["operation"]): m["fieldsV1"] for m in obj["metadata"]["managedFields"]}
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from e2e.clients import Kubectl, kubectl_path
 from fakekapi.testing import running_server
-from tests.e2e.clients import Kubectl, kubectl_path
 
 NS = "gc"
 DEADLINE = 30.0
@@ -119,7 +119,11 @@ def test_orphan(kubectl: Kubectl) -> None:
 def test_custom_resources(kubectl: Kubectl) -> None:
     kubectl("apply", "-f", "-", stdin=json.dumps(CRD))
     kubectl("wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=30s")
-    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"namespace": NS}}
+    widget: dict[str, Any] = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"namespace": NS},
+    }
     kubectl(
         "create",
         "-f",

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from e2e.clients import Kubectl, table
+from e2e.conftest import minor_of
 from fakekapi.testing import ServerHandle
-from tests.e2e.clients import Kubectl, table
-from tests.e2e.conftest import minor_of
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +156,7 @@ def test_drain_style_eviction_with_python_client(
                 break
             assert time.monotonic() < deadline, "the evicted pod was never removed"
             time.sleep(0.05)
-        with pytest.raises(kubernetes.client.ApiException) as e:
+        with pytest.raises(kubernetes.client.ApiException) as refused:
             api.create_namespaced_pod_eviction("victim", ns, body)
-        assert e.value.status == 404
-        assert json.loads(e.value.body)["message"] == 'pods "victim" not found'
+        assert refused.value.status == 404
+        assert json.loads(refused.value.body)["message"] == 'pods "victim" not found'

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from e2e.clients import Kubectl, require
 from fakekapi.catalog import releases
 from fakekapi.testing import ServerHandle, running_server
-from tests.e2e.clients import Kubectl, require
 
 pytestmark = pytest.mark.kubectl
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
+from e2e.clients import Kubectl, kubectl_path
 from fakekapi.testing import SpawnedServer, spawned_server, stop_process
-from tests.e2e.clients import Kubectl, kubectl_path
 
 pytestmark = pytest.mark.kubectl
 

@@ -19,10 +19,8 @@ from typing import Any
 import pytest
 import trustme
 
-from fakekapi import protobuf
-from fakekapi.testing import ServerHandle
-from tests.e2e.clients import Kubectl, Result, kubectl_path
-from tests.e2e.protobuf_compare import (
+from e2e.clients import Kubectl, Result, kubectl_path
+from e2e.protobuf_compare import (
     PROTOBUF,
     Written,
     envelope_type_meta,
@@ -33,6 +31,8 @@ from tests.e2e.protobuf_compare import (
     shape,
     written_bodies,
 )
+from fakekapi import protobuf
+from fakekapi.testing import ServerHandle
 
 pytestmark = pytest.mark.kubectl
 

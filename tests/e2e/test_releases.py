@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from e2e.clients import Kubectl, kubectl_path
 from fakekapi.catalog import releases
 from fakekapi.testing import ServerHandle, running_server
-from tests.e2e.clients import Kubectl, kubectl_path
 
 pytestmark = pytest.mark.kubectl
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from e2e.clients import Kubectl
+from e2e.test_kubectl import API_VERSIONS
 from fakekapi.testing import ServerHandle, running_server
-from tests.e2e.clients import Kubectl
-from tests.e2e.test_kubectl import API_VERSIONS
 
 pytestmark = pytest.mark.kubectl
 

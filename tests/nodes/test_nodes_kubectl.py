@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
+from e2e.clients import Kubectl, LineReader, kubectl_path
 
 from fakekapi.testing import ServerHandle, running_server
-from tests.e2e.clients import Kubectl, LineReader, kubectl_path
 
 DEADLINE = 30.0
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e.clients import Kubectl, kubectl_path
 
 from fakekapi.testing import ServerHandle, running_server
-from tests.e2e.clients import Kubectl, kubectl_path
 
 DEADLINE = 30.0
 

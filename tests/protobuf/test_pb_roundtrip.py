@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 import pytest
-from canonical import kind_object
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fakekapi import protobuf
 from fakekapi.protobuf.schema import schema
+from protobuf.canonical import kind_object
 
 ALL_KINDS = sorted(schema().kinds)
 COMMON = [

@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 import trustme
 import yaml
+from auth.e2e import admin, call, kubectl
+from e2e.clients import require
 
 from fakekapi.testing import ServerHandle, running_server
 from rbac.helpers import binding, cluster_binding, cluster_role, group, role, rule, user
-from tests.auth.e2e import admin, call, kubectl
-from tests.e2e.clients import require
 
 ROOT = Path(__file__).resolve().parents[2]
 NO_GROUP = "e2e"

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from auth.e2e import kubectl, legacy_token, service_account, token_kubeconfig
 
 from fakekapi.testing import ServerHandle, running_server
 from rbac.helpers import binding, cluster_binding, cluster_role, group, rule, sa, user
 from rbac.test_e2e import cert_kubeconfig, ensure_namespace, issue_cert, sar, setup
-from tests.auth.e2e import kubectl, legacy_token, service_account, token_kubeconfig
 
 EXPECTED = Path(__file__).parent / "expected"
 

@@ -7,11 +7,11 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from registry_helpers import CATALOG, NAMESPACES, W
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
+from registry.registry_helpers import CATALOG, NAMESPACES, W
 
 
 @pytest.fixture

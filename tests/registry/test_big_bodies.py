@@ -4,10 +4,10 @@ small one (created, then updated, field ownership kept)."""
 from __future__ import annotations
 
 import yaml
-from registry_helpers import CONFIGMAPS
 
 from fakekapi.registry.options import WriteOptions
 from fakekapi.registry.registry import THREAD_DECODE_BYTES, Registry
+from registry.registry_helpers import CONFIGMAPS
 
 APPLY = "application/apply-patch+yaml"
 OPTS = WriteOptions(field_manager="big", field_manager_given=True)

@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from registry_helpers import CATALOG, CONFIGMAPS, NAMESPACES, W, configmap
 
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.sqlite import SqliteStore
+from registry.registry_helpers import CATALOG, CONFIGMAPS, NAMESPACES, W, configmap
 
 SMP = "application/strategic-merge-patch+json"
 MERGE = "application/merge-patch+json"
@@ -136,4 +136,6 @@ async def test_delete_racing_with_updates_succeeds(sqlite_registry: Registry) ->
 
     deleted = reg.delete(CONFIGMAPS, "default", "cm", DeleteOptions())
     results = await asyncio.gather(*(put(i) for i in range(20)), deleted)
-    assert results[-1][1] == 200
+    outcome = results[-1]
+    assert outcome is not None
+    assert outcome[1] == 200

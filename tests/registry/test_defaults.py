@@ -11,11 +11,11 @@ import ipaddress
 from typing import Any
 
 import pytest
-from registry_helpers import DEPLOYMENTS, PODS, SERVICES, W, rtype
 
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.defaults import image_pull_policy
 from fakekapi.registry.registry import Registry
+from registry.registry_helpers import DEPLOYMENTS, PODS, SERVICES, W, rtype
 
 SERVICEACCOUNTS = rtype("", "v1", "serviceaccounts")
 STATEFULSETS = rtype("apps", "v1", "statefulsets")

@@ -8,13 +8,13 @@ import json
 from typing import Any
 
 import pytest
-from registry_helpers import DEPLOYMENTS, PODS, SERVICES, WIDGETS, W, pod
 
 from fakekapi.catalog.schemas import kind_type
 from fakekapi.core.errors import StatusError
 from fakekapi.registry import fieldvalidation as fv
 from fakekapi.registry.options import WriteOptions
 from fakekapi.registry.registry import Registry
+from registry.registry_helpers import DEPLOYMENTS, PODS, SERVICES, WIDGETS, W, pod
 
 STRICT = dataclasses.replace(W, field_validation="Strict")
 WARN = dataclasses.replace(W, field_validation="Warn")

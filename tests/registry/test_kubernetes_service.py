@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from registry_helpers import SERVICES, W, rtype
-
 from fakekapi.registry.controllers.kubernetes_service import (
     ApiEndpoint,
     KubernetesServiceController,
 )
 from fakekapi.registry.options import DeleteOptions
 from fakekapi.registry.registry import Registry
+from registry.registry_helpers import SERVICES, W, rtype
 
 ENDPOINTS = rtype("", "v1", "endpoints")
 SLICES = rtype("discovery.k8s.io", "v1", "endpointslices")

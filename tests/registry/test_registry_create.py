@@ -6,7 +6,12 @@ import re
 from typing import Any
 
 import pytest
-from registry_helpers import (
+
+from fakekapi.core.errors import StatusError
+from fakekapi.core.user import UserInfo
+from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.registry import Registry
+from registry.registry_helpers import (
     CLUSTERROLES,
     CONFIGMAPS,
     DEPLOYMENTS,
@@ -19,11 +24,6 @@ from registry_helpers import (
     configmap,
     pod,
 )
-
-from fakekapi.core.errors import StatusError
-from fakekapi.core.user import UserInfo
-from fakekapi.registry.options import DeleteOptions, WriteOptions
-from fakekapi.registry.registry import Registry
 
 TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
@@ -98,7 +98,7 @@ async def test_create_bad_requests(registry: Registry, body: dict[str, Any], mes
 
 async def test_api_version_mismatch_same_kind(registry: Registry) -> None:
     body = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}}
-    from registry_helpers import rtype
+    from registry.registry_helpers import rtype
 
     hpa_v1 = {"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {}}
     with pytest.raises(StatusError) as e:

@@ -4,7 +4,11 @@ finalizers, namespaces, deletecollection)."""
 from __future__ import annotations
 
 import pytest
-from registry_helpers import (
+
+from fakekapi.core.errors import StatusError
+from fakekapi.registry.options import DeleteOptions, ListOptions
+from fakekapi.registry.registry import Registry
+from registry.registry_helpers import (
     CONFIGMAPS,
     EVENTS,
     NAMESPACES,
@@ -14,10 +18,6 @@ from registry_helpers import (
     configmap,
     pod,
 )
-
-from fakekapi.core.errors import StatusError
-from fakekapi.registry.options import DeleteOptions, ListOptions
-from fakekapi.registry.registry import Registry
 
 
 async def _pods(registry: Registry, n: int = 5) -> None:

@@ -6,7 +6,11 @@ import json
 from typing import Any
 
 import pytest
-from registry_helpers import (
+
+from fakekapi.core.errors import StatusError
+from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.registry import Registry
+from registry.registry_helpers import (
     CONFIGMAPS,
     DEPLOYMENTS,
     NAMESPACES,
@@ -17,10 +21,6 @@ from registry_helpers import (
     configmap,
     pod,
 )
-
-from fakekapi.core.errors import StatusError
-from fakekapi.registry.options import DeleteOptions, WriteOptions
-from fakekapi.registry.registry import Registry
 
 DEPLOYMENT: dict[str, Any] = {
     "apiVersion": "apps/v1",

@@ -6,12 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from registry_helpers import CONFIGMAPS, PODS, W, configmap, pod
 
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.options import DeleteOptions, ListOptions
 from fakekapi.registry.registry import Registry, WatchEvent
 from fakekapi.store.memory import MemoryStore
+from registry.registry_helpers import CONFIGMAPS, PODS, W, configmap, pod
 
 
 async def _next(it: AsyncIterator[WatchEvent], timeout: float = 2.0) -> WatchEvent:
@@ -52,7 +52,7 @@ async def test_resume_from_resource_version(registry: Registry) -> None:
 
 async def test_too_old_resource_version(no_leaked_tasks: None) -> None:
     store = MemoryStore(history_min_events=1, history_min_seconds=0)
-    from registry_helpers import CATALOG, NAMESPACES
+    from registry.registry_helpers import CATALOG, NAMESPACES
 
     reg = Registry(store, CATALOG)
     await reg.create(NAMESPACES, "", {"metadata": {"name": "default"}}, W)

@@ -9,13 +9,13 @@ import json
 from typing import Any
 
 import pytest
-from registry_helpers import DEPLOYMENTS
 
 from fakekapi.core.errors import StatusError
 from fakekapi.registry import managedfields as mf
 from fakekapi.registry import smd
 from fakekapi.registry.options import WriteOptions
 from fakekapi.registry.registry import Registry
+from registry.registry_helpers import DEPLOYMENTS
 
 APPLY = "application/apply-patch+yaml"
 

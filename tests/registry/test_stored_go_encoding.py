@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from registry_helpers import CONFIGMAPS, DEPLOYMENTS, PODS, W, rtype
 
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.options import WriteOptions
 from fakekapi.registry.registry import Registry
+from registry.registry_helpers import CONFIGMAPS, DEPLOYMENTS, PODS, W, rtype
 
 RCS = rtype("", "v1", "replicationcontrollers")
 QUANTITY_RE = "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"

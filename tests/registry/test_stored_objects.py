@@ -16,9 +16,9 @@ import json
 from typing import Any
 
 import pytest
-from registry_helpers import W, rtype
 
 from fakekapi.registry.registry import Registry
+from registry.registry_helpers import W, rtype
 
 _SYSTEM = ("uid", "resourceVersion", "creationTimestamp", "managedFields")
 

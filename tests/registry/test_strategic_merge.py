@@ -9,12 +9,12 @@ import json
 from typing import Any
 
 import pytest
-from registry_helpers import DEPLOYMENTS, PODS, SERVICES, W, pod
 
 from fakekapi.catalog.schemas import LIST, STRUCT, kind_type
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.patch import apply_merge, strategic_merge_patch
 from fakekapi.registry.registry import Registry
+from registry.registry_helpers import DEPLOYMENTS, PODS, SERVICES, W, pod
 
 POD = kind_type("", "v1", "Pod")
 SERVICE = kind_type("", "v1", "Service")

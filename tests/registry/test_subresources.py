@@ -6,10 +6,12 @@ import asyncio
 from typing import Any
 
 import pytest
-from registry_helpers import CONFIGMAPS, DEPLOYMENTS, PODS, W, pod, rtype
 
+from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import StatusError
+from fakekapi.core.user import UserInfo
 from fakekapi.registry.registry import Registry
+from registry.registry_helpers import CONFIGMAPS, DEPLOYMENTS, PODS, W, pod, rtype
 
 BINDINGS = rtype("", "v1", "bindings")
 PDBS = rtype("policy", "v1", "poddisruptionbudgets")
@@ -69,6 +71,7 @@ async def test_eviction_respects_disruption_budgets(registry: Registry) -> None:
     err = e.value
     assert (err.code, err.reason) == (429, "TooManyRequests")
     assert err.message == "Cannot evict pod as it would violate the pod's disruption budget."
+    assert err.details is not None
     assert err.details["causes"] == [
         {
             "reason": "DisruptionBudget",
@@ -162,7 +165,13 @@ async def test_scale_patches_racing_other_writes_all_apply(registry: Registry) -
     a Deployment while `kubectl scale` patches it.)"""
     await registry.create(DEPLOYMENTS, "default", _race_deployment(), W)
 
-    async def interleave(*_: object) -> None:
+    async def interleave(
+        op: str,
+        rt: ResourceType,
+        obj: dict[str, Any] | None,
+        old: dict[str, Any] | None,
+        user: UserInfo | None,
+    ) -> None:
         await asyncio.sleep(0)
 
     registry.hooks.append(interleave)

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from conftest import ADMIN, ClientFactory
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.registry.bootstrap import bootstrap
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
+from server.conftest import ADMIN, ClientFactory
 
 Client = TestClient[web.Request, web.Application]
 CMS = "/api/v1/namespaces/default/configmaps"

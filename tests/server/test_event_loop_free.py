@@ -31,7 +31,6 @@ import pytest
 import yaml
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
-from conftest import ADMIN, test_authenticator
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.registry.keys import object_key
@@ -40,6 +39,7 @@ from fakekapi.registry.registry import Registry
 from fakekapi.server.app import build_app
 from fakekapi.server.settings import Settings
 from fakekapi.store.memory import MemoryStore
+from server.conftest import ADMIN, test_authenticator
 
 W = WriteOptions(field_manager="test")
 LIST_ITEMS = 10_000

@@ -26,9 +26,9 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import orjson
@@ -36,7 +36,6 @@ import pytest
 import yaml
 from aiohttp import ClientTimeout, web
 from aiohttp.test_utils import TestClient, TestServer
-from conftest import ADMIN, JANE, test_authenticator
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from yarl import URL
@@ -50,6 +49,7 @@ from fakekapi.registry.registry import Registry
 from fakekapi.server.app import build_app
 from fakekapi.server.settings import Settings
 from fakekapi.store.memory import MemoryStore
+from server.conftest import ADMIN, JANE, test_authenticator
 
 EXAMPLES = int(os.environ.get("FAKEKAPI_FUZZ_EXAMPLES", "1200"))
 RANDOM = bool(os.environ.get("FAKEKAPI_FUZZ_RANDOM"))
@@ -121,8 +121,11 @@ class Harness:
     crashes: CrashLog
     stores: list[MemoryStore] = field(default_factory=list)
 
-    def run(self, coro: Any) -> Any:
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coro)
+
+
+T = TypeVar("T")
 
 
 SEED: list[tuple[str, str, str, dict[str, Any]]] = [
@@ -201,7 +204,7 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
         registry = SwitchableRegistry(first)
         app = build_app(
             Settings(data_dir=tmp_path_factory.mktemp("fuzz")),
-            registry=registry,  # type: ignore[arg-type]
+            registry=registry,
             catalog=CATALOG,
             authenticator=test_authenticator(),
         )
@@ -259,7 +262,7 @@ ODD_NAMES = [
 GARBAGE_SEGMENTS = ["nope", "v1", "watch", "status", "scale", "namespaces", "proxy", "x" * 70, "%"]
 
 segment_text = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=12
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=0, max_size=12
 )
 names = st.one_of(
     st.sampled_from(SEED_NAMES),

@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN, ClientFactory
-from fakes import FakeRegistry
 
 from fakekapi import testing
 from fakekapi.server.run import pid_alive
 from fakekapi.testing import ServerHandle, running_server
+from server.conftest import ADMIN, ClientFactory
+from server.fakes import FakeRegistry
 
 CMS = "/api/v1/namespaces/default/configmaps"
 

@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ADMIN, JANE, ClientFactory
-from fakes import FakeRegistry
 
 from fakekapi.auth.modes import build_authorizer
 from fakekapi.catalog.types import ResourceType
@@ -17,6 +15,8 @@ from fakekapi.server.inflight import InFlight, is_long_running
 from fakekapi.server.run import ServeError, validate
 from fakekapi.server.settings import Settings
 from fakekapi.server.state import INFLIGHT
+from server.conftest import ADMIN, JANE, ClientFactory
+from server.fakes import FakeRegistry
 
 PODS = "/api/v1/namespaces/default/pods"
 CM = "/api/v1/namespaces/default/configmaps"
@@ -143,8 +143,9 @@ def test_long_running_requests_as_kube_apiserver_configures_them() -> None:
 
 @pytest.mark.parametrize("flag", ["max_requests_inflight", "max_mutating_requests_inflight"])
 def test_negative_limits_are_refused_with_kubes_message(flag: str, tmp_path: Path) -> None:
+    negative: dict[str, Any] = {flag: -1}
     with pytest.raises(ServeError) as e:
-        validate(Settings(data_dir=tmp_path, **{flag: -1}))
+        validate(Settings(data_dir=tmp_path, **negative))
     assert e.value.exit_code == 2
     assert str(e.value) == f"--{flag.replace('_', '-')} can not be negative value"
 

@@ -6,10 +6,10 @@ import hashlib
 
 import pytest
 import yaml
-from conftest import ADMIN, JANE, ClientFactory
 
 from fakekapi.catalog import releases
 from fakekapi.core.version import version_info
+from server.conftest import ADMIN, JANE, ClientFactory
 
 V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 V2BETA1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ADMIN, JANE, ClientFactory
+from server.conftest import ADMIN, JANE, ClientFactory
 
 
 async def test_no_server_header_on_any_kind_of_response(make_client: ClientFactory) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ADMIN, ClientFactory
+
+from server.conftest import ADMIN, ClientFactory
 
 
 @pytest.mark.parametrize("endpoint", ["healthz", "livez", "readyz"])

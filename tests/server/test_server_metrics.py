@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from conftest import ADMIN, ClientFactory
-
 from fakekapi.server.state import METRICS
+from server.conftest import ADMIN, ClientFactory
 
 
 async def test_request_total_and_duration(make_client: ClientFactory) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from conftest import JANE, ClientFactory, test_authenticator
-
 from fakekapi.catalog import openapi
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.server.app import build_app
 from fakekapi.server.settings import Settings
+from server.conftest import JANE, ClientFactory, test_authenticator
+from server.fakes import FakeRegistry
 
 
 async def test_v3_index_links_current_hashes(make_client: ClientFactory) -> None:
@@ -121,7 +121,7 @@ async def test_everything_enabled_serves_the_reference_openapi(
     settings = Settings(data_dir=tmp_path, runtime_config=("api/all=true",))
     app = build_app(
         settings,
-        registry=object(),
+        registry=FakeRegistry(),
         catalog=Catalog.builtin(settings.runtime_config),
         authenticator=test_authenticator(),
     )

@@ -7,9 +7,9 @@ import logging
 import uuid
 
 import pytest
-from conftest import ADMIN, JANE, ClientFactory
 
 from fakekapi.server import middleware
+from server.conftest import ADMIN, JANE, ClientFactory
 
 
 def test_pipeline_is_declared_in_kube_order() -> None:

@@ -16,7 +16,8 @@ from fakekapi.catalog.catalog import Catalog
 from fakekapi.server.app import build_app
 from fakekapi.server.settings import Settings
 from fakekapi.testing import running_server
-from tests.server.conftest import JANE, test_authenticator
+from server.conftest import JANE, test_authenticator
+from server.fakes import FakeRegistry
 
 Client = TestClient[web.Request, web.Application]
 
@@ -25,7 +26,7 @@ async def client_for(aiohttp_client: Any, tmp_path: Any, release: str) -> Client
     settings = Settings(data_dir=tmp_path, kubernetes_version=release)
     app = build_app(
         settings,
-        registry=object(),
+        registry=FakeRegistry(),
         catalog=Catalog.builtin(release=release),
         authenticator=test_authenticator(),
     )

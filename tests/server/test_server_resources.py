@@ -12,12 +12,12 @@ import pytest
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from conftest import ADMIN, ClientFactory
-from fakes import FakeRegistry
 
 from fakekapi import protobuf
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
+from server.conftest import ADMIN, ClientFactory
+from server.fakes import FakeRegistry
 
 Client = TestClient[web.Request, web.Application]
 CMS = "/api/v1/namespaces/default/configmaps"

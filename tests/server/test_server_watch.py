@@ -11,14 +11,14 @@ import orjson
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from conftest import ADMIN, ClientFactory, test_authenticator
-from fakes import Event, FakeRegistry
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.errors import expired
 from fakekapi.server.app import build_app
 from fakekapi.server.settings import Settings
 from fakekapi.server.state import WATCHES
+from server.conftest import ADMIN, ClientFactory, test_authenticator
+from server.fakes import Event, FakeRegistry
 
 Client = TestClient[web.Request, web.Application]
 PODS = "/api/v1/namespaces/default/pods"

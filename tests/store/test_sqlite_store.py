@@ -441,10 +441,10 @@ async def test_kill_9_during_a_concurrent_burst_loses_no_acknowledged_write(
         rest, _ = await asyncio.wait_for(proc.communicate(), 30)
         assert proc.returncode == -signal.SIGKILL
         # Acknowledged before the kill, read after it (a line cut short was not acknowledged).
-        for line in rest.decode().splitlines(keepends=True):
-            if not line.endswith("\n"):
+        for tail in rest.decode().splitlines(keepends=True):
+            if not tail.endswith("\n"):
                 break
-            key, value = line.split()
+            key, value = tail.split()
             acknowledged[key] = None if value == "-" else value
 
     # Each key goes a -> b, and every other key is then deleted. A write may have committed
@@ -452,12 +452,12 @@ async def test_kill_9_during_a_concurrent_burst_loses_no_acknowledged_write(
     # acknowledged one or a later one of its sequence, never an earlier one.
     store = await open_sqlite()
     wrong = []
-    for key, value in acknowledged.items():
+    for key, acked in acknowledged.items():
         got = store.get(key)
         sequence: list[str | None] = ["a", "b"] + ([None] if int(key[-6:]) % 2 else [])
         state = got[0]["data"]["v"][0] if got is not None else None
-        if state not in sequence[sequence.index(value) :]:
-            wrong.append((key, value, state))
+        if state not in sequence[sequence.index(acked) :]:
+            wrong.append((key, acked, state))
     assert not wrong, f"{len(wrong)} acknowledged writes lost, e.g. {wrong[:3]}"
     assert len(acknowledged) > 20 * 30
     assert store.revision >= len(acknowledged)
@@ -494,7 +494,8 @@ async def test_read_only_file_fails_at_start(
     real_connect = sqlite3.connect
 
     def read_only(path: str | Path, **kwargs: Any) -> sqlite3.Connection:
-        return real_connect(f"file:{path}?mode=ro", uri=True, **kwargs)
+        connection: sqlite3.Connection = real_connect(f"file:{path}?mode=ro", uri=True, **kwargs)
+        return connection
 
     monkeypatch.setattr("fakekapi.store.journal.sqlite3.connect", read_only)
     with pytest.raises(StorageError, match=r"readonly|read-only"):

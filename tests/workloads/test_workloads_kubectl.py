@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 import yaml
+from e2e.clients import Kubectl, kubectl_path
 
 from fakekapi.testing import ServerHandle, running_server
-from tests.e2e.clients import Kubectl, kubectl_path
 
 DEADLINE = 60.0
 TIMEOUT = "--timeout=120s"
@@ -36,7 +36,7 @@ def kubectl(server: ServerHandle, tmp_path_factory: pytest.TempPathFactory) -> K
 
 @pytest.fixture
 def ns(kubectl: Kubectl, request: pytest.FixtureRequest) -> str:
-    name = request.node.name.removeprefix("test_").replace("_", "-")[:40].strip("-")
+    name: str = request.node.name.removeprefix("test_").replace("_", "-")[:40].strip("-")
     kubectl("create", "namespace", name)
     return name
 

@@ -40,14 +40,15 @@ def updated(new: Any, patch: kopf.Patch, **_: Any) -> None:
 
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)
-def deleted(name: str, namespace: str, **_: Any) -> None:
+def deleted(name: str, namespace: str | None, **_: Any) -> None:
+    assert namespace is not None  # CronTabs are namespaced
     body = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": f"deleted-{name}"},
         "data": {"crontab": name},
     }
-    kubernetes.client.CoreV1Api().create_namespaced_config_map(namespace, body)
+    kubernetes.client.CoreV1Api().create_namespaced_config_map(namespace, body)  # type: ignore[arg-type]
 
 
 @kopf.on.create("configmaps", labels={"kopf-watch": "yes"})

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 from kubernetes import client, config
-from kubernetes.client.rest import ApiException
+from kubernetes.client.exceptions import ApiException
+from narrow import as_dict, present
 
 from fakekapi.testing import ServerHandle, stop_process
 
@@ -116,8 +117,8 @@ class Cluster:
 
     def crontab(self, name: str) -> dict[str, Any] | None:
         try:
-            obj: dict[str, Any] = self.custom.get_namespaced_custom_object(
-                GROUP, "v1", NAMESPACE, "crontabs", name
+            obj = as_dict(
+                self.custom.get_namespaced_custom_object(GROUP, "v1", NAMESPACE, "crontabs", name)
             )
         except ApiException as e:
             if e.status == 404:
@@ -126,10 +127,11 @@ class Cluster:
         return obj
 
     def peering(self) -> dict[str, Any]:
-        obj: dict[str, Any] = self.custom.get_namespaced_custom_object(
-            "kopf.dev", "v1", NAMESPACE, "kopfpeerings", PEERING
+        return as_dict(
+            self.custom.get_namespaced_custom_object(
+                "kopf.dev", "v1", NAMESPACE, "kopfpeerings", PEERING
+            )
         )
-        return obj
 
 
 @pytest.fixture(scope="module")
@@ -144,20 +146,22 @@ def api(server: ServerHandle) -> Iterator[client.ApiClient]:
 @pytest.fixture(scope="module")
 def cluster(api: client.ApiClient) -> Cluster:
     c = Cluster(api)
-    for crd in (
+    for definition in (
         crontab_crd(),
         peering_crd("KopfPeering", "Namespaced"),
         peering_crd("ClusterKopfPeering", "Cluster"),
     ):
-        c.crds.create_custom_resource_definition(crd)
+        c.crds.create_custom_resource_definition(definition)  # type: ignore[arg-type]
     for crd in ("crontabs.stable.example.com", "kopfpeerings.kopf.dev"):
 
         def established(name: str = crd) -> bool:
-            conditions = c.crds.read_custom_resource_definition(name).status.conditions or []
+            conditions = (
+                present(c.crds.read_custom_resource_definition(name).status).conditions or []
+            )
             return any(x.type == "Established" and x.status == "True" for x in conditions)
 
         eventually(established, f"{crd} established")
-    c.core.create_namespace({"metadata": {"name": NAMESPACE}})
+    c.core.create_namespace({"metadata": {"name": NAMESPACE}})  # type: ignore[arg-type]
     c.custom.create_namespaced_custom_object(
         "kopf.dev",
         "v1",
@@ -243,13 +247,13 @@ def test_create_update_delete_reactions(cluster: Cluster, operator: Path) -> Non
 def test_built_in_kind(cluster: Cluster, operator: Path) -> None:
     cluster.core.create_namespaced_config_map(
         NAMESPACE,
-        {"metadata": {"name": "watched", "labels": {"kopf-watch": "yes"}}, "data": {"a": "1"}},
+        {"metadata": {"name": "watched", "labels": {"kopf-watch": "yes"}}, "data": {"a": "1"}},  # type: ignore[arg-type]
     )
 
     def seen(expected: str) -> Callable[[], bool]:
         def check() -> bool:
             cm = cluster.core.read_namespaced_config_map("watched", NAMESPACE)
-            return (cm.metadata.annotations or {}).get("kopf-seen") == expected
+            return (present(cm.metadata).annotations or {}).get("kopf-seen") == expected
 
         return check
 

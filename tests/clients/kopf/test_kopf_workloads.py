@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from kubernetes import client, config
+from narrow import present
 
 from fakekapi.testing import ServerHandle, stop_process
 
@@ -44,7 +45,7 @@ def operator(
     server: ServerHandle, api: client.ApiClient, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Path]:
     """`kopf run --standalone` for the test namespace; yields its log once it watches."""
-    client.CoreV1Api(api).create_namespace({"metadata": {"name": NAMESPACE}})
+    client.CoreV1Api(api).create_namespace({"metadata": {"name": NAMESPACE}})  # type: ignore[arg-type]
     log = tmp_path_factory.mktemp("kopf-workloads") / "operator.log"
     env = {**os.environ, "KUBECONFIG": str(server.kubeconfig_path)}
     cmd = [
@@ -72,20 +73,20 @@ def test_operator_sees_its_deployment_become_ready(api: client.ApiClient, operat
     core = client.CoreV1Api(api)
     core.create_namespaced_config_map(
         NAMESPACE,
-        {"metadata": {"name": "shop", "labels": {"app-request": "yes"}}, "data": {"replicas": "2"}},
+        {"metadata": {"name": "shop", "labels": {"app-request": "yes"}}, "data": {"replicas": "2"}},  # type: ignore[arg-type]
     )
 
     def reported() -> bool:
         cm = core.read_namespaced_config_map("shop", NAMESPACE)
-        return (cm.metadata.annotations or {}).get("ready-replicas") == "2"
+        return (present(cm.metadata).annotations or {}).get("ready-replicas") == "2"
 
     eventually(reported, "the operator to report two ready replicas")
     pods = core.list_namespaced_pod(NAMESPACE, label_selector="app=shop-app").items
     ready = [
         p
         for p in pods
-        if any(c.type == "Ready" and c.status == "True" for c in p.status.conditions)
+        if any(c.type == "Ready" and c.status == "True" for c in present(p.status).conditions or [])
     ]
     assert len(ready) == 2
     deployment = client.AppsV1Api(api).read_namespaced_deployment("shop-app", NAMESPACE)
-    assert deployment.metadata.owner_references[0].kind == "ConfigMap"
+    assert present(present(deployment.metadata).owner_references)[0].kind == "ConfigMap"

@@ -23,7 +23,8 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
 
 
 @kopf.on.create("configmaps", labels={"app-request": "yes"})
-def deploy(body: kopf.Body, name: str, namespace: str, **_: Any) -> None:
+def deploy(body: kopf.Body, name: str, namespace: str | None, **_: Any) -> None:
+    assert namespace is not None  # ConfigMaps are namespaced
     replicas = int((body.get("data") or {}).get("replicas", "1"))
     deployment: dict[str, Any] = {
         "apiVersion": "apps/v1",
@@ -39,13 +40,14 @@ def deploy(body: kopf.Body, name: str, namespace: str, **_: Any) -> None:
         },
     }
     kopf.adopt(deployment)
-    kubernetes.client.AppsV1Api().create_namespaced_deployment(namespace, deployment)
+    kubernetes.client.AppsV1Api().create_namespaced_deployment(namespace, deployment)  # type: ignore[arg-type]
 
 
 @kopf.on.field(
     "apps", "v1", "deployments", field="status.readyReplicas", labels={"made-by": "kopf"}
 )
-def ready(new: Any, body: kopf.Body, namespace: str, **_: Any) -> None:
+def ready(new: Any, body: kopf.Body, namespace: str | None, **_: Any) -> None:
+    assert namespace is not None  # Deployments are namespaced
     request = body["metadata"]["labels"]["request"]
     kubernetes.client.CoreV1Api().patch_namespaced_config_map(
         request, namespace, {"metadata": {"annotations": {"ready-replicas": str(new or 0)}}}

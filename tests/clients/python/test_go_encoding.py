@@ -18,7 +18,8 @@ import pytest
 from kubernetes import client, config
 from kubernetes.aio import client as aio_client
 from kubernetes.aio import config as aio_config
-from kubernetes.client.rest import ApiException
+from kubernetes.client.exceptions import ApiException
+from narrow import present
 
 from fakekapi.testing import ServerHandle
 
@@ -124,20 +125,21 @@ def test_replication_controller_status_fields(sync_api: client.ApiClient) -> Non
     core = client.CoreV1Api(sync_api)
     name = f"go-rc-{next(_names)}"
     rc = core.create_namespaced_replication_controller(
-        "default", _bodies(name)["ReplicationController"]
+        "default",
+        _bodies(name)["ReplicationController"],  # type: ignore[arg-type]
     )
-    assert rc.status.replicas == 0
+    assert present(rc.status).replicas == 0
     core.delete_namespaced_replication_controller(name, "default")
     apps = client.AppsV1Api(sync_api)
-    ds = apps.create_namespaced_daemon_set("default", _bodies(name)["DaemonSet"])
+    ds = apps.create_namespaced_daemon_set("default", _bodies(name)["DaemonSet"])  # type: ignore[arg-type]
     status = ds.status
     assert (
-        status.current_number_scheduled,
-        status.number_misscheduled,
-        status.desired_number_scheduled,
-        status.number_ready,
+        present(status).current_number_scheduled,
+        present(status).number_misscheduled,
+        present(status).desired_number_scheduled,
+        present(status).number_ready,
     ) == (0, 0, 0, 0)
-    assert ds.spec.template.spec.containers[0].resources.limits == {"cpu": "500m"}
+    assert present(present(ds.spec.template.spec).containers[0].resources).limits == {"cpu": "500m"}
     apps.delete_namespaced_daemon_set(name, "default")
 
 

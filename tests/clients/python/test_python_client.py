@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 from kubernetes import client, config, dynamic, watch
-from kubernetes.client.rest import ApiException
+from kubernetes.client.exceptions import ApiException
+from narrow import as_dict, present
 
 from fakekapi.testing import ServerHandle
 
@@ -54,7 +55,7 @@ def namespace(core: client.CoreV1Api, ns_name: str) -> str:
 
 
 def status_body(e: ApiException) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads(e.body)
+    body: dict[str, Any] = json.loads(present(e.body))
     return body
 
 
@@ -94,23 +95,23 @@ def test_namespace_crud(core: client.CoreV1Api, ns_name: str) -> None:
     created = core.create_namespace(
         client.V1Namespace(metadata=client.V1ObjectMeta(name=ns_name, labels={"team": "a"}))
     )
-    assert created.metadata.name == ns_name
-    assert created.metadata.uid
-    assert created.metadata.labels == {"team": "a", "kubernetes.io/metadata.name": ns_name}
-    assert created.status.phase == "Active"
-    assert created.spec.finalizers == ["kubernetes"]
+    assert present(created.metadata).name == ns_name
+    assert present(created.metadata).uid
+    assert present(created.metadata).labels == {"team": "a", "kubernetes.io/metadata.name": ns_name}
+    assert present(created.status).phase == "Active"
+    assert present(created.spec).finalizers == ["kubernetes"]
 
     got = core.read_namespace(ns_name)
-    assert got.metadata.resource_version == created.metadata.resource_version
+    assert present(got.metadata).resource_version == present(created.metadata).resource_version
 
     listed = core.list_namespace(label_selector="team=a")
-    assert [n.metadata.name for n in listed.items] == [ns_name]
+    assert [present(n.metadata).name for n in listed.items] == [ns_name]
     assert {"default", "kube-system", "kube-public", "kube-node-lease"} <= {
-        n.metadata.name for n in core.list_namespace().items
+        present(n.metadata).name for n in core.list_namespace().items
     }
 
     patched = core.patch_namespace(ns_name, {"metadata": {"labels": {"team": "b"}}})
-    assert patched.metadata.labels["team"] == "b"
+    assert present(present(patched.metadata).labels)["team"] == "b"
 
     # The namespace controller empties it, then removes the `kubernetes` finalizer.
     core.create_namespaced_config_map(
@@ -118,7 +119,7 @@ def test_namespace_crud(core: client.CoreV1Api, ns_name: str) -> None:
     )
     # kube answers with the Namespace itself (now Terminating), which the client, expecting a
     # V1Status, hands back undecoded.
-    deleted = core.delete_namespace(ns_name)
+    deleted = as_dict(core.delete_namespace(ns_name))
     assert deleted["kind"] == "Namespace"
     assert deleted["status"]["phase"] == "Terminating"
 
@@ -142,23 +143,25 @@ def test_configmap_crud(core: client.CoreV1Api, namespace: str) -> None:
         client.V1ConfigMap(metadata=client.V1ObjectMeta(name="settings"), data={"a": "1"}),
     )
     assert isinstance(cm, client.V1ConfigMap)
-    assert cm.metadata.namespace == namespace
+    assert present(cm.metadata).namespace == namespace
     assert cm.data == {"a": "1"}
-    assert int(cm.metadata.resource_version) > 0
+    assert int(present(present(cm.metadata).resource_version)) > 0
 
     cm.data["b"] = "2"
     replaced = core.replace_namespaced_config_map("settings", namespace, cm)
     assert replaced.data == {"a": "1", "b": "2"}
-    assert int(replaced.metadata.resource_version) > int(cm.metadata.resource_version)
+    assert int(present(present(replaced.metadata).resource_version)) > int(
+        present(present(cm.metadata).resource_version)
+    )
 
     read = core.read_namespaced_config_map("settings", namespace)
     assert read.data == {"a": "1", "b": "2"}
 
     # The client declares the answer as a plain object: the Status comes back as a dict.
-    status = core.delete_namespaced_config_map("settings", namespace)
+    status = as_dict(core.delete_namespaced_config_map("settings", namespace))
     assert status["kind"] == "Status"
     assert status["status"] == "Success"
-    assert status["details"]["uid"] == cm.metadata.uid
+    assert status["details"]["uid"] == present(cm.metadata).uid
     with pytest.raises(ApiException) as err:
         core.read_namespaced_config_map("settings", namespace)
     assert err.value.status == 404
@@ -174,7 +177,9 @@ def test_list_with_selectors_and_pages(core: client.CoreV1Api, namespace: str) -
                 )
             ),
         )
-    names = lambda items: [c.metadata.name for c in items]  # noqa: E731
+
+    def names(items: list[client.V1ConfigMap]) -> list[str | None]:
+        return [present(c.metadata).name for c in items]
 
     odd = core.list_namespaced_config_map(namespace, label_selector="parity=odd")
     assert names(odd.items) == ["cm-1", "cm-3", "cm-5"]
@@ -189,19 +194,19 @@ def test_list_with_selectors_and_pages(core: client.CoreV1Api, namespace: str) -
 
     # remainingItemCount only comes with pages of an unfiltered list.
     whole = core.list_namespaced_config_map(namespace, limit=3)
-    assert whole.metadata.remaining_item_count == 5  # + kube-root-ca.crt
+    assert present(whole.metadata).remaining_item_count == 5  # + kube-root-ca.crt
     first = core.list_namespaced_config_map(namespace, label_selector="parity", limit=3)
     assert names(first.items) == ["cm-0", "cm-1", "cm-2"]
-    assert first.metadata._continue
-    assert first.metadata.remaining_item_count is None
+    assert present(first.metadata)._continue
+    assert present(first.metadata).remaining_item_count is None
     seen = names(first.items)
-    token = first.metadata._continue
+    token = present(first.metadata)._continue
     while token:
         page = core.list_namespaced_config_map(
             namespace, label_selector="parity", limit=3, _continue=token
         )
         seen += names(page.items)
-        token = page.metadata._continue
+        token = present(page.metadata)._continue
     assert seen == [f"cm-{i}" for i in range(7)]
 
     with pytest.raises(ApiException) as err:
@@ -230,7 +235,7 @@ def test_secret_crud(core: client.CoreV1Api, namespace: str) -> None:
     assert patched.data == {"user": "YWRtaW4="}
 
     typed = core.list_namespaced_secret(namespace, field_selector="type=Opaque")
-    assert [s.metadata.name for s in typed.items] == ["creds"]
+    assert [present(s.metadata).name for s in typed.items] == ["creds"]
 
     core.delete_namespaced_secret("creds", namespace)
     assert core.list_namespaced_secret(namespace, field_selector="type=Opaque").items == []
@@ -240,16 +245,16 @@ def test_secret_crud(core: client.CoreV1Api, namespace: str) -> None:
 
 
 def test_deployment_crud_and_patches(apps: client.AppsV1Api, namespace: str) -> None:
-    created = apps.create_namespaced_deployment(namespace, deployment("web"))
+    created = apps.create_namespaced_deployment(namespace, deployment("web"))  # type: ignore[arg-type]
     assert isinstance(created, client.V1Deployment)
-    assert created.metadata.generation == 1
+    assert present(created.metadata).generation == 1
     spec = created.spec  # defaulted as kube 1.33 does
-    assert spec.strategy.type == "RollingUpdate"
-    assert spec.strategy.rolling_update.max_surge == "25%"
+    assert present(spec.strategy).type == "RollingUpdate"
+    assert present(present(spec.strategy).rolling_update).max_surge == "25%"
     assert spec.revision_history_limit == 10
     assert spec.progress_deadline_seconds == 600
-    assert spec.template.spec.containers[0].image_pull_policy == "IfNotPresent"
-    assert spec.template.spec.restart_policy == "Always"
+    assert present(spec.template.spec).containers[0].image_pull_policy == "IfNotPresent"
+    assert present(spec.template.spec).restart_policy == "Always"
 
     # A dict body: the client sends a strategic merge patch; containers merge by name.
     smp = apps.patch_namespaced_deployment(
@@ -257,12 +262,12 @@ def test_deployment_crud_and_patches(apps: client.AppsV1Api, namespace: str) -> 
         namespace,
         {"spec": {"template": {"spec": {"containers": [{"name": "web", "image": "nginx:1.28"}]}}}},
     )
-    containers = smp.spec.template.spec.containers
+    containers = present(smp.spec.template.spec).containers
     assert [(c.name, c.image) for c in containers] == [
         ("web", "nginx:1.28"),
         ("sidecar", "busybox:1.36"),
     ]
-    assert smp.metadata.generation == 2
+    assert present(smp.metadata).generation == 2
 
     # A list body: a JSON patch.
     jp = apps.patch_namespaced_deployment(
@@ -274,7 +279,7 @@ def test_deployment_crud_and_patches(apps: client.AppsV1Api, namespace: str) -> 
         ],
     )
     assert jp.spec.replicas == 3
-    assert [c.name for c in jp.spec.template.spec.containers] == ["web"]
+    assert [c.name for c in present(jp.spec.template.spec).containers] == ["web"]
 
     # A JSON merge patch when asked for explicitly.
     mp = apps.patch_namespaced_deployment(
@@ -283,7 +288,9 @@ def test_deployment_crud_and_patches(apps: client.AppsV1Api, namespace: str) -> 
         {"metadata": {"annotations": {"note": "merged"}}},
         _content_type="application/merge-patch+json",
     )
-    assert mp.metadata.annotations["note"] == "merged"  # the controller adds its revision
+    assert (
+        present(present(mp.metadata).annotations)["note"] == "merged"
+    )  # the controller adds its revision
 
     # Server-side apply.
     applied = apps.patch_namespaced_deployment(
@@ -297,19 +304,21 @@ def test_deployment_crud_and_patches(apps: client.AppsV1Api, namespace: str) -> 
         field_manager="python-test",
         _content_type="application/apply-patch+yaml",
     )
-    assert applied.metadata.labels["applied"] == "yes"
-    assert "python-test" in [m.manager for m in applied.metadata.managed_fields]
+    assert present(present(applied.metadata).labels)["applied"] == "yes"
+    assert "python-test" in [m.manager for m in present(present(applied.metadata).managed_fields)]
 
     scale = apps.read_namespaced_deployment_scale("web", namespace)
-    assert scale.spec.replicas == 3
+    assert present(scale.spec).replicas == 3
     apps.patch_namespaced_deployment_scale("web", namespace, {"spec": {"replicas": 2}})
     assert apps.read_namespaced_deployment("web", namespace).spec.replicas == 2
 
     listed = apps.list_namespaced_deployment(namespace, label_selector="applied=yes")
-    assert [d.metadata.name for d in listed.items] == ["web"]
+    assert [present(d.metadata).name for d in listed.items] == ["web"]
 
-    status = apps.delete_namespaced_deployment(
-        "web", namespace, propagation_policy="Background", grace_period_seconds=0
+    status = as_dict(
+        apps.delete_namespaced_deployment(
+            "web", namespace, propagation_policy="Background", grace_period_seconds=0
+        )
     )
     assert status["status"] == "Success"
     assert apps.list_namespaced_deployment(namespace).items == []
@@ -318,7 +327,7 @@ def test_deployment_crud_and_patches(apps: client.AppsV1Api, namespace: str) -> 
 def test_delete_with_options(
     core: client.CoreV1Api, apps: client.AppsV1Api, namespace: str
 ) -> None:
-    apps.create_namespaced_deployment(namespace, deployment("orphaned"))
+    apps.create_namespaced_deployment(namespace, deployment("orphaned"))  # type: ignore[arg-type]
     body = client.V1DeleteOptions(propagation_policy="Orphan")
     # With the Orphan policy the object is deleted through the `orphan` finalizer.
     apps.delete_namespaced_deployment("orphaned", namespace, body=body)
@@ -327,7 +336,7 @@ def test_delete_with_options(
         try:
             apps.read_namespaced_deployment("orphaned", namespace)
         except ApiException as e:
-            return e.status == 404
+            return bool(e.status == 404)
         return False
 
     eventually(deleted)
@@ -339,8 +348,8 @@ def test_delete_with_options(
     )
     core.delete_namespaced_config_map("held", namespace, propagation_policy="Foreground")
     held = core.read_namespaced_config_map("held", namespace)
-    assert held.metadata.deletion_timestamp is not None
-    assert "example.com/x" in held.metadata.finalizers
+    assert present(held.metadata).deletion_timestamp is not None
+    assert "example.com/x" in present(present(held.metadata).finalizers)
     core.patch_namespaced_config_map(
         "held", namespace, [{"op": "remove", "path": "/metadata/finalizers"}]
     )
@@ -349,7 +358,7 @@ def test_delete_with_options(
         try:
             core.read_namespaced_config_map("held", namespace)
         except ApiException as e:
-            return e.status == 404
+            return bool(e.status == 404)
         return False
 
     eventually(held_gone)
@@ -376,7 +385,7 @@ def test_api_exceptions(core: client.CoreV1Api, namespace: str) -> None:
         core.read_namespaced_config_map("missing", namespace)
     e = err.value
     assert (e.status, e.reason) == (404, "Not Found")
-    assert e.headers["Content-Type"] == "application/json"
+    assert present(e.headers)["Content-Type"] == "application/json"
     assert status_body(e) == {
         "kind": "Status",
         "apiVersion": "v1",
@@ -437,7 +446,7 @@ def test_api_exceptions(core: client.CoreV1Api, namespace: str) -> None:
 
 
 def test_watch_stream_and_resume(core: client.CoreV1Api, namespace: str) -> None:
-    start_rv = core.list_namespaced_config_map(namespace).metadata.resource_version
+    start_rv = present(core.list_namespaced_config_map(namespace).metadata).resource_version
     events: list[tuple[str, str, str]] = []
     ready = threading.Event()
 
@@ -451,7 +460,13 @@ def test_watch_stream_and_resume(core: client.CoreV1Api, namespace: str) -> None
         ):
             obj = ev["object"]
             assert isinstance(obj, client.V1ConfigMap)
-            events.append((ev["type"], obj.metadata.name, obj.metadata.resource_version))
+            events.append(
+                (
+                    ev["type"],
+                    present(present(obj.metadata).name),
+                    present(present(obj.metadata).resource_version),
+                )
+            )
             if ev["type"] == "DELETED":
                 w.stop()
 
@@ -583,7 +598,7 @@ def test_custom_resource_scale(api: client.ApiClient, namespace: str) -> None:
     group = "scaling.example.com"
     crds = client.ApiextensionsV1Api(api)
     crds.create_custom_resource_definition(
-        {
+        {  # type: ignore[arg-type]
             "apiVersion": "apiextensions.k8s.io/v1",
             "kind": "CustomResourceDefinition",
             "metadata": {"name": f"workers.{group}"},
@@ -652,23 +667,27 @@ def test_custom_resource_scale(api: client.ApiClient, namespace: str) -> None:
     custom.patch_namespaced_custom_object_status(
         group, "v1", namespace, "workers", "w", {"status": {"ready": 1, "selector": "app=w"}}
     )
-    scale = custom.get_namespaced_custom_object_scale(group, "v1", namespace, "workers", "w")
+    scale = as_dict(
+        custom.get_namespaced_custom_object_scale(group, "v1", namespace, "workers", "w")
+    )
     assert scale["kind"] == "Scale"
     assert scale["apiVersion"] == "autoscaling/v1"
     assert scale["spec"] == {"replicas": 2}
     assert scale["status"] == {"replicas": 1, "selector": "app=w"}
 
-    patched = custom.patch_namespaced_custom_object_scale(
-        group,
-        "v1",
-        namespace,
-        "workers",
-        "w",
-        {"spec": {"replicas": 5}},
-        _content_type="application/merge-patch+json",
+    patched = as_dict(
+        custom.patch_namespaced_custom_object_scale(
+            group,
+            "v1",
+            namespace,
+            "workers",
+            "w",
+            {"spec": {"replicas": 5}},
+            _content_type="application/merge-patch+json",
+        )
     )
     assert patched["spec"] == {"replicas": 5}
-    worker = custom.get_namespaced_custom_object(group, "v1", namespace, "workers", "w")
+    worker = as_dict(custom.get_namespaced_custom_object(group, "v1", namespace, "workers", "w"))
     assert worker["spec"]["size"] == 5
     assert worker["metadata"]["generation"] == 2
 
