@@ -8,6 +8,11 @@ the swagger alone, independently of the catalog generator, so that the tests che
 against the reference data rather than against itself.
 
 Output: tests/e2e/data/release_api_versions.json
+
+`trace_bodies` also copies out, for tests/protobuf/test_pb_go_encoding.py, every Go-encoded object
+body kubectl sent in the recorded traces (`BODY: {"kind"...` lines of kubectl-traces/*.txt), so
+that the test needs no reference data at run time.
+Output: tests/protobuf/data/kubectl_trace_bodies.json
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ GROUP_VERSION_PATH = re.compile(r"^/apis/([^/]+)/([^/]+)/$")
 LEGACY_BETA = {"1.29", "1.30", "1.31"}
 LEGACY_BETA_VERSIONS = {"flowcontrol.apiserver.k8s.io/v1beta3"}
 OUT = Path("tests") / "e2e" / "data" / "release_api_versions.json"
+TRACE_BODIES = Path("tests") / "protobuf" / "data" / "kubectl_trace_bodies.json"
 
 
 def api_versions(swagger: dict[str, object], release: str) -> list[str]:
@@ -54,6 +60,25 @@ def generate(root: Path, reference: Path, releases: tuple[str, ...]) -> Path:
     out = root / OUT
     out.parent.mkdir(parents=True, exist_ok=True)
     doc = {"generator": "scripts/gen_test_expectations.py", "inputs": inputs, "apiVersions": result}
+    out.write_text(json.dumps(doc, indent=1) + "\n")
+    return out
+
+
+def trace_bodies(root: Path, reference: Path) -> Path:
+    inputs: dict[str, str] = {}
+    bodies: list[dict[str, str]] = []
+    for path in sorted((reference / "kubectl-traces").glob("*.txt")):
+        raw = path.read_bytes()
+        inputs[f"../shared/k8s-reference/kubectl-traces/{path.name}"] = hashlib.sha256(
+            raw
+        ).hexdigest()
+        for line in raw.decode().splitlines():
+            body = line.strip().removeprefix("BODY: ")
+            if body.startswith('{"kind"'):
+                bodies.append({"trace": path.name, "body": body})
+    out = root / TRACE_BODIES
+    out.parent.mkdir(parents=True, exist_ok=True)
+    doc = {"generator": "scripts/gen_test_expectations.py", "inputs": inputs, "bodies": bodies}
     out.write_text(json.dumps(doc, indent=1) + "\n")
     return out
 

@@ -8,7 +8,9 @@ reference directory):
   gen_table_docs.render   fakekapi/registry/printers/descriptions.py
   gen_smd_atomic.build    fakekapi/catalog/data/smd_atomic.json (1.33's atomic structs and maps)
   gen_test_expectations   tests/e2e/data/release_api_versions.json (what kubectl api-versions
-                          must list per release, from each swagger alone)
+                          must list per release, from each swagger alone) and
+                          tests/protobuf/data/kubectl_trace_bodies.json (kubectl's Go-encoded
+                          request bodies from the recorded traces)
 
 `regenerate(root, reference, kubectl)` writes under `root` (the repository, or an empty folder a
 test compares with the committed files: tests/test_regen.py) and returns the paths written.
@@ -40,6 +42,7 @@ GENERATED = (
     "fakekapi/registry/printers/descriptions.py",
     "fakekapi/catalog/data/smd_atomic.json",
     "tests/e2e/data/release_api_versions.json",
+    "tests/protobuf/data/kubectl_trace_bodies.json",
 )
 """Every generated path (files, or folders whose files are all generated), relative to the root."""
 
@@ -87,6 +90,8 @@ def regenerate(root: Path, reference: Path, kubectl: Path) -> list[str]:
     lines.append(f"wrote {smd_atomic(root, reference).relative_to(root)}")
     expectations = gen_test_expectations.generate(root, reference, gen_releases.RELEASES)
     lines.append(f"wrote {expectations.relative_to(root)}")
+    bodies = gen_test_expectations.trace_bodies(root, reference)
+    lines.append(f"wrote {bodies.relative_to(root)}")
     return lines
 
 

@@ -2,6 +2,8 @@
 
 - No test ever touches the developer's real data dir: `$FAKEKAPI_DATA_DIR` is unset and
   `$XDG_DATA_HOME` points into the test's own temporary folder.
+- No async test leaves a task running: watches, informers and servers each start tasks, and one
+  left behind runs into the next test (`_no_leaked_tasks`).
 - `fakekapi_server`: a real server (free port, ephemeral data dir) from `fakekapi.testing`.
 - `node_packages`: `npm ci` of a test folder's package-lock.json, once per run
   (tests/node_packages.py).
@@ -11,7 +13,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import inspect
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -27,6 +31,25 @@ __all__ = ["fakekapi_server"]
 def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FAKEKAPI_DATA_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
+@pytest.fixture
+async def _tasks_left_running() -> AsyncIterator[None]:
+    """Fails the test when a task it started is still running after every other fixture of the
+    test has been torn down (the tasks that existed before it are not its own)."""
+    before = asyncio.all_tasks()
+    yield
+    await asyncio.sleep(0)  # let tasks that were just cancelled finish
+    leaked = [t for t in asyncio.all_tasks() - before - {asyncio.current_task()} if not t.done()]
+    assert not leaked, f"tasks left running: {leaked}"
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_tasks(request: pytest.FixtureRequest) -> None:
+    """The task-leak guard for every async test. Autouse fixtures are set up first, so the guard
+    is torn down last, after the test's registry, stores and servers have closed."""
+    if inspect.iscoroutinefunction(request.function):
+        request.getfixturevalue("_tasks_left_running")
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
 from e2e.clients import Kubectl, kubectl_path
 
 from fakekapi.auth.serviceaccount import SigningKey
@@ -126,23 +125,6 @@ def whoami(server: ServerHandle, token: str) -> dict[str, Any]:
     )
     assert status == 201, out
     return dict(out["status"]["userInfo"])
-
-
-def token_kubeconfig(server: ServerHandle, path: Path, token: str) -> Path:
-    """A kubeconfig with the cluster CA and only a bearer token (no client certificate)."""
-    ca = base64.b64encode(server.ca_path.read_bytes()).decode()
-    cfg = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [
-            {"name": "c", "cluster": {"server": server.url, "certificate-authority-data": ca}}
-        ],
-        "users": [{"name": "u", "user": {"token": token}}],
-        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
-        "current-context": "x",
-    }
-    path.write_text(yaml.safe_dump(cfg))
-    return path
 
 
 def kubectl(minor: int, kubeconfig: Path, cache: Path) -> Kubectl:

@@ -19,6 +19,7 @@ from typing import Any
 import jwt as pyjwt
 import pytest
 import yaml
+from certs import kubeconfig
 from e2e.clients import require
 
 from auth.e2e import (
@@ -30,7 +31,6 @@ from auth.e2e import (
     legacy_token,
     server_key,
     service_account,
-    token_kubeconfig,
     whoami,
     whoami_table,
 )
@@ -141,8 +141,6 @@ def test_kubectl_create_token(server: ServerHandle, tmp_path: Path, minor: int) 
     service_account(server, name)
     k = kubectl(minor, server.kubeconfig_path, tmp_path / "cache")
     res = k("create", "token", name, "--duration=20m", "--audience=foo", check=False)
-    if minor >= 32 and res.code != 0 and "protobuf" in res.err.lower():
-        pytest.skip(f"protobuf bodies not wired yet: {res.err.strip()}")
     assert res.code == 0, res.err
     token = res.out
     claims = pyjwt.decode(token, options={"verify_signature": False})
@@ -161,7 +159,7 @@ def test_kubectl_create_token(server: ServerHandle, tmp_path: Path, minor: int) 
 def test_kubectl_whoami(server: ServerHandle, tmp_path: Path, minor: int) -> None:
     sa = service_account(server, f"who{minor}")
     token = bound_token(server, f"who{minor}")
-    k_sa = kubectl(minor, token_kubeconfig(server, tmp_path / "sa.yaml", token), tmp_path / "c1")
+    k_sa = kubectl(minor, kubeconfig(server, tmp_path / "sa.yaml", token=token), tmp_path / "c1")
     rows = whoami_table(k_sa("auth", "whoami").out)
     assert rows["Username"] == f"system:serviceaccount:default:who{minor}"
     assert rows["UID"] == sa["metadata"]["uid"]
@@ -173,7 +171,7 @@ def test_kubectl_whoami(server: ServerHandle, tmp_path: Path, minor: int) -> Non
     assert rows["Groups"] == "[system:masters system:authenticated]"
 
     k_static = kubectl(
-        minor, token_kubeconfig(server, tmp_path / "st.yaml", STATIC_TOKEN), tmp_path / "c3"
+        minor, kubeconfig(server, tmp_path / "st.yaml", token=STATIC_TOKEN), tmp_path / "c3"
     )
     rows = whoami_table(k_static("auth", "whoami").out)
     assert rows["Username"] == "static-user" and rows["UID"] == "static-uid"

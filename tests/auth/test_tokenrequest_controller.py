@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from polling import until_async
 
 from fakekapi.auth.serviceaccount import (
     ServiceAccountAuthenticator,
@@ -214,16 +213,6 @@ async def test_bound_objects(registry: Registry) -> None:
     )
 
 
-async def wait_for(predicate: Any, timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = await predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not met in time")
-
-
 async def get_or_none(registry: Registry, plural: str, ns: str, name: str) -> dict[str, Any] | None:
     try:
         return await registry.get(rt(registry, plural), ns, name)
@@ -250,7 +239,7 @@ async def test_controller_fills_and_cleans_up(registry: Registry, controllers: C
         s = await get_or_none(registry, "secrets", "default", "demo-token")
         return s if s and (s.get("data") or {}).get("token") else None
 
-    secret = await wait_for(filled)
+    secret = await until_async(filled)
     data = secret["data"]
     assert base64.b64decode(data["ca.crt"]).decode() == CA
     assert base64.b64decode(data["namespace"]) == b"default"
@@ -269,7 +258,7 @@ async def test_controller_fills_and_cleans_up(registry: Registry, controllers: C
     async def orphan_gone() -> bool:
         return await get_or_none(registry, "secrets", "default", "orphan") is None
 
-    await wait_for(orphan_gone)
+    await until_async(orphan_gone)
 
     # Deleting the ServiceAccount deletes its token Secrets, and the token stops working.
     await registry.delete(rt(registry, "serviceaccounts"), "default", "demo", DeleteOptions())
@@ -277,7 +266,7 @@ async def test_controller_fills_and_cleans_up(registry: Registry, controllers: C
     async def secret_gone() -> bool:
         return await get_or_none(registry, "secrets", "default", "demo-token") is None
 
-    await wait_for(secret_gone)
+    await until_async(secret_gone)
     assert auth.authenticate_token(token).error == "Token has been invalidated"
 
 
@@ -293,7 +282,7 @@ async def test_controller_keeps_existing_token_and_marks_use(
         s = await get_or_none(registry, "secrets", "default", "manual")
         return s if s and (s.get("data") or {}).get("namespace") else None
 
-    s = await wait_for(filled)
+    s = await until_async(filled)
     assert base64.b64decode(s["data"]["token"]) == b"preset"
     assert controllers.tokens is not None
     controllers.tokens.record_use("default", "manual")
@@ -303,4 +292,4 @@ async def test_controller_keeps_existing_token_and_marks_use(
         labels = (s or {}).get("metadata", {}).get("labels") or {}
         return "kubernetes.io/legacy-token-last-used" in labels
 
-    await wait_for(labelled)
+    await until_async(labelled)

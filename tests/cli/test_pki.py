@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import trustme
+from certs import client_cert
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -316,7 +317,7 @@ async def test_tls_with_client_cert_from_client_ca_file(data_dir: Path, tmp_path
     pki = PKI.load_or_create(data_dir, ())
     other = trustme.CA()
     other.cert_pem.write_to_path(str(tmp_path / "client-ca.crt"))
-    leaf = other.issue_cert("client.invalid", common_name="jane", organization_name="dev")
+    leaf = client_cert(other, "jane", "dev")
     ctx = client_context(pki)
     leaf.configure_cert(ctx)
     _, peer = await handshake(pki, ctx, tmp_path / "client-ca.crt")
@@ -326,7 +327,7 @@ async def test_tls_with_client_cert_from_client_ca_file(data_dir: Path, tmp_path
 async def test_tls_rejects_client_cert_from_unknown_ca(data_dir: Path) -> None:
     pki = PKI.load_or_create(data_dir, ())
     ctx = client_context(pki)
-    trustme.CA().issue_cert("client.invalid", common_name="mallory").configure_cert(ctx)
+    client_cert(trustme.CA(), "mallory").configure_cert(ctx)
     # With TLS 1.3 the client may learn of the rejection only when it reads.
     with pytest.raises((ssl.SSLError, ConnectionError)):
         await handshake(pki, ctx)

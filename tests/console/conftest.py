@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 
 from console import browser
 from fakekapi.testing import ServerHandle, fakekapi_command, require_client, spawned_server
@@ -49,8 +51,6 @@ def chromium() -> browser.Chromium:
 
 @pytest.fixture
 def driver(chromium: browser.Chromium) -> Iterator[Any]:
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(chromium.browser)

@@ -17,8 +17,10 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
 from typing import Any, TypeVar
+
+from polling import until
+from selenium.common.exceptions import StaleElementReferenceException
 
 from console.conftest import SCREENSHOTS, fakekapi_cli
 from fakekapi.testing import ServerHandle, require_client
@@ -26,23 +28,9 @@ from fakekapi.testing import ServerHandle, require_client
 T = TypeVar("T")
 
 
-def until(check: Callable[[], T | None], timeout: float = 10.0, what: str = "") -> T:
-    """Poll `check` until it returns something truthy, or fail after `timeout` seconds. The page
-    re-renders its tables as records arrive, so an element found a moment ago may be gone:
-    a stale element is one more poll, not a failure."""
-    from selenium.common.exceptions import StaleElementReferenceException
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = check()
-        except StaleElementReferenceException:
-            value = None
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout} s: {what}")
-        time.sleep(0.02)
+STALE = (StaleElementReferenceException,)
+"""The page re-renders its tables as records arrive, so an element found a moment ago may be
+gone: a stale element is one more poll, not a failure."""
 
 
 def http(server: ServerHandle, path: str, token: str) -> int:
@@ -79,7 +67,7 @@ def test_console_walkthrough(driver: Any, console_server: ServerHandle) -> None:
 
     # Sign in through the printed URL: the fragment is read, then removed from the address.
     driver.get(login_url)
-    who = until(lambda: text_of(driver, "who"), what="signed in")
+    who = until(lambda: text_of(driver, "who"), "signed in", retry_on=STALE)
     assert who == "Signed in as system:serviceaccount:kube-system:fakekapi-console"
     assert "#token" not in driver.current_url
 
@@ -96,15 +84,17 @@ def test_console_walkthrough(driver: Any, console_server: ServerHandle) -> None:
                 return str(row.get_attribute("data-seq"))
         return None
 
-    seq = until(forbidden_row, timeout=1.0, what="the 403 in the live list")
+    seq = until(forbidden_row, "the 403 in the live list", timeout=1.0, retry_on=STALE)
     assert time.monotonic() - sent <= 1.0
 
     def click_row() -> bool:
         driver.find_element("css selector", f'#requests-table tr[data-seq="{seq}"]').click()
         return True
 
-    until(click_row, what="the 403's row clicked")
-    detail = until(lambda: text_of(driver, "request-detail") or None, what="request detail")
+    until(click_row, "the 403's row clicked", retry_on=STALE)
+    detail = until(
+        lambda: text_of(driver, "request-detail") or None, "request detail", retry_on=STALE
+    )
     assert "system:serviceaccount:default:viewer" in detail
     assert "forbid" in detail
     assert "cannot list resource" in detail
@@ -114,7 +104,9 @@ def test_console_walkthrough(driver: Any, console_server: ServerHandle) -> None:
     # The viewer's RBAC matrix: list pods allowed by its binding, list secrets denied.
     driver.find_element("css selector", 'nav button[data-view="rbac"]').click()
     options = until(
-        lambda: Select(driver.find_element("id", "identity")).options, what="identities loaded"
+        lambda: Select(driver.find_element("id", "identity")).options,
+        "identities loaded",
+        retry_on=STALE,
     )
     labels = [o.text for o in options]
     assert "ServiceAccount default/viewer" in labels
@@ -126,11 +118,12 @@ def test_console_walkthrough(driver: Any, console_server: ServerHandle) -> None:
         lambda: driver.find_elements(
             "css selector", '#matrix button[data-verb="list"][data-resource="pods"]'
         ),
-        what="matrix",
+        "matrix",
+        retry_on=STALE,
     )[0]
     assert pods.get_attribute("aria-label") == "list pods: allowed"
     pods.click()  # the matrix is rendered once per request: this element stays
-    cell = until(lambda: text_of(driver, "cell-detail"), what="cell detail")
+    cell = until(lambda: text_of(driver, "cell-detail"), "cell detail", retry_on=STALE)
     assert 'ClusterRoleBinding "fakekapi:default:viewer:view"' in cell
     assert 'ClusterRole "view"' in cell
     secrets_cell = driver.find_element(
@@ -142,7 +135,8 @@ def test_console_walkthrough(driver: Any, console_server: ServerHandle) -> None:
         lambda: (
             text_of(driver, "cell-detail") if "denied" in text_of(driver, "cell-detail") else None
         ),
-        what="why not",
+        "why not",
+        retry_on=STALE,
     )
     assert "forbidden (403)" in cell
     driver.save_screenshot(str(SCREENSHOTS / "rbac.png"))
@@ -153,7 +147,9 @@ def test_console_walkthrough(driver: Any, console_server: ServerHandle) -> None:
     form.find_element("name", "name").send_keys("clicker")
     form.find_element("css selector", "button[type=submit]").click()
     token_input = driver.find_element("id", "cred-token")
-    clicker_token = until(lambda: token_input.get_property("value"), what="token created")
+    clicker_token = until(
+        lambda: token_input.get_property("value"), "token created", retry_on=STALE
+    )
     assert http(server, "/api/v1/namespaces/default/pods", clicker_token) == 200
     assert http(server, secrets, clicker_token) == 403
     assert token_input.get_attribute("type") == "password"
@@ -179,10 +175,10 @@ def test_console_walkthrough(driver: Any, console_server: ServerHandle) -> None:
 
     # A view ServiceAccount may sign in but not read the live list: the page says why.
     driver.find_element("id", "logout").click()
-    box = until(lambda: driver.find_element("id", "login-token"), what="login form")
+    box = until(lambda: driver.find_element("id", "login-token"), "login form", retry_on=STALE)
     box.send_keys(viewer_token)
     driver.find_element("css selector", "#login-form button[type=submit]").click()
-    error = until(lambda: text_of(driver, "requests-error"), what="403 on the page")
+    error = until(lambda: text_of(driver, "requests-error"), "403 on the page", retry_on=STALE)
     assert error.startswith(
         '403: forbidden: User "system:serviceaccount:default:viewer" cannot get path '
         '"/fakekapi/v1/requests"'

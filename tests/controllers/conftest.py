@@ -19,16 +19,7 @@ from fakekapi.store.memory import MemoryStore
 
 
 @pytest.fixture
-async def no_leaked_tasks() -> AsyncIterator[None]:
-    before = asyncio.all_tasks()
-    yield
-    await asyncio.sleep(0)
-    leaked = [t for t in asyncio.all_tasks() - before - {asyncio.current_task()} if not t.done()]
-    assert not leaked, f"tasks left running: {leaked}"
-
-
-@pytest.fixture
-async def registry(no_leaked_tasks: None) -> AsyncIterator[Registry]:
+async def registry() -> AsyncIterator[Registry]:
     store = MemoryStore()
     await store.start()
     reg = Registry(store, Catalog.builtin())

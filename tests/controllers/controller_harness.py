@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+
+from polling import eventually as eventually
 
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import StatusError
@@ -115,21 +116,6 @@ class StubKubelet:
             self.pods, pod["metadata"]["namespace"], pod["metadata"]["name"], pod,
             WriteOptions(), subresource="status",
         )  # fmt: skip
-
-
-async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 10.0) -> T:
-    """Poll `check` until it returns without an AssertionError/KeyError/404, within `timeout`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        try:
-            return await check()
-        except (AssertionError, KeyError, StatusError) as e:
-            if isinstance(e, StatusError) and e.code != 404:
-                raise
-            if loop.time() > deadline:
-                raise
-        await asyncio.sleep(0.01)
 
 
 async def items(

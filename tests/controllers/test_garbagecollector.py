@@ -6,10 +6,11 @@ order of watch events as kube-apiserver and kube-controller-manager 1.33 produce
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from polling import until_async
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
@@ -80,14 +81,6 @@ async def exists(reg: Registry, rt: ResourceType, ns: str, name: str) -> dict[st
         return None
 
 
-async def until(cond: Callable[[], Any]) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DEADLINE
-    while not await cond():
-        assert loop.time() < deadline, "condition not reached"
-        await asyncio.sleep(0.01)
-
-
 class Recorder:
     """Every configmap event in order, as (type, name, finalizers, ownerReferences count)."""
 
@@ -124,7 +117,7 @@ async def test_background_owner_goes_first(registry: Registry) -> None:
         CM, "default", "owner", DeleteOptions(propagation_policy="Background")
     )
     assert code == 200
-    await until(lambda: _absent(registry, "dep"))
+    await until_async(lambda: _absent(registry, "dep"))
     assert await rec.stop() == [("DELETED", "owner"), ("DELETED", "dep")]
 
 
@@ -144,7 +137,7 @@ async def test_foreground_waits_for_blocking_dependents(registry: Registry) -> N
     assert body["metadata"]["finalizers"] == ["foregroundDeletion"]
     assert body["metadata"]["deletionTimestamp"]
     assert body["metadata"]["deletionGracePeriodSeconds"] == 0
-    await until(lambda: _absent(registry, "owner"))
+    await until_async(lambda: _absent(registry, "owner"))
     assert not await exists(registry, CM, "default", "blocking")
     assert not await exists(registry, CM, "default", "free")
     events = await rec.stop()
@@ -162,7 +155,7 @@ async def test_orphan_keeps_dependents(registry: Registry) -> None:
         CM, "default", "owner", DeleteOptions(propagation_policy="Orphan")
     )
     assert code == 200 and body["metadata"]["finalizers"] == ["orphan"]
-    await until(lambda: _absent(registry, "owner"))
+    await until_async(lambda: _absent(registry, "owner"))
     dep = await registry.get(CM, "default", "dep")
     assert dep["metadata"]["ownerReferences"] == [ref(other)]
     assert await rec.stop() == [
@@ -206,7 +199,7 @@ async def test_replication_controller_orphans_by_default(registry: Registry) -> 
     await cm(registry, "dep", ref(created))
     body, _ = await registry.delete(RC, "default", "rc", DeleteOptions())
     assert body["metadata"]["finalizers"] == ["orphan"]
-    await until(lambda: _gone(registry, RC, "rc"))
+    await until_async(lambda: _gone(registry, RC, "rc"))
     assert "ownerReferences" not in (await registry.get(CM, "default", "dep"))["metadata"]
 
 
@@ -220,7 +213,7 @@ async def test_cluster_scoped_owner(registry: Registry) -> None:
     owner = (await registry.create(CLUSTERROLES, "", role, W)).object
     await cm(registry, "dep", ref(owner))
     await registry.delete(CLUSTERROLES, "", "gc-owner", DeleteOptions())
-    await until(lambda: _absent(registry, "dep"))
+    await until_async(lambda: _absent(registry, "dep"))
 
 
 async def test_dangling_references(registry: Registry) -> None:
@@ -231,14 +224,14 @@ async def test_dangling_references(registry: Registry) -> None:
     await cm(registry, "half", ghost, ref(live))
     # The same name with another uid is not the owner either.
     await cm(registry, "stale", {**ref(live), "uid": "00000000-0000-0000-0000-000000000002"})
-    await until(lambda: _absent(registry, "orphaned"))
-    await until(lambda: _absent(registry, "stale"))
+    await until_async(lambda: _absent(registry, "orphaned"))
+    await until_async(lambda: _absent(registry, "stale"))
 
     async def half_cleaned() -> bool:
         obj = await registry.get(CM, "default", "half")
         return bool(obj["metadata"]["ownerReferences"] == [ref(live)])
 
-    await until(half_cleaned)
+    await until_async(half_cleaned)
 
 
 async def test_owner_of_an_unknown_kind_is_left_alone(registry: Registry) -> None:
@@ -247,7 +240,7 @@ async def test_owner_of_an_unknown_kind_is_left_alone(registry: Registry) -> Non
     owner = await cm(registry, "owner")
     await cm(registry, "dep2", ref(owner))
     await registry.delete(CM, "default", "owner", DeleteOptions())
-    await until(lambda: _absent(registry, "dep2"))
+    await until_async(lambda: _absent(registry, "dep2"))
     assert await exists(registry, CM, "default", "dep") is not None
 
 
@@ -257,7 +250,7 @@ async def test_foreground_cascades_through_a_chain(registry: Registry) -> None:
     await cm(registry, "c", ref(b, block=True))
     rec = Recorder(registry)
     await registry.delete(CM, "default", "a", DeleteOptions(propagation_policy="Foreground"))
-    await until(lambda: _absent(registry, "a"))
+    await until_async(lambda: _absent(registry, "a"))
     events = await rec.stop()
     # b is deleted in the foreground too (its owner waits for it and it has a dependent).
     assert events == [
@@ -280,7 +273,7 @@ async def test_events_are_never_collected(registry: Registry) -> None:
     }
     await registry.create(events, "default", event, W)
     await cm(registry, "dep", ghost)
-    await until(lambda: _absent(registry, "dep"))
+    await until_async(lambda: _absent(registry, "dep"))
     assert await exists(registry, events, "default", "e") is not None
 
 
@@ -316,6 +309,6 @@ async def test_owners_are_looked_up_in_the_dependents_namespace(registry: Regist
     async def cleaned() -> bool:
         return await exists(registry, CM, "other", "elsewhere") is None
 
-    await until(cleaned)
-    await until(lambda: _absent(registry, "marker"))
+    await until_async(cleaned)
+    await until_async(lambda: _absent(registry, "marker"))
     assert await exists(registry, CLUSTERROLES, "", "gc-dependent") is not None

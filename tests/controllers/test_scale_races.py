@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from controller_harness import create, pod_template, rt
-
+from controllers.controller_harness import create, pod_template, rt
+from fakekapi.catalog.types import ResourceType
+from fakekapi.core.user import UserInfo
 from fakekapi.registry.options import WriteOptions
 from fakekapi.registry.registry import Registry
 
@@ -27,11 +28,17 @@ async def test_scale_patch_retries_after_a_concurrent_status_write(registry: Reg
             },
         },
     )
-    raced = []
+    raced: list[bool] = []
 
-    async def concurrent_writer(op: str, rtype: Any, obj: Any, old: Any, user: Any) -> None:
+    async def concurrent_writer(
+        op: str,
+        rt: ResourceType,
+        obj: dict[str, Any] | None,
+        old: dict[str, Any] | None,
+        user: UserInfo | None,
+    ) -> None:
         # Runs inside the scale write, after it read the object: a status write lands.
-        if rtype is deployments and not raced:
+        if rt is deployments and not raced:
             raced.append(True)
             current = await registry.get(deployments, "default", "web")
             current["status"] = {"observedGeneration": 1}

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from polling import until_async
 
 from crd import manifests
 from fakekapi.catalog import discovery
@@ -32,18 +33,6 @@ class Env:
         assert crd_type is not None
         self.crd_type: ResourceType = crd_type
 
-    async def until(self, check: Callable[[], Awaitable[bool] | bool], timeout: float = 5) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            result = check()
-            if not isinstance(result, bool):
-                result = await result
-            if result:
-                return
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("condition not met in time")
-            await asyncio.sleep(0.01)
-
     def crontabs(self) -> ResourceType:
         rt = self.catalog.lookup(manifests.GROUP, "v1", "crontabs")
         assert rt is not None
@@ -55,7 +44,7 @@ class Env:
             conds = (crd.get("status") or {}).get("conditions") or []
             return any(c["type"] == "Established" and c["status"] == "True" for c in conds)
 
-        await self.until(check)
+        await until_async(check)
         return await self.registry.get(self.crd_type, "", name)
 
 
@@ -181,7 +170,7 @@ async def test_names_in_use_are_not_accepted(env: Env) -> None:
         conds = {c["type"]: c for c in (crd.get("status") or {}).get("conditions") or []}
         return bool(conds.get("NamesAccepted", {}).get("status") == "False")
 
-    await env.until(refused)
+    await until_async(refused)
     crd = await env.registry.get(env.crd_type, "", other["metadata"]["name"])
     conds = {c["type"]: c for c in crd["status"]["conditions"]}
     assert conds["NamesAccepted"]["reason"] == "KindConflict"
@@ -229,8 +218,8 @@ async def test_update_changes_what_is_served(env: Env) -> None:
         "extra"
     ] = {"type": "string"}
     await env.registry.update(env.crd_type, "", manifests.CRD_NAME, crd, W)
-    await env.until(lambda: env.crontabs().short_names == ("ct", "cts"))
-    await env.until(lambda: env.catalog.custom.v3_hash(key) != first_hash)
+    await until_async(lambda: env.crontabs().short_names == ("ct", "cts"))
+    await until_async(lambda: env.catalog.custom.v3_hash(key) != first_hash)
     created = await env.registry.create(
         env.crontabs(), "default", manifests.crontab("x", extra="kept"), W
     )
@@ -257,7 +246,7 @@ async def test_delete_removes_custom_resources_then_the_type(env: Env) -> None:
         items = (await env.registry.list(rt, "", ListOptions()))["items"]
         return [i["metadata"]["name"] for i in items] == ["held"]
 
-    await env.until(only_held_left)
+    await until_async(only_held_left)
     crd = await env.registry.get(env.crd_type, "", manifests.CRD_NAME)
     conds = {c["type"]: c for c in crd["status"]["conditions"]}
     assert conds["Terminating"]["reason"] == "InstanceDeletionInProgress"
@@ -273,8 +262,8 @@ async def test_delete_removes_custom_resources_then_the_type(env: Env) -> None:
             return bool(e.code == 404)
         return False
 
-    await env.until(gone)
-    await env.until(lambda: env.catalog.lookup(manifests.GROUP, "v1", "crontabs") is None)
+    await until_async(gone)
+    await until_async(lambda: env.catalog.lookup(manifests.GROUP, "v1", "crontabs") is None)
     assert not env.catalog.serves(manifests.GROUP, "v1")
     assert env.catalog.custom.v3_keys() == []
 

@@ -7,9 +7,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import kubernetes
 import pytest
 import yaml
 from e2e.clients import Kubectl, kubectl_path, table
+from narrow import as_dict, present
+from polling import until
 
 from crd import manifests
 from fakekapi.testing import ServerHandle, running_server
@@ -49,7 +52,6 @@ def client_server(tmp_path: Path) -> Any:
 
 @pytest.fixture
 def api_client(client_server: ServerHandle) -> Any:
-    kubernetes: Any = pytest.importorskip("kubernetes")
     client: Any = kubernetes.config.new_client_from_config(
         config_file=str(client_server.kubeconfig_path)
     )
@@ -61,10 +63,8 @@ def api_client(client_server: ServerHandle) -> Any:
 
 
 def test_python_client_custom_objects(api_client: Any) -> None:
-    kubernetes: Any = pytest.importorskip("kubernetes")
-
     ext = kubernetes.client.ApiextensionsV1Api(api_client)
-    ext.create_custom_resource_definition(manifests.crd())
+    ext.create_custom_resource_definition(manifests.crd())  # type: ignore[arg-type]
     custom = kubernetes.client.CustomObjectsApi(api_client)
     w = kubernetes.watch.Watch()
     seen: list[tuple[str, str]] = []
@@ -72,15 +72,13 @@ def test_python_client_custom_objects(api_client: Any) -> None:
 
     def established() -> bool:
         crd = ext.read_custom_resource_definition(manifests.CRD_NAME)
-        conds = crd.status.conditions or []
+        conds = present(crd.status).conditions or []
         return any(c.type == "Established" and c.status == "True" for c in conds)
 
-    for _ in range(200):
-        if established():
-            break
-        threading.Event().wait(0.025)
-    assert established()
-    listed = custom.list_namespaced_custom_object(manifests.GROUP, "v1", "default", "crontabs")
+    until(established, "the CRD Established")
+    listed = as_dict(
+        custom.list_namespaced_custom_object(manifests.GROUP, "v1", "default", "crontabs")
+    )
     rv = listed["metadata"]["resourceVersion"]
 
     def watch() -> None:
@@ -99,8 +97,10 @@ def test_python_client_custom_objects(api_client: Any) -> None:
     thread = threading.Thread(target=watch)
     thread.start()
     ready.wait(5)
-    created = custom.create_namespaced_custom_object(
-        manifests.GROUP, "v1", "default", "crontabs", manifests.crontab("py-1")
+    created = as_dict(
+        custom.create_namespaced_custom_object(
+            manifests.GROUP, "v1", "default", "crontabs", manifests.crontab("py-1")
+        )
     )
     assert created["spec"]["replicas"] == 1
     custom.create_namespaced_custom_object(
@@ -108,7 +108,7 @@ def test_python_client_custom_objects(api_client: Any) -> None:
     )
     thread.join(15)
     assert seen == [("ADDED", "py-1"), ("ADDED", "py-2")]
-    items = custom.list_cluster_custom_object(manifests.GROUP, "v1", "crontabs")["items"]
+    items = as_dict(custom.list_cluster_custom_object(manifests.GROUP, "v1", "crontabs"))["items"]
     assert [i["metadata"]["name"] for i in items] == ["py-1", "py-2"]
     with pytest.raises(kubernetes.client.exceptions.ApiException) as e:
         custom.create_namespaced_custom_object(

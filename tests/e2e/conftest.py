@@ -8,13 +8,11 @@ That server is `fakekapi serve` from the wheel installed the way users install i
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import trustme
-import yaml
+from certs import client_cert, cluster_ca, kubeconfig
 from installed import Installation
 
 from e2e.clients import Kubectl, kubectl_path
@@ -55,46 +53,5 @@ def user_kubeconfig(
 ) -> Path:
     """A kubeconfig whose client certificate the cluster CA signed for CN=user, O=groups
     (one O only: trustme takes a single organization)."""
-    pki = server.data_dir / "pki"
-    ca = trustme.CA.from_pem(
-        cert_bytes=(pki / "ca.crt").read_bytes(), private_key_bytes=(pki / "ca.key").read_bytes()
-    )
-    leaf = ca.issue_cert(
-        "client.invalid", common_name=user, organization_name=groups[0] if groups else None
-    )
-
-    def b64(data: bytes) -> str:
-        return base64.b64encode(data).decode()
-
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [
-            {
-                "name": "fakekapi",
-                "cluster": {
-                    "server": server.url,
-                    "certificate-authority-data": b64((pki / "ca.crt").read_bytes()),
-                },
-            }
-        ],
-        "users": [
-            {
-                "name": user,
-                "user": {
-                    "client-certificate-data": b64(leaf.cert_chain_pems[0].bytes()),
-                    "client-key-data": b64(leaf.private_key_pem.bytes()),
-                },
-            }
-        ],
-        "contexts": [
-            {
-                "name": user,
-                "context": {"cluster": "fakekapi", "user": user, "namespace": "default"},
-            }
-        ],
-        "current-context": user,
-    }
-    path.write_text(yaml.safe_dump(config))
-    path.chmod(0o600)
-    return path
+    leaf = client_cert(cluster_ca(server), user, *groups[:1])
+    return kubeconfig(server, path, cert=leaf, user=user, namespace="default")

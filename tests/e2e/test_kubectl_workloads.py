@@ -7,7 +7,9 @@ import json
 import time
 from typing import Any
 
+import kubernetes
 import pytest
+from narrow import present
 
 from e2e.clients import Kubectl, table
 from e2e.conftest import minor_of
@@ -136,7 +138,6 @@ def test_kubernetes_service(kubectl: Kubectl, e2e_server: ServerHandle) -> None:
 def test_drain_style_eviction_with_python_client(
     kubectl: Kubectl, ns: str, e2e_server: ServerHandle
 ) -> None:
-    kubernetes = pytest.importorskip("kubernetes")
     kubectl("-n", ns, "run", "victim", "--image=nginx")
     config_file = str(e2e_server.kubeconfig_path)
     with kubernetes.config.new_client_from_config(config_file=config_file) as api_client:
@@ -159,4 +160,4 @@ def test_drain_style_eviction_with_python_client(
         with pytest.raises(kubernetes.client.ApiException) as refused:
             api.create_namespaced_pod_eviction("victim", ns, body)
         assert refused.value.status == 404
-        assert json.loads(refused.value.body)["message"] == 'pods "victim" not found'
+        assert json.loads(present(refused.value.body))["message"] == 'pods "victim" not found'

@@ -7,13 +7,15 @@ Every wait polls for a condition with a generous deadline; nothing asserts how f
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
+import kubernetes
 import pytest
 import yaml
 from e2e.clients import Kubectl, LineReader, kubectl_path
+from narrow import present
+from polling import until
 
 from fakekapi.testing import ServerHandle, running_server
 
@@ -35,17 +37,6 @@ def kubectl(server: ServerHandle, tmp_path_factory: pytest.TempPathFactory) -> K
 def ns(kubectl: Kubectl) -> str:
     kubectl("create", "namespace", "nodes-e2e")
     return "nodes-e2e"
-
-
-def until(what: str, check: Callable[[], Any]) -> Any:
-    """Poll `check` until it returns something truthy; fail after the deadline."""
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        got = check()
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def server_minor(kubectl: Kubectl) -> int:
@@ -90,11 +81,11 @@ def test_node_looks_like_a_kind_node(kubectl: Kubectl) -> None:
     assert rows[1].split()[:3] == ["fakekapi-control-plane", "Ready", "control-plane"]
     # The kubelet's start-up events, read by describe as on a kind node.
     until(
-        "the node's start-up events",
         lambda: (
             "kubelet          Starting kubelet."
             in kubectl("describe", "node", "fakekapi-control-plane").out
         ),
+        "the node's start-up events",
     )
     described = kubectl("describe", "node", "fakekapi-control-plane").out
     assert "Node fakekapi-control-plane status is now: NodeReady" in described
@@ -113,7 +104,7 @@ def test_node_lease_is_renewed(kubectl: Kubectl) -> None:
         return str(lease["spec"]["renewTime"])
 
     first = renew_time()
-    until("a lease renewal", lambda: renew_time() != first)
+    until(lambda: renew_time() != first, "a lease renewal")
 
 
 def test_wait_ready_and_status_shape(kubectl: Kubectl, ns: str) -> None:
@@ -154,7 +145,7 @@ def test_events_show_scheduled_and_started(kubectl: Kubectl, ns: str) -> None:
         found = {line.split()[2] for line in out.splitlines()[1:]}
         return found if {"Scheduled", "Pulling", "Pulled", "Created", "Started"} <= found else None
 
-    until("Scheduled..Started events", reasons)
+    until(reasons, "Scheduled..Started events")
     out = kubectl("-n", ns, "get", "events", "--field-selector", "involvedObject.name=evented").out
     assert f"Successfully assigned {ns}/evented to fakekapi-control-plane" in out
     assert "Started container evented" in out
@@ -198,7 +189,7 @@ def test_exit_code_knob_crash_loops_when_restarted(kubectl: Kubectl, ns: str) ->
         waiting = (cs[0].get("state") or {}).get("waiting") or {}
         return cs[0] if waiting.get("reason") == "CrashLoopBackOff" else None
 
-    cs = until("CrashLoopBackOff", backing_off)
+    cs = until(backing_off, "CrashLoopBackOff")
     assert cs["restartCount"] >= 1
     assert cs["lastState"]["terminated"]["exitCode"] == 1
     rows = kubectl("-n", ns, "get", "pod", "crash").out.splitlines()
@@ -212,7 +203,7 @@ def test_exit_code_knob_crash_loops_when_restarted(kubectl: Kubectl, ns: str) ->
         )["items"]  # fmt: skip
         return len(events) == 1 and int(events[0]["count"])
 
-    assert until("Started counted twice", lambda: started_count() >= 2)
+    assert until(lambda: started_count() >= 2, "Started counted twice")
 
 
 def test_image_pull_failure(kubectl: Kubectl, ns: str) -> None:
@@ -223,8 +214,8 @@ def test_image_pull_failure(kubectl: Kubectl, ns: str) -> None:
         got = ((cs[0].get("state") or {}).get("waiting") or {}).get("reason")
         return str(got) if got in ("ErrImagePull", "ImagePullBackOff") else None
 
-    until("ErrImagePull", reason)
-    until("ImagePullBackOff", lambda: reason() == "ImagePullBackOff")
+    until(reason, "ErrImagePull")
+    until(lambda: reason() == "ImagePullBackOff", "ImagePullBackOff")
     assert pod_json(kubectl, ns, "nopull")["status"]["phase"] == "Pending"
     rows = kubectl("-n", ns, "get", "pod", "nopull").out.splitlines()
     assert rows[1].split()[2] == "ImagePullBackOff"
@@ -232,10 +223,7 @@ def test_image_pull_failure(kubectl: Kubectl, ns: str) -> None:
 
 def test_ready_false_knob_keeps_the_pod_unready(kubectl: Kubectl, ns: str) -> None:
     apply(kubectl, ns, pod("unready", {"simulate.fakekapi.dev/ready": "false"}))
-    until(
-        "running",
-        lambda: pod_json(kubectl, ns, "unready")["status"].get("phase") == "Running",
-    )
+    until(lambda: pod_json(kubectl, ns, "unready")["status"].get("phase") == "Running", "running")
     status = pod_json(kubectl, ns, "unready")["status"]
     ready = next(c for c in status["conditions"] if c["type"] == "Ready")
     assert (ready["status"], ready["reason"]) == ("False", "ContainersNotReady")
@@ -276,18 +264,17 @@ def test_delete_pod_is_graceful_and_quick(kubectl: Kubectl, ns: str) -> None:
     assert kubectl("-n", ns, "delete", "pod", "doomed").out.strip() == 'pod "doomed" deleted'
     assert kubectl("-n", ns, "get", "pod", "doomed", check=False).code == 1
     until(
-        "a Killing event",
         lambda: (
             "Stopping container doomed"
             in kubectl(
                 "-n", ns, "get", "events", "--field-selector", "involvedObject.name=doomed"
             ).out
         ),
+        "a Killing event",
     )
 
 
 def test_graceful_deletion_with_the_python_client(server: ServerHandle, ns: str) -> None:
-    kubernetes = pytest.importorskip("kubernetes")
     with kubernetes.config.new_client_from_config(
         config_file=str(server.kubeconfig_path)
     ) as client:
@@ -301,16 +288,16 @@ def test_graceful_deletion_with_the_python_client(server: ServerHandle, ns: str)
         )
         api.create_namespaced_pod(ns, body)
         until(
-            "Ready",
             lambda: any(
                 c.type == "Ready" and c.status == "True"
-                for c in api.read_namespaced_pod("py", ns).status.conditions or []
+                for c in present(api.read_namespaced_pod("py", ns).status).conditions or []
             ),
+            "Ready",
         )
         deleted = api.delete_namespaced_pod("py", ns)
         # The answer is the pod marked for deletion, with the default grace period.
-        assert deleted.metadata.deletion_timestamp is not None
-        assert deleted.metadata.deletion_grace_period_seconds == 30
+        assert present(deleted.metadata).deletion_timestamp is not None
+        assert present(deleted.metadata).deletion_grace_period_seconds == 30
 
         def gone() -> bool:
             try:
@@ -319,7 +306,7 @@ def test_graceful_deletion_with_the_python_client(server: ServerHandle, ns: str)
                 return bool(e.status == 404)
             return False
 
-        until("the pod to be removed", gone)
+        until(gone, "the pod to be removed")
 
 
 def test_unschedulable_message_and_event(kubectl: Kubectl, ns: str) -> None:
@@ -337,14 +324,14 @@ def test_unschedulable_message_and_event(kubectl: Kubectl, ns: str) -> None:
                 return dict(c)
         return None
 
-    c = until("PodScheduled=False", condition)
+    c = until(condition, "PodScheduled=False")
     assert (c["reason"], c["message"]) == ("Unschedulable", want)
     until(
-        "a FailedScheduling event",
         lambda: (
             want
             in kubectl("-n", ns, "get", "events", "--field-selector", "reason=FailedScheduling").out
         ),
+        "a FailedScheduling event",
     )
     # Labelling the node makes the pod schedulable: the scheduler tries again.
     kubectl("label", "node", "fakekapi-control-plane", "disktype=ssd")
@@ -371,7 +358,7 @@ def test_resources_beyond_allocatable(kubectl: Kubectl, ns: str) -> None:
                 return str(c["message"])
         return None
 
-    assert until("PodScheduled=False", message) == want
+    assert until(message, "PodScheduled=False") == want
 
 
 def test_ready_after_and_run_for_knobs(kubectl: Kubectl, ns: str) -> None:
@@ -415,7 +402,7 @@ def test_changed_image_restarts_the_container(kubectl: Kubectl, ns: str) -> None
         cs = pod_json(kubectl, ns, "upgraded")["status"]["containerStatuses"][0]
         return dict(cs) if cs["image"] == "docker.io/library/nginx:1.27" and cs["ready"] else None
 
-    cs = until("the container to run the new image", restarted)
+    cs = until(restarted, "the container to run the new image")
     assert cs["restartCount"] == 1
     assert "terminated" in cs["lastState"]
     events = kubectl("-n", ns, "get", "events", "--field-selector",
@@ -439,7 +426,7 @@ def test_pod_waits_for_its_claim(kubectl: Kubectl, ns: str) -> None:
                 return str(c["message"])
         return None
 
-    assert until("PodScheduled=False", message) == want
+    assert until(message, "PodScheduled=False") == want
     # Once the claim exists and the persistentvolume-binder binds it, the pod is placed.
     claim = {
         "apiVersion": "v1",
@@ -470,7 +457,7 @@ def test_host_ports_conflict(kubectl: Kubectl, ns: str) -> None:
                 return str(c["message"])
         return None
 
-    assert until("port-b unschedulable", message) == want
+    assert until(message, "port-b unschedulable") == want
     # The port is free again once port-a is gone.
     kubectl("-n", ns, "delete", "pod", "port-a")
     kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/port-b", "--timeout=60s")
@@ -509,7 +496,7 @@ def test_required_pod_anti_affinity_and_affinity(kubectl: Kubectl, ns: str) -> N
     apply(kubectl, ns, with_terms("lonely-1", {"app": "lonely"}, "podAntiAffinity", "lonely"))
     kubectl("-n", ns, "wait", "--for=condition=PodScheduled", "pod/lonely-1", "--timeout=60s")
     apply(kubectl, ns, with_terms("lonely-2", {"app": "lonely"}, "podAntiAffinity", "lonely"))
-    assert until("lonely-2 unschedulable", lambda: message("lonely-2")) == (
+    assert until(lambda: message("lonely-2"), "lonely-2 unschedulable") == (
         "0/1 nodes are available: 1 node(s) didn't match pod anti-affinity rules. "
         f"{dra}preemption: 0/1 nodes are available: 1 No preemption victims found for incoming "
         "pod."
@@ -517,13 +504,13 @@ def test_required_pod_anti_affinity_and_affinity(kubectl: Kubectl, ns: str) -> N
     plain = pod("neighbour")
     plain["metadata"]["labels"] = {"app": "lonely"}
     apply(kubectl, ns, plain)
-    assert until("neighbour unschedulable", lambda: message("neighbour")) == (
+    assert until(lambda: message("neighbour"), "neighbour unschedulable") == (
         "0/1 nodes are available: 1 node(s) didn't satisfy existing pods anti-affinity rules. "
         f"{dra}preemption: 0/1 nodes are available: 1 No preemption victims found for incoming "
         "pod."
     )
     apply(kubectl, ns, with_terms("follower", {"app": "follower"}, "podAffinity", "leader"))
-    assert until("follower unschedulable", lambda: message("follower")) == (
+    assert until(lambda: message("follower"), "follower unschedulable") == (
         "0/1 nodes are available: 1 node(s) didn't match pod affinity rules. "
         f"{dra}preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
     )
@@ -560,7 +547,7 @@ def test_topology_spread_on_a_node_without_zones(kubectl: Kubectl, ns: str) -> N
                 return str(c["message"])
         return None
 
-    assert until("by-zone unschedulable", message) == (
+    assert until(message, "by-zone unschedulable") == (
         "0/1 nodes are available: 1 node(s) didn't match pod topology spread constraints "
         f"(missing required label). {dra}preemption: 0/1 nodes are available: 1 Preemption is "
         "not helpful for scheduling."

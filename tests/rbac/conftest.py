@@ -4,10 +4,11 @@ RBAC index fed by informers, the aggregation controller and the escalation admis
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+from polling import until_async
 
 from fakekapi.admission.rbac_escalation import RBACEscalationCheck
 from fakekapi.auth.authz import Decision
@@ -45,15 +46,6 @@ class Stack:
     def allows(self, user: UserInfo, info: RequestInfo) -> bool:
         return self.authorizer.authorize(user, info)[0] is Decision.ALLOW
 
-    async def eventually(self, check: Callable[[], bool], timeout: float = 2.0) -> None:
-        """Poll until `check()` holds (informers deliver changes asynchronously)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not check():
-            if loop.time() > deadline:
-                raise AssertionError("condition not reached in time")
-            await asyncio.sleep(0.005)
-
 
 def escalation_hook(index: RBACIndex, authorizer: ModeAuthorizer) -> RBACEscalationCheck:
     def role_rules(kind: str, namespace: str, name: str) -> tuple[Rule, ...] | None:
@@ -84,7 +76,7 @@ async def stack() -> AsyncIterator[Stack]:
     controller = ClusterRoleAggregationController(registry, rbac_type("clusterroles"), informer)
     tasks = [asyncio.create_task(informer.run()), asyncio.create_task(controller.run())]
     s = Stack(registry, index, authorizer, controller)
-    await s.eventually(lambda: bool(index.cluster_roles.get("admin")), timeout=5)
+    await until_async(lambda: bool(index.cluster_roles.get("admin")))
     try:
         yield s
     finally:

@@ -21,16 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
-import yaml
 from auth.e2e import admin, call, kubectl
+from certs import NO_GROUP, client_cert, cluster_ca, write_pem
 from e2e.clients import require
+from polling import until
 
 from fakekapi.testing import ServerHandle, running_server
 from rbac.helpers import binding, cluster_binding, cluster_role, group, role, rule, user
 
 ROOT = Path(__file__).resolve().parents[2]
-NO_GROUP = "e2e"
 """The O of certificates for users "without groups" (trustme cannot issue one without an O)."""
 WALKTHROUGH = ROOT / "fixtures" / "postman-walkthrough"
 RBAC_API = "/apis/rbac.authorization.k8s.io/v1"
@@ -54,53 +53,9 @@ def server() -> Iterator[ServerHandle]:
 
 
 def issue_cert(server: ServerHandle, directory: Path, cn: str, *orgs: str) -> Path:
-    """A client certificate + key (one PEM file) from the cluster CA."""
-    ca = trustme.CA.from_pem(
-        (server.data_dir / "pki" / "ca.crt").read_bytes(),
-        (server.data_dir / "pki" / "ca.key").read_bytes(),
-    )
-    # trustme always writes an O (its own name unless told): default to a neutral group.
-    cert = ca.issue_cert(
-        "client.invalid", common_name=cn, organization_name=orgs[0] if orgs else NO_GROUP
-    )
-    path = directory / f"{cn.replace(':', '_')}.pem"
-    cert.private_key_and_cert_chain_pem.write_to_path(str(path))
-    return path
-
-
-def cert_kubeconfig(server: ServerHandle, path: Path, pem: Path) -> Path:
-    data = pem.read_bytes()
-    key_end = data.index(b"-----BEGIN CERTIFICATE-----")
-
-    def b64(b: bytes) -> str:
-        return base64.b64encode(b).decode()
-
-    cfg = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [
-            {
-                "name": "c",
-                "cluster": {
-                    "server": server.url,
-                    "certificate-authority-data": b64(server.ca_path.read_bytes()),
-                },
-            }
-        ],
-        "users": [
-            {
-                "name": "u",
-                "user": {
-                    "client-certificate-data": b64(data[key_end:]),
-                    "client-key-data": b64(data[:key_end]),
-                },
-            }
-        ],
-        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
-        "current-context": "x",
-    }
-    path.write_text(yaml.safe_dump(cfg))
-    return path
+    """A client certificate + key (one PEM file, for curl) from the cluster CA."""
+    leaf = client_cert(cluster_ca(server), cn, *orgs[:1])
+    return write_pem(leaf, directory / f"{cn.replace(':', '_')}.pem")
 
 
 def curl(server: ServerHandle, path: str, *args: str, method: str = "GET") -> tuple[int, Any]:
@@ -127,14 +82,6 @@ def curl(server: ServerHandle, path: str, *args: str, method: str = "GET") -> tu
     )
     body, _, code = out.stdout.rpartition("\n")
     return int(code), json.loads(body) if body.strip().startswith("{") else body
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.02)
 
 
 def access_log(caplog: pytest.LogCaptureFixture, needle: str) -> list[str]:
@@ -555,7 +502,7 @@ def test_rule_table(
     def review() -> dict[str, Any]:
         return sar(server, who, [*(groups or [NO_GROUP]), "system:authenticated"], attrs)
 
-    wait_for(lambda: review()["allowed"] == allowed)  # bindings are in force within 1 s
+    until(lambda: review()["allowed"] == allowed)  # bindings are in force within 1 s
     status, body = as_user(server, who, groups, method, path)
     if allowed:
         assert status != 403, body
@@ -622,11 +569,11 @@ def test_aggregation_through_the_api(server: ServerHandle) -> None:
         server,
         [cluster_role("agg-part", rule(["list"], ["batch"], ["jobs"]), labels={"agg-e2e": "true"})],
     )
-    wait_for(lambda: sar(server, "agg-user", [], attrs)["allowed"])
+    until(lambda: sar(server, "agg-user", [], attrs)["allowed"])
     status, _ = as_user(server, "agg-user", [], "GET", "/apis/batch/v1/namespaces/default/jobs")
     assert status == 200
     admin(server, "DELETE", f"{RBAC_API}/clusterroles/agg-part")
-    wait_for(lambda: not sar(server, "agg-user", [], attrs)["allowed"])
+    until(lambda: not sar(server, "agg-user", [], attrs)["allowed"])
     status, _ = as_user(server, "agg-user", [], "GET", "/apis/batch/v1/namespaces/default/jobs")
     assert status == 403
 
@@ -648,7 +595,7 @@ def test_escalation_through_the_api(server: ServerHandle) -> None:
             binding("esc", "esc-writer", "ClusterRole", "esc-writer", user("esc-user")),
         ],
     )
-    wait_for(
+    until(
         lambda: sar(
             server,
             "esc-user",
@@ -695,7 +642,7 @@ def test_escalation_through_the_api(server: ServerHandle) -> None:
             binding("esc", "esc-powers", "ClusterRole", "esc-powers", user("esc-user")),
         ],
     )
-    wait_for(
+    until(
         lambda: sar(
             server,
             "esc-user",
@@ -757,7 +704,7 @@ def test_impersonation_needs_the_impersonate_verb(server: ServerHandle) -> None:
             cluster_binding("imp", "imp", user("imp-user")),
         ],
     )
-    wait_for(
+    until(
         lambda: sar(
             server,
             "imp-user",

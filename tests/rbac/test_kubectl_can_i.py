@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from auth.e2e import kubectl, legacy_token, service_account, token_kubeconfig
+from auth.e2e import kubectl, legacy_token, service_account
+from certs import client_cert, cluster_ca, kubeconfig
 
 from fakekapi.testing import ServerHandle, running_server
 from rbac.helpers import binding, cluster_binding, cluster_role, group, rule, sa, user
-from rbac.test_e2e import cert_kubeconfig, ensure_namespace, issue_cert, sar, setup
+from rbac.test_e2e import ensure_namespace, sar, setup
 
 EXPECTED = Path(__file__).parent / "expected"
 
@@ -84,10 +85,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerHandle]:
 def kubeconfig_for(server: ServerHandle, identity: str, directory: Path, minor: int) -> Path:
     if identity == "serviceaccount":
         token = legacy_token(server, "reader", f"reader-token-{minor}")
-        return token_kubeconfig(server, directory / "sa.kubeconfig", token)
+        return kubeconfig(server, directory / "sa.kubeconfig", token=token)
     if identity == "user-cert":
-        pem = issue_cert(server, directory, "jane", "devs")
-        return cert_kubeconfig(server, directory / "jane.kubeconfig", pem)
+        leaf = client_cert(cluster_ca(server), "jane", "devs")
+        return kubeconfig(server, directory / "jane.kubeconfig", cert=leaf)
     return server.kubeconfig_path
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from polling import until_async
 
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
@@ -47,7 +48,7 @@ async def _arm_mallory(stack: Stack) -> None:
         W,
         user=ADMIN,
     )
-    await stack.eventually(
+    await until_async(
         lambda: stack.allows(
             MALLORY, resource_attributes("create", group=RBAC, resource="clusterrolebindings")
         )
@@ -237,5 +238,5 @@ async def test_bind_and_escalate_still_allow_what_they_should(stack: Stack) -> N
     )
     await reg.create(crbs, "", cluster_binding("binder", "binder", user("mallory")), W, user=ADMIN)
     bind = resource_attributes("bind", group=RBAC, resource="clusterroles", name="cluster-admin")
-    await stack.eventually(lambda: stack.allows(MALLORY, bind))
+    await until_async(lambda: stack.allows(MALLORY, bind))
     await reg.create(crbs, "", cluster_binding("m", "cluster-admin", user("m")), W, user=MALLORY)

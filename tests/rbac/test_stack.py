@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from polling import eventually, until_async
 
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
@@ -64,7 +65,7 @@ async def test_aggregated_roles_are_filled(stack: Stack) -> None:
         binding("default", "v", "ClusterRole", "view", user("viewer")),
         W,
     )
-    await stack.eventually(
+    await until_async(
         lambda: stack.allows(u, resource_attributes("list", resource="pods", namespace="default"))
     )
     assert not stack.allows(u, resource_attributes("list", resource="secrets", namespace="default"))
@@ -82,14 +83,10 @@ async def test_aggregation_add_change_remove(stack: Stack) -> None:
         return list((await reg.get(crs, "", "agg")).get("rules") or [])
 
     async def wait_rules(want: list[dict[str, object]]) -> None:
-        for _ in range(400):
-            if await rules() == want:
-                return
-            await stack.eventually(lambda: True)
-            import asyncio
+        async def aggregated() -> None:
+            assert await rules() == want
 
-            await asyncio.sleep(0.005)
-        assert await rules() == want
+        await eventually(aggregated, "the aggregated rules")
 
     await wait_rules([rule(["get"], ["x.io"], ["foos"])])
     # a second selected role, sorted by name, duplicates dropped
@@ -125,7 +122,7 @@ async def test_aggregation_add_change_remove(stack: Stack) -> None:
     await reg.create(
         crs, "", cluster_role("a2", rule(["get"], ["x.io"], ["foos"]), labels={"team": "a"}), W
     )
-    await stack.eventually(lambda: stack.allows(u, foo))
+    await until_async(lambda: stack.allows(u, foo))
 
 
 async def _grant(
@@ -159,7 +156,7 @@ async def test_escalation_role_create(stack: Stack) -> None:
         rule(["get", "list"], [""], ["pods"]),
         who=sa("privesc", "rbac"),
     )
-    await stack.eventually(
+    await until_async(
         lambda: stack.allows(PRIVESC, resource_attributes("get", resource="pods", namespace="rbac"))
     )
     roles = rbac_type("roles")
@@ -201,7 +198,7 @@ async def test_escalation_role_create(stack: Stack) -> None:
         rule(["escalate"], ["rbac.authorization.k8s.io"], ["roles"]),
         who=sa("privesc", "rbac"),
     )
-    await stack.eventually(
+    await until_async(
         lambda: stack.allows(
             PRIVESC,
             resource_attributes(
@@ -222,7 +219,7 @@ async def test_escalation_aggregation_rule_needs_cluster_admin(stack: Stack) -> 
         who=user("jane"),
     )
     crs = rbac_type("clusterroles")
-    await stack.eventually(
+    await until_async(
         lambda: stack.allows(
             JANE,
             resource_attributes(
@@ -249,7 +246,7 @@ async def test_escalation_binding(stack: Stack) -> None:
         rule(["create"], ["rbac.authorization.k8s.io"], ["clusterrolebindings"]),
         who=user("jane"),
     )
-    await stack.eventually(
+    await until_async(
         lambda: stack.allows(
             JANE,
             resource_attributes(
@@ -282,7 +279,7 @@ async def test_escalation_binding(stack: Stack) -> None:
         rule(["bind"], ["rbac.authorization.k8s.io"], ["clusterroles"], ["cluster-admin"]),
         who=user("jane"),
     )
-    await stack.eventually(
+    await until_async(
         lambda: stack.allows(
             JANE,
             resource_attributes(

@@ -1,9 +1,8 @@
 """Fixtures for the registry tests: a Registry over a fresh MemoryStore and the built-in catalog,
-with the `default` namespace, plus a guard against leaked asyncio tasks (watches leak tasks)."""
+with the `default` namespace (tests/conftest.py guards every async test against leaked tasks)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -20,16 +19,7 @@ def catalog() -> Catalog:
 
 
 @pytest.fixture
-async def no_leaked_tasks() -> AsyncIterator[None]:
-    before = asyncio.all_tasks()
-    yield
-    await asyncio.sleep(0)
-    leaked = [t for t in asyncio.all_tasks() - before - {asyncio.current_task()} if not t.done()]
-    assert not leaked, leaked
-
-
-@pytest.fixture
-async def registry(no_leaked_tasks: None) -> AsyncIterator[Registry]:
+async def registry() -> AsyncIterator[Registry]:
     store = MemoryStore()
     await store.start()
     reg = Registry(store, CATALOG)

@@ -27,7 +27,7 @@ APPLY = "application/apply-patch+yaml"
 
 
 @pytest.fixture
-async def sqlite_registry(tmp_path: Path, no_leaked_tasks: None) -> AsyncIterator[Registry]:
+async def sqlite_registry(tmp_path: Path) -> AsyncIterator[Registry]:
     store = SqliteStore(tmp_path / "store.db")
     await store.start()
     reg = Registry(store, CATALOG)

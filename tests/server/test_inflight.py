@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from polling import until_async
 
 from fakekapi.auth.modes import build_authorizer
 from fakekapi.catalog.types import ResourceType
@@ -43,20 +44,12 @@ def _limit(pools: InFlight, read_only: int, mutating: int) -> InFlight:
     return pools
 
 
-async def _until(condition: Any) -> None:
-    for _ in range(2000):
-        if condition():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("condition not reached")
-
-
 async def test_full_pool_is_429_with_retry_after(make_client: ClientFactory) -> None:
     registry = BlockingRegistry()
     c = await make_client(registry, authorizer=ALLOW)
     pools = _limit(c.app[INFLIGHT], 1, 1)
     held = asyncio.create_task(c.get(f"{PODS}/slow", headers=JANE))
-    await _until(lambda: registry.waiting == 1)
+    await until_async(lambda: registry.waiting == 1)
     assert pools.read_only == 1
 
     r = await c.get(f"{PODS}/other", headers=JANE)

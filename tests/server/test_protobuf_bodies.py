@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from polling import until
 
 from fakekapi import protobuf
 from fakekapi.protobuf.encoder import _len
@@ -90,13 +91,6 @@ class Api:
         return sorted((i["metadata"]["name"], i["metadata"]["resourceVersion"]) for i in items)
 
 
-def wait_for(what: str, check: Any, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 CRD = {
     "apiVersion": "apiextensions.k8s.io/v1",
     "kind": "CustomResourceDefinition",
@@ -148,7 +142,7 @@ def api() -> Iterator[Api]:
             },
         )
         api.ok("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", CRD)
-        wait_for("the Widget CRD to be served", lambda: api.call("GET", WIDGETS)[0] == 200)
+        until(lambda: api.call("GET", WIDGETS)[0] == 200, "the Widget CRD to be served")
         api.ok(
             "POST",
             WIDGETS,
@@ -464,7 +458,7 @@ def test_rules_and_self_reviews_in_protobuf(api: Api) -> None:
 
 def test_token_request_and_review_in_protobuf(api: Api) -> None:
     sa = f"/api/v1/namespaces/{NS}/serviceaccounts/default"
-    wait_for("the default ServiceAccount", lambda: api.call("GET", sa)[0] == 200)
+    until(lambda: api.call("GET", sa)[0] == 200, "the default ServiceAccount")
     issued = post_protobuf(
         api,
         f"{sa}/token",

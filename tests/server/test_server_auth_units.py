@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 import trustme
+from certs import client_cert
 from cryptography import x509
 
 from fakekapi.auth.authn import (
@@ -31,11 +32,7 @@ from fakekapi.core.user import ANONYMOUS, UserInfo
 
 
 def _der(ca: trustme.CA, *, cn: str, orgs: list[str]) -> bytes:
-    # trustme only sets CN/O through issue_cert's common_name/organization_name arguments.
-    cert = ca.issue_cert(
-        "client.example", common_name=cn, organization_name=orgs[0] if orgs else None
-    )
-    pem = cert.cert_chain_pems[0].bytes()
+    pem = client_cert(ca, cn, *orgs[:1]).cert_chain_pems[0].bytes()
     from cryptography.hazmat.primitives.serialization import Encoding
 
     return x509.load_pem_x509_certificate(pem).public_bytes(Encoding.DER)

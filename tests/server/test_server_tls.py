@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 import trustme
 from aiohttp import web
+from certs import client_cert
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.server.app import build_app
@@ -55,9 +56,7 @@ def _client_ctx(ca: trustme.CA, cert: trustme.LeafCert | None) -> ssl.SSLContext
 async def test_admin_certificate_is_system_masters(
     ca: trustme.CA, server_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    admin = ca.issue_cert(
-        "client.invalid", common_name="kubernetes-admin", organization_name="system:masters"
-    )
+    admin = client_cert(ca, "kubernetes-admin", "system:masters")
     async with aiohttp.ClientSession() as s:
         with caplog.at_level(logging.INFO, logger="fakekapi.server.access"):
             r = await s.get(f"{server_url}/metrics", ssl=_client_ctx(ca, admin))
@@ -79,7 +78,7 @@ async def test_admin_certificate_is_system_masters(
 async def test_ordinary_certificate_user_gets_discovery_only(
     ca: trustme.CA, server_url: str
 ) -> None:
-    jane = ca.issue_cert("client.invalid", common_name="jane")
+    jane = client_cert(ca, "jane")
     async with aiohttp.ClientSession() as s:
         assert (await s.get(f"{server_url}/apis", ssl=_client_ctx(ca, jane))).status == 200
         r = await s.get(f"{server_url}/api/v1/namespaces/default/pods", ssl=_client_ctx(ca, jane))

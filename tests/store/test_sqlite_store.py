@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from polling import until_async
 
 from fakekapi.store.base import Event, StorageError, TooOldError, Watch
 from fakekapi.store.sqlite import SqliteStore
@@ -272,14 +273,6 @@ async def test_a_write_first_applies_what_others_wrote(
         watch.stop()
 
 
-async def wait_until(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    """Poll `condition` until it holds (the store follows other processes by itself)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {timeout:.0f}s: {what}"
-        await asyncio.sleep(0.005)
-
-
 async def test_two_processes_writing_at_once_share_one_ordered_history(
     open_sqlite: SqliteFactory, db_path: Path
 ) -> None:
@@ -308,7 +301,7 @@ async def test_two_processes_writing_at_once_share_one_ordered_history(
         assert proc.stdout is not None
         assert await asyncio.wait_for(proc.stdout.readline(), 30) == b"started\n"
         mine = [(await store.create(f"{CM}mine/c{i:02}", cm("c")))[1] for i in range(30)]
-        await wait_until(lambda: store.get(f"{CM}theirs/c01") is not None, "theirs/c01")
+        await until_async(lambda: store.get(f"{CM}theirs/c01") is not None, "theirs/c01")
         mine += [(await store.create(f"{CM}mine/c{i:02}", cm("c")))[1] for i in range(30, 60)]
         await finish(proc)
         await store.sync()

@@ -9,13 +9,13 @@ fast."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import yaml
 from e2e.clients import Kubectl, kubectl_path
+from polling import until
 
 from fakekapi.testing import ServerHandle, running_server
 
@@ -39,17 +39,6 @@ def ns(kubectl: Kubectl, request: pytest.FixtureRequest) -> str:
     name: str = request.node.name.removeprefix("test_").replace("_", "-")[:40].strip("-")
     kubectl("create", "namespace", name)
     return name
-
-
-def until(what: str, check: Callable[[], Any]) -> Any:
-    """Poll `check` until it returns something truthy; fail after the deadline."""
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        got = check()
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def get(kubectl: Kubectl, ns: str, *what: str) -> Any:
@@ -135,8 +124,8 @@ def test_statefulset_with_claims_rolls_out(kubectl: Kubectl, ns: str) -> None:
     claims = get(kubectl, ns, "pvc")["items"]
     assert sorted(c["metadata"]["name"] for c in claims) == ["data-db-0", "data-db-1"]
     until(
-        "claims bound",
         lambda: all(c["status"]["phase"] == "Bound" for c in get(kubectl, ns, "pvc")["items"]),
+        "claims bound",
     )
     pods = {p["metadata"]["name"] for p in get(kubectl, ns, "pods")["items"]}
     assert pods == {"db-0", "db-1"}
@@ -242,7 +231,7 @@ def test_endpointslice_lists_exactly_the_ready_pods(kubectl: Kubectl, ns: str) -
         endpoints = slices["items"][0].get("endpoints") or []
         return endpoints if len(endpoints) == 3 else None
 
-    endpoints = until("three endpoints", slice_endpoints)
+    endpoints = until(slice_endpoints, "three endpoints")
     ready_pods = {
         p["metadata"]["name"]
         for p in get(kubectl, ns, "pods", "-l", "app=api")["items"]
@@ -259,8 +248,8 @@ def test_deleting_a_deployment_removes_its_replicasets_and_pods(kubectl: Kubectl
     kubectl("-n", ns, "create", "deployment", "gone", "--image=nginx", "--replicas=2")
     rollout(kubectl, ns, "deployment/gone")
     kubectl("-n", ns, "delete", "deployment", "gone")
-    until("no ReplicaSets", lambda: not get(kubectl, ns, "replicasets")["items"])
-    until("no pods", lambda: not get(kubectl, ns, "pods")["items"])
+    until(lambda: not get(kubectl, ns, "replicasets")["items"], "no ReplicaSets")
+    until(lambda: not get(kubectl, ns, "pods")["items"], "no pods")
 
 
 def test_only_the_named_controllers_run(tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -296,7 +285,7 @@ def test_a_deleted_pod_is_replaced(kubectl: Kubectl, ns: str) -> None:
         }
         return ready if len(ready) == 2 and victim not in ready else None
 
-    after = until("a Ready replacement", replaced)
+    after = until(replaced, "a Ready replacement")
     assert len(after - before) == 1
 
 
@@ -314,7 +303,7 @@ def test_pod_disruption_budget_status_gates_evictions(
         status = get(kubectl, ns, "pdb", "guard").get("status") or {}
         return status if status.get("disruptionsAllowed") == 1 else None
 
-    status = until("the budget's status", allowed)
+    status = until(allowed, "the budget's status")
     assert (status["currentHealthy"], status["desiredHealthy"], status["expectedPods"]) == (3, 2, 3)
     (cond,) = status["conditions"]
     assert (cond["type"], cond["status"], cond["reason"]) == (
@@ -343,8 +332,8 @@ def test_pod_disruption_budget_status_gates_evictions(
         ok = status.get("currentHealthy") == 2 and status.get("disruptionsAllowed") == 0
         return status if ok else None
 
-    status = until("the budget to count two healthy pods", spent)
+    status = until(spent, "the budget to count two healthy pods")
     assert status["conditions"][0]["reason"] == "InsufficientPods"
     kubectl("-n", ns, "run", "guarded-3", "--image=nginx", "--labels=app=guarded")
-    until("a disruption allowed again", allowed)
+    until(allowed, "a disruption allowed again")
     assert evict("guarded-1") == 201

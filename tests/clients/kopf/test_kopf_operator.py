@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from narrow import as_dict, present
+from polling import until
 
 from fakekapi.testing import ServerHandle, stop_process
 
@@ -96,17 +96,6 @@ def peering_crd(kind: str, scope: str) -> dict[str, Any]:
     }
 
 
-def eventually(check: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
-    """Poll until `check()` is truthy (the operator reacts asynchronously) and return it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 class Cluster:
     """Typed access to the server for the assertions."""
 
@@ -160,7 +149,7 @@ def cluster(api: client.ApiClient) -> Cluster:
             )
             return any(x.type == "Established" and x.status == "True" for x in conditions)
 
-        eventually(established, f"{crd} established")
+        until(established, f"{crd} established")
     c.core.create_namespace({"metadata": {"name": NAMESPACE}})  # type: ignore[arg-type]
     c.custom.create_namespaced_custom_object(
         "kopf.dev",
@@ -191,7 +180,7 @@ def operator(
             assert proc.poll() is None, log.read_text()
             return bool(cluster.peering().get("status") or {})
 
-        eventually(joined, "the operator to join the peering", timeout=30)
+        until(joined, "the operator to join the peering")
         yield log
     finally:
         stop_process(proc)
@@ -222,7 +211,7 @@ def test_create_update_delete_reactions(cluster: Cluster, operator: Path) -> Non
         status = (obj or {}).get("status") or {}
         return obj if status.get("phase") == "Scheduled" and "created" in status else None
 
-    obj = eventually(handled, "the create handler")
+    obj = until(handled, "the create handler")
     assert obj["status"]["created"] == {"schedule": "0 3 * * *", "name": "nightly"}
     assert FINALIZER in obj["metadata"]["finalizers"]
     assert any(k.startswith("kopf.zalando.org/") for k in obj["metadata"]["annotations"])
@@ -236,10 +225,10 @@ def test_create_update_delete_reactions(cluster: Cluster, operator: Path) -> Non
         annotations = obj["metadata"].get("annotations") or {}
         return annotations.get(f"{GROUP}/schedule") == "0 4 * * *"
 
-    eventually(annotated, "the update handler")
+    until(annotated, "the update handler")
 
     cluster.custom.delete_namespaced_custom_object(GROUP, "v1", NAMESPACE, "crontabs", "nightly")
-    eventually(lambda: cluster.crontab("nightly") is None, "the finalizer to be removed")
+    until(lambda: cluster.crontab("nightly") is None, "the finalizer to be removed")
     marker = cluster.core.read_namespaced_config_map("deleted-nightly", NAMESPACE)
     assert marker.data == {"crontab": "nightly"}
 
@@ -257,6 +246,6 @@ def test_built_in_kind(cluster: Cluster, operator: Path) -> None:
 
         return check
 
-    eventually(seen("1"), "the ConfigMap create handler")
+    until(seen("1"), "the ConfigMap create handler")
     cluster.core.patch_namespaced_config_map("watched", NAMESPACE, {"data": {"b": "2"}})
-    eventually(seen("2"), "the ConfigMap update handler")
+    until(seen("2"), "the ConfigMap update handler")

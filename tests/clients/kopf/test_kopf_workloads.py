@@ -6,30 +6,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from kubernetes import client, config
 from narrow import present
+from polling import until
 
 from fakekapi.testing import ServerHandle, stop_process
 
 HERE = Path(__file__).resolve().parent
 OPERATOR = HERE / "workload_operator.py"
 NAMESPACE = "kopf-workloads"
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +49,7 @@ def operator(
             assert proc.poll() is None, log.read_text()
             return "Starting the watch-stream for configmaps" in log.read_text()
 
-        eventually(watching, "the operator to watch ConfigMaps", timeout=30)
+        until(watching, "the operator to watch ConfigMaps")
         yield log
     finally:
         stop_process(proc)
@@ -80,7 +69,7 @@ def test_operator_sees_its_deployment_become_ready(api: client.ApiClient, operat
         cm = core.read_namespaced_config_map("shop", NAMESPACE)
         return (present(cm.metadata).annotations or {}).get("ready-replicas") == "2"
 
-    eventually(reported, "the operator to report two ready replicas")
+    until(reported, "the operator to report two ready replicas")
     pods = core.list_namespaced_pod(NAMESPACE, label_selector="app=shop-app").items
     ready = [
         p

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from kubernetes import client, config, dynamic, watch
 from kubernetes.client.exceptions import ApiException
 from narrow import as_dict, present
+from polling import until
 
 from fakekapi.testing import ServerHandle
 
@@ -50,21 +50,13 @@ def namespace(core: client.CoreV1Api, ns_name: str) -> str:
     def published() -> bool:
         return bool(core.list_namespaced_config_map(ns_name).items)
 
-    eventually(published)
+    until(published)
     return ns_name
 
 
 def status_body(e: ApiException) -> dict[str, Any]:
     body: dict[str, Any] = json.loads(present(e.body))
     return body
-
-
-def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Poll `check` until it holds (controllers act asynchronously, as on a real cluster)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.05)
 
 
 def deployment(name: str, image: str = "nginx:1.27", replicas: int = 1) -> dict[str, Any]:
@@ -131,7 +123,7 @@ def test_namespace_crud(core: client.CoreV1Api, ns_name: str) -> None:
             return True
         return False
 
-    eventually(gone)
+    until(gone)
 
 
 # --- configmaps: CRUD, selectors, pagination ---
@@ -339,7 +331,7 @@ def test_delete_with_options(
             return bool(e.status == 404)
         return False
 
-    eventually(deleted)
+    until(deleted)
 
     # A finalizer keeps an object around with a deletionTimestamp until it is patched away.
     core.create_namespaced_config_map(
@@ -361,7 +353,7 @@ def test_delete_with_options(
             return bool(e.status == 404)
         return False
 
-    eventually(held_gone)
+    until(held_gone)
 
     # Preconditions: a stale uid is a 409 Conflict.
     core.create_namespaced_config_map(
@@ -651,7 +643,7 @@ def test_custom_resource_scale(api: client.ApiClient, namespace: str) -> None:
             return False
         return True
 
-    eventually(served)
+    until(served)
     custom.create_namespaced_custom_object(
         group,
         "v1",
