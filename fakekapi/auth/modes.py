@@ -8,15 +8,19 @@ and `Node` (accepted so that kubeadm's `Node,RBAC` works; it only concerns kubel
 exist here, so it never has an opinion).
 
 `ModeAuthorizer` also answers SelfSubjectRulesReview (`rules_for`, the union of the modes' rule
-resolvers) and gives every decision a human explanation for the access log.
+resolvers) and gives every decision a human explanation for the access log: together, the
+`ExplainingAuthorizer` protocol the server holds. `Explained` makes one of an authorizer that only
+decides (tests' stubs, the fallback policy), answering rules reviews as kube does for an
+authorizer without a rule resolver.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from fakekapi.auth.authz import Decision, PrivilegedGroupAuthorizer
+from fakekapi.auth.authz import Authorizer, Decision, PrivilegedGroupAuthorizer
 from fakekapi.auth.rbac import RBACAuthorizer, RBACIndex, Verdict, aggregate_errors
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import SYSTEM_MASTERS, UserInfo
@@ -117,6 +121,40 @@ class ModeAuthorizer:
         )
 
 
+class ExplainingAuthorizer(Protocol):
+    """What the server asks of its authorizer: kube's decision, the same decision with a
+    human explanation (access log, console), and the rules a user holds (SelfSubjectRulesReview)."""
+
+    def authorize(self, user: UserInfo, info: RequestInfo) -> tuple[Decision, str]: ...
+
+    def verdict(self, user: UserInfo, info: RequestInfo) -> Verdict: ...
+
+    def rules_for(self, user: UserInfo, namespace: str) -> RulesResult: ...
+
+
+NO_RULE_RESOLUTION = "authorizer does not support user rule resolution"
+"""SelfSubjectRulesReview's evaluationError for an authorizer without a rule resolver (kube's
+`authorizer.RuleResolver` absent: `pkg/registry/authorization/selfsubjectrulesreview`)."""
+
+
+class Explained:
+    """An authorizer that only decides, as an `ExplainingAuthorizer`: no explanation beyond its
+    reason, and rules reviews answered incomplete with kube's evaluationError."""
+
+    def __init__(self, inner: Authorizer) -> None:
+        self.inner = inner
+
+    def authorize(self, user: UserInfo, info: RequestInfo) -> tuple[Decision, str]:
+        return self.inner.authorize(user, info)
+
+    def verdict(self, user: UserInfo, info: RequestInfo) -> Verdict:
+        decision, reason = self.inner.authorize(user, info)
+        return Verdict(decision, reason, "")
+
+    def rules_for(self, user: UserInfo, namespace: str) -> RulesResult:
+        return RulesResult([], [], True, NO_RULE_RESOLUTION)
+
+
 def build_authorizer(modes: Sequence[str], index: RBACIndex | None = None) -> ModeAuthorizer:
     """The server's authorizer for `--authorization-mode` over the given RBAC index."""
     return ModeAuthorizer(modes, RBACAuthorizer(index if index is not None else RBACIndex()))
@@ -126,7 +164,10 @@ __all__ = [
     "ALWAYS_ALLOW",
     "ALWAYS_DENY",
     "MODES",
+    "NO_RULE_RESOLUTION",
     "RBAC",
+    "Explained",
+    "ExplainingAuthorizer",
     "ModeAuthorizer",
     "RulesResult",
     "build_authorizer",

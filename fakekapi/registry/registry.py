@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.schemas import Type, kind_type
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core import gotime
@@ -213,7 +214,7 @@ class Registry:
     """How long a list/watch waits for a resourceVersion newer than the store's (kube: 3 s)."""
     bookmark_interval: float = 60.0
 
-    def __init__(self, store: Store, catalog: Any) -> None:
+    def __init__(self, store: Store, catalog: Catalog) -> None:
         self.store = store
         self.catalog = catalog
         self._release: str | None = getattr(catalog, "release", None)
@@ -269,10 +270,7 @@ class Registry:
             await hook(op, rt, obj, old, user)
 
     def _known_kind(self, group: str, version: str, kind: str) -> bool:
-        by_kind = getattr(self.catalog, "by_kind", None)
-        if by_kind is None:
-            return False
-        return by_kind(group, version, kind) is not None
+        return self.catalog.by_kind(group, version, kind) is not None
 
     @staticmethod
     def _check_meta_types(rt: ResourceType, obj: dict[str, Any]) -> None:
@@ -586,15 +584,13 @@ class Registry:
     # -- custom resources: structural schemas (crd_schema.py) ---------------------------------
 
     def _custom_schema(self, rt: ResourceType) -> dict[str, Any] | None:
-        custom = getattr(self.catalog, "custom", None)
-        cv = custom.get(rt.group, rt.version, rt.plural) if rt.is_crd and custom else None
+        cv = self.catalog.custom.get(rt.group, rt.version, rt.plural) if rt.is_crd else None
         return cv.schema if cv is not None else None
 
     def _refuse_if_terminating(self, rt: ResourceType, verb: str) -> None:
         """crdHandler: while its CRD is being deleted, a custom resource type takes no creates
         (`create not allowed while custom resource definition is terminating`, 405)."""
-        custom = getattr(self.catalog, "custom", None)
-        cv = custom.get(rt.group, rt.version, rt.plural) if custom else None
+        cv = self.catalog.custom.get(rt.group, rt.version, rt.plural)
         if cv is None:
             return
         crd_rt = self.catalog.lookup("apiextensions.k8s.io", "v1", crd_definition.PLURAL)

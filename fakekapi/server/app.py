@@ -17,8 +17,13 @@ from aiohttp import hdrs, web
 
 from fakekapi.admission.rbac_escalation import RBACEscalationCheck
 from fakekapi.auth.authn import Authenticator, TokenAuthenticator, default_authenticator
-from fakekapi.auth.authz import Authorizer, Decision, default_authorizer
-from fakekapi.auth.modes import ModeAuthorizer, build_authorizer
+from fakekapi.auth.authz import Decision, default_authorizer
+from fakekapi.auth.modes import (
+    Explained,
+    ExplainingAuthorizer,
+    ModeAuthorizer,
+    build_authorizer,
+)
 from fakekapi.auth.rbac import RBACIndex, RBACSource
 from fakekapi.auth.serviceaccount import SigningKey
 from fakekapi.server import health, logfilters
@@ -33,12 +38,14 @@ from fakekapi.server.settings import Settings
 from fakekapi.server.state import (
     AUTHENTICATOR,
     AUTHORIZER,
+    CACHES,
     CATALOG,
     INFLIGHT,
     METRICS,
     REGISTRY,
     SETTINGS,
     WATCHES,
+    RequestCaches,
 )
 from fakekapi.server.watch import WatchTracker
 from fakekapi.store.trim import release_free_memory
@@ -65,7 +72,7 @@ class Components:
     store: Store
     registry: RegistryAPI
     authenticator: Authenticator
-    authorizer: Authorizer
+    authorizer: ModeAuthorizer
     rbac_index: RBACIndex | None = None
     """The RBAC objects the authorizer judges by, kept current by informers while serving."""
 
@@ -226,7 +233,7 @@ def build_app(
     registry: RegistryAPI | None = None,
     catalog: Catalog | None = None,
     authenticator: Authenticator | None = None,
-    authorizer: Authorizer | None = None,
+    authorizer: ExplainingAuthorizer | None = None,
     token_authenticators: Sequence[TokenAuthenticator] = (),
     lifecycle: Lifecycle | None = None,
 ) -> web.Application:
@@ -258,7 +265,7 @@ def build_app(
             settings, components, pki, auth, api_endpoint
         )
     else:
-        auth = _auth_setup(settings, pki, getattr(registry, "store", None))
+        auth = _auth_setup(settings, pki, registry.store)
         if authenticator is None and auth is not None:
             authenticator = default_authenticator(
                 anonymous=settings.anonymous_auth,
@@ -267,7 +274,7 @@ def build_app(
         own_lifecycle = None
         api_endpoint = None
         if catalog is None:
-            catalog = registry.catalog  # type: ignore[attr-defined]
+            catalog = registry.catalog
     assert catalog is not None
 
     logfilters.install()
@@ -276,8 +283,9 @@ def build_app(
     app[CATALOG] = catalog
     app[REGISTRY] = registry
     app[AUTHENTICATOR] = authenticator or default_authenticator(anonymous=settings.anonymous_auth)
-    app[AUTHORIZER] = authorizer or default_authorizer()
+    app[AUTHORIZER] = authorizer or Explained(default_authorizer())
     app[METRICS] = Metrics()
+    app[CACHES] = RequestCaches()
     app[INFLIGHT] = InFlight(
         settings.max_requests_inflight, settings.max_mutating_requests_inflight
     )
@@ -317,7 +325,7 @@ async def drop_server_header(_request: web.Request, response: web.StreamResponse
 _EPHEMERAL_KEY: list[SigningKey] = []
 
 
-def _auth_setup(settings: Settings, pki: PKI | None, store: Any) -> AuthSetup | None:
+def _auth_setup(settings: Settings, pki: PKI | None, store: Store | None) -> AuthSetup | None:
     """ServiceAccount tokens, the token file and audit (None without a store to look up in).
 
     The key is the data dir's `pki/sa.key`; without a PKI (in-process tests) one key per

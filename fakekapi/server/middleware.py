@@ -19,7 +19,6 @@ import logging
 import os
 import threading
 import time
-import weakref
 from collections.abc import Callable
 
 from aiohttp import web
@@ -39,7 +38,7 @@ from fakekapi.core.errors import (
     too_large,
     unauthorized,
 )
-from fakekapi.core.requestinfo import RequestInfo, parse_request_info
+from fakekapi.core.requestinfo import parse_request_info
 from fakekapi.core.user import SYSTEM_MASTERS, UserInfo
 from fakekapi.server import connections, inflight, metrics
 from fakekapi.server.console.feed import RequestFeed
@@ -55,8 +54,10 @@ from fakekapi.server.responses import (
 from fakekapi.server.state import (
     AUTHENTICATOR,
     AUTHORIZER,
+    CACHES,
     CONSOLE_FEED,
     INFLIGHT,
+    INFOS_MAX,
     METRICS,
     STATE,
     RequestState,
@@ -246,6 +247,8 @@ def _access_record(line: str) -> logging.LogRecord:
 
 
 _RECORD_TEMPLATES: dict[int, dict[str, object]] = {}
+"""Per thread, not per app: a record's template is the logging module's view of the thread
+(names, process), the same for every app that thread serves."""
 _LOGGING_STARTED: float = getattr(logging, "_startTime", time.time())
 
 
@@ -286,20 +289,15 @@ def _from_aiohttp(request: web.Request, e: web.HTTPException) -> web.StreamRespo
 
 
 def request_info(request: web.Request, st: RequestState) -> None:
+    infos = request.app[CACHES].infos
     key = (request.method, request.raw_path)
-    info = _INFOS.get(key)
+    info = infos.get(key)
     if info is None:
         info = parse_request_info(request.method, request.path, first_values(request))
-        if len(_INFOS) >= _INFOS_MAX:
-            _INFOS.clear()
-        _INFOS[key] = info
+        if len(infos) >= INFOS_MAX:
+            infos.clear()
+        infos[key] = info
     st.info = info
-
-
-_INFOS: dict[tuple[str, str], RequestInfo] = {}
-"""RequestInfo by (method, raw path and query): a pure function of them, and clients repeat
-their requests (a RequestInfo is immutable, so sharing one is safe)."""
-_INFOS_MAX = 4096
 
 
 # -- 3. authentication: who is asking; a bad credential is 401, never anonymous ----------------
@@ -310,17 +308,14 @@ def _peer_certificate(request: web.Request) -> bytes | None:
     ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
     if ssl_object is None:
         return None
-    # A connection's peer certificate never changes: read it once per TLS connection (the same
-    # bytes object then also keeps its hash for the login cache's look-up).
+    # A connection's peer certificate never changes: read it once per TLS connection.
+    peer_certs = request.app[CACHES].peer_certs
     try:
-        return _PEER_CERTS[ssl_object]
+        return peer_certs[ssl_object]
     except KeyError:
         raw = ssl_object.getpeercert(binary_form=True)
-        der = _PEER_CERTS[ssl_object] = bytes(raw) if raw else None
+        der = peer_certs[ssl_object] = bytes(raw) if raw else None
         return der
-
-
-_PEER_CERTS: weakref.WeakKeyDictionary[object, bytes | None] = weakref.WeakKeyDictionary()
 
 
 def _console_asset(request: web.Request) -> bool:
@@ -455,13 +450,8 @@ def authorization(request: web.Request, st: RequestState) -> None:
     if st.user is CONSOLE_VISITOR:
         st.decision, st.authz_reason = "allow", "the console's assets are public"
         return
-    authorizer = request.app[AUTHORIZER]
-    verdict = getattr(authorizer, "verdict", None)
-    if verdict is not None:
-        v = verdict(st.user, st.info)
-        decision, reason, st.authz_explanation = v.decision, v.reason, v.explanation
-    else:
-        decision, reason = authorizer.authorize(st.user, st.info)
+    v = request.app[AUTHORIZER].verdict(st.user, st.info)
+    decision, reason, st.authz_explanation = v.decision, v.reason, v.explanation
     st.decision = "allow" if decision is Decision.ALLOW else "forbid"
     st.authz_reason = reason
     if decision is not Decision.ALLOW:

@@ -2,7 +2,12 @@
 
 The handlers depend on this shape rather than on the concrete Registry class so tests can hand
 the app a stand-in, and so it is written down in one place which registry calls the HTTP verbs
-turn into. `fakekapi.registry.registry.Registry` satisfies it.
+turn into. `fakekapi.registry.registry.Registry` satisfies it; so does tests/server/fakes.py.
+
+Every method the server calls is declared here (the server looks nothing up by name). Two are
+optional capabilities with a typed "no": `get_raw`/`list_raw` answer None when the registry keeps
+no stored bytes (a stand-in), and the handler then encodes the object itself; a registry without
+a subresource raises kube's 405 from `get_subresource`/`create_subresource`.
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
+from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.options import DeleteOptions, ListOptions, WriteOptions
+from fakekapi.store.base import Store
 
 
 class WriteResultLike(Protocol):
@@ -29,9 +36,60 @@ class WatchEventLike(Protocol):
     def type(self) -> str: ...
     @property
     def object(self) -> dict[str, Any]: ...
+    @property
+    def raw(self) -> bytes | None:
+        """The object's stored JSON bytes, when the stream can write them as they are."""
+
+
+class RawListLike(Protocol):
+    def to_json(self) -> bytes: ...
 
 
 class RegistryAPI(Protocol):
+    @property
+    def catalog(self) -> Catalog:
+        """The resource types it serves (the app serves them unless given another catalog)."""
+
+    @property
+    def store(self) -> Store | None:
+        """Where objects live (ServiceAccount tokens and the console look things up there); None
+        for a stand-in without one."""
+
+    async def get_shared(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
+        """`get` for a caller that only reads the answer (it may be the stored dict itself)."""
+
+    async def list_shared(
+        self, rt: ResourceType, namespace: str, opts: ListOptions
+    ) -> dict[str, Any]:
+        """`list` for a caller that only reads the answer."""
+
+    async def get_raw(self, rt: ResourceType, namespace: str, name: str) -> bytes | None:
+        """The stored JSON bytes of an object (None: no stored bytes, encode `get`'s answer)."""
+
+    async def list_raw(
+        self, rt: ResourceType, namespace: str, opts: ListOptions
+    ) -> RawListLike | None:
+        """A list whose items are stored JSON bytes (None: encode `list`'s answer)."""
+
+    async def get_subresource(
+        self, rt: ResourceType, namespace: str, name: str, subresource: str
+    ) -> dict[str, Any]: ...
+
+    async def pod_log(self, namespace: str, name: str, query: dict[str, str]) -> str:
+        """GET pods/NAME/log as text."""
+
+    async def create_subresource(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        subresource: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        *,
+        user: UserInfo | None = None,
+    ) -> WriteResultLike: ...
+
     async def create(
         self,
         rt: ResourceType,

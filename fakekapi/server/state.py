@@ -6,13 +6,14 @@ App state is set once by `build_app`; request state is filled by the middleware 
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from fakekapi.auth.authn import Authenticator
-from fakekapi.auth.authz import Authorizer
+from fakekapi.auth.modes import ExplainingAuthorizer
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
 from fakekapi.server.settings import Settings
@@ -45,15 +46,35 @@ class RequestState:
     long_running: bool = False
 
 
+@dataclass
+class RequestCaches:
+    """The request pipeline's memo tables, one set per app (several apps run in one process in
+    tests, and one app's entries must not outlive it or leak into another's)."""
+
+    infos: dict[tuple[str, str], RequestInfo] = field(default_factory=dict)
+    """RequestInfo by (method, raw path and query): a pure function of them, and clients repeat
+    their requests (a RequestInfo is immutable, so sharing one is safe)."""
+    peer_certs: weakref.WeakKeyDictionary[object, bytes | None] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
+    """The DER peer certificate by TLS connection (ssl object): a connection's certificate never
+    changes, and the same bytes object keeps its hash for the login cache's look-up."""
+
+
+INFOS_MAX = 4096
+"""At most this many cached RequestInfos (the table is emptied when full)."""
+
+
 SETTINGS: web.AppKey[Settings] = web.AppKey("settings", Settings)
 CATALOG: web.AppKey[Catalog] = web.AppKey("catalog")
 REGISTRY: web.AppKey[RegistryAPI] = web.AppKey("registry")
 AUTHENTICATOR: web.AppKey[Authenticator] = web.AppKey("authenticator")
-AUTHORIZER: web.AppKey[Authorizer] = web.AppKey("authorizer")
+AUTHORIZER: web.AppKey[ExplainingAuthorizer] = web.AppKey("authorizer")
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 WATCHES: web.AppKey[WatchTracker] = web.AppKey("watches")
 CONSOLE_FEED: web.AppKey[RequestFeed] = web.AppKey("console_feed")
 INFLIGHT: web.AppKey[InFlight] = web.AppKey("inflight")
+CACHES: web.AppKey[RequestCaches] = web.AppKey("caches", RequestCaches)
 
 STATE: web.RequestKey[RequestState] = web.RequestKey("fakekapi_state", RequestState)
 

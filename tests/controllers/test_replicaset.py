@@ -83,6 +83,7 @@ async def test_replicaset_scales_down_and_replaces_deleted_pods(
     from fakekapi.registry.options import DeleteOptions
 
     pod_rt = registry.catalog.lookup("", "v1", "pods")
+    assert pod_rt is not None
     await registry.delete(pod_rt, "default", pods[0]["metadata"]["name"], DeleteOptions())
     again = await eventually(lambda: count(2))
     assert pods[0]["metadata"]["name"] not in {p["metadata"]["name"] for p in again}
@@ -112,6 +113,7 @@ async def test_replicationcontroller(
         },
     )
     rc_rt = registry.catalog.lookup("", "v1", "replicationcontrollers")
+    assert rc_rt is not None
 
     async def settled() -> None:
         got = await registry.get(rc_rt, "default", "old")
@@ -130,7 +132,9 @@ async def test_replicationcontroller(
 
 
 def rs_type(registry: Registry) -> Any:
-    return registry.catalog.lookup("apps", "v1", "replicasets")
+    rt = registry.catalog.lookup("apps", "v1", "replicasets")
+    assert rt is not None
+    return rt
 
 
 async def test_a_relabelled_pod_is_released_and_replaced(
@@ -138,6 +142,7 @@ async def test_a_relabelled_pod_is_released_and_replaced(
 ) -> None:
     await create(registry, replicaset("web", 1))
     pod_rt = registry.catalog.lookup("", "v1", "pods")
+    assert pod_rt is not None
 
     async def one() -> list[Any]:
         pods = await items(registry, "", "v1", "pods", "default")

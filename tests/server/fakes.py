@@ -1,6 +1,7 @@
 """A stand-in registry for handler tests: records calls, keeps objects in a dict, and lets a test
-feed watch events. It implements only what the HTTP layer calls; Kubernetes rules are the real
-registry's business and are tested there."""
+feed watch events. It implements the HTTP layer's port (fakekapi/server/ports.py RegistryAPI)
+and nothing more: no store, no stored bytes (the handlers encode the objects), no subresources
+(kube's 405); Kubernetes rules are the real registry's business and are tested there."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
-from fakekapi.core.errors import not_found
+from fakekapi.core.errors import method_not_allowed, not_found
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.options import DeleteOptions, ListOptions, WriteOptions
 
@@ -27,10 +29,14 @@ class Result:
 class Event:
     type: str
     object: dict[str, Any]
+    raw: bytes | None = None
 
 
 class FakeRegistry:
-    def __init__(self) -> None:
+    store = None
+
+    def __init__(self, catalog: Catalog | None = None) -> None:
+        self.catalog = catalog if catalog is not None else Catalog.builtin()
         self.objects: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.calls: list[tuple[str, Any]] = []
         self.warnings: list[str] = []
@@ -85,6 +91,41 @@ class FakeRegistry:
             "metadata": {"resourceVersion": str(self.rv)},
             "items": items,
         }
+
+    async def get_shared(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]:
+        return await self.get(rt, namespace, name)
+
+    async def list_shared(
+        self, rt: ResourceType, namespace: str, opts: ListOptions
+    ) -> dict[str, Any]:
+        return await self.list(rt, namespace, opts)
+
+    async def get_raw(self, rt: ResourceType, namespace: str, name: str) -> None:
+        return None
+
+    async def list_raw(self, rt: ResourceType, namespace: str, opts: ListOptions) -> None:
+        return None
+
+    async def get_subresource(
+        self, rt: ResourceType, namespace: str, name: str, subresource: str
+    ) -> dict[str, Any]:
+        raise method_not_allowed()
+
+    async def create_subresource(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        subresource: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        *,
+        user: UserInfo | None = None,
+    ) -> Result:
+        raise method_not_allowed()
+
+    async def pod_log(self, namespace: str, name: str, query: dict[str, str]) -> str:
+        raise method_not_allowed()
 
     async def update(
         self,

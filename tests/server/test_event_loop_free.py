@@ -111,6 +111,7 @@ async def _seed_configmaps(registry: Registry, n: int) -> None:
     """n ConfigMaps as the registry stores them, written to the store directly (the registry's
     create path for 10,000 objects would take most of the test's time)."""
     rt = registry.catalog.lookup("", "v1", "configmaps")
+    assert rt is not None
     for i in range(n):
         name = f"cm-{i:05d}"
         obj = {

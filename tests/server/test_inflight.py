@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from polling import until_async
 
-from fakekapi.auth.modes import build_authorizer
+from fakekapi.auth.modes import Explained, build_authorizer
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.requestinfo import parse_request_info
 from fakekapi.server.inflight import InFlight, is_long_running
@@ -46,7 +46,7 @@ def _limit(pools: InFlight, read_only: int, mutating: int) -> InFlight:
 
 async def test_full_pool_is_429_with_retry_after(make_client: ClientFactory) -> None:
     registry = BlockingRegistry()
-    c = await make_client(registry, authorizer=ALLOW)
+    c = await make_client(registry, authorizer=Explained(ALLOW))
     pools = _limit(c.app[INFLIGHT], 1, 1)
     held = asyncio.create_task(c.get(f"{PODS}/slow", headers=JANE))
     await until_async(lambda: registry.waiting == 1)
@@ -79,7 +79,7 @@ async def test_full_pool_is_429_with_retry_after(make_client: ClientFactory) -> 
 
 async def test_mutating_pool(make_client: ClientFactory) -> None:
     registry = BlockingRegistry()
-    c = await make_client(registry, authorizer=ALLOW)
+    c = await make_client(registry, authorizer=Explained(ALLOW))
     pools = _limit(c.app[INFLIGHT], 0, 1)
     pools.mutating = 1  # one write in flight
     r = await c.post(CM, json={"metadata": {"name": "a"}}, headers=JANE)
@@ -95,7 +95,7 @@ async def test_mutating_pool(make_client: ClientFactory) -> None:
 
 
 async def test_slots_are_freed_whatever_the_answer(make_client: ClientFactory) -> None:
-    c = await make_client(FakeRegistry(), authorizer=ALLOW)
+    c = await make_client(FakeRegistry(), authorizer=Explained(ALLOW))
     pools = _limit(c.app[INFLIGHT], 1, 1)
     bad_json = {**JANE, "Content-Type": "application/json"}
     for _ in range(3):

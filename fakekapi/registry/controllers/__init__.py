@@ -60,8 +60,8 @@ def _all(_name: str) -> bool:
     return True
 
 
-def _core(registry: Registry, plural: str) -> ResourceType:
-    rt: ResourceType | None = registry.catalog.lookup("", "v1", plural)
+def _core(registry: Registry, plural: str, group: str = "") -> ResourceType:
+    rt: ResourceType | None = registry.catalog.lookup(group, "v1", plural)
     if rt is None:  # pragma: no cover - the built-in catalog always has them
         raise RuntimeError(f"the catalog does not serve {plural}")
     return rt
@@ -126,7 +126,7 @@ class Controllers:
             types = (
                 _core(registry, "services"),
                 _core(registry, "endpoints"),
-                registry.catalog.lookup("discovery.k8s.io", "v1", "endpointslices"),
+                _core(registry, "endpointslices", "discovery.k8s.io"),
             )
             self.controllers.append(KubernetesServiceController(registry, api_endpoint, types))
         # Only the informers a running controller reads (a disabled controller costs nothing).

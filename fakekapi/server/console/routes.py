@@ -25,7 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from fakekapi.auth.explain import Explanation, impersonated_user, request_attributes
-from fakekapi.core.errors import bad_request, page_not_found
+from fakekapi.core.errors import bad_request, internal, page_not_found
 from fakekapi.server.console.feed import FEED_PATH, RequestFeed
 from fakekapi.server.state import AUTHORIZER, CATALOG, REGISTRY, WATCHES
 from fakekapi.server.state import CONSOLE_FEED as FEED
@@ -168,7 +168,7 @@ async def access(request: web.Request) -> web.Response:
     if not isinstance(questions, list) or len(questions) > MAX_ACCESS_QUESTIONS:
         raise bad_request(f"questions: a list of at most {MAX_ACCESS_QUESTIONS} is required")
     who = impersonated_user(user, groups)
-    authorizer: Any = request.app[AUTHORIZER]
+    authorizer = request.app[AUTHORIZER]
     catalog = request.app[CATALOG]
     answers = []
     for q in questions:
@@ -194,8 +194,8 @@ async def access(request: web.Request) -> web.Response:
                 "allowed": explained.allowed,
                 "reason": verdict.reason,
                 "explanation": verdict.explanation,
-                "binding": getattr(verdict, "binding", ""),
-                "role": getattr(verdict, "role", ""),
+                "binding": verdict.binding,
+                "role": verdict.role,
                 "text": explained.render(),
             }
         )
@@ -223,9 +223,11 @@ async def postman(request: web.Request) -> web.Response:
 async def _collection(request: web.Request, namespace: str, name: str) -> dict[str, Any]:
     from fakekapi.server.postman import collection_for_server
 
-    registry: Any = request.app[REGISTRY]
+    store = request.app[REGISTRY].store
+    if store is None:
+        raise internal("the registry keeps no store to read the collection from")
     return collection_for_server(
-        request.app[CATALOG], request.app[AUTHORIZER], registry.store, namespace, name
+        request.app[CATALOG], request.app[AUTHORIZER], store, namespace, name
     )
 
 

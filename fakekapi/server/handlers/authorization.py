@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fakekapi.auth.modes import ExplainingAuthorizer
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import INVALID, FieldError, bad_request, invalid, invalid_value
 from fakekapi.core.requestinfo import RequestInfo
@@ -126,7 +127,7 @@ def _normalized_spec(spec: dict[str, Any], *, self_review: bool) -> dict[str, An
     return out
 
 
-def _status(authorizer: Any, user: UserInfo, attrs: RequestInfo) -> dict[str, Any]:
+def _status(authorizer: ExplainingAuthorizer, user: UserInfo, attrs: RequestInfo) -> dict[str, Any]:
     decision, reason = authorizer.authorize(user, attrs)
     status: dict[str, Any] = {"allowed": decision.value == "allow"}
     if decision.value == "deny":
@@ -137,7 +138,7 @@ def _status(authorizer: Any, user: UserInfo, attrs: RequestInfo) -> dict[str, An
 
 
 def access_review(
-    authorizer: Any,
+    authorizer: ExplainingAuthorizer,
     requester: UserInfo,
     rt: ResourceType,
     namespace: str,
@@ -197,31 +198,23 @@ def access_review(
     }
 
 
-def rules_review(authorizer: Any, requester: UserInfo, obj: dict[str, Any]) -> dict[str, Any]:
+def rules_review(
+    authorizer: ExplainingAuthorizer, requester: UserInfo, obj: dict[str, Any]
+) -> dict[str, Any]:
     """Answer a SelfSubjectRulesReview (400 `no namespace on request` without a namespace)."""
     spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
     assert isinstance(spec, dict)
     namespace = str(spec.get("namespace") or "")
     if not namespace:
         raise bad_request("no namespace on request")
-    rules_for = getattr(authorizer, "rules_for", None)
-    status: dict[str, Any]
-    if rules_for is None:
-        status = {
-            "resourceRules": [],
-            "nonResourceRules": [],
-            "incomplete": True,
-            "evaluationError": "authorizer does not support user rule resolution",
-        }
-    else:
-        result = rules_for(requester, namespace)
-        status = {
-            "resourceRules": [_resource_rule(r) for r in result.resource_rules],
-            "nonResourceRules": [_non_resource_rule(r) for r in result.non_resource_rules],
-            "incomplete": result.incomplete,
-        }
-        if result.evaluation_error:
-            status["evaluationError"] = result.evaluation_error
+    result = authorizer.rules_for(requester, namespace)
+    status: dict[str, Any] = {
+        "resourceRules": [_resource_rule(r) for r in result.resource_rules],
+        "nonResourceRules": [_non_resource_rule(r) for r in result.non_resource_rules],
+        "incomplete": result.incomplete,
+    }
+    if result.evaluation_error:
+        status["evaluationError"] = result.evaluation_error
     return {
         "kind": "SelfSubjectRulesReview",
         "apiVersion": f"{GROUP}/v1",
@@ -250,7 +243,11 @@ def _non_resource_rule(rule: Any) -> dict[str, Any]:
 
 
 def review(
-    authorizer: Any, requester: UserInfo, rt: ResourceType, namespace: str, obj: dict[str, Any]
+    authorizer: ExplainingAuthorizer,
+    requester: UserInfo,
+    rt: ResourceType,
+    namespace: str,
+    obj: dict[str, Any],
 ) -> dict[str, Any]:
     """The created review for any of the four types (the resource handler's create branch)."""
     if rt.plural == "selfsubjectrulesreviews":

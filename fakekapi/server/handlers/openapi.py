@@ -115,13 +115,14 @@ def _served(request: web.Request) -> frozenset[tuple[str, str]]:
 
 def _release(request: web.Request) -> str | None:
     """The emulated release of the app's catalog (None: the default)."""
-    return getattr(request.app.get(CATALOG), "release", None)
+    catalog = request.app.get(CATALOG)
+    return catalog.release if catalog is not None else None
 
 
 def _custom(request: web.Request) -> Any:
     """The catalog's custom resource documents (CRD group-versions), if it has any."""
     catalog = request.app.get(CATALOG)
-    return getattr(catalog, "custom", None)
+    return catalog.custom if catalog is not None else None
 
 
 async def v3_index(request: web.Request) -> web.Response:

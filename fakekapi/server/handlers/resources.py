@@ -247,8 +247,7 @@ def _partial(obj: dict[str, Any], version: str) -> dict[str, Any]:
 
 def _printer_columns(request: web.Request, rt: ResourceType) -> list[dict[str, Any]] | None:
     """A custom resource's additionalPrinterColumns (None for built-in kinds)."""
-    custom = getattr(request.app[CATALOG], "custom", None) if rt.is_crd else None
-    cv = custom.get(rt.group, rt.version, rt.plural) if custom is not None else None
+    cv = request.app[CATALOG].custom.get(rt.group, rt.version, rt.plural) if rt.is_crd else None
     return cv.printer_columns if cv is not None else None
 
 
@@ -376,7 +375,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return await _watch(request, route, query, accept)
 
     if route.verb == "get" and (rt.group, rt.plural, sub) == ("", "pods", "log"):
-        text: str = await _optional(registry, "pod_log")(ns, name, query)
+        text = await registry.pod_log(ns, name, dict(query))
         return web.Response(body=text.encode(), content_type="text/plain")
 
     if route.verb in ("get", "list"):
@@ -390,19 +389,17 @@ async def handle(request: web.Request) -> web.StreamResponse:
         )
         if route.verb == "list":
             list_opts = registry_options.parse_list_options(query)
-            list_raw = getattr(registry, "list_raw", None)
-            if as_stored and list_raw is not None:
-                raw_list = await list_raw(rt, ns, list_opts)
+            raw_list = await registry.list_raw(rt, ns, list_opts) if as_stored else None
+            if raw_list is not None:
                 return responses.stored_json_response(raw_list.to_json())
-            read_list = getattr(registry, "list_shared", None) or registry.list
-            obj = await read_list(rt, ns, list_opts)
-        elif as_stored and (not sub or sub == "status") and hasattr(registry, "get_raw"):
-            return responses.stored_json_response(await registry.get_raw(rt, ns, name))
+            obj = await registry.list_shared(rt, ns, list_opts)
         elif sub and sub != "status":
-            obj = await _optional(registry, "get_subresource")(rt, ns, name, sub)
+            obj = await registry.get_subresource(rt, ns, name, sub)
         else:
-            read = getattr(registry, "get_shared", None) or registry.get
-            obj = await read(rt, ns, name)
+            raw = await registry.get_raw(rt, ns, name) if as_stored else None
+            if raw is not None:
+                return responses.stored_json_response(raw)
+            obj = await registry.get_shared(rt, ns, name)
         if neg.target is not None and route.verb == "list" and offload.big_list(obj):
             obj = await offloader(request).run(transform, request, rt, obj, neg.target, True)
         elif neg.target is not None:
@@ -421,8 +418,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
             answer = authorization.review(request.app[AUTHORIZER], user, rt, ns, obj)
             return await _render(request, answer, neg, 201)
         if sub:
-            create_sub = _optional(registry, "create_subresource")
-            result = await create_sub(rt, ns, name, sub, obj, opts, user=user)
+            result = await registry.create_subresource(rt, ns, name, sub, obj, opts, user=user)
         else:
             raw = _json_body(request, body)
             result = await registry.create(rt, ns, obj, opts, user=user, raw=raw)
@@ -457,14 +453,6 @@ async def handle(request: web.Request) -> web.StreamResponse:
     return await _render(request, out, neg)
 
 
-def _optional(registry: object, method: str) -> Any:
-    """A registry method beyond the core contract (subresources such as scale or token)."""
-    fn = getattr(registry, method, None)
-    if fn is None:
-        raise method_not_allowed()
-    return fn
-
-
 async def _watch(
     request: web.Request, route: Route, query: Mapping[str, str], accept: str
 ) -> web.StreamResponse:
@@ -487,7 +475,7 @@ async def _watch(
 
     def encode(event: WatchEventLike) -> dict[str, Any] | bytes:
         nonlocal first
-        raw: bytes | None = getattr(event, "raw", None)
+        raw = event.raw
         if raw is not None and target is None:
             return responses.stored_watch_line(event.type, raw)
         obj = event.object
