@@ -23,7 +23,9 @@ from fakekapi.auth.authn import (
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.user import ALL_AUTHENTICATED, SYSTEM_MASTERS, UserInfo
 from fakekapi.server.app import build_app
+from fakekapi.server.ports import RegistryAPI
 from fakekapi.server.settings import Settings
+from server.fakes import FakeRegistry
 
 ADMIN_TOKEN = "admin-token"
 JANE_TOKEN = "jane-token"
@@ -60,9 +62,11 @@ def catalog() -> Catalog:
 
 @pytest.fixture
 def make_client(aiohttp_client: Any, catalog: Catalog, tmp_path: Any) -> ClientFactory:
-    async def make(registry: Any = None, **kwargs: Any) -> TestClient[web.Request, web.Application]:
+    async def make(
+        registry: RegistryAPI | None = None, **kwargs: Any
+    ) -> TestClient[web.Request, web.Application]:
         if registry is None:
-            registry = object()
+            registry = FakeRegistry(catalog)
         kwargs.setdefault("authenticator", test_authenticator())
         app = build_app(Settings(data_dir=tmp_path), registry=registry, catalog=catalog, **kwargs)
         client: TestClient[web.Request, web.Application] = await aiohttp_client(app)

@@ -16,6 +16,7 @@ from certs import client_cert
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.server.app import build_app
 from fakekapi.server.settings import Settings
+from server.fakes import FakeRegistry
 
 
 def _free_port() -> int:
@@ -36,7 +37,7 @@ async def server_url(ca: trustme.CA) -> AsyncIterator[str]:
     server_cert.configure_cert(ctx)
     ctx.verify_mode = ssl.CERT_OPTIONAL
     ca.configure_trust(ctx)
-    app = build_app(Settings(), registry=object(), catalog=Catalog.builtin())  # type: ignore[arg-type]
+    app = build_app(Settings(), registry=FakeRegistry(), catalog=Catalog.builtin())
     runner = web.AppRunner(app)
     await runner.setup()
     port = _free_port()
