@@ -22,8 +22,6 @@ from fakekapi.server.settings import DEFAULT_ISSUER, Settings, default_data_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_SERVER_URL = "https://127.0.0.1:6443"
-
 
 def _data_dir_option(f: F) -> F:
     """`--data-dir`, on every command; `$FAKEKAPI_DATA_DIR`, else the XDG data dir."""
@@ -406,7 +404,7 @@ def kubeconfig(
     """
     import yaml
 
-    from fakekapi.server import clientconfig
+    from fakekapi.sandbox import clientconfig
 
     if serviceaccount and user:
         raise click.UsageError("--serviceaccount and --user are mutually exclusive")
@@ -417,8 +415,8 @@ def kubeconfig(
             f"--server {url!r}: must be an https:// URL (kubectl sends no credentials over http)"
         )
     if serviceaccount:
-        from fakekapi.server.credentials import parse_ref, service_account_token
-        from fakekapi.server.sandbox import open_session
+        from fakekapi.sandbox.credentials import parse_ref, service_account_token
+        from fakekapi.sandbox.session import open_session
 
         ns, name = _sandbox_sync(lambda: parse_ref(serviceaccount))
 
@@ -530,8 +528,8 @@ def fixtures_export(data_dir: Path | None, out_dir: Path) -> None:
       fakekapi fixtures export -o ./k8s-fixtures
       fakekapi serve --ephemeral --fixtures ./k8s-fixtures
     """
-    from fakekapi.server.sandbox import open_session
-    from fakekapi.server.snapshot import ExportResult, export_fixtures
+    from fakekapi.sandbox.session import open_session
+    from fakekapi.sandbox.snapshot import ExportResult, export_fixtures
 
     dd = _usable_data_dir(data_dir)
 
@@ -563,8 +561,8 @@ def status(data_dir: Path | None, as_json: bool) -> None:
     Example:
       until fakekapi status >/dev/null; do sleep 0.1; done
     """
+    from fakekapi.sandbox.snapshot import store_counts
     from fakekapi.server.run import read_server_info
-    from fakekapi.server.snapshot import store_counts
 
     dd = _usable_data_dir(data_dir, writable=False)
     info = read_server_info(dd)
@@ -592,21 +590,15 @@ def status(data_dir: Path | None, as_json: bool) -> None:
 
 
 def _load_pki(data_dir: Path) -> Any:
-    from fakekapi.server.pki import PKI, PKIError
+    from fakekapi.sandbox.session import load_pki
 
-    try:
-        return PKI.load_or_create(data_dir, None)
-    except PKIError as e:
-        raise _fail(str(e)) from e
-    except OSError as e:
-        raise _fail(f"data dir {data_dir}: {e.strerror or e}") from e
+    return _sandbox_sync(lambda: load_pki(data_dir))
 
 
 def _server_url(data_dir: Path) -> str:
-    from fakekapi.server.run import read_server_info
+    from fakekapi.sandbox.session import server_url
 
-    info = read_server_info(data_dir)
-    return info.url if info is not None else DEFAULT_SERVER_URL
+    return server_url(data_dir)
 
 
 def _write_file(path: Path, data: bytes, mode: int) -> None:
@@ -624,7 +616,7 @@ T = TypeVar("T")
 def _sandbox_error(e: Exception) -> click.ClickException:
     """SandboxError / StatusError → exit 2 with usage (bad input) or one line, exit 1."""
     from fakekapi.core.errors import StatusError
-    from fakekapi.server.sandbox import SandboxError
+    from fakekapi.sandbox.session import SandboxError
 
     if isinstance(e, SandboxError) and e.exit_code == 2:
         return click.UsageError(str(e))
@@ -638,7 +630,7 @@ def _sandbox(coro: Coroutine[Any, Any, T]) -> T:
     import asyncio
 
     from fakekapi.core.errors import StatusError
-    from fakekapi.server.sandbox import SandboxError
+    from fakekapi.sandbox.session import SandboxError
 
     try:
         return asyncio.run(coro)
@@ -647,7 +639,7 @@ def _sandbox(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def _sandbox_sync(fn: Callable[[], T]) -> T:
-    from fakekapi.server.sandbox import SandboxError
+    from fakekapi.sandbox.session import SandboxError
 
     try:
         return fn()
@@ -710,8 +702,8 @@ def sa_create(
     """
     import yaml
 
-    from fakekapi.server.credentials import ServiceAccountResult, create_service_account
-    from fakekapi.server.sandbox import open_session
+    from fakekapi.sandbox.credentials import ServiceAccountResult, create_service_account
+    from fakekapi.sandbox.session import open_session
 
     dd = _usable_data_dir(data_dir)
 
@@ -801,8 +793,8 @@ def token_create(
       fakekapi token create postman --duration 2h
       fakekapi token create myapp -n apps --audience https://vault.example
     """
-    from fakekapi.server.credentials import TokenRequestSpec, check_token_flags, create_token
-    from fakekapi.server.sandbox import open_session
+    from fakekapi.sandbox.credentials import TokenRequestSpec, check_token_flags, create_token
+    from fakekapi.sandbox.session import open_session
 
     if duration < 0:
         raise click.UsageError("--duration must be greater than or equal to 0")
@@ -858,9 +850,9 @@ def incluster(
     Example:
       eval "$(fakekapi incluster default/postman -o ./sa)"
     """
-    from fakekapi.server import clientconfig
-    from fakekapi.server.credentials import parse_ref, service_account_token
-    from fakekapi.server.sandbox import open_session
+    from fakekapi.sandbox import clientconfig
+    from fakekapi.sandbox.credentials import parse_ref, service_account_token
+    from fakekapi.sandbox.session import open_session
 
     ns, name = _sandbox_sync(lambda: parse_ref(serviceaccount))
     dd = _usable_data_dir(data_dir)
@@ -924,9 +916,9 @@ def postman_export(serviceaccount: str, out_dir: Path, data_dir: Path | None) ->
       npx newman run ./postman/fakekapi.postman_collection.json \\
           -e ./postman/fakekapi.postman_environment.json --ssl-extra-ca-certs ./postman/ca.crt
     """
-    from fakekapi.server.credentials import parse_ref
-    from fakekapi.server.postman import PostmanExport, export
-    from fakekapi.server.sandbox import open_session
+    from fakekapi.sandbox.credentials import parse_ref
+    from fakekapi.sandbox.postman import PostmanExport, export
+    from fakekapi.sandbox.session import open_session
 
     ns, name = _sandbox_sync(lambda: parse_ref(serviceaccount))
     dd = _usable_data_dir(data_dir)
@@ -975,12 +967,12 @@ def console(open_browser: bool, data_dir: Path | None) -> None:
     Example:
       fakekapi console --open
     """
-    from fakekapi.server.credentials import (
+    from fakekapi.sandbox.credentials import (
         TokenRequestSpec,
         create_service_account,
         create_token,
     )
-    from fakekapi.server.sandbox import open_session, wait_until_served
+    from fakekapi.sandbox.session import open_session, wait_until_served
 
     dd = _data_dir(data_dir)
 

@@ -327,38 +327,46 @@ class PKI:
         """
         if user != "admin":
             raise ValueError(f"unknown kubeconfig user {user!r} (only 'admin' is built in)")
-        user_name = f"{CLUSTER_NAME}-admin"
-        context = f"{user_name}@{CLUSTER_NAME}"
-        return {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [
-                {
-                    "name": CLUSTER_NAME,
-                    "cluster": {
-                        "server": server_url,
-                        "certificate-authority-data": _b64(_read(self.ca_cert_path)),
-                    },
-                }
-            ],
-            "contexts": [
-                {
-                    "name": context,
-                    "context": {"cluster": CLUSTER_NAME, "user": user_name, "namespace": "default"},
-                }
-            ],
-            "current-context": context,
-            "preferences": {},
-            "users": [
-                {
-                    "name": user_name,
-                    "user": {
-                        "client-certificate-data": _b64(_read(self.admin_cert_path)),
-                        "client-key-data": _b64(_read(self.admin_key_path)),
-                    },
-                }
-            ],
+        credentials = {
+            "client-certificate-data": _b64(_read(self.admin_cert_path)),
+            "client-key-data": _b64(_read(self.admin_key_path)),
         }
+        return kubeconfig_document(
+            server_url, _read(self.ca_cert_path), f"{CLUSTER_NAME}-admin", credentials, "default"
+        )
+
+
+def kubeconfig_document(
+    server_url: str,
+    ca_pem: bytes,
+    user_name: str,
+    credentials: dict[str, str],
+    namespace: str,
+    context: str | None = None,
+) -> dict[str, Any]:
+    """The one kubeconfig builder (the admin's here, a ServiceAccount's in
+    fakekapi.sandbox.clientconfig): cluster `fakekapi` trusting the CA, one user, one context
+    (`USER@fakekapi` unless named) with its default namespace, as kubeadm lays them out."""
+    context = context or f"{user_name}@{CLUSTER_NAME}"
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": CLUSTER_NAME,
+                "cluster": {"server": server_url, "certificate-authority-data": _b64(ca_pem)},
+            }
+        ],
+        "contexts": [
+            {
+                "name": context,
+                "context": {"cluster": CLUSTER_NAME, "user": user_name, "namespace": namespace},
+            }
+        ],
+        "current-context": context,
+        "preferences": {},
+        "users": [{"name": user_name, "user": credentials}],
+    }
 
 
 def _b64(data: bytes) -> str:

@@ -248,8 +248,9 @@ def read_server_info(data_dir: Path) -> ServerInfo | None:
     return info if pid_alive(info.pid) else None
 
 
-def write_kubeconfig(path: Path, pki: PKI, server_url: str) -> None:
-    """Write the admin kubeconfig (0600: it holds the admin key)."""
+def write_admin_kubeconfig(path: Path, pki: PKI, server_url: str) -> None:
+    """Write the admin kubeconfig a start leaves in the data dir (0600: it holds the admin key;
+    always rewritten, never merged: `fakekapi kubeconfig` writes and merges users' files)."""
     import yaml
 
     from fakekapi.server.pki import write_atomic
@@ -402,7 +403,7 @@ async def start(settings: Settings) -> RunningServer:
         server = RunningServer(
             settings=settings, pki=pki, runner=runner, url=url, port=port, temp_dir=temp_dir
         )
-        write_kubeconfig(server.kubeconfig_path, pki, url)
+        write_admin_kubeconfig(server.kubeconfig_path, pki, url)
         write_atomic(
             server_json_path(settings.data_dir),
             json.dumps(server.info.to_json(), indent=2).encode() + b"\n",

@@ -19,8 +19,8 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 
 from cli.test_sandbox_support import copy_data_dir, invoke, jwt_claims, keys, stored
+from fakekapi.auth import postman
 from fakekapi.auth.serviceaccount import LEGACY_ISSUER, Verifier
-from fakekapi.server import postman
 from fakekapi.server.settings import DEFAULT_ISSUER
 
 SA_KEY = "/core/serviceaccounts/default/postman"

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from cli.test_sandbox_support import fakekapi, jwt_claims
-from fakekapi.server import postman
+from fakekapi.auth import postman
 from fakekapi.testing import SpawnedServer, require_client, spawned_server
 
 

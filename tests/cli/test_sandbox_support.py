@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from click.testing import CliRunner, Result
 
 from fakekapi import cli
-from fakekapi.server.sandbox import Session, open_session
+from fakekapi.sandbox.session import Session, open_session
 from fakekapi.testing import fakekapi_command, subprocess_env
 
 T = TypeVar("T")

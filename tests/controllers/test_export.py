@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fakekapi.catalog.catalog import Catalog
-from fakekapi.server.snapshot import clean, made_by_the_server
+from fakekapi.sandbox.snapshot import clean, made_by_the_server
 
 CATALOG = Catalog.builtin()
 

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from fakekapi import cli
-from fakekapi.server import postman
+from fakekapi.auth import postman
 from fakekapi.testing import ServerHandle, require_client, running_server
 
 NEWMAN = Path(__file__).resolve().parent / "node_modules" / "newman" / "bin" / "newman.js"

@@ -209,7 +209,7 @@ async def postman(request: web.Request) -> web.Response:
     if not all(isinstance(v, str) and v for v in (namespace, name, token)):
         raise bad_request("namespace, name and token are required")
     assert isinstance(namespace, str) and isinstance(name, str) and isinstance(token, str)
-    from fakekapi.server.postman import build_environment
+    from fakekapi.auth.postman import build_environment
 
     url = f"{request.scheme}://{request.host}"
     return web.json_response(
@@ -221,7 +221,7 @@ async def postman(request: web.Request) -> web.Response:
 
 
 async def _collection(request: web.Request, namespace: str, name: str) -> dict[str, Any]:
-    from fakekapi.server.postman import collection_for_server
+    from fakekapi.auth.postman import collection_for_server
 
     store = request.app[REGISTRY].store
     if store is None:

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakekapi.auth.postman import sa_username, token_secret_name
 from fakekapi.core.errors import StatusError, invalid, invalid_value
 from fakekapi.registry.controllers.tokens import (
     NAME_ANNOTATION,
@@ -44,19 +45,14 @@ from fakekapi.registry.controllers.tokens import (
 )
 from fakekapi.registry.options import DeleteOptions, WriteOptions
 from fakekapi.registry.validation import name_rule
-from fakekapi.server.sandbox import FIELD_MANAGER, SandboxError, Session
+from fakekapi.sandbox.session import FIELD_MANAGER, SandboxError, Session
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
-SECRET_SUFFIX = "-token"
 WRITE = WriteOptions(field_manager=FIELD_MANAGER)
 MAX_ATTEMPTS = 5
 
 
 # -- names -------------------------------------------------------------------------------------
-
-
-def token_secret_name(sa_name: str) -> str:
-    return f"{sa_name}{SECRET_SUFFIX}"
 
 
 def cluster_role_binding_name(namespace: str, sa_name: str, role: str) -> str:
@@ -65,10 +61,6 @@ def cluster_role_binding_name(namespace: str, sa_name: str, role: str) -> str:
 
 def role_binding_name(sa_name: str, role: str) -> str:
     return f"fakekapi:{sa_name}:{role}"
-
-
-def sa_username(namespace: str, name: str) -> str:
-    return f"system:serviceaccount:{namespace}:{name}"
 
 
 def parse_ref(value: str) -> tuple[str, str]:

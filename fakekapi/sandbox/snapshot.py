@@ -42,8 +42,8 @@ from fakekapi.registry.controllers.tokens import (
     UID_ANNOTATION,
 )
 from fakekapi.registry.fixtures import LAST_APPLIED, split_api_version
+from fakekapi.sandbox.session import SandboxError, Session, store_path
 from fakekapi.server.pki import write_atomic
-from fakekapi.server.sandbox import SandboxError, Session, store_path
 
 SERVER_FIELDS = (
     "uid",

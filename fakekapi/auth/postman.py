@@ -1,4 +1,9 @@
-"""`fakekapi postman export`: a Postman v2.1 collection, its environment, and the CA file.
+"""The Postman v2.1 collection of what a ServiceAccount may do, judged by an authorizer.
+
+The pure builders behind `fakekapi postman export` (fakekapi/sandbox/postman.py writes the files,
+over the data dir) and the console's collection download (server/console/routes.py, as the
+running server's authorizer judges). They live in auth, below both: each expectation is an
+authorization decision rendered as a request, and the server must not import the sandbox.
 
 The collection authenticates with `Bearer {{token}}` from the environment, so the same file works
 for any ServiceAccount: export again (or edit the environment) to switch. It has:
@@ -25,24 +30,18 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from fakekapi import __version__
 from fakekapi.auth.authz import Decision, forbidden_message
 from fakekapi.auth.modes import ModeAuthorizer
-from fakekapi.auth.rbac import RBAC_GROUP, RBAC_RESOURCES, RBACAuthorizer, RBACIndex
+from fakekapi.auth.rbac import RBAC_GROUP, RBACAuthorizer, RBACIndex
 from fakekapi.auth.serviceaccount import sa_groups
 from fakekapi.catalog import discovery
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import ALL_AUTHENTICATED, UserInfo
-from fakekapi.registry.controllers.aggregation import aggregate_rules
-from fakekapi.registry.rbac_bootstrap import policy_objects
 from fakekapi.registry.rbac_rules import non_resource_attributes, resource_attributes
-from fakekapi.server.credentials import sa_username, service_account_token, token_secret_name
-from fakekapi.server.pki import write_atomic
-from fakekapi.server.sandbox import SandboxError, Session
 
 SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 COLLECTION_FILE = "fakekapi.postman_collection.json"
@@ -50,32 +49,19 @@ ENVIRONMENT_FILE = "fakekapi.postman_environment.json"
 CA_FILE = "ca.crt"
 BAD_TOKEN = "this-is-not-a-valid-token"
 
+SECRET_SUFFIX = "-token"
+"""The token Secret `fakekapi serviceaccount create` makes for a ServiceAccount: NAME-token."""
+
+
+def token_secret_name(sa_name: str) -> str:
+    return f"{sa_name}{SECRET_SUFFIX}"
+
+
+def sa_username(namespace: str, name: str) -> str:
+    return f"system:serviceaccount:{namespace}:{name}"
+
+
 # -- what the ServiceAccount may do --------------------------------------------------------------
-
-
-def rbac_index(session: Session) -> RBACIndex:
-    """The RBAC objects of the store, plus the bootstrap objects a start would add back, with
-    aggregated ClusterRoles computed (as the aggregation controller keeps them)."""
-    objects: list[dict[str, Any]] = []
-    seen: set[tuple[str, str, str]] = set()
-    for plural in RBAC_RESOURCES:
-        items, _ = session.store.list(f"/{RBAC_GROUP}/{plural}/")
-        for _key, obj, _rev in items:
-            md = obj.get("metadata") or {}
-            seen.add((str(obj.get("kind")), str(md.get("namespace") or ""), str(md.get("name"))))
-            objects.append(json.loads(json.dumps(obj)))
-    for obj in policy_objects():
-        md = obj.get("metadata") or {}
-        if (str(obj.get("kind")), str(md.get("namespace") or ""), str(md.get("name"))) not in seen:
-            objects.append(obj)
-    cluster_roles = [o for o in objects if o.get("kind") == "ClusterRole"]
-    for _ in range(2):  # aggregated roles feed each other (view → edit → admin)
-        for role in cluster_roles:
-            if role.get("aggregationRule") is not None:
-                role["rules"] = aggregate_rules(role, cluster_roles)
-    index = RBACIndex()
-    index.load(objects)
-    return index
 
 
 @dataclass(frozen=True)
@@ -522,7 +508,7 @@ def _request_namespace(obj: KnownObject) -> str:
     return obj.namespace
 
 
-def _known_objects(store: Any, namespace: str, name: str) -> list[KnownObject]:
+def known_objects(store: Any, namespace: str, name: str) -> list[KnownObject]:
     candidates = [
         KnownObject("", "namespaces", "", namespace, "{{namespace}}"),
         KnownObject("", "serviceaccounts", namespace, name, "{{serviceAccount}}"),
@@ -544,49 +530,12 @@ def _known_objects(store: Any, namespace: str, name: str) -> list[KnownObject]:
     return out
 
 
-@dataclass(frozen=True)
-class PostmanExport:
-    collection: Path
-    environment: Path
-    ca: Path
-    requests: int
-    forbidden: int
-
-
-async def export(session: Session, namespace: str, name: str, out_dir: Path) -> PostmanExport:
-    """Write the collection, the environment and ca.crt into `out_dir`."""
-    token = await service_account_token(session, namespace, name)
-    judge = Judge(rbac_index(session), sa_user(namespace, name))
-    collection = build_collection(
-        session.catalog, judge, namespace, name, _known_objects(session.store, namespace, name)
-    )
-    environment = build_environment(session.url, token, namespace, name)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise SandboxError(f"cannot create {out_dir}: {e.strerror or e}") from e
-    paths = out_dir / COLLECTION_FILE, out_dir / ENVIRONMENT_FILE, out_dir / CA_FILE
-    contents = (
-        json.dumps(collection, indent=2, ensure_ascii=False).encode() + b"\n",
-        json.dumps(environment, indent=2).encode() + b"\n",
-        session.pki.ca_pem.encode("ascii"),
-    )
-    modes = (0o644, 0o600, 0o644)  # the environment holds the token
-    for path, data, mode in zip(paths, contents, modes, strict=True):
-        try:
-            write_atomic(path, data, mode)
-        except OSError as e:
-            raise SandboxError(f"cannot write {path}: {e.strerror or e}") from e
-    codes = list(expected_codes(collection).values())
-    return PostmanExport(*paths, requests=len(codes), forbidden=codes.count(403))
-
-
 def collection_for_server(
     catalog: Catalog, authorizer: Any, store: Any, namespace: str, name: str
 ) -> dict[str, Any]:
     """The collection of ServiceAccount NS/NAME as a running server judges it (the console)."""
     judge = Judge(None, sa_user(namespace, name), authorizer)
-    return build_collection(catalog, judge, namespace, name, _known_objects(store, namespace, name))
+    return build_collection(catalog, judge, namespace, name, known_objects(store, namespace, name))
 
 
 _STATUS_ASSERTION = re.compile(r"pm\.response\.to\.have\.status\((\d+)\)")
@@ -612,15 +561,19 @@ def expected_codes(collection: dict[str, Any]) -> dict[str, int]:
 
 
 __all__ = [
+    "CA_FILE",
     "COLLECTION_FILE",
     "ENVIRONMENT_FILE",
+    "SECRET_SUFFIX",
     "Expectation",
     "Judge",
-    "PostmanExport",
+    "KnownObject",
     "build_collection",
     "build_environment",
+    "collection_for_server",
     "expected_codes",
-    "export",
-    "rbac_index",
+    "known_objects",
     "sa_user",
+    "sa_username",
+    "token_secret_name",
 ]

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from fakekapi.server.pki import ADMIN_USER, CLUSTER_NAME, PKI, write_atomic
-from fakekapi.server.sandbox import SandboxError
+from fakekapi.sandbox.session import SandboxError
+from fakekapi.server.pki import ADMIN_USER, CLUSTER_NAME, PKI, kubeconfig_document, write_atomic
 
 TOKEN_FILE = "token"
 CA_FILE = "ca.crt"
@@ -60,30 +60,14 @@ def sa_kubeconfig(
     context: str | None = None,
 ) -> dict[str, Any]:
     """A kubeconfig for ServiceAccount NS/NAME: bearer token, its namespace as the default."""
-    user = sa_user_name(namespace, name)
-    ctx = context or f"{user}@{CLUSTER_NAME}"
-    return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [
-            {
-                "name": CLUSTER_NAME,
-                "cluster": {
-                    "server": server_url,
-                    "certificate-authority-data": _b64(pki.ca_pem.encode("ascii")),
-                },
-            }
-        ],
-        "contexts": [
-            {
-                "name": ctx,
-                "context": {"cluster": CLUSTER_NAME, "user": user, "namespace": namespace},
-            }
-        ],
-        "current-context": ctx,
-        "preferences": {},
-        "users": [{"name": user, "user": {"token": token}}],
-    }
+    return kubeconfig_document(
+        server_url,
+        pki.ca_pem.encode("ascii"),
+        sa_user_name(namespace, name),
+        {"token": token},
+        namespace,
+        context,
+    )
 
 
 def _upsert(entries: Any, new: list[Any]) -> list[Any]:
