@@ -10,15 +10,14 @@ LocalObjectReference, NodeSelector, ...) and a map property marked so
 whole. The field tree in schema_index.json.gz does not carry these marks, so they live here, keyed
 by the same type ids.
 
-Output: {"types": [type id, ...], "fields": {type id: [field, ...]}}
+Output: {"generator": ..., "inputs": {path: sha256}, "types": [type id, ...],
+         "fields": {type id: [field, ...]}}
 
-Usage: python scripts/gen_smd_atomic.py [REFERENCE_DIR]   (default /work/shared/k8s-reference)
+Run by scripts/regen.py (with every other generator), from versions/v1.33/swagger.json.gz.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +42,5 @@ def build(defs: dict[str, Any]) -> dict[str, Any]:
     return {"types": types, "fields": fields}
 
 
-def main() -> None:
-    ref_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/k8s-reference")
-    spec = json.loads((ref_dir / "openapi-v2" / "swagger-v1.33.json").read_bytes())
-    out = build(spec["definitions"])
-    OUT.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
-    print(f"{OUT}: {len(out['types'])} atomic types, {len(out['fields'])} types with atomic maps")
-
-
 if __name__ == "__main__":
-    main()
+    raise SystemExit("run scripts/regen.py, which runs this generator with the others")

@@ -21,10 +21,13 @@ Usage: python scripts/regen.py [REFERENCE_DIR [KUBECTL_1_33]]
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 SCRIPTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(SCRIPTS))
@@ -47,14 +50,21 @@ GENERATED = (
 """Every generated path (files, or folders whose files are all generated), relative to the root."""
 
 
-def table_docs(root: Path, reference: Path) -> Path:
-    swagger = reference / "versions" / "v1.33" / "swagger.json.gz"
-    import gzip
+SWAGGER_1_33 = "versions/v1.33/swagger.json.gz"
 
-    definitions = json.loads(gzip.decompress(swagger.read_bytes()))["definitions"]
+
+def _swagger_1_33(reference: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """v1.33's OpenAPI definitions, and the provenance entry of the file they came from."""
+    raw = (reference / SWAGGER_1_33).read_bytes()
+    inputs = {f"../shared/k8s-reference/{SWAGGER_1_33}": hashlib.sha256(raw).hexdigest()}
+    return json.loads(gzip.decompress(raw))["definitions"], inputs
+
+
+def table_docs(root: Path, reference: Path) -> Path:
+    definitions, inputs = _swagger_1_33(reference)
     out = root / "fakekapi" / "registry" / "printers" / "descriptions.py"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(gen_table_docs.render(definitions))
+    out.write_text(gen_table_docs.render(definitions, inputs))
     subprocess.run(
         [
             sys.executable,
@@ -73,13 +83,12 @@ def table_docs(root: Path, reference: Path) -> Path:
 
 
 def smd_atomic(root: Path, reference: Path) -> Path:
-    swagger = reference / "versions" / "v1.33" / "swagger.json.gz"
-    import gzip
-
-    definitions = json.loads(gzip.decompress(swagger.read_bytes()))["definitions"]
+    definitions, inputs = _swagger_1_33(reference)
     out = root / "fakekapi" / "catalog" / "data" / "smd_atomic.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(gen_smd_atomic.build(definitions), indent=1, sort_keys=True) + "\n")
+    doc = {"generator": "scripts/gen_smd_atomic.py", "inputs": inputs}
+    doc.update(gen_smd_atomic.build(definitions))
+    out.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
     return out
 
 

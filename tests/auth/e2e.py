@@ -6,11 +6,11 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 from e2e.clients import Kubectl, kubectl_path
+from polling import until
 
 from fakekapi.auth.serviceaccount import SigningKey
 from fakekapi.testing import ServerHandle
@@ -92,13 +92,12 @@ def legacy_token(server: ServerHandle, sa: str, secret: str, ns: str = "default"
             },
         },
     )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+
+    def token() -> str | None:
         data = admin(server, "GET", f"/api/v1/namespaces/{ns}/secrets/{secret}").get("data") or {}
-        if data.get("token"):
-            return base64.b64decode(data["token"]).decode()
-        time.sleep(0.02)
-    raise AssertionError(f"secret {secret} was not filled")
+        return str(data["token"]) if data.get("token") else None
+
+    return base64.b64decode(until(token, f"secret {secret} filled")).decode()
 
 
 def bound_token(server: ServerHandle, sa: str, ns: str = "default", **spec: Any) -> str:

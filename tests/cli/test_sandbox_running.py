@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
+from polling import until
 
 from cli.test_sandbox_support import invoke, jwt_claims
 from fakekapi.testing import ServerHandle, running_server
@@ -52,13 +53,8 @@ def admin_json(server: ServerHandle, method: str, path: str, obj: Any = None) ->
 def wait_for(server: ServerHandle, path: str, deadline: float) -> float:
     """Poll GET `path` as admin until 200; returns the seconds it took."""
     start = time.monotonic()
-    while True:
-        status, _, _ = server.request("GET", path)
-        if status == 200:
-            return time.monotonic() - start
-        if time.monotonic() - start > deadline:
-            raise AssertionError(f"{path} still {status} after {deadline}s")
-        time.sleep(0.02)
+    until(lambda: server.request("GET", path)[0] == 200, f"{path} answering 200", timeout=deadline)
+    return time.monotonic() - start
 
 
 class Watch:

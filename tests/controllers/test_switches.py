@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 
 from click.testing import CliRunner
+from polling import until
 
 from fakekapi.cli import cli
 from fakekapi.testing import ServerHandle, running_server
@@ -40,10 +40,10 @@ def test_without_the_serviceaccount_controller_no_default_sa_appears() -> None:
         # The namespace controller still runs: a deleted namespace goes away.
         status, _, _ = server.request("DELETE", "/api/v1/namespaces/quiet")
         assert status == 200
-        deadline = time.monotonic() + 10
-        while _get(server, "/api/v1/namespaces/quiet")[0] != 404:
-            assert time.monotonic() < deadline, "the namespace controller did not finalize"
-            time.sleep(0.02)
+        until(
+            lambda: _get(server, "/api/v1/namespaces/quiet")[0] == 404,
+            "the namespace controller finalizing the namespace",
+        )
         # ... and it was started after the serviceaccount controller would have been.
         status, sas = _get(server, "/api/v1/namespaces/q2/serviceaccounts")
         assert status == 200

@@ -5,17 +5,16 @@ custom resources owning custom resources and ConfigMaps."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from polling import until
 
 from e2e.clients import Kubectl, kubectl_path
 from fakekapi.testing import running_server
 
 NS = "gc"
-DEADLINE = 30.0
 
 CRD = {
     "apiVersion": "apiextensions.k8s.io/v1",
@@ -81,10 +80,7 @@ def owned_set(k: Kubectl, prefix: str) -> dict[str, Any]:
 
 
 def wait_gone(k: Kubectl, *what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while get(k, *what) is not None:
-        assert time.monotonic() < deadline, f"{what} still there"
-        time.sleep(0.05)
+    until(lambda: get(k, *what) is None, f"{what} gone")
 
 
 def test_background(kubectl: Kubectl) -> None:

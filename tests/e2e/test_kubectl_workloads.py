@@ -4,12 +4,12 @@ the `kubernetes` Service, and a drain-style eviction through the official Python
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import kubernetes
 import pytest
 from narrow import present
+from polling import until
 
 from e2e.clients import Kubectl, table
 from e2e.conftest import minor_of
@@ -147,16 +147,17 @@ def test_drain_style_eviction_with_python_client(
             metadata=kubernetes.client.V1ObjectMeta(name="victim", namespace=ns)
         )
         api.create_namespaced_pod_eviction("victim", ns, body)
+
         # Eviction deletes gracefully: the kubelet stops the pod, then it is gone.
-        deadline = time.monotonic() + 30
-        while True:
+        def removed() -> bool:
             try:
                 api.read_namespaced_pod("victim", ns)
             except kubernetes.client.ApiException as e:
                 assert e.status == 404
-                break
-            assert time.monotonic() < deadline, "the evicted pod was never removed"
-            time.sleep(0.05)
+                return True
+            return False
+
+        until(removed, "the evicted pod removed")
         with pytest.raises(kubernetes.client.ApiException) as refused:
             api.create_namespaced_pod_eviction("victim", ns, body)
         assert refused.value.status == 404

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from e2e.clients import Kubectl, kubectl_path
+from polling import until
 
 from fakekapi.testing import ServerHandle, running_server
-
-DEADLINE = 30.0
 
 
 @pytest.fixture
@@ -69,13 +67,13 @@ def test_three_nodes_named_like_kind(kubectl_for: Any) -> None:
             "affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not "
             "helpful for scheduling."
         )
-        deadline = time.monotonic() + DEADLINE
-        while True:
-            conditions = pod_status(kubectl, "intolerant")["status"].get("conditions") or []
-            if any(c.get("message") == want for c in conditions):
-                break
-            assert time.monotonic() < deadline, conditions
-            time.sleep(0.05)
+        until(
+            lambda: any(
+                c.get("message") == want
+                for c in pod_status(kubectl, "intolerant")["status"].get("conditions") or []
+            ),
+            f"the condition {want!r}",
+        )
 
 
 def test_no_nodes_pods_stay_pending(kubectl_for: Any) -> None:
@@ -83,14 +81,13 @@ def test_no_nodes_pods_stay_pending(kubectl_for: Any) -> None:
         kubectl = kubectl_for(server)
         assert kubectl("get", "nodes", "-o", "name").out.strip() == ""
         kubectl("run", "lonely", "--image=nginx")
-        deadline = time.monotonic() + DEADLINE
-        while True:
-            status = pod_status(kubectl, "lonely")["status"]
-            conditions = status.get("conditions") or []
-            if conditions:
-                break
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+
+        def with_conditions() -> dict[str, Any] | None:
+            status: dict[str, Any] = pod_status(kubectl, "lonely")["status"]
+            return status if status.get("conditions") else None
+
+        status = until(with_conditions, "the pod's conditions")
+        conditions = status["conditions"]
         assert status["phase"] == "Pending"
         assert conditions == [
             {

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from polling import until
 
 from fakekapi.testing import ServerHandle, require_client
 
@@ -41,10 +41,7 @@ def namespace(server: ServerHandle, ns_name: str) -> str:
     )
     assert status == 201, out
     path = f"/api/v1/namespaces/{ns_name}/configmaps/kube-root-ca.crt"
-    deadline = time.monotonic() + 10
-    while server.request("GET", path)[0] != 200:
-        assert time.monotonic() < deadline, "kube-root-ca.crt was not published"
-        time.sleep(0.02)
+    until(lambda: server.request("GET", path)[0] == 200, "kube-root-ca.crt published")
     return ns_name
 
 
