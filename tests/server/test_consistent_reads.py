@@ -143,3 +143,15 @@ async def test_exact_beyond_the_history_is_410(make: MakeClient) -> None:
     assert body["reason"] == "Expired"
     assert body["message"] == "The resourceVersion for the provided list is too old."
     assert body["metadata"] == {}
+
+
+async def test_a_resource_version_beyond_uint64_is_invalid(make: MakeClient) -> None:
+    """strconv.ParseUint's range error, as kube's versioner reports it (not a 504 wait)."""
+    client, _ = await make()
+    status, body = await names(client, resourceVersion="18446744073709551616")
+    assert status == 422
+    assert (
+        'strconv.ParseUint: parsing "18446744073709551616": value out of range' in body["message"]
+    )
+    status, _ = await names(client, resourceVersion="18446744073709551615", limit="1")
+    assert status == 504  # in range, but the store will not get there: kube's too-large wait
