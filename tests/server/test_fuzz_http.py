@@ -36,7 +36,7 @@ import pytest
 import yaml
 from aiohttp import ClientTimeout, web
 from aiohttp.test_utils import TestClient, TestServer
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
@@ -1013,11 +1013,15 @@ DEPLOYS = "/apis/apps/v1/namespaces/default/deployments"
 SMP = "application/strategic-merge-patch+json"
 
 
+@pytest.mark.timeout(900)  # a few hundred requests: ~20 s alone, several times that under load
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=not RANDOM,
     database=None,
+    # No explain phase: on Python 3.11 it traces every line (sys.settrace), which made a failing
+    # example take minutes to report and ended in pytest-timeout instead of the failure.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     suppress_health_check=[
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
