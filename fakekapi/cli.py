@@ -602,12 +602,9 @@ def _server_url(data_dir: Path) -> str:
 
 
 def _write_file(path: Path, data: bytes, mode: int) -> None:
-    from fakekapi.server.pki import write_atomic
+    from fakekapi.sandbox.clientconfig import write_file
 
-    try:
-        write_atomic(path, data, mode)
-    except OSError as e:
-        raise _fail(f"cannot write {path}: {e.strerror or e}") from e
+    _sandbox_sync(lambda: write_file(path, data, mode))
 
 
 T = TypeVar("T")

@@ -108,11 +108,12 @@ def write_kubeconfig(path: Path, config: Mapping[str, Any]) -> bool:
         ):
             raise SandboxError(f"{path} exists and is not a kubeconfig; use another -o")
     merged = merge_kubeconfig(existing, config) if existing else dict(config)
-    _write(path, yaml.safe_dump(merged, sort_keys=False).encode(), 0o600)
+    write_file(path, yaml.safe_dump(merged, sort_keys=False).encode(), 0o600)
     return bool(existing)
 
 
-def _write(path: Path, data: bytes, mode: int) -> None:
+def write_file(path: Path, data: bytes, mode: int) -> None:
+    """Write atomically with `mode`; SandboxError naming the file if it cannot be written."""
     try:
         write_atomic(path, data, mode)
     except OSError as e:
@@ -140,7 +141,7 @@ def write_incluster(out_dir: Path, token: str, ca_pem: str, namespace: str) -> l
         (out_dir / NAMESPACE_FILE, namespace.encode("utf-8"), 0o644),
     ]
     for path, data, mode in files:
-        _write(path, data, mode)
+        write_file(path, data, mode)
     return [p for p, _, _ in files]
 
 
@@ -152,6 +153,7 @@ __all__ = [
     "sa_kubeconfig",
     "sa_user_name",
     "service_env",
+    "write_file",
     "write_incluster",
     "write_kubeconfig",
 ]
