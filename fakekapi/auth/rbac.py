@@ -34,7 +34,7 @@ from fakekapi.core.user import UserInfo
 from fakekapi.registry.rbac_rules import Binding, Rule, Subject, rules_of
 
 if TYPE_CHECKING:
-    from fakekapi.registry.controllers.informer import Informer
+    from fakekapi.client.informer import Informer
 
 log = logging.getLogger(__name__)
 
@@ -428,7 +428,7 @@ class RBACSource:
     """
 
     def __init__(self, registry: Any, index: RBACIndex) -> None:
-        from fakekapi.registry.controllers.informer import Informer
+        from fakekapi.client.informer import Informer
 
         self.index = index
         self.informers: list[Informer] = []

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from fakekapi.client.informer import Informer, SharedInformers
+from fakekapi.controllers.events import EventRecorder
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.controllers.events import EventRecorder
-from fakekapi.registry.controllers.informer import Informer, SharedInformers
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter
 
 from fakekapi.controllers.context import ControllerContext
+from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.job import COMPLETE, FAILED_COND, is_finished
 from fakekapi.controllers.ownership import controller_of, new_controller_ref
@@ -33,7 +34,6 @@ from fakekapi.controllers.pods import parse_time
 from fakekapi.controllers.worker import WorkloadController, key_of, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.events import NORMAL, WARNING
 
 SCHEDULED_TIMESTAMP = "batch.kubernetes.io/cronjob-scheduled-timestamp"
 NEXT_SCHEDULE_DELTA = 0.1

@@ -21,6 +21,7 @@ import math
 from typing import Any
 
 from fakekapi.controllers.context import ControllerContext
+from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.labels import selector_matches, selects_all
 from fakekapi.controllers.nodeaffinity import fits_affinity, untolerated_taint
@@ -37,7 +38,6 @@ from fakekapi.controllers.statefulset import revision_hash, revision_patch
 from fakekapi.controllers.worker import WorkloadController, key_of, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.events import NORMAL, WARNING
 
 REVISION_LABEL = "controller-revision-hash"
 TEMPLATE_GENERATION_LABEL = "pod-template-generation"

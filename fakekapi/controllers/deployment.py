@@ -23,6 +23,7 @@ from typing import Any
 
 from fakekapi.controllers import deploymentutil as du
 from fakekapi.controllers.context import ControllerContext
+from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.labels import selector_matches, selects_all
 from fakekapi.controllers.ownership import adoption_patch, controller_of, new_controller_ref
@@ -30,7 +31,6 @@ from fakekapi.controllers.pods import FAILED, SUCCEEDED, phase
 from fakekapi.controllers.worker import WorkloadController, key_of, spec_replicas, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.events import NORMAL, WARNING
 
 Status = JSONDict
 

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from fakekapi.controllers.base import now_rfc3339
 from fakekapi.controllers.pods import parse_time
 from fakekapi.controllers.worker import spec_replicas
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.base import now_rfc3339
 
 REVISION = "deployment.kubernetes.io/revision"
 REVISION_HISTORY = "deployment.kubernetes.io/revision-history"

@@ -3,9 +3,9 @@
 As kube-controller-manager's NewControllerDescriptors: a name (names.py; the flag also takes its
 aliases) and an init function that builds the controller's workers over the shared context.
 To add a controller: a module named after it with an `init(ctx) -> list[Controller]`, and one
-line here. The registry-level ones (namespace, serviceaccount, serviceaccount-token,
-root-ca-cert-publisher, clusterrole-aggregation) are started by the server through
-fakekapi.registry.controllers, switched by the same selection.
+line here. The ones start-up needs before fixtures (namespace, serviceaccount,
+serviceaccount-token, root-ca-cert-publisher, clusterrole-aggregation) are started by the server
+through early.py, switched by the same selection.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from fakekapi.controllers import (
     statefulset,
     ttl_after_finished,
 )
+from fakekapi.controllers.base import Controller
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.garbagecollector import NAME as GARBAGE_COLLECTOR
 from fakekapi.controllers.garbagecollector import init as garbagecollector_init
 from fakekapi.controllers.names import KNOWN
-from fakekapi.registry.controllers.base import Controller
 
 
 @dataclass(frozen=True)

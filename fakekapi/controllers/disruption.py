@@ -20,15 +20,15 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from fakekapi.controllers.base import now_rfc3339
 from fakekapi.controllers.context import ControllerContext
+from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.labels import selector_matches
 from fakekapi.controllers.ownership import controller_of
 from fakekapi.controllers.pods import is_ready, parse_time
 from fakekapi.controllers.worker import WorkloadController, key_of, spec_replicas, split_key
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.base import now_rfc3339
-from fakekapi.registry.controllers.events import NORMAL, WARNING
 
 DELETION_TIMEOUT = 120.0
 """Seconds an evicted pod stays in disruptedPods if it is not deleted (kube's DeletionTimeout)."""

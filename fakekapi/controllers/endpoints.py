@@ -18,6 +18,7 @@ import ipaddress
 from typing import Any
 
 from fakekapi.controllers.context import ControllerContext
+from fakekapi.controllers.events import WARNING
 from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.pods import is_ready
 from fakekapi.controllers.servicepods import (
@@ -31,7 +32,6 @@ from fakekapi.controllers.servicepods import (
 from fakekapi.controllers.worker import WorkloadController, key_of, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.events import WARNING
 
 SKIP_MIRROR = "endpointslice.kubernetes.io/skip-mirror"
 HEADLESS = "service.kubernetes.io/headless"

@@ -20,6 +20,7 @@ import copy
 from typing import Any
 
 from fakekapi.controllers.context import ControllerContext
+from fakekapi.controllers.events import WARNING
 from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.ownership import controller_of, new_controller_ref
 from fakekapi.controllers.pods import is_ready
@@ -34,7 +35,6 @@ from fakekapi.controllers.servicepods import (
 from fakekapi.controllers.worker import WorkloadController, key_of, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.events import WARNING
 
 SERVICE_NAME = "kubernetes.io/service-name"
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"

@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from fakekapi.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.controllers.context import ControllerContext, controller_identity
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.registry.gcfinalizers import FOREGROUND, ORPHAN
 from fakekapi.registry.keys import object_key
 from fakekapi.registry.options import DeleteOptions, WriteOptions

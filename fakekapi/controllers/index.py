@@ -6,8 +6,8 @@ each time would make a 100-replica rollout quadratic in the number of pods.
 
 from __future__ import annotations
 
+from fakekapi.client.informer import Informer
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.informer import Informer
 
 
 class NamespaceIndex:

@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from fakekapi.controllers.base import has_status_cause, now_rfc3339
 from fakekapi.controllers.context import ControllerContext
+from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.expectations import Expectations
 from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.labels import selector_matches
@@ -47,8 +49,6 @@ from fakekapi.controllers.replicaset import NAMESPACE_TERMINATING_CAUSE, slow_st
 from fakekapi.controllers.worker import WorkloadController, key_of, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.base import has_status_cause, now_rfc3339
-from fakekapi.registry.controllers.events import NORMAL, WARNING
 
 TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
 COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index"

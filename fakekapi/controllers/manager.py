@@ -12,14 +12,14 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from fakekapi.client.informer import SharedInformers, cancel_and_wait
+from fakekapi.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.descriptors import DESCRIPTORS
 from fakekapi.controllers.names import ALL, Selection
 from fakekapi.controllers.worker import WorkloadController
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.controllers.base import FIELD_MANAGER, Controller
-from fakekapi.registry.controllers.informer import SharedInformers, cancel_and_wait
 from fakekapi.registry.options import WriteOptions
 
 if TYPE_CHECKING:

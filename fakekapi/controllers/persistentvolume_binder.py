@@ -22,12 +22,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from fakekapi.controllers.base import now_rfc3339
 from fakekapi.controllers.context import ControllerContext
+from fakekapi.controllers.events import NORMAL
 from fakekapi.controllers.worker import WorkloadController, key_of, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.base import now_rfc3339
-from fakekapi.registry.controllers.events import NORMAL
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 BETA_DEFAULT_CLASS_ANNOTATION = "storageclass.beta.kubernetes.io/is-default-class"

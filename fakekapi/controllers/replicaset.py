@@ -22,7 +22,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from fakekapi.controllers.base import has_status_cause, now_rfc3339
 from fakekapi.controllers.context import ControllerContext
+from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.expectations import Expectations
 from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.labels import selector_matches
@@ -47,8 +49,6 @@ from fakekapi.controllers.pods import (
 from fakekapi.controllers.worker import WorkloadController, key_of, spec_replicas, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.base import has_status_cause, now_rfc3339
-from fakekapi.registry.controllers.events import NORMAL, WARNING
 
 BURST_REPLICAS = 500
 """kube's --concurrent... burstReplicas: at most this many creates or deletes per sync."""

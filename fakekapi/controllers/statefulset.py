@@ -29,6 +29,7 @@ from typing import Any
 
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.deploymentutil import safe_encode
+from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.labels import selector_matches
 from fakekapi.controllers.ownership import controller_of, new_controller_ref
@@ -43,7 +44,6 @@ from fakekapi.controllers.pods import (
 from fakekapi.controllers.worker import WorkloadController, key_of, spec_replicas, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.events import NORMAL, WARNING
 
 REVISION_LABEL = "controller-revision-hash"
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"

@@ -11,11 +11,11 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from fakekapi.client.informer import Informer
+from fakekapi.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.controllers.context import ControllerContext, controller_identity
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.base import FIELD_MANAGER, Controller
-from fakekapi.registry.controllers.informer import Informer
 from fakekapi.registry.options import DeleteOptions, WriteOptions
 
 if TYPE_CHECKING:

@@ -30,6 +30,8 @@ import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from fakekapi.client.informer import Informer
+from fakekapi.client.workqueue import WorkQueue
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
 from fakekapi.nodes.events import Recorder
@@ -43,8 +45,6 @@ from fakekapi.nodes.podstatus import (
     phase_of,
     status_of,
 )
-from fakekapi.registry.controllers.informer import Informer
-from fakekapi.registry.controllers.queue import WorkQueue
 from fakekapi.registry.options import DeleteOptions, WriteOptions
 
 if TYPE_CHECKING:

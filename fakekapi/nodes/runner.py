@@ -14,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.catalog import releases
+from fakekapi.client.informer import SharedInformers
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
 from fakekapi.nodes.events import Recorder
@@ -27,7 +28,6 @@ from fakekapi.nodes.node import (
 )
 from fakekapi.nodes.scheduler import Scheduler
 from fakekapi.nodes.worker import drain
-from fakekapi.registry.controllers.informer import SharedInformers
 from fakekapi.registry.options import WriteOptions
 
 if TYPE_CHECKING:

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from fakekapi.client.informer import Informer
+from fakekapi.client.workqueue import WorkQueue
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
 from fakekapi.nodes.events import Recorder
@@ -37,8 +39,6 @@ from fakekapi.nodes.podstatus import now_rfc3339
 from fakekapi.nodes.resources import Resources, parse_quantity, pod_requests
 from fakekapi.nodes.spread import TopologySpread
 from fakekapi.nodes.volumes import SELECTED_NODE, check_claims
-from fakekapi.registry.controllers.informer import Informer
-from fakekapi.registry.controllers.queue import WorkQueue
 from fakekapi.registry.options import WriteOptions
 
 if TYPE_CHECKING:

@@ -10,9 +10,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from fakekapi.client.informer import Informer
+from fakekapi.client.workqueue import WorkQueue
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.controllers.informer import Informer
-from fakekapi.registry.controllers.queue import WorkQueue
 
 log = logging.getLogger(__name__)
 

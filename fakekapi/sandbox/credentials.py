@@ -35,14 +35,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakekapi.auth.postman import sa_username, token_secret_name
-from fakekapi.core.errors import StatusError, invalid, invalid_value
-from fakekapi.registry.controllers.tokens import (
+from fakekapi.controllers.serviceaccount_token import (
     NAME_ANNOTATION,
     SECRET_TYPE,
     UID_ANNOTATION,
     legacy_claims,
     references,
 )
+from fakekapi.core.errors import StatusError, invalid, invalid_value
 from fakekapi.registry.options import DeleteOptions, WriteOptions
 from fakekapi.registry.validation import name_rule
 from fakekapi.sandbox.session import FIELD_MANAGER, SandboxError, Session

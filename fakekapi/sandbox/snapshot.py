@@ -35,12 +35,12 @@ from typing import Any
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
-from fakekapi.registry.bootstrap import LABEL_METADATA_NAME, SYSTEM_NAMESPACES
-from fakekapi.registry.controllers.tokens import (
+from fakekapi.controllers.serviceaccount_token import (
     LAST_USED_LABEL,
     SECRET_TYPE,
     UID_ANNOTATION,
 )
+from fakekapi.registry.bootstrap import LABEL_METADATA_NAME, SYSTEM_NAMESPACES
 from fakekapi.registry.fixtures import LAST_APPLIED, split_api_version
 from fakekapi.sandbox.session import SandboxError, Session, store_path
 from fakekapi.server.pki import write_atomic

@@ -52,7 +52,7 @@ from fakekapi.store.trim import release_free_memory
 
 if TYPE_CHECKING:
     from fakekapi.catalog.catalog import Catalog
-    from fakekapi.registry.controllers.kubernetes_service import ApiEndpoint
+    from fakekapi.controllers.kubernetes_service import ApiEndpoint
     from fakekapi.registry.fixtures import FixtureReport
     from fakekapi.server.pki import PKI
     from fakekapi.server.ports import RegistryAPI
@@ -143,12 +143,12 @@ def components_lifecycle(
     `fakekapi fixtures check` judges fixtures by this very start-up)."""
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        from fakekapi.client.informer import SharedInformers
+        from fakekapi.controllers.early import Controllers
         from fakekapi.controllers.manager import ControllerManager
         from fakekapi.controllers.names import parse
         from fakekapi.nodes import Nodes
         from fakekapi.registry.bootstrap import bootstrap
-        from fakekapi.registry.controllers import Controllers
-        from fakekapi.registry.controllers.informer import SharedInformers
         from fakekapi.registry.fixtures import apply_fixtures, load_fixture_files
         from fakekapi.registry.rbac_bootstrap import bootstrap_rbac
 
@@ -257,7 +257,7 @@ def build_app(
             )
         authenticator = authenticator or components.authenticator
         authorizer = authorizer or components.authorizer
-        from fakekapi.registry.controllers.kubernetes_service import ApiEndpoint
+        from fakekapi.controllers.kubernetes_service import ApiEndpoint
 
         # The port is known here unless it is 0 (any free port): run.py sets it once bound.
         api_endpoint: ApiEndpoint | None = ApiEndpoint(settings.host, settings.port)

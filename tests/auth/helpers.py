@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from fakekapi.auth.serviceaccount import SigningKey, b64url
-from fakekapi.registry.controllers.tokens import legacy_claims
+from fakekapi.controllers.serviceaccount_token import legacy_claims
 from fakekapi.registry.tokenrequest import bound_claims
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"

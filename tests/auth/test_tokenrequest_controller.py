@@ -17,9 +17,9 @@ from fakekapi.auth.serviceaccount import (
     build_verifier,
 )
 from fakekapi.catalog.catalog import Catalog
+from fakekapi.controllers.early import Controllers
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.bootstrap import bootstrap
-from fakekapi.registry.controllers import Controllers
 from fakekapi.registry.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.registry.tokenrequest import TokenConfig, create_token

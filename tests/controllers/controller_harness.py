@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 from polling import eventually as eventually
 
 from fakekapi.catalog.types import ResourceType
+from fakekapi.client.informer import Informer
+from fakekapi.controllers.base import now_rfc3339
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.controllers.base import now_rfc3339
-from fakekapi.registry.controllers.informer import Informer
 from fakekapi.registry.options import ListOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 

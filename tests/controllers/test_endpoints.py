@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from controllers.controller_harness import create, eventually, items, rt
+from fakekapi.controllers.base import now_rfc3339
 from fakekapi.controllers.manager import ControllerManager
-from fakekapi.registry.controllers.base import now_rfc3339
 from fakekapi.registry.options import WriteOptions
 from fakekapi.registry.registry import Registry
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from controllers.controller_harness import eventually, items
-from fakekapi.registry.controllers.events import NORMAL, WARNING, EventRecorder
+from fakekapi.controllers.events import NORMAL, WARNING, EventRecorder
 from fakekapi.registry.registry import Registry
 
 

@@ -15,9 +15,9 @@ from crd import manifests
 from fakekapi.catalog import discovery
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
+from fakekapi.client.informer import Informer
+from fakekapi.controllers.crd import CRDController, accepted_names
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.controllers.crd import CRDController, accepted_names
-from fakekapi.registry.controllers.informer import Informer
 from fakekapi.registry.options import DeleteOptions, ListOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore

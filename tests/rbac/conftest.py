@@ -16,11 +16,11 @@ from fakekapi.auth.modes import ModeAuthorizer
 from fakekapi.auth.rbac import RBACAuthorizer, RBACIndex, RBACSource, cancel_all
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
+from fakekapi.client.informer import Informer
+from fakekapi.controllers.clusterrole_aggregation import ClusterRoleAggregationController
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.bootstrap import bootstrap
-from fakekapi.registry.controllers.aggregation import ClusterRoleAggregationController
-from fakekapi.registry.controllers.informer import Informer
 from fakekapi.registry.rbac_bootstrap import bootstrap_rbac
 from fakekapi.registry.rbac_rules import Rule
 from fakekapi.registry.registry import Registry

@@ -12,10 +12,10 @@ from polling import eventually
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
+from fakekapi.controllers.early import Controllers
+from fakekapi.controllers.root_ca_cert_publisher import DESCRIPTION, DESCRIPTION_ANNOTATION
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.bootstrap import bootstrap
-from fakekapi.registry.controllers import Controllers
-from fakekapi.registry.controllers.rootca import DESCRIPTION, DESCRIPTION_ANNOTATION
 from fakekapi.registry.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore

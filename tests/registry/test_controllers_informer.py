@@ -10,16 +10,16 @@ from typing import Any, cast
 import pytest
 
 from fakekapi.catalog.types import ResourceType
-from fakekapi.core.errors import StatusError, expired
-from fakekapi.registry.controllers.base import Controller
-from fakekapi.registry.controllers.informer import Informer
-from fakekapi.registry.controllers.namespace import (
+from fakekapi.client.informer import Informer
+from fakekapi.client.workqueue import WorkQueue
+from fakekapi.controllers.base import Controller
+from fakekapi.controllers.namespace import (
     ContentTotals,
     deletable_types,
     new_conditions,
     update_conditions,
 )
-from fakekapi.registry.controllers.queue import WorkQueue
+from fakekapi.core.errors import StatusError, expired
 from fakekapi.registry.options import ListOptions
 
 RT = ResourceType(

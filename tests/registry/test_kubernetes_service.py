@@ -6,7 +6,7 @@ import asyncio
 
 from polling import until_async
 
-from fakekapi.registry.controllers.kubernetes_service import (
+from fakekapi.controllers.kubernetes_service import (
     ApiEndpoint,
     KubernetesServiceController,
 )

@@ -14,10 +14,10 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+from fakekapi.client.informer import Informer
+from fakekapi.controllers.base import FIELD_MANAGER, Controller, now_rfc3339
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.base import FIELD_MANAGER, Controller, now_rfc3339
-from fakekapi.registry.controllers.informer import Informer
 from fakekapi.registry.options import DeleteOptions, ListOptions, WriteOptions
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ import ipaddress
 import logging
 from typing import TYPE_CHECKING, Any
 
+from fakekapi.controllers.base import Controller
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.controllers.base import Controller
 from fakekapi.registry.options import WriteOptions
 from fakekapi.registry.services import KUBERNETES_SERVICE_IP
 

@@ -25,11 +25,11 @@ import copy
 import logging
 from typing import TYPE_CHECKING, Any
 
+from fakekapi.client.informer import Informer
+from fakekapi.controllers.base import Controller
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
 from fakekapi.registry import crd_definition as crds
-from fakekapi.registry.controllers.base import Controller
-from fakekapi.registry.controllers.informer import Informer
 from fakekapi.registry.keys import collection_prefix
 from fakekapi.registry.options import DeleteOptions, ListOptions, WriteOptions
 

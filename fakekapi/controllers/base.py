@@ -7,10 +7,10 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from fakekapi.client.informer import Informer
+from fakekapi.client.workqueue import WorkQueue
 from fakekapi.core import gotime
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.controllers.informer import Informer
-from fakekapi.registry.controllers.queue import WorkQueue
 
 if TYPE_CHECKING:
     from fakekapi.registry.registry import Registry

@@ -1,21 +1,25 @@
-"""Controllers: registry-level watchers that keep namespaces as kube-controller-manager keeps them.
+"""The controllers that run from before fixtures are applied, started by the server itself.
 
-- serviceaccounts: a `default` ServiceAccount in every active namespace;
+- serviceaccount: a `default` ServiceAccount in every active namespace;
 - root-ca-cert-publisher: ConfigMap `kube-root-ca.crt` (the cluster CA) in every namespace;
 - namespace: a deleted namespace is emptied, then its `kubernetes` finalizer removed;
 - clusterrole-aggregation: ClusterRoles with an aggregationRule get the rules of those they select;
 - crd: CustomResourceDefinitions are served, established and finalized (see crd.py);
-- tokens (given a signer): token Secrets get data.token/ca.crt/namespace (see tokens.py);
+- serviceaccount-token (given a signer): token Secrets get data.token/ca.crt/namespace;
 - kubernetes-service (given the server's address): default/kubernetes and its endpoints.
 
-They read through informers (list + watch over the registry, no HTTP) and write through the
+They are apart from the manager (manager.py, descriptors.py) because start-up needs them first:
+the CRD controller serves the types of fixture CRDs, and fixtures' namespaces get their default
+ServiceAccount and root CA before any workload controller looks. They read through their own
+informers (fakekapi.client: list + watch over the registry, no HTTP) and write through the
 registry. `Controllers.start()` launches them; `await stop()` cancels and awaits every task.
 
 `enabled(name)` switches the ones kube-controller-manager runs by their kube names
 (`serviceaccount-controller`, `root-ca-certificate-publisher-controller`, `namespace-controller`,
-`clusterrole-aggregation-controller`, `serviceaccount-token-controller`): fakekapi.controllers
-parses `--controllers` into it. The CRD and kubernetes-service controllers belong to
-kube-apiserver and always run.
+`clusterrole-aggregation-controller`, `serviceaccount-token-controller`): names.py parses
+`--controllers` into it. The CRD and kubernetes-service controllers belong to kube-apiserver
+(apiextensions-apiserver's controllers, `pkg/controlplane/controller/kubernetesservice`) and
+always run.
 """
 
 from __future__ import annotations
@@ -25,18 +29,18 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from fakekapi.registry.controllers.aggregation import ClusterRoleAggregationController
-from fakekapi.registry.controllers.base import Controller
-from fakekapi.registry.controllers.crd import CRDController
-from fakekapi.registry.controllers.informer import Informer
-from fakekapi.registry.controllers.kubernetes_service import (
+from fakekapi.client.informer import Informer
+from fakekapi.controllers.base import Controller
+from fakekapi.controllers.clusterrole_aggregation import ClusterRoleAggregationController
+from fakekapi.controllers.crd import CRDController
+from fakekapi.controllers.kubernetes_service import (
     ApiEndpoint,
     KubernetesServiceController,
 )
-from fakekapi.registry.controllers.namespace import NamespaceController
-from fakekapi.registry.controllers.rootca import ROOT_CA_CONFIGMAP, RootCAPublisher
-from fakekapi.registry.controllers.serviceaccounts import ServiceAccountsController
-from fakekapi.registry.controllers.tokens import TokensController
+from fakekapi.controllers.namespace import NamespaceController
+from fakekapi.controllers.root_ca_cert_publisher import ROOT_CA_CONFIGMAP, RootCAPublisher
+from fakekapi.controllers.serviceaccount import ServiceAccountsController
+from fakekapi.controllers.serviceaccount_token import TokensController
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

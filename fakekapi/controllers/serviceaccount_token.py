@@ -26,10 +26,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from fakekapi.client.informer import Informer
+from fakekapi.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.base import FIELD_MANAGER, Controller
-from fakekapi.registry.controllers.informer import Informer
 from fakekapi.registry.options import DeleteOptions, WriteOptions
 from fakekapi.registry.tokenrequest import TokenSigner
 

@@ -23,10 +23,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fakekapi.client.informer import cancel_and_wait
+from fakekapi.controllers.base import now_rfc3339
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.base import now_rfc3339
-from fakekapi.registry.controllers.informer import cancel_and_wait
 from fakekapi.registry.options import WriteOptions
 
 if TYPE_CHECKING:

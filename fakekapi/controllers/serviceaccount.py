@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fakekapi.core.errors import StatusError
-from fakekapi.core.objects import JSONDict
-from fakekapi.registry.controllers.base import (
+from fakekapi.client.informer import Informer
+from fakekapi.controllers.base import (
     FIELD_MANAGER,
     NAMESPACE_TERMINATING_CAUSE,
     Controller,
     has_status_cause,
     is_terminating,
 )
-from fakekapi.registry.controllers.informer import Informer
+from fakekapi.core.errors import StatusError
+from fakekapi.core.objects import JSONDict
 from fakekapi.registry.options import WriteOptions
 
 if TYPE_CHECKING:
