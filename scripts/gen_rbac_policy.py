@@ -1,7 +1,8 @@
-"""Generate fakekapi/registry/data/bootstrap_rbac.json: the bootstrap RBAC policy of v1.33.
+"""The base bootstrap RBAC policy that every release's policy starts from (releases_rbac.py).
 
 Inputs (read-only reference data, never read at run time), kube's bootstrappolicy test data:
-  rbac/cluster-roles.yaml             every default ClusterRole
+  rbac/cluster-roles.yaml             every default ClusterRole (a main-branch snapshot older
+                                      than 1.29; releases_rbac.py brings it up to each release)
   rbac/cluster-role-bindings.yaml     the default ClusterRoleBindings (an older snapshot)
   rbac/namespace-roles.yaml           the default Roles (kube-system, kube-public)
   rbac/namespace-role-bindings.yaml   the default RoleBindings
@@ -24,9 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "fakekapi" / "registry" / "data" / "bootstrap_rbac.json"
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 AUTOUPDATE = "rbac.authorization.kubernetes.io/autoupdate"

@@ -6,7 +6,7 @@ Inputs (read-only, never read at run time; paths relative to the repository's pa
   shared/k8s-reference/versions/PROVENANCE.tsv          the patch tag each release's data is from
   shared/k8s-reference/discovery/*.json                 1.33 discovery (names, short names, order)
   shared/k8s-reference/openapi-v3/*.json                real v3 documents (defaults, shapes)
-  shared/k8s-reference/rbac/*.yaml                      the 1.33 bootstrap RBAC policy
+  shared/k8s-reference/rbac/*.yaml                      the base bootstrap RBAC policy
   a kubectl 1.33 binary                                  Go struct tags (see gen_proto_schema.py)
 
 What is built per release, and how (the helpers live in the gen_*.py modules next to this one):
@@ -17,7 +17,8 @@ What is built per release, and how (the helpers live in the gen_*.py modules nex
   schemas     the field tree used for field validation and patches (gen_schema_index.build)
   protobuf    message layouts from the release's .proto files, JSON names and Go shapes from the
               1.33 Go struct tags where the field exists there (releases_proto.py)
-  rbac        the 1.33 bootstrap policy with each release's changes (releases_rbac.py)
+  rbac        the base bootstrap policy with each release's changes, each recorded with its
+              source in the output (releases_rbac.py)
 
 Outputs (gzipped JSON, mtime 0, so regeneration is byte-for-byte reproducible):
   fakekapi/catalog/data/releases.json                 supported releases, default, gitVersions
@@ -330,7 +331,13 @@ def generate(root: Path, reference: Path, kubectl: Path) -> list[str]:
         policy, sources = releases_rbac.policy_for(release, rbac_base)
         size = write_gz(
             rbac_dir / f"{release}.json.gz",
-            {**inputs.header(), "kubernetes": f"v{release}", "sources": sources, **policy},
+            {
+                **inputs.header(),
+                "kubernetes": f"v{release}",
+                "sources": sources,
+                "changes": releases_rbac.applied(release),
+                **policy,
+            },
         )
         lines.append(f"{release} rbac: {len(policy['clusterRoles'])} cluster roles, {size} bytes")
 

@@ -1,6 +1,8 @@
 """Every emulated release (1.29 - 1.36) against real kubectl 1.33: /version, the API versions a
 default server of that release lists, api-resources, and the writes kubectl sends as protobuf
-(`create deployment`, `create configmap`) or as JSON (`apply -f`).
+(`create deployment`, `create configmap`) or as JSON (`apply -f`), and the release's own
+bootstrap RBAC policy (the changes its generated data records, read back and asked with
+`kubectl auth can-i`).
 
 The expected API versions come from each release's swagger (scripts/gen_test_expectations.py,
 tests/e2e/data/release_api_versions.json), not from the catalog the server serves. One server per
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -99,3 +102,87 @@ def test_protobuf_creates_and_apply(release_server: ServerHandle, kubectl_1_33: 
     assert got["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27"
     cm = json.loads(k("get", "configmap", "settings", "-o", "json").out)
     assert cm["data"] == {"mode": "fast"}
+
+
+def _rbac_data(release: str) -> dict[str, Any]:
+    """The generated bootstrap policy of `release` with the changes it records
+    (scripts/releases_rbac.py)."""
+    return releases.read_gz("fakekapi.registry", "releases", f"{release}.json.gz")
+
+
+def _every_change() -> list[dict[str, Any]]:
+    """Each change any release records, once (with the range of releases that have it)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for release in releases.supported():
+        for change in _rbac_data(release)["changes"]:
+            seen.setdefault(json.dumps(change, sort_keys=True), change)
+    return list(seen.values())
+
+
+def _has(release: str, change: dict[str, Any]) -> bool:
+    first, last = (int(r.split(".")[1]) for r in change["releases"])
+    return first <= int(release.split(".")[1]) <= last
+
+
+def _grants(rules: list[dict[str, Any]], verb: str, group: str, resource: str) -> bool:
+    return any(
+        {verb, "*"} & set(r.get("verbs", []))
+        and {group, "*"} & set(r.get("apiGroups", []))
+        and {resource, "*"} & set(r.get("resources", []))
+        and not r.get("resourceNames")
+        for r in rules
+    )
+
+
+def test_bootstrap_rbac_policy(release_server: ServerHandle, kubectl_1_33: Kubectl) -> None:
+    """The served default roles are the release's: every change the generated data records for
+    the release is in the objects kubectl reads back, and none of another release's additions is;
+    `kubectl auth can-i --as` a bound user agrees, rule by rule."""
+    release = release_server.kubernetes_version
+    data = _rbac_data(release)
+    kinds = {"clusterRoles": "clusterroles", "roles": "roles", "roleBindings": "rolebindings"}
+    served: dict[tuple[str, str], dict[str, Any]] = {}
+    for key, resource in kinds.items():
+        listed = json.loads(kubectl_1_33("get", resource, "-A", "-o", "json").out)["items"]
+        for o in listed:
+            served[(key, o["metadata"]["name"])] = o
+    checked = 0
+    for change in _every_change():
+        key, name = change["object"][:2]
+        got = served[(key, name)].get(change["field"]) or []
+        for entry in change["add"]:
+            assert (entry in got) is _has(release, change), (release, name, entry)
+        for entry in change["remove"]:
+            assert (entry not in got) is _has(release, change), (release, name, entry)
+        checked += 1
+    assert checked >= len(data["changes"])
+
+    users = {
+        b["roleRef"]["name"]: s["name"]
+        for b in data["clusterRoleBindings"]
+        for s in b.get("subjects") or []
+        if s["kind"] == "User"
+    }
+    roles = {r["metadata"]["name"]: r.get("rules") or [] for r in data["clusterRoles"]}
+    served_types = set(kubectl_1_33("api-resources", "-o", "name").out.split())
+    asked = 0
+    for change in _every_change():
+        key, name = change["object"][:2]
+        if key != "clusterRoles" or name not in users:
+            continue
+        for rule in change["add"]:
+            if rule.get("resourceNames") or "resources" not in rule:
+                continue
+            verb, group, resource = rule["verbs"][0], rule["apiGroups"][0], rule["resources"][0]
+            plural, _, sub = resource.partition("/")
+            target = f"{plural}.{group}" if group else plural
+            if target not in served_types:
+                continue  # kubectl resolves the type through discovery first
+            args = ["auth", "can-i", verb, target, f"--as={users[name]}"]
+            answer = kubectl_1_33(*args, *([f"--subresource={sub}"] if sub else []), check=False)
+            expected = _grants(roles[name], verb, group, resource)
+            if _has(release, change):
+                assert expected, (release, name, rule)
+            assert answer.out.strip() == ("yes" if expected else "no"), (release, name, rule)
+            asked += 1
+    assert asked > 0
