@@ -47,21 +47,69 @@ def list_item(data: bytes, strip_type_meta: bool) -> bytes:
     return orjson.dumps(obj)
 
 
+CHUNK_BYTES = 512 * 1024
+"""About how many bytes each of `RawList.json_chunks`' pieces holds: big enough that writing a
+piece costs little next to its bytes, small enough that the first ones are on the wire (and
+being read) while the next are encrypted."""
+
+
 @dataclass(slots=True)
 class RawList:
-    """A `<Kind>List` whose items are JSON bytes."""
+    """A `<Kind>List` of stored objects, written as JSON without decoding them."""
 
     kind: str
     api_version: str
     metadata: dict[str, Any]
-    items: list[bytes]
+    stored: list[bytes]
+    """Each item's stored JSON bytes, as the store holds them."""
+    strip_type_meta: bool = True
+    """Built-in kinds' list items carry no kind/apiVersion (`list_item`)."""
 
-    def to_json(self) -> bytes:
-        """The list's JSON (compact, as orjson writes the same list decoded)."""
+    @property
+    def items(self) -> list[bytes]:
+        """Each item's JSON as the list holds it."""
+        return [list_item(data, self.strip_type_meta) for data in self.stored]
+
+    def json_chunks(self, size: int = 0) -> list[bytes]:
+        """`to_json()` in pieces of about `size` (default `CHUNK_BYTES`) bytes, cut between items.
+
+        An item without its leading kind and apiVersion is written as `{` and a view of the
+        stored bytes past them: each item's bytes are copied once, into its piece."""
+        size = size or CHUNK_BYTES
         head = orjson.dumps(
             {"kind": self.kind, "apiVersion": self.api_version, "metadata": self.metadata}
         )
-        return b"".join((head[:-1], b',"items":[', b",".join(self.items), b"]}"))
+        chunks: list[bytes] = []
+        parts: list[bytes | memoryview] = [head[:-1], b',"items":[']
+        filled = 0
+        sep = b""
+        open_sep = b"{"
+        strip = self.strip_type_meta
+        match = _LEADING_TYPE_META.match
+        for data in self.stored:
+            m = match(data) if strip else None
+            if m is not None:
+                rest = memoryview(data)[m.end() :]
+                parts.append(open_sep)
+                parts.append(rest)
+                filled += len(rest)
+            else:
+                item = list_item(data, strip)
+                if sep:
+                    parts.append(sep)
+                parts.append(item)
+                filled += len(item)
+            sep, open_sep = b",", b",{"
+            if filled >= size:
+                chunks.append(b"".join(parts))
+                parts, filled = [], 0
+        parts.append(b"]}")
+        chunks.append(b"".join(parts))
+        return chunks
+
+    def to_json(self) -> bytes:
+        """The list's JSON (compact, as orjson writes the same list decoded)."""
+        return b"".join(self.json_chunks())
 
     def to_dict(self) -> dict[str, Any]:
         """The list decoded (fresh dicts the caller may change)."""

@@ -85,7 +85,7 @@ from .options import (
     validate_patch_options,
 )
 from .pagination import decode_continue, encode_continue
-from .rawlist import MATCH_ALL, RawList, list_item
+from .rawlist import MATCH_ALL, RawList
 from .selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
 from .strategies import IMMORTAL_NAMESPACES, Strategy, strategy_for
 from .validation import (
@@ -837,7 +837,6 @@ class Registry:
                 err.list_meta = {"continue": encode_continue(start_after, prefix, -1)}
                 raise err from None
             raise expired(_EXPIRED_LIST) from None
-        strip = not rt.is_crd
         out: list[bytes] = []
         more = False
         remaining = 0
@@ -850,13 +849,13 @@ class Registry:
                 break
             last_key = key
             if match_all or matches(orjson.loads(data)):
-                out.append(list_item(data, strip))
+                out.append(data)
         list_meta: dict[str, Any] = {"resourceVersion": str(rev)}
         if more:
             list_meta["continue"] = encode_continue(last_key, prefix, rev)
             if labels.empty() and fields.empty():
                 list_meta["remainingItemCount"] = remaining
-        return RawList(rt.list_kind, rt.group_version, list_meta, out)
+        return RawList(rt.list_kind, rt.group_version, list_meta, out, not rt.is_crd)
 
     async def get_raw(self, rt: ResourceType, namespace: str, name: str) -> bytes:
         """The stored JSON bytes of an object, or 404 (for responses that need nothing else)."""

@@ -43,6 +43,8 @@ class WatchEventLike(Protocol):
 
 class RawListLike(Protocol):
     def to_json(self) -> bytes: ...
+    def json_chunks(self) -> list[bytes]:
+        """`to_json()` in pieces cut between items (a big list is written piece by piece)."""
 
 
 class RegistryAPI(Protocol):

@@ -84,6 +84,29 @@ def stored_json_response(data: bytes) -> web.Response:
     return raw_response(_go_escape(data) + b"\n", JSON)
 
 
+async def write_stored_json(request: web.Request, chunks: list[bytes]) -> web.StreamResponse:
+    """`stored_json_response` of the bytes `chunks` join to, written a chunk at a time.
+
+    One write of a whole big list would encrypt all of it before the first byte leaves, and only
+    then could the client start reading; written in pieces, the client decrypts one while the
+    next is encrypted. The answer is the same bytes with the same headers (Content-Length
+    included); a HEAD, or a body of one piece, is one ordinary response."""
+    chunks = [_go_escape(c) for c in chunks]
+    chunks.append(b"\n")
+    if len(chunks) <= 2 or request.method != "GET":
+        return raw_response(b"".join(chunks), JSON)
+    resp = web.StreamResponse(status=200, headers={"Content-Type": JSON})
+    resp.content_length = sum(map(len, chunks))
+    try:
+        await resp.prepare(request)
+        for chunk in chunks:
+            await resp.write(chunk)
+        await resp.write_eof()
+    except ConnectionError:  # the client went away mid-body: nobody to answer
+        pass
+    return resp
+
+
 def stored_watch_line(type: str, data: bytes) -> bytes:
     """A watch event line around an object's stored JSON bytes (what `encode_json` gives for
     `{"type": type, "object": <the decoded object>}`)."""

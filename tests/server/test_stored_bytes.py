@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from fakekapi.catalog.catalog import Catalog
+from fakekapi.registry import rawlist
 from fakekapi.registry.bootstrap import bootstrap
 from fakekapi.registry.registry import Registry
 from fakekapi.server.responses import encode_json
@@ -157,6 +158,46 @@ async def test_list_is_the_stored_items_joined(client: Client, registry: Registr
         r = await client.get(collection, headers=ADMIN)
         assert r.status == 200
         assert await r.read() == _previous_list(registry, prefix, kind, version), collection
+
+
+async def test_a_list_written_in_pieces_is_the_same_body(
+    client: Client, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big list goes out a piece at a time (`write_stored_json`): the same bytes, with a
+    Content-Length, whatever the pieces' size and wherever the escaped characters fall."""
+    await _fill(client, registry)
+    for i in range(40):
+        obj = {"metadata": {"name": f"many-{i:02d}"}, "data": {"k": "<&>" * i}}
+        r = await client.post(f"{NS}/configmaps", json=obj, headers=ADMIN)
+        assert r.status == 201, await r.text()
+    expected = _previous_list(registry, "/core/configmaps/", "ConfigMapList", "v1")
+    for size in (1, 100, 1000, 1 << 20):
+        monkeypatch.setattr(rawlist, "CHUNK_BYTES", size)
+        r = await client.get("/api/v1/configmaps", headers=ADMIN)
+        assert r.status == 200
+        assert r.headers["Content-Length"] == str(len(expected))
+        assert r.headers["Content-Type"] == "application/json"
+        assert await r.read() == expected, size
+        head = await client.head("/api/v1/configmaps", headers=ADMIN)
+        assert head.status == 200
+        assert head.headers["Content-Length"] == str(len(expected))
+
+
+def test_list_pieces_join_to_the_list() -> None:
+    items = [orjson.dumps({"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": n}})
+             for n in ("a", "b", "c")]  # fmt: skip
+    items.insert(1, orjson.dumps({"metadata": {"name": "odd"}, "kind": "ConfigMap"}))
+    for strip in (True, False):
+        raw = rawlist.RawList("ConfigMapList", "v1", {"resourceVersion": "7"}, items, strip)
+        whole = raw.to_json()
+        assert orjson.loads(whole)["items"] == [orjson.loads(i) for i in raw.items]
+        for size in (1, 10, 60, 1000):
+            assert b"".join(raw.json_chunks(size)) == whole
+        assert len(raw.json_chunks(1)) == len(items) + 1
+    empty = rawlist.RawList("ConfigMapList", "v1", {}, [], True)
+    assert empty.json_chunks() == [
+        b'{"kind":"ConfigMapList","apiVersion":"v1","metadata":{},"items":[]}'
+    ]
 
 
 async def test_watch_lines_are_the_stored_bytes(client: Client, registry: Registry) -> None:

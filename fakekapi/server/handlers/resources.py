@@ -391,7 +391,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
             list_opts = registry_options.parse_list_options(query)
             raw_list = await registry.list_raw(rt, ns, list_opts) if as_stored else None
             if raw_list is not None:
-                return responses.stored_json_response(raw_list.to_json())
+                return await responses.write_stored_json(request, raw_list.json_chunks())
             obj = await registry.list_shared(rt, ns, list_opts)
         elif sub and sub != "status":
             obj = await registry.get_subresource(rt, ns, name, sub)
