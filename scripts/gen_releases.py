@@ -21,7 +21,9 @@ What is built per release, and how (the helpers live in the gen_*.py modules nex
               source in the output (releases_rbac.py)
 
 Outputs (gzipped JSON, mtime 0, so regeneration is byte-for-byte reproducible):
-  fakekapi/catalog/data/releases.json                 supported releases, default, gitVersions
+  fakekapi/catalog/data/releases.json                 supported releases, default, and per release
+                                                      its build as /version reports it
+                                                      (releases_builds.py)
   fakekapi/catalog/data/releases/1.NN/{builtin,schema_index,openapi_v2,openapi_v3}.json.gz
   fakekapi/protobuf/data/releases/1.NN.json.gz
   fakekapi/registry/data/releases/1.NN.json.gz
@@ -52,6 +54,7 @@ sys.path.insert(0, str(SCRIPTS.parent))
 import gen_catalog  # noqa: E402
 import gen_openapi  # noqa: E402
 import gen_schema_index  # noqa: E402
+import releases_builds  # noqa: E402
 import releases_catalog  # noqa: E402
 import releases_proto  # noqa: E402
 import releases_rbac  # noqa: E402
@@ -343,8 +346,13 @@ def generate(root: Path, reference: Path, kubectl: Path) -> list[str]:
 
         inputs = Inputs(reference)
         inputs.add(reference / "versions" / "PROVENANCE.tsv")
+        build = releases_builds.build(tags[release])
         index[release] = {
             "gitVersion": tags[release],
+            "gitCommit": build["gitCommit"],
+            "buildDate": build["buildDate"],
+            "goVersion": build["goVersion"],
+            "buildSource": build["source"],
             "aggregatedDiscovery": AGGREGATED_DISCOVERY.get(release, ["v2"]),
         }
 

@@ -1,11 +1,11 @@
 """The Kubernetes releases fakekapi emulates, and how each one's generated data is read.
 
 `data/releases.json` (scripts/gen_releases.py) lists the releases (1.29 - 1.36), the default (the
-newest) and, per release, the gitVersion of the patch its reference data is from and the
-aggregated discovery versions it serves. Each release's data lives in its own files; all but the
-base release's are stored as their difference from the base's (fakekapi/core/jsondiff.py), so
-loading a release reads its own files and the base's, never any other release's: start-up time and
-memory do not grow with the number of releases shipped.
+newest) and, per release, the gitVersion of the patch its reference data is from, that build's
+commit, date and Go version, and the aggregated discovery versions it serves. Each release's
+data lives in its own files; all but the base release's are stored as their difference from the
+base's (fakekapi/core/jsondiff.py), so loading a release reads its own files and the base's, never
+any other release's: start-up time and memory do not grow with the number of releases shipped.
 
 Nothing is read at import; each file is read on first use and kept.
 """
@@ -72,6 +72,14 @@ def resolve(release: str | None) -> str:
 def git_version(release: str) -> str:
     """`v1.36.3`: the patch release the reference data of `release` is from."""
     return str(_index()["releases"][release]["gitVersion"])
+
+
+def build(release: str) -> tuple[str, str, str]:
+    """(gitCommit, buildDate, goVersion) of the official build of `release`'s reference patch
+    (scripts/releases_builds.py says where each was read; "" and the Unix epoch where no record
+    of the build was found)."""
+    entry = _index()["releases"][release]
+    return str(entry["gitCommit"]), str(entry["buildDate"]), str(entry["goVersion"])
 
 
 def aggregated_discovery_versions(release: str) -> tuple[str, ...]:

@@ -54,6 +54,8 @@ def test_version(release_server: ServerHandle, kubectl_1_33: Kubectl) -> None:
     assert info["gitVersion"] == releases.git_version(release)
     assert info["gitVersion"].startswith(f"v{release}.")
     assert (info["major"], info["minor"]) == ("1", release.split(".")[1])
+    commit, date, go = releases.build(release)
+    assert (info["gitCommit"], info["buildDate"], info["goVersion"]) == (commit, date, go)
 
 
 def test_api_versions(release_server: ServerHandle, kubectl_1_33: Kubectl) -> None:

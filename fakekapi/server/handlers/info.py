@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import platform
+
 from aiohttp import web
 
 from fakekapi.catalog import releases
-from fakekapi.core.version import version_info
+from fakekapi.core.version import go_platform, version_info
 from fakekapi.server import metrics
 from fakekapi.server.responses import JSON, encode_json, raw_response
 from fakekapi.server.state import CATALOG, METRICS
@@ -15,9 +18,20 @@ ROOT_PATHS: web.AppKey[list[str]] = web.AppKey("root_paths")
 
 async def version(request: web.Request) -> web.Response:
     """`/version`: written with `WriteRawJSON`, i.e. always indented, whatever the Accept."""
-    release = request.app[CATALOG].release
-    info = version_info(releases.git_version(release))
-    return raw_response(encode_json(info, pretty=True), JSON)
+    return raw_response(_version_body(request.app[CATALOG].release), JSON)
+
+
+@functools.cache
+def _version_body(release: str) -> bytes:
+    commit, date, go = releases.build(release)
+    info = version_info(
+        releases.git_version(release),
+        git_commit=commit,
+        build_date=date,
+        go_version=go,
+        platform=go_platform(platform.system(), platform.machine()),
+    )
+    return encode_json(info, pretty=True)
 
 
 async def index(request: web.Request) -> web.Response:
