@@ -15,6 +15,7 @@ import asyncio
 import time
 from typing import Any
 
+from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.controllers.garbagecollector import GarbageCollector
 from fakekapi.registry.options import DeleteOptions, WriteOptions
@@ -30,7 +31,7 @@ NS = CATALOG.lookup("", "v1", "namespaces")
 async def _registry() -> Registry:
     store = MemoryStore()
     await store.start()
-    reg = Registry(store, CATALOG)
+    reg = install(Registry(store, CATALOG))
     assert NS is not None
     await reg.create(NS, "", {"metadata": {"name": "default"}}, W)
     return reg

@@ -1,4 +1,4 @@
-"""RBAC escalation prevention, as an admission hook (kubernetes `pkg/registry/rbac`).
+"""RBAC escalation prevention, as an admission plugin (kubernetes `pkg/registry/rbac`).
 
 kube-apiserver wraps the storage of the four RBAC types (`*/policybased/storage.go`) so that no one
 can grant what they do not hold:
@@ -23,11 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import forbidden, go_quote, go_quote_list, not_found
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import SYSTEM_MASTERS, UserInfo
-from fakekapi.registry.hooks import CREATE, UPDATE
+from fakekapi.registry.admission import CREATE, UPDATE, Attributes
 from fakekapi.registry.rbac_rules import (
     Rule,
     compact,
@@ -36,6 +35,8 @@ from fakekapi.registry.rbac_rules import (
     rules_of,
 )
 
+NAME = "RBACEscalation"
+"""Not a plugin of kube's list: kube checks in the RBAC types' storage, before admission."""
 RBAC_GROUP = "rbac.authorization.k8s.io"
 ROLE_TYPES = frozenset({"roles", "clusterroles"})
 BINDING_TYPES = frozenset({"rolebindings", "clusterrolebindings"})
@@ -91,21 +92,17 @@ def escalation_message(user: UserInfo, missing: list[Rule], errors: list[str]) -
 
 
 class RBACEscalationCheck:
-    """The admission hook (`AdmissionHook` protocol); register it on the Registry."""
+    """The escalation check as an admission plugin (`AdmissionPlugin`), last in the chain."""
+
+    name = NAME
 
     def __init__(self, allows: Allows, rules_for: RulesFor, role_rules: RoleRules) -> None:
         self.allows = allows
         self.rules_for = rules_for
         self.role_rules = role_rules
 
-    async def __call__(
-        self,
-        op: str,
-        rt: ResourceType,
-        obj: dict[str, Any] | None,
-        old: dict[str, Any] | None,
-        user: UserInfo | None,
-    ) -> None:
+    async def __call__(self, a: Attributes) -> None:
+        op, rt, obj, old, user = a.operation, a.rt, a.obj, a.old, a.user
         if rt.group != RBAC_GROUP or op not in (CREATE, UPDATE) or obj is None:
             return
         if user is None or SYSTEM_MASTERS in user.groups:

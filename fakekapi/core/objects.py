@@ -60,3 +60,21 @@ def meta(obj: JSONDict) -> JSONDict:
         md = {}
         obj["metadata"] = md
     return md
+
+
+def as_dict(value: Any) -> JSONDict:
+    """`value` if it is a dict, else an empty one: reading a field Go would have left nil."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """`value` if it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def sub_dict(obj: JSONDict, key: str) -> JSONDict:
+    """obj[key] as a dict, created if missing (a Go struct field that is not a pointer)."""
+    value = obj.get(key)
+    if not isinstance(value, dict):
+        value = obj[key] = {}
+    return value

@@ -5,10 +5,10 @@ Two stages, as in kube:
 * `set_defaults(rt, obj)`: the scheme's defaulting functions (`SetDefaults_*` in
   pkg/apis/{core,apps,batch,rbac,networking,...}/v1/defaults.go plus the declarative `+default`
   markers of zz_generated.defaults.go), run whenever a body is decoded (create, update, patch);
-* `admit(...)`: the mutating admission plugins a default cluster runs that change objects
-  (ServiceAccount, Priority, DefaultTolerationSeconds), and what the Service REST storage does on
-  create (cluster IP and node port allocation; see services.py), DefaultStorageClass (claims
-  without a class get the default one). LimitRanger changes nothing without LimitRanges.
+* `before_write(...)`: what the REST storage of a few kinds does on create/update (cluster IP and
+  node port allocation, see services.py; Job selectors; Ingress path checks). The admission
+  plugins a default cluster runs (ServiceAccount, Priority, DefaultTolerationSeconds,
+  DefaultStorageClass, ...) are in fakekapi.admission.
 
 Both work on the JSON form in place and are idempotent: defaulting an already defaulted object
 changes nothing, which keeps no-op updates no-ops.
@@ -16,14 +16,12 @@ changes nothing, which keeps no-op updates no-ops.
 
 from __future__ import annotations
 
-import random
 import re
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import (
     FieldError,
-    forbidden,
     invalid,
     invalid_value,
     not_supported,
@@ -31,29 +29,14 @@ from fakekapi.core.errors import (
 )
 
 from . import services
-from .hooks import CREATE, UPDATE
-from .keys import collection_prefix, object_key
+from .admission import CREATE, UPDATE
 
 if TYPE_CHECKING:
     from fakekapi.store.base import Store
 
-__all__ = ["admit", "image_pull_policy", "set_defaults", "set_pod_spec_defaults"]
+__all__ = ["before_write", "image_pull_policy", "set_defaults", "set_pod_spec_defaults"]
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
-SA_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
-SA_VOLUME_PREFIX = "kube-api-access-"
-SA_TOKEN_EXPIRATION = 3607
-"""The ServiceAccount admission plugin asks for 1 h + 7 s (the kubelet refreshes at 80 %)."""
-ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
-NOT_READY_TAINT = "node.kubernetes.io/not-ready"
-UNREACHABLE_TAINT = "node.kubernetes.io/unreachable"
-DEFAULT_TOLERATION_SECONDS = 300
-SYSTEM_PRIORITY_CLASSES = {
-    "system-node-critical": (2000001000, "PreemptLowerPriority"),
-    "system-cluster-critical": (2000000000, "PreemptLowerPriority"),
-}
-"""The PriorityClasses kube-apiserver creates at start-up (scheduling/v1 SystemPriorityClasses)."""
-_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 
 JOB_UID_LABELS = ("batch.kubernetes.io/controller-uid", "controller-uid")
 JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
@@ -564,239 +547,37 @@ def set_defaults(rt: ResourceType, obj: dict[str, Any]) -> None:
         fn(obj)
 
 
-# -- admission --------------------------------------------------------------------------------
+# -- what the REST storage does before a write ----------------------------------------------
 
 
-def _random_suffix() -> str:
-    return "".join(random.choice(_NAME_CHARS) for _ in range(5))
-
-
-def _service_account_volume() -> dict[str, Any]:
-    """The projected volume the ServiceAccount plugin adds (BoundServiceAccountTokenVolume)."""
-    return {
-        "name": SA_VOLUME_PREFIX + _random_suffix(),
-        "projected": {
-            "defaultMode": 420,
-            "sources": [
-                {
-                    "serviceAccountToken": {
-                        "expirationSeconds": SA_TOKEN_EXPIRATION,
-                        "path": "token",
-                    }
-                },
-                {
-                    "configMap": {
-                        "name": ROOT_CA_CONFIGMAP,
-                        "items": [{"key": "ca.crt", "path": "ca.crt"}],
-                    }
-                },
-                {
-                    "downwardAPI": {
-                        "items": [
-                            {
-                                "path": "namespace",
-                                "fieldRef": {
-                                    "apiVersion": "v1",
-                                    "fieldPath": "metadata.namespace",
-                                },
-                            }
-                        ]
-                    }
-                },
-            ],
-        },
-    }
-
-
-def _admit_service_account(store: Store, catalog: Any, pod: dict[str, Any]) -> None:
-    """plugin/pkg/admission/serviceaccount: default the ServiceAccount and mount its token."""
-    spec = _sub(pod, "spec")
-    md = _d(pod.get("metadata"))
-    if _d(md.get("annotations")).get("kubernetes.io/config.mirror"):
-        return
-    if not spec.get("serviceAccountName"):
-        spec["serviceAccountName"] = "default"
-    spec["serviceAccount"] = spec["serviceAccountName"]
-    automount = spec.get("automountServiceAccountToken")
-    if automount is None:
-        sa_type = catalog.lookup("", "v1", "serviceaccounts")
-        if sa_type is not None:
-            key = object_key(sa_type, str(md.get("namespace") or ""), spec["serviceAccountName"])
-            cur = store.get(key)
-            if cur is not None:
-                automount = cur[0].get("automountServiceAccountToken")
-    if automount is False:
-        return
-    volumes = _l(spec.get("volumes"))
-    existing = next(
-        (
-            v.get("name")
-            for v in volumes
-            if isinstance(v, dict) and str(v.get("name", "")).startswith(SA_VOLUME_PREFIX)
-        ),
-        None,
-    )
-    mounted = any(
-        _d(m).get("mountPath") == SA_MOUNT_PATH
-        for k in ("containers", "initContainers")
-        for c in _l(spec.get(k))
-        for m in _l(_d(c).get("volumeMounts"))
-    )
-    if existing is None and mounted:
-        return
-    name = existing
-    if name is None:
-        volume = _service_account_volume()
-        name = volume["name"]
-        spec["volumes"] = [*volumes, volume]
-    mount = {"name": name, "readOnly": True, "mountPath": SA_MOUNT_PATH}
-    for k in ("initContainers", "containers"):
-        for c in _l(spec.get(k)):
-            if not isinstance(c, dict):
-                continue
-            mounts = _l(c.get("volumeMounts"))
-            if any(_d(m).get("mountPath") == SA_MOUNT_PATH for m in mounts):
-                continue
-            c["volumeMounts"] = [*mounts, dict(mount)]
-
-
-def _admit_tolerations(pod: dict[str, Any]) -> None:
-    """plugin/pkg/admission/defaulttolerationseconds: tolerate not-ready/unreachable 300 s."""
-    spec = _sub(pod, "spec")
-    tolerations = _l(spec.get("tolerations"))
-    not_ready = unreachable = False
-    for t in tolerations:
-        t = _d(t)
-        effect_ok = t.get("effect") in (None, "", "NoExecute")
-        key = t.get("key") or ""
-        if effect_ok and key in ("", NOT_READY_TAINT):
-            not_ready = True
-        if effect_ok and key in ("", UNREACHABLE_TAINT):
-            unreachable = True
-    added = list(tolerations)
-    for present, key in ((not_ready, NOT_READY_TAINT), (unreachable, UNREACHABLE_TAINT)):
-        if not present:
-            added.append(
-                {
-                    "key": key,
-                    "operator": "Exists",
-                    "effect": "NoExecute",
-                    "tolerationSeconds": DEFAULT_TOLERATION_SECONDS,
-                }
-            )
-    if len(added) != len(tolerations):
-        spec["tolerations"] = added
-
-
-def _admit_priority(store: Store, catalog: Any, pod: dict[str, Any]) -> None:
-    """plugin/pkg/admission/priority: resolve priorityClassName into priority/preemptionPolicy."""
-    spec = _sub(pod, "spec")
-    name = str(spec.get("priorityClassName") or "")
-    value: int | None = None
-    policy = "PreemptLowerPriority"
-    pc_type = catalog.lookup("scheduling.k8s.io", "v1", "priorityclasses")
-    if name:
-        found = store.get(object_key(pc_type, "", name)) if pc_type is not None else None
-        if found is not None:
-            value = int(found[0].get("value") or 0)
-            policy = str(found[0].get("preemptionPolicy") or policy)
-        elif name in SYSTEM_PRIORITY_CLASSES:
-            value, policy = SYSTEM_PRIORITY_CLASSES[name]
-        else:
-            pod_name = str(_d(pod.get("metadata")).get("name") or "")
-            raise forbidden("pods", "", pod_name, f"no PriorityClass with name {name} was found")
-    else:
-        value = 0
-        if pc_type is not None:
-            items, _ = store.list("/scheduling.k8s.io/priorityclasses/")
-            for _key, pc, _rev in items:
-                if pc.get("globalDefault") is True:
-                    spec["priorityClassName"] = _d(pc.get("metadata")).get("name")
-                    value = int(pc.get("value") or 0)
-                    policy = str(pc.get("preemptionPolicy") or policy)
-                    break
-    if spec.get("priority") is not None and spec["priority"] != value:
-        raise forbidden(
-            "pods",
-            "",
-            str(_d(pod.get("metadata")).get("name") or ""),
-            f"the integer value of priority ({spec['priority']}) must not be provided in pod "
-            f"spec; priority admission controller computed {value} from the given PriorityClass "
-            "name",
-        )
-    spec["priority"] = value
-    if not spec.get("preemptionPolicy"):
-        spec["preemptionPolicy"] = policy
-
-
-async def admit(
+async def before_write(
     store: Store,
-    catalog: Any,
     op: str,
     rt: ResourceType,
     obj: dict[str, Any],
     old: dict[str, Any] | None,
     subresource: str = "",
 ) -> None:
-    """The object-changing admission of a default cluster, in kube's plugin order.
+    """What kube's REST storage of a few kinds does to a write, beyond its strategy's defaults:
+    a Service's cluster IPs and node ports are allocated (services.py; the Service REST's
+    BeginCreate/BeginUpdate), a Job's selector is generated (job strategy PrepareForCreate), an
+    Ingress's paths are validated (validateHTTPIngressPath). It runs after the admission chain
+    (fakekapi.admission), as the storage's own steps do.
 
-    Raises StatusError as the plugins refuse (an unknown PriorityClass, a taken cluster IP).
+    Raises StatusError as kube does (a taken cluster IP, an invalid path).
     """
     key = (rt.group, rt.plural)
     if rt.is_crd or subresource:
         return
-    if key == ("", "pods"):
-        if op == CREATE:
-            _admit_service_account(store, catalog, obj)
-            _admit_priority(store, catalog, obj)
-        if op in (CREATE, UPDATE):
-            _admit_tolerations(obj)
-    elif key == ("", "services") and op in (CREATE, UPDATE):
+    if key == ("", "services") and op in (CREATE, UPDATE):
         services.allocate(store, obj, old)
     elif key == ("batch", "jobs") and op == CREATE:
         job_selector(obj)
-    elif key == ("", "persistentvolumeclaims") and op == CREATE:
-        _admit_default_storage_class(store, catalog, obj)
     elif key == ("networking.k8s.io", "ingresses") and op in (CREATE, UPDATE):
         errs = ingress_path_errors(obj)
         if errs:
             name = str(_d(obj.get("metadata")).get("name") or "")
             raise invalid("Ingress", "networking.k8s.io", name, errs)
-
-
-DEFAULT_CLASS_ANNOTATIONS = (
-    "storageclass.kubernetes.io/is-default-class",
-    "storageclass.beta.kubernetes.io/is-default-class",
-)
-
-
-def _admit_default_storage_class(store: Store, catalog: Any, pvc: dict[str, Any]) -> None:
-    """plugin/pkg/admission/storage/storageclass/setdefault: a claim that names no class (the
-    field absent; "" means none on purpose) gets the default StorageClass, the newest when
-    several are marked default (GetDefaultClass)."""
-    spec = _sub(pvc, "spec")
-    if spec.get("storageClassName") is not None:
-        return
-    sc_type = catalog.lookup("storage.k8s.io", "v1", "storageclasses")
-    if sc_type is None:
-        return
-    items, _ = store.list(collection_prefix(sc_type, ""))
-    defaults = [
-        sc
-        for _key, sc, _rev in items
-        if any(_d(_d(sc.get("metadata")).get("annotations")).get(a) == "true"
-               for a in DEFAULT_CLASS_ANNOTATIONS)
-    ]  # fmt: skip
-    if not defaults:
-        return
-    newest = max(
-        defaults,
-        key=lambda sc: (
-            str(_d(sc.get("metadata")).get("creationTimestamp") or ""),
-            str(_d(sc.get("metadata")).get("name") or ""),
-        ),
-    )
-    spec["storageClassName"] = _d(newest.get("metadata")).get("name")
 
 
 PATH_TYPES = ("Exact", "ImplementationSpecific", "Prefix")

@@ -2,7 +2,7 @@
 Store, for every resource type of the catalog.
 
 It owns the rules every write goes through, in kube's order: type and namespace checks, system
-metadata, namespace lifecycle, per-type preparation (strategies.py), admission hooks, validation
+metadata, per-type preparation (strategies.py), the admission chain (admission.py), validation
 (validation.py), managedFields, then the store write with optimistic concurrency; and the read
 side: lists with selectors and pagination, watches (watch.py). Store errors become StatusErrors
 here, so callers only ever see StatusError.
@@ -35,7 +35,6 @@ from fakekapi.core.errors import (
     bad_request,
     conflict,
     expired,
-    forbidden,
     generate_name_conflict,
     generic_not_found,
     go_quote,
@@ -72,11 +71,11 @@ from . import fieldvalidation as fv
 from . import managedfields as mf
 from . import patch as patches
 from . import scale as scales
+from .admission import CREATE, DELETE, UPDATE, AdmissionPlugin, Attributes
 from .bulk import BULK_CHUNK, gather_all
 from .encoding import go_decode_error, stored_form, with_resource_version_slot
 from .fieldsets import object_fields, supported_fields
-from .hooks import CREATE, DELETE, UPDATE, AdmissionHook
-from .keys import collection_prefix, etcd_key, namespace_key, object_key
+from .keys import collection_prefix, etcd_key, object_key
 from .options import (
     DeleteOptions,
     ListOptions,
@@ -87,7 +86,7 @@ from .options import (
 from .pagination import decode_continue, encode_continue
 from .rawlist import MATCH_ALL, RawList
 from .selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
-from .strategies import IMMORTAL_NAMESPACES, Strategy, strategy_for
+from .strategies import Strategy, strategy_for
 from .validation import (
     validate_object_meta,
     validate_object_meta_update,
@@ -219,7 +218,9 @@ class Registry:
         self.catalog = catalog
         self._release: str | None = getattr(catalog, "release", None)
         """The emulated release whose schemas and Go types apply (None: the default)."""
-        self.hooks: list[AdmissionHook] = []
+        self.admission: list[AdmissionPlugin] = []
+        """The admission chain, in order (fakekapi.admission.chain installs kube's): run on every
+        create, update and delete, before validation."""
         self._strategies: dict[ResourceType, Strategy] = {}
         self._retry_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -258,16 +259,9 @@ class Registry:
             s = self._strategies[rt] = strategy_for(rt)
         return s
 
-    async def _admit(
-        self,
-        op: str,
-        rt: ResourceType,
-        obj: dict[str, Any] | None,
-        old: dict[str, Any] | None,
-        user: UserInfo | None,
-    ) -> None:
-        for hook in self.hooks:
-            await hook(op, rt, obj, old, user)
+    async def _admit(self, attrs: Attributes) -> None:
+        for plugin in self.admission:
+            await plugin(attrs)
 
     def _known_kind(self, group: str, version: str, kind: str) -> bool:
         return self.catalog.by_kind(group, version, kind) is not None
@@ -361,30 +355,6 @@ class Registry:
             prefix + f"no kind {go_quote(kind)} is registered for version {go_quote(api_version)} "
             'in scheme "pkg/api/legacyscheme/scheme.go:30"'
         )
-
-    async def _check_namespace(self, rt: ResourceType, namespace: str, name: str) -> None:
-        """NamespaceLifecycle: the namespace must exist and not be terminating."""
-        cur = self.store.get(namespace_key(namespace))
-        if cur is None:
-            raise not_found("namespaces", "", namespace)
-        ns = cur[0]
-        if (ns.get("status") or {}).get("phase") == "Terminating" or (ns.get("metadata") or {}).get(
-            "deletionTimestamp"
-        ):
-            raise forbidden(
-                rt.plural,
-                rt.group,
-                name,
-                f"unable to create new content in namespace {namespace} because it is being "
-                "terminated",
-                causes=[
-                    {
-                        "reason": "NamespaceTerminating",
-                        "message": f"namespace {namespace} is being terminated",
-                        "field": "metadata.namespace",
-                    }
-                ],
-            )
 
     def _prepare(self, rt: ResourceType, obj: dict[str, Any]) -> None:
         """Defaulting/canonicalisation shared by create and update (decode-time in kube)."""
@@ -951,8 +921,7 @@ class Registry:
         if md.get("resourceVersion"):
             raise StatusError(500, "", _RV_SET_ON_CREATE)
         md.pop("resourceVersion", None)
-        if rt.namespaced:
-            await self._check_namespace(rt, namespace, str(md.get("name") or ""))
+        requested_name = str(md.get("name") or "")
         md["uid"] = str(uuid.uuid4())  # before PrepareForCreate, as FillObjectMetaSystemFields
         strategy = self.strategy(rt)
         generated = not md.get("name") and bool(md.get("generateName"))
@@ -962,7 +931,6 @@ class Registry:
         strategy.reset_status(obj, rt.is_crd)
         if crd_definition.is_crd_type(rt):
             crd_definition.prepare_create(obj)
-        warnings = self._custom_decode(rt, obj, opts, patch=False)
         if strategy.has_generation:
             md["generation"] = 1
         else:
@@ -973,8 +941,10 @@ class Registry:
             if NAMESPACE_FINALIZER not in finalizers:
                 finalizers.append(NAMESPACE_FINALIZER)
             spec["finalizers"] = finalizers
-        await defaults.admit(self.store, self.catalog, CREATE, rt, obj, None)
-        await self._admit(CREATE, rt, obj, None, user)
+        await self._admit(Attributes(CREATE, rt, namespace, requested_name, obj, None, user))
+        # After admission: NamespaceLifecycle's 404/403 come before a strict decoding error.
+        warnings = self._custom_decode(rt, obj, opts, patch=False)
+        await defaults.before_write(self.store, CREATE, rt, obj, None)
         md = meta(obj)
         self._validate(rt, obj, strategy)
         if (rt.group, rt.plural) == ("", "namespaces"):
@@ -1195,8 +1165,10 @@ class Registry:
             )
         ):
             nmd["generation"] = int(omd.get("generation") or 0) + 1
-        await defaults.admit(self.store, self.catalog, UPDATE, rt, new, old, subresource)
-        await self._admit(UPDATE, rt, new, old, user)
+        await self._admit(
+            Attributes(UPDATE, rt, namespace, name, new, old, user, subresource=subresource)
+        )
+        await defaults.before_write(self.store, UPDATE, rt, new, old, subresource)
         nmd = meta(new)
         errs = validate_object_meta(nmd, rt.namespaced, strategy.name_fn)
         errs += validate_object_meta_update(nmd, omd)
@@ -1498,9 +1470,7 @@ class Registry:
             old = copy_obj(stored)
             self._check_preconditions(rt, namespace, name, old, opts)
             is_namespace = (rt.group, rt.plural) == ("", "namespaces")
-            if is_namespace and name in IMMORTAL_NAMESPACES:
-                raise forbidden(rt.plural, rt.group, name, "this namespace may not be deleted")
-            await self._admit(DELETE, rt, None, old, user)
+            await self._admit(Attributes(DELETE, rt, namespace, name, None, old, user))
             omd = meta(old)
             if crd_definition.is_crd_type(rt) and not omd.get("deletionTimestamp"):
                 crd_definition.mark_for_deletion(old)

@@ -69,9 +69,6 @@ CREATE_ON_UPDATE = frozenset(
     }
 )
 
-# Namespaces that the NamespaceLifecycle admission plugin never lets anyone delete.
-IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
-
 
 def _qos(spec: dict[str, Any]) -> str:
     """The pod QoS class (pkg/apis/core/helper/qos), from requests and limits of all containers."""

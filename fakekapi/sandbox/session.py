@@ -100,6 +100,7 @@ def store_path(data_dir: Path) -> Path:
 @contextlib.asynccontextmanager
 async def open_session(data_dir: Path, *, write: bool = False) -> AsyncIterator[Session]:
     """Open the data dir's PKI and store; with `write` and no server, bootstrap first."""
+    from fakekapi.admission.chain import install
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.registry.bootstrap import bootstrap
     from fakekapi.registry.rbac_bootstrap import bootstrap_rbac
@@ -117,7 +118,7 @@ async def open_session(data_dir: Path, *, write: bool = False) -> AsyncIterator[
     try:
         # The running server's release (its catalog, RBAC policy); the default one without.
         release = (server.kubernetes_version or None) if server is not None else None
-        registry = Registry(store, Catalog.builtin(release=release))
+        registry = install(Registry(store, Catalog.builtin(release=release)))
         if write and server is None:
             await bootstrap(registry)
             await bootstrap_rbac(registry)

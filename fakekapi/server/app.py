@@ -102,6 +102,7 @@ def create_components(
 
     `token_authenticators` check bearer tokens (token file, ServiceAccount JWTs), in order.
     """
+    from fakekapi.admission.chain import install
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.registry.registry import Registry
 
@@ -115,7 +116,7 @@ def create_components(
     registry = Registry(store, catalog)
     rbac_index = RBACIndex()
     authorizer = build_authorizer(settings.authorization_mode, rbac_index)
-    registry.hooks.append(escalation_check(authorizer, rbac_index))
+    install(registry, escalation_check(authorizer, rbac_index))
     return Components(
         catalog=catalog,
         store=store,

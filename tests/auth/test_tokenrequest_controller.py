@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from polling import until_async
 
+from fakekapi.admission.chain import install
 from fakekapi.auth.serviceaccount import (
     ServiceAccountAuthenticator,
     SigningKey,
@@ -34,7 +35,7 @@ CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 async def registry() -> AsyncIterator[Registry]:
     store = MemoryStore()
     await store.start()
-    reg = Registry(store, Catalog.builtin())
+    reg = install(Registry(store, Catalog.builtin()))
     await bootstrap(reg)
     yield reg
     await store.close()

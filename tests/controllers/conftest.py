@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from controllers.controller_harness import StubKubelet
+from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.controllers.manager import ControllerManager
 from fakekapi.controllers.names import parse
@@ -22,7 +23,7 @@ from fakekapi.store.memory import MemoryStore
 async def registry() -> AsyncIterator[Registry]:
     store = MemoryStore()
     await store.start()
-    reg = Registry(store, Catalog.builtin())
+    reg = install(Registry(store, Catalog.builtin()))
     await bootstrap(reg)
     yield reg
     await store.close()

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from polling import until_async
 
+from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.controllers.garbagecollector import GarbageCollector
@@ -42,7 +43,7 @@ CLUSTERROLES = rtype("rbac.authorization.k8s.io", "v1", "clusterroles")
 async def registry() -> AsyncIterator[Registry]:
     store = MemoryStore()
     await store.start()
-    reg = Registry(store, CATALOG)
+    reg = install(Registry(store, CATALOG))
     await reg.create(NS, "", {"metadata": {"name": "default"}}, W)
     gc = GarbageCollector(reg)
     task = asyncio.create_task(gc.run())

@@ -4,11 +4,9 @@ GuaranteedUpdate does, rather than failing with 409 (seen with the deployment co
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from controllers.controller_harness import create, pod_template, rt
-from fakekapi.catalog.types import ResourceType
-from fakekapi.core.user import UserInfo
+from fakekapi.registry.admission import Attributes
 from fakekapi.registry.options import WriteOptions
 from fakekapi.registry.registry import Registry
 
@@ -30,15 +28,9 @@ async def test_scale_patch_retries_after_a_concurrent_status_write(registry: Reg
     )
     raced: list[bool] = []
 
-    async def concurrent_writer(
-        op: str,
-        rt: ResourceType,
-        obj: dict[str, Any] | None,
-        old: dict[str, Any] | None,
-        user: UserInfo | None,
-    ) -> None:
+    async def concurrent_writer(attrs: Attributes) -> None:
         # Runs inside the scale write, after it read the object: a status write lands.
-        if rt is deployments and not raced:
+        if attrs.rt is deployments and not raced:
             raced.append(True)
             current = await registry.get(deployments, "default", "web")
             current["status"] = {"observedGeneration": 1}
@@ -46,14 +38,14 @@ async def test_scale_patch_retries_after_a_concurrent_status_write(registry: Reg
                 deployments, "default", "web", current, WriteOptions(), subresource="status"
             )
 
-    registry.hooks.append(concurrent_writer)
+    registry.admission.append(concurrent_writer)
     try:
         result = await registry.patch(
             deployments, "default", "web", "application/merge-patch+json",
             json.dumps({"spec": {"replicas": 3}}).encode(), WriteOptions(), subresource="scale",
         )  # fmt: skip
     finally:
-        registry.hooks.remove(concurrent_writer)
+        registry.admission.remove(concurrent_writer)
     assert raced
     assert result.object["spec"]["replicas"] == 3
     stored = await registry.get(deployments, "default", "web")

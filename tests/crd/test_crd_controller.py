@@ -12,6 +12,7 @@ import pytest
 from polling import until_async
 
 from crd import manifests
+from fakekapi.admission.chain import install
 from fakekapi.catalog import discovery
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
@@ -52,7 +53,7 @@ class Env:
 async def env() -> AsyncIterator[Env]:
     store = MemoryStore()
     await store.start()
-    registry = Registry(store, Catalog.builtin())
+    registry = install(Registry(store, Catalog.builtin()))
     ns = registry.catalog.lookup("", "v1", "namespaces")
     assert ns is not None
     await registry.create(ns, "", {"metadata": {"name": "default"}}, W)
@@ -271,7 +272,7 @@ async def test_delete_removes_custom_resources_then_the_type(env: Env) -> None:
 async def test_stored_crds_are_served_when_the_controller_is_built() -> None:
     store = MemoryStore()
     await store.start()
-    registry = Registry(store, Catalog.builtin())
+    registry = install(Registry(store, Catalog.builtin()))
     env = Env(registry)
     crd = manifests.crd()
     crd["status"] = {}
@@ -281,7 +282,7 @@ async def test_stored_crds_are_served_when_the_controller_is_built() -> None:
         "acceptedNames": {"plural": "crontabs", "kind": "CronTab", "shortNames": ["ct"]},
     }
     await registry.update(env.crd_type, "", manifests.CRD_NAME, created, W, subresource="status")
-    fresh = Registry(store, Catalog.builtin())
+    fresh = install(Registry(store, Catalog.builtin()))
     CRDController(fresh, env.crd_type, Informer(fresh, env.crd_type))
     rt = fresh.catalog.lookup(manifests.GROUP, "v1", "crontabs")
     assert rt is not None and rt.short_names == ("ct",)

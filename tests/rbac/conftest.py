@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 from polling import until_async
 
+from fakekapi.admission.chain import install
 from fakekapi.admission.rbac_escalation import RBACEscalationCheck
 from fakekapi.auth.authz import Decision
 from fakekapi.auth.modes import ModeAuthorizer
@@ -64,14 +65,14 @@ def escalation_hook(index: RBACIndex, authorizer: ModeAuthorizer) -> RBACEscalat
 async def stack() -> AsyncIterator[Stack]:
     store = MemoryStore()
     await store.start()
-    registry = Registry(store, CATALOG)
+    registry = install(Registry(store, CATALOG))
     await bootstrap(registry)
     await bootstrap_rbac(registry)
     index = RBACIndex()
     source = RBACSource(registry, index)
     await source.start()
     authorizer = ModeAuthorizer(("RBAC",), RBACAuthorizer(index))
-    registry.hooks.append(escalation_hook(index, authorizer))
+    install(registry, escalation_hook(index, authorizer))
     informer = Informer(registry, rbac_type("clusterroles"))
     controller = ClusterRoleAggregationController(registry, rbac_type("clusterroles"), informer)
     tasks = [asyncio.create_task(informer.run()), asyncio.create_task(controller.run())]

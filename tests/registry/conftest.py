@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
@@ -22,7 +23,7 @@ def catalog() -> Catalog:
 async def registry() -> AsyncIterator[Registry]:
     store = MemoryStore()
     await store.start()
-    reg = Registry(store, CATALOG)
+    reg = install(Registry(store, CATALOG))
     reg.too_large_wait = 0.2
     await reg.create(NAMESPACES, "", {"metadata": {"name": "default"}}, W)
     yield reg

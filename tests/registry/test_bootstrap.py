@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.registry.bootstrap import SYSTEM_NAMESPACES, bootstrap, namespace_object
 from fakekapi.registry.options import ListOptions, WriteOptions
@@ -17,7 +18,7 @@ from fakekapi.store.memory import MemoryStore
 async def registry() -> AsyncIterator[Registry]:
     store = MemoryStore()
     await store.start()
-    yield Registry(store, Catalog.builtin())
+    yield install(Registry(store, Catalog.builtin()))
     await store.close()
 
 
@@ -57,7 +58,7 @@ async def test_bootstrap_recreates_only_what_is_missing(registry: Registry) -> N
     store = MemoryStore()
     await store.start()
     try:
-        partial = Registry(store, Catalog.builtin())
+        partial = install(Registry(store, Catalog.builtin()))
         await partial.create(rt, "", namespace_object("default"), WriteOptions())
         await bootstrap(partial)
         listed = await partial.list(rt, "", ListOptions())

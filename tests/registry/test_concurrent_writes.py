@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from fakekapi.admission.chain import install
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
@@ -30,7 +31,7 @@ APPLY = "application/apply-patch+yaml"
 async def sqlite_registry(tmp_path: Path) -> AsyncIterator[Registry]:
     store = SqliteStore(tmp_path / "store.db")
     await store.start()
-    reg = Registry(store, CATALOG)
+    reg = install(Registry(store, CATALOG))
     await reg.create(NAMESPACES, "", {"metadata": {"name": "default"}}, W)
     yield reg
     await store.close()

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import pytest
 from polling import eventually
 
+from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.controllers.early import Controllers
@@ -28,7 +29,7 @@ T = TypeVar("T")
 async def registry() -> AsyncIterator[Registry]:
     store = MemoryStore()
     await store.start()
-    reg = Registry(store, Catalog.builtin())
+    reg = install(Registry(store, Catalog.builtin()))
     await bootstrap(reg)
     yield reg
     await store.close()

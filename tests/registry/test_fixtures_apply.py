@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import StatusError
@@ -27,7 +28,7 @@ from fakekapi.store.memory import MemoryStore
 async def registry() -> AsyncIterator[Registry]:
     store = MemoryStore()
     await store.start()
-    reg = Registry(store, Catalog.builtin())
+    reg = install(Registry(store, Catalog.builtin()))
     await bootstrap(reg)
     yield reg
     await store.close()

@@ -9,6 +9,7 @@ import pytest
 
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
+from fakekapi.registry.admission import Attributes
 from fakekapi.registry.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from registry.registry_helpers import (
@@ -292,14 +293,15 @@ async def test_custom_resource_kind_mismatch(registry: Registry) -> None:
 async def test_hooks_see_writes_and_may_refuse(registry: Registry) -> None:
     seen: list[tuple[str, str | None]] = []
 
-    async def hook(op: str, rt: Any, obj: Any, old: Any, user: UserInfo | None) -> None:
-        seen.append((op, user.name if user else None))
+    async def hook(attrs: Attributes) -> None:
+        obj, user = attrs.obj, attrs.user
+        seen.append((attrs.operation, user.name if user else None))
         if obj is not None:
             obj["metadata"].setdefault("labels", {})["hooked"] = "yes"
             if obj["metadata"]["name"] == "bad":
                 raise StatusError(403, "Forbidden", "no")
 
-    registry.hooks.append(hook)
+    registry.admission.append(hook)
     alice = UserInfo("alice")
     res = await registry.create(CONFIGMAPS, "default", configmap("cm"), W, user=alice)
     assert res.object["metadata"]["labels"] == {"hooked": "yes"}

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from fakekapi.admission.chain import install
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.options import DeleteOptions, ListOptions
 from fakekapi.registry.registry import Registry, WatchEvent
@@ -54,7 +55,7 @@ async def test_too_old_resource_version() -> None:
     store = MemoryStore(history_min_events=1, history_min_seconds=0)
     from registry.registry_helpers import CATALOG, NAMESPACES
 
-    reg = Registry(store, CATALOG)
+    reg = install(Registry(store, CATALOG))
     await reg.create(NAMESPACES, "", {"metadata": {"name": "default"}}, W)
     for i in range(5):
         await reg.create(CONFIGMAPS, "default", configmap(f"c{i}"), W)

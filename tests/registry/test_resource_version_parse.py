@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.options import ListOptions
@@ -35,7 +36,7 @@ async def test_list_resource_version(rv: str, code: int, message: str) -> None:
     store = MemoryStore()
     await store.start()
     try:
-        registry = Registry(store, Catalog.builtin())
+        registry = install(Registry(store, Catalog.builtin()))
         registry.too_large_wait = 0.01
         rt = registry.catalog.lookup("", "v1", "configmaps")
         assert rt is not None

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import StatusError
-from fakekapi.core.user import UserInfo
+from fakekapi.registry.admission import Attributes
 from fakekapi.registry.registry import Registry
 from registry.registry_helpers import CONFIGMAPS, DEPLOYMENTS, PODS, W, pod, rtype
 
@@ -165,16 +164,10 @@ async def test_scale_patches_racing_other_writes_all_apply(registry: Registry) -
     a Deployment while `kubectl scale` patches it.)"""
     await registry.create(DEPLOYMENTS, "default", _race_deployment(), W)
 
-    async def interleave(
-        op: str,
-        rt: ResourceType,
-        obj: dict[str, Any] | None,
-        old: dict[str, Any] | None,
-        user: UserInfo | None,
-    ) -> None:
+    async def interleave(attrs: Attributes) -> None:
         await asyncio.sleep(0)
 
-    registry.hooks.append(interleave)
+    registry.admission.append(interleave)
 
     async def scale(i: int) -> object:
         body = b'{"spec":{"replicas":%d}}' % i

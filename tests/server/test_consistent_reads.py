@@ -11,6 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.registry.bootstrap import bootstrap
 from fakekapi.registry.registry import Registry
@@ -37,7 +38,7 @@ async def make(make_client: ClientFactory, catalog: Catalog) -> AsyncIterator[Ma
         store = MemoryStore(**history)
         stores.append(store)
         await store.start()
-        registry = Registry(store, catalog)
+        registry = install(Registry(store, catalog))
         await bootstrap(registry)
         return await make_client(registry), store
 

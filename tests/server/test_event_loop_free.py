@@ -32,6 +32,7 @@ import yaml
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
+from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.registry.keys import object_key
 from fakekapi.registry.options import WriteOptions
@@ -88,7 +89,7 @@ async def server(tmp_path: Path) -> AsyncIterator[tuple[TestServer, Registry]]:
     store = MemoryStore()
     await store.start()
     catalog = Catalog.builtin()
-    registry = Registry(store, catalog)
+    registry = install(Registry(store, catalog))
     namespaces = catalog.lookup("", "v1", "namespaces")
     assert namespaces is not None
     await registry.create(namespaces, "", {"metadata": {"name": "default"}}, W)

@@ -41,6 +41,7 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from fakekapi import protobuf
+from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.registry.bootstrap import bootstrap
@@ -182,7 +183,7 @@ SEED_NAMES = ["ns1", "cm1", "s1", "p1", "svc1", "web", "cr1", "pdb1", "default",
 async def fresh_registry() -> tuple[Registry, MemoryStore]:
     store = MemoryStore()
     await store.start()
-    reg = Registry(store, CATALOG)
+    reg = install(Registry(store, CATALOG))
     await bootstrap(reg)
     for group, plural, ns, obj in SEED:
         rt = CATALOG.lookup(group, "v1", plural)

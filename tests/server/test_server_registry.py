@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from fakekapi import protobuf
+from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.registry.bootstrap import bootstrap
 from fakekapi.registry.registry import Registry
@@ -29,7 +30,7 @@ TABLE_ACCEPT = (
 async def registry(catalog: Catalog) -> AsyncIterator[Registry]:
     store = MemoryStore()
     await store.start()
-    reg = Registry(store, catalog)
+    reg = install(Registry(store, catalog))
     await bootstrap(reg)
     yield reg
     await store.close()

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.registry import rawlist
 from fakekapi.registry.bootstrap import bootstrap
@@ -91,7 +92,7 @@ ODD_ORDER = {"metadata": {"name": "odd", "namespace": "default"}, "kind": "Confi
 async def registry(catalog: Catalog) -> AsyncIterator[Registry]:
     store = MemoryStore()
     await store.start()
-    reg = Registry(store, catalog)
+    reg = install(Registry(store, catalog))
     await bootstrap(reg)
     yield reg
     await store.close()
