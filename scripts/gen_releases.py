@@ -8,6 +8,8 @@ Inputs (read-only, never read at run time; paths relative to the repository's pa
   shared/k8s-reference/openapi-v3/*.json                real v3 documents (defaults, shapes)
   shared/k8s-reference/rbac/*.yaml                      the base bootstrap RBAC policy
   a kubectl 1.33 binary                                  Go struct tags (see gen_proto_schema.py)
+  scripts/data/go_field_tags.json                        other releases' Go tags where they differ
+                                                         (extract_go_tags.py, from kubernetes/api)
 
 What is built per release, and how (the helpers live in the gen_*.py modules next to this one):
   catalog     discovery facts from the release's swagger (releases_catalog.py), default
@@ -16,7 +18,8 @@ What is built per release, and how (the helpers live in the gen_*.py modules nex
               the v2 protobuf is encoded from the JSON on first use (fakekapi/catalog/gnostic.py)
   schemas     the field tree used for field validation and patches (gen_schema_index.build)
   protobuf    message layouts from the release's .proto files, JSON names and Go shapes from the
-              1.33 Go struct tags where the field exists there (releases_proto.py)
+              1.33 Go struct tags, and from the release's own Go types where they differ
+              (releases_proto.py)
   rbac        the base bootstrap policy with each release's changes, each recorded with its
               source in the output (releases_rbac.py)
 
@@ -228,6 +231,7 @@ def generate(root: Path, reference: Path, kubectl: Path) -> list[str]:
             v3_reference.setdefault(schema_name, schema)
     tags = release_tags(reference)
     go_facts = releases_proto.go_facts(reference, kubectl)
+    go_tags = releases_proto.go_tags()
     rbac_base = releases_rbac.base_policy(reference)
 
     catalog_dir = root / "fakekapi" / "catalog" / "data" / "releases"
@@ -318,7 +322,8 @@ def generate(root: Path, reference: Path, kubectl: Path) -> list[str]:
         inputs.add_dir(ref_dir / "proto", "*.proto")
         inputs.add(ref_dir / "swagger.json.gz")
         inputs.add(kubectl)
-        schema = releases_proto.build(ref_dir / "proto", swagger, go_facts)
+        inputs.add(releases_proto.GO_TAGS)
+        schema = releases_proto.build(ref_dir / "proto", swagger, go_facts, go_tags, release)
         if is_base:
             base_docs["proto"] = schema
         size = write_gz(

@@ -3,24 +3,36 @@
 Message layouts (field numbers, wire types, repeated and map shapes) come from the release's own
 generated.proto files. What the .proto files do not say — the Go JSON name's `omitempty`, whether
 a field is a pointer (presence), `,inline` embedding and the Go field order kube's JSON follows —
-comes from the Go struct tags compiled into a kubectl 1.33 binary (gen_proto_schema.py), for every
-message and field 1.33 has. A field 1.33 does not have (added later, or removed before) follows
-the API conventions go-to-protobuf and the API reviewers hold new fields to: the proto field name
-is the JSON name (go-to-protobuf names it after the json tag); a field commented `+optional` is
-`omitempty`, and a pointer when it is a scalar or a struct (optional scalars and structs are
-pointers in every API added since 1.2x: api-conventions.md "Optional vs. Required"); other fields
-are values. New fields go after the 1.33 fields with lower numbers (declaration order); a message
-1.33 does not have lists its fields by number. The counts of fields built each way are printed.
+comes from the Go struct tags compiled into a kubectl 1.33 binary (gen_proto_schema.py) for what
+1.33 has, and for what differs in another release (fields 1.33 does not have, or has with other
+tags, and the declaration order of their messages) from that release's k8s.io/api Go types
+(scripts/data/go_field_tags.json.gz, written by extract_go_tags.py from the kubernetes/api tag of
+the release; it also holds 1.33's facts of the types kubectl does not compile in). A field none
+of these covers follows the API conventions go-to-protobuf and the API reviewers hold new fields
+to: the proto field name is the JSON name; a field commented `+optional` is `omitempty`, and a
+pointer when it is a scalar or a struct; other fields are values; it goes after the fields with
+lower numbers. The counts of fields built each way are printed.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
 from typing import Any
 
 import gen_proto_schema as gps
 
 JSON = dict[str, Any]
+GO_TAGS = Path(__file__).resolve().parent / "data" / "go_field_tags.json.gz"
+
+
+def go_tags() -> JSON:
+    """scripts/data/go_field_tags.json.gz: 1.33's Go facts, and per release those that differ."""
+    doc: JSON = json.loads(gzip.decompress(GO_TAGS.read_bytes()))
+    return doc
+
+
 REPEATED, POINTER, OMITEMPTY, INLINE = gps.REPEATED, gps.POINTER, gps.OMITEMPTY, gps.INLINE
 
 SPECIAL = {gps.go_to_proto(go): kind for go, kind in gps.SPECIAL.items()}
@@ -143,24 +155,46 @@ def _type_kind(typ: str, pkg: str, protos: dict[str, JSON]) -> tuple[str, Any]:
     return "msg", full
 
 
-def build(proto_dir: Path, swagger: JSON, facts: JSON) -> JSON:
-    """{"messages": ..., "kinds": ...} of one release."""
+def build(
+    proto_dir: Path, swagger: JSON, facts: JSON, tags: JSON | None = None, release: str = ""
+) -> JSON:
+    """{"messages": ..., "kinds": ...} of one release; `tags` is go_tags() (the release's Go
+    facts where they differ from 1.33's)."""
     protos = parse(proto_dir)
     messages: dict[str, JSON] = {}
-    from_go = guessed = 0
+    from_go = from_types = guessed = 0
+    tags = tags or {}
+    release_fields = tags.get("fields", {}).get(release, {})
+    release_order = tags.get("order", {}).get(release, {})
+    base_fields = tags.get("baseFields", {})
+    base_order = tags.get("baseOrder", {})
     for name in sorted(protos):
         if not name.startswith("k8s.io.api") or name in SPECIAL:
             continue
         p = protos[name]
         known = facts["messages"].get(name)
+        own = dict(release_fields.get(name, {}))
+        if not known:  # a type kubectl 1.33 lacks: 1.33's Go facts where the release has no others
+            own = {**base_fields.get(name, {}), **own}
         known_fields = {f[0]: f for f in known["fields"]} if known else {}
         fields: list[list[Any]] = []
         if known:
             for f in known["fields"]:
-                if f[0] in p["fields"]:  # (a renamed field keeps its Go shape)
+                if f[0] in p["fields"] and str(f[0]) not in own:  # (renamed: same Go shape)
                     fields.append(f)
                     from_go += 1
         for num in sorted(p["fields"]):
+            if str(num) in own:
+                label = p["fields"][num][0]
+                jname, flags, go_field = own[str(num)]
+                kind, ref = _kind_of(p["fields"][num], p["pkg"], protos)
+                if label == "repeated" and kind != "map":
+                    flags |= REPEATED
+                entry = [num, jname, kind, ref, flags, go_field]
+                at = next((i for i, f in enumerate(fields) if f[0] > num), len(fields))
+                fields.insert(at, entry)
+                from_types += 1
+                continue
             if num in known_fields:
                 continue
             label, _typ, fname, _k, _v = p["fields"][num]
@@ -177,6 +211,10 @@ def build(proto_dir: Path, swagger: JSON, facts: JSON) -> JSON:
             at = next((i for i, f in enumerate(fields) if f[0] > num), len(fields))
             fields.insert(at, entry)
             guessed += 1
+        decl = release_order.get(name) or (None if known else base_order.get(name))
+        if decl:  # the release's Go declaration order
+            rank = {num: i for i, num in enumerate(decl)}
+            fields.sort(key=lambda f: (rank.get(f[0], len(rank)), f[0]))
         go = known["go"] if known else name.rsplit(".", 1)[1]
         messages[name] = {"go": go, "fields": fields}
     kinds: dict[str, str] = {}
@@ -190,5 +228,8 @@ def build(proto_dir: Path, swagger: JSON, facts: JSON) -> JSON:
     for key, msg in facts["kinds"].items():
         if msg in messages:
             kinds.setdefault(key, msg)
-    print(f"  {proto_dir.parent.name}: {from_go} fields with 1.33 Go tags, {guessed} by convention")
+    print(
+        f"  {proto_dir.parent.name}: {from_go} fields with 1.33 Go tags, {from_types} with "
+        f"the release's Go types, {guessed} by convention"
+    )
     return {"messages": messages, "kinds": dict(sorted(kinds.items()))}
