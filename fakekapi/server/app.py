@@ -204,10 +204,10 @@ def components_lifecycle(
             # Start-up's garbage (parsed fixtures, each write's intermediate objects) is free
             # now: pack the stored objects densely and hand the free pages back to the OS
             # instead of holding the peak (store.repack's docstring has the figures).
+            # (Repacking makes no cycles: the old copies go as their last reference does.)
             repack = getattr(components.store, "repack", None)
             if repack is not None:
                 repack()
-                gc.collect()
             gc.freeze()
             release_free_memory()
             yield

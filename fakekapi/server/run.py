@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import dataclasses
 import errno
+import gc
 import json
 import logging
 import os
@@ -31,7 +32,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -504,14 +505,31 @@ def ready_message(server: RunningServer, *, default_dir: Path | None = None) -> 
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def _no_collections_while_starting() -> Iterator[None]:
+    """The cyclic GC off during start-up, back as it was once started (or failed).
+
+    Start-up (imports, catalog, bootstrap, fixtures) allocates what lives as long as the server:
+    the collections its allocations trigger find next to nothing to free (measured on a warm
+    start: ~125 collections, ~45 ms of CPU). The app's start-up ends with one full collection
+    and freezes what is left (`app.components_lifecycle`), so nothing is kept that a collection
+    would have freed."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _configure_logging() -> None:
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(
-            level=logging.INFO,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-            stream=sys.stderr,
-        )
+    """INFO and up to stderr, as `basicConfig` would set it up (`logoutput`: the same lines,
+    written in batches), unless logging is configured already."""
+    from fakekapi.server import logoutput
+
+    if not logging.getLogger().handlers:
+        logoutput.configure(sys.stderr)
 
 
 def serve(settings: Settings, *, ready: Callable[[RunningServer], None] | None = None) -> int:
@@ -550,7 +568,8 @@ async def _serve(settings: Settings, ready: Callable[[RunningServer], None] | No
         loop.add_signal_handler(sig, stop.set)
     try:
         started = time.monotonic()
-        server = await start(settings)
+        with _no_collections_while_starting():
+            server = await start(settings)
         log.info(
             "listening on %s (ready in %.0f ms)", server.url, (time.monotonic() - started) * 1e3
         )
