@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -283,7 +284,17 @@ class TokensController(Controller):
 
 
 def _today() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d")
+    """Today's UTC date as the last-used label writes it; asked on every request a legacy token
+    authenticates, so the text is made once a day (strftime costs more than the rest of the
+    check)."""
+    day = int(time.time() // 86400)
+    if _TODAY[0] != day:
+        _TODAY[:] = [day, datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%d")]
+    return str(_TODAY[1])
+
+
+_TODAY: list[int | str] = [-1, ""]
+"""(day number since the epoch, its date), for `_today`."""
 
 
 def _opts(manager: str = FIELD_MANAGER) -> WriteOptions:
