@@ -273,9 +273,44 @@ def _to_float32(f: float) -> float:
         return math.copysign(math.inf, f)
 
 
+SLICED_BYTES = 64 * 1024
+"""Documents from this size on are composed by `_SlicedLoader`."""
+
+
+class _SlicedLoader(Loader):
+    """The same loader, composing the document's node tree in Python from the C parser's events.
+
+    The C loader composes a whole document in one call that keeps the GIL: a 2 MiB body held it
+    for ~150 ms, and the event loop (which reads bodies on a worker thread so as to keep
+    answering) could not run meanwhile. Each event here is a short C call, so the loop gets the
+    GIL back every switch interval. Slower in all (~2x for composing), hence only for big
+    documents; the node tree, and so the value, is the same (pyyaml's own composer).
+    """
+
+    def __init__(self, stream: bytes | str) -> None:
+        super().__init__(stream)
+        self.anchors: dict[str, Any] = {}
+
+    def get_single_node(self) -> Any:
+        try:
+            return yaml.composer.Composer.get_single_node(self)
+        except yaml.composer.ComposerError as e:
+            if (e.problem or "").startswith("found undefined alias"):
+                e.problem = "found undefined alias"  # as the C composer words it
+            raise
+
+    check_node = yaml.composer.Composer.check_node
+    get_node = yaml.composer.Composer.get_node
+    compose_document = yaml.composer.Composer.compose_document
+    compose_node = yaml.composer.Composer.compose_node
+    compose_scalar_node = yaml.composer.Composer.compose_scalar_node
+    compose_sequence_node = yaml.composer.Composer.compose_sequence_node
+    compose_mapping_node = yaml.composer.Composer.compose_mapping_node
+
+
 def load(data: bytes | str) -> Any:
     """The JSON value of a YAML document; raises yaml.YAMLError (ConversionError included)."""
-    loader = Loader(data)
+    loader = _SlicedLoader(data) if len(data) >= SLICED_BYTES else Loader(data)
     try:
         try:
             value = loader.get_single_data()

@@ -19,7 +19,14 @@ MAX_DEPTH = 200
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether maps and lists in `value` nest more than `limit` levels (iterative: any depth)."""
+    return _walk(value, limit) < 0
+
+
+def _walk(value: Any, limit: int) -> int:
+    """The number of entries of the maps and lists in `value`, or -1 when they nest more than
+    `limit` levels."""
     stack: list[tuple[Any, int]] = [(value, 1)]
+    entries = 0
     while stack:
         v, depth = stack.pop()
         if isinstance(v, dict):
@@ -29,16 +36,20 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
         else:
             continue
         if depth > limit:
-            return True
+            return -1
+        entries += len(children)
         stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
-    return False
+    return entries
 
 
 def error() -> StatusError:
     return bad_request(f"exceeded max depth: objects may nest at most {MAX_DEPTH} levels")
 
 
-def check(value: Any) -> None:
-    """400 for a value nested more than MAX_DEPTH levels."""
-    if too_deep(value):
+def check(value: Any) -> int:
+    """400 for a value nested more than MAX_DEPTH levels; else the number of entries of its maps
+    and lists (its size, for deciding whether its processing leaves the event loop: `cpu`)."""
+    entries = _walk(value, MAX_DEPTH)
+    if entries < 0:
         raise error()
+    return entries

@@ -111,11 +111,11 @@ class RawList:
         """The list's JSON (compact, as orjson writes the same list decoded)."""
         return b"".join(self.json_chunks())
 
-    def to_dict(self) -> dict[str, Any]:
-        """The list decoded (fresh dicts the caller may change)."""
+    def to_dict(self, items: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The list decoded (fresh dicts the caller may change); `items`: already decoded."""
         return {
             "kind": self.kind,
             "apiVersion": self.api_version,
             "metadata": self.metadata,
-            "items": [orjson.loads(item) for item in self.items],
+            "items": [orjson.loads(item) for item in self.items] if items is None else items,
         }

@@ -58,6 +58,7 @@ from fakekapi.store.base import (
 )
 
 from . import (
+    cpu,
     crd_cel,
     crd_definition,
     crd_schema,
@@ -84,7 +85,7 @@ from .options import (
     validate_patch_options,
 )
 from .pagination import decode_continue, encode_continue
-from .rawlist import MATCH_ALL, RawList
+from .rawlist import MATCH_ALL, RawList, list_item
 from .selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
 from .strategies import Strategy, strategy_for
 from .validation import (
@@ -134,6 +135,10 @@ class _Managed:
 
     manager: str
     applied: bool = False
+
+
+_ITEMS_PER_TURN = 1_000
+"""Items a list selects before it lets other tasks run (~5 ms with a selector to match)."""
 
 
 class _Retry(Exception):
@@ -369,6 +374,23 @@ class Registry:
             obj.setdefault("type", "Opaque")
         defaults.set_defaults(rt, obj)
 
+    def _validate_update(
+        self,
+        rt: ResourceType,
+        strategy: Strategy,
+        name: str,
+        new: dict[str, Any],
+        old: dict[str, Any],
+    ) -> None:
+        nmd = meta(new)
+        errs = validate_object_meta(nmd, rt.namespaced, strategy.name_fn)
+        errs += validate_object_meta_update(nmd, meta(old))
+        errs += validate_spec(rt.group, rt.plural, new)
+        errs += validate_update(rt.group, rt.plural, new, old)
+        errs += self._custom_validate(rt, new, old)
+        if errs:
+            raise invalid(rt.kind, rt.group, name, errs)
+
     def _validate(self, rt: ResourceType, obj: dict[str, Any], strategy: Strategy) -> None:
         md = meta(obj)
         errs = validate_object_meta(md, rt.namespaced, strategy.name_fn)
@@ -405,6 +427,13 @@ class Registry:
             ignored=self._reset_fields(strategy, subresource),
             release=self._release,
         )
+
+    def _managed_stored_form(
+        self, rt: ResourceType, strategy: Strategy, obj: dict[str, Any], how: _Managed
+    ) -> dict[str, Any]:
+        """A new object's managedFields, then the object as stored (one step for `cpu.run`)."""
+        self._managed(rt, strategy, obj, None, how, "")
+        return stored_form(obj, self._release)
 
     def _smd_node(self, rt: ResourceType) -> smd.Node:
         """The kind's structured-merge-diff schema (built-in types, or the CRD's schema)."""
@@ -761,7 +790,15 @@ class Registry:
         self, rt: ResourceType, namespace: str, opts: ListOptions, *, shared: bool = False
     ) -> dict[str, Any]:
         """The `<Kind>List` of matching objects, paginated like kube's etcd3 list."""
-        return (await self.list_raw(rt, namespace, opts)).to_dict()
+        raw = await self.list_raw(rt, namespace, opts)
+        items: list[dict[str, Any]] = []
+        stored, strip = raw.stored, raw.strip_type_meta
+        for start in range(0, len(stored), _ITEMS_PER_TURN):
+            if start:
+                await asyncio.sleep(0)  # a long list lets the loop answer others meanwhile
+            turn = stored[start : start + _ITEMS_PER_TURN]
+            items += [orjson.loads(list_item(data, strip)) for data in turn]
+        return raw.to_dict(items)
 
     async def list_raw(self, rt: ResourceType, namespace: str, opts: ListOptions) -> RawList:
         """The `<Kind>List` of matching objects with each item as its stored JSON bytes.
@@ -820,6 +857,8 @@ class Registry:
             last_key = key
             if match_all or matches(orjson.loads(data)):
                 out.append(data)
+            if i % _ITEMS_PER_TURN == _ITEMS_PER_TURN - 1:
+                await asyncio.sleep(0)  # a long selection lets the loop answer others meanwhile
         list_meta: dict[str, Any] = {"resourceVersion": str(rev)}
         if more:
             list_meta["continue"] = encode_continue(last_key, prefix, rev)
@@ -875,15 +914,16 @@ class Registry:
         """
         if rt.is_crd:
             self._refuse_if_terminating(rt, "create")
-        nesting.check(obj)
+        heavy = cpu.heavy(nesting.check(obj))
         if not isinstance(obj, dict):
             self._check_type(rt, obj)
-        obj = copy_obj(obj)
+        obj = await cpu.copy(heavy, obj)
         self._check_type(rt, obj)
         if (rt.group, rt.plural) == ("", "bindings"):
             return await subresources.create_binding(self, namespace, obj, opts)
-        obj, warnings = self._decode_fields(rt, obj, opts, raw)
-        result = await self._create(rt, namespace, obj, opts, user, _Managed(opts.field_manager))
+        obj, warnings = await cpu.run(heavy, self._decode_fields, rt, obj, opts, raw)
+        how = _Managed(opts.field_manager)
+        result = await self._create(rt, namespace, obj, opts, user, how, heavy=heavy)
         result.warnings[:0] = warnings
         return result
 
@@ -895,8 +935,11 @@ class Registry:
         opts: WriteOptions,
         user: UserInfo | None,
         how: _Managed,
+        *,
+        heavy: bool = False,
     ) -> WriteResult:
-        obj = copy_obj(obj)
+        """`heavy`: the object is big enough for its processing to leave the loop (`cpu`)."""
+        obj = await cpu.copy(heavy, obj)
         self._check_type(rt, obj)
         md = meta(obj)
         if rt.namespaced:
@@ -946,13 +989,12 @@ class Registry:
         warnings = self._custom_decode(rt, obj, opts, patch=False)
         await defaults.before_write(self.store, CREATE, rt, obj, None)
         md = meta(obj)
-        self._validate(rt, obj, strategy)
+        await cpu.run(heavy, self._validate, rt, obj, strategy)
         if (rt.group, rt.plural) == ("", "namespaces"):
             md.setdefault("labels", {})[NAMESPACE_NAME_LABEL] = md["name"]
         md["uid"] = md.get("uid") or str(uuid.uuid4())
         md["creationTimestamp"] = now_rfc3339()
-        self._managed(rt, strategy, obj, None, how, "")
-        obj = stored_form(obj, self._release)
+        obj = await cpu.run(heavy, self._managed_stored_form, rt, strategy, obj, how)
         md = meta(obj)
         key = object_key(rt, namespace, md["name"])
         if opts.dry_run:
@@ -973,7 +1015,8 @@ class Registry:
                     md["labels"][NAMESPACE_NAME_LABEL] = md["name"]
                 key = object_key(rt, namespace, md["name"])
                 continue
-            return WriteResult(copy_obj(stored), warnings, True)
+            # the store's answer is a fresh decode: a big one is not copied again on the loop
+            return WriteResult(stored if heavy else copy_obj(stored), warnings, True)
         raise generate_name_conflict(rt.plural, rt.group, md["name"])
 
     async def _create_or_retry(
@@ -1017,13 +1060,13 @@ class Registry:
     ) -> WriteResult:
         """PUT of the object, its `status`, or a namespace's `finalize` subresource (`raw`: as
         for create)."""
-        nesting.check(obj)
+        heavy = cpu.heavy(nesting.check(obj))
         if subresource == "scale" and self._scale_paths(rt) is not None:
-            body = copy_obj(obj)
+            body = await cpu.copy(heavy, obj)
             return await self._write_scale(rt, namespace, name, lambda _cur: body, opts, user)
         if not isinstance(obj, dict):
             self._check_type(rt, obj)
-        obj = copy_obj(obj)
+        obj = await cpu.copy(heavy, obj)
         self._check_subresource(rt, subresource)
         self._check_type(rt, obj)
         md = meta(obj)
@@ -1039,13 +1082,15 @@ class Registry:
                     f"the namespace of the object ({body_ns}) does not match the namespace on the "
                     f"URL ({namespace})"
                 )
-        obj, warnings = self._decode_fields(rt, obj, opts, raw)
+        obj, warnings = await cpu.run(heavy, self._decode_fields, rt, obj, opts, raw)
         how = _Managed(opts.field_manager)
 
         async def attempt() -> WriteResult:
             # Each try starts from the body as sent (a try changes the object it is given).
-            body = copy_obj(obj)
-            return await self._update(rt, namespace, name, body, opts, subresource, user, how)
+            body = await cpu.copy(heavy, obj)
+            return await self._update(
+                rt, namespace, name, body, opts, subresource, user, how, heavy=heavy
+            )
 
         key = object_key(rt, namespace if rt.namespaced else "", name)
         result = await self._guaranteed(key, attempt)
@@ -1097,6 +1142,7 @@ class Registry:
         how: _Managed,
         *,
         expected: int | None = None,
+        heavy: bool = False,
     ) -> WriteResult:
         namespace = namespace if rt.namespaced else ""
         strategy = self.strategy(rt)
@@ -1169,20 +1215,13 @@ class Registry:
             Attributes(UPDATE, rt, namespace, name, new, old, user, subresource=subresource)
         )
         await defaults.before_write(self.store, UPDATE, rt, new, old, subresource)
-        nmd = meta(new)
-        errs = validate_object_meta(nmd, rt.namespaced, strategy.name_fn)
-        errs += validate_object_meta_update(nmd, omd)
-        errs += validate_spec(rt.group, rt.plural, new)
-        errs += validate_update(rt.group, rt.plural, new, old)
-        errs += self._custom_validate(rt, new, old)
-        if errs:
-            raise invalid(rt.kind, rt.group, name, errs)
+        await cpu.run(heavy, self._validate_update, rt, strategy, name, new, old)
         if how.applied:
             mf.keep_timestamps(new, old)
-        new = stored_form(new, self._release)
+        new = await cpu.run(heavy, stored_form, new, self._release)
         if new == old:
             return WriteResult(old, warnings, False)
-        self._managed(rt, strategy, new, old, how, subresource)
+        await cpu.run(heavy, self._managed, rt, strategy, new, old, how, subresource)
         if self._should_delete(rt, new, old):
             if opts.dry_run:
                 return WriteResult(new, warnings, False)
@@ -1206,7 +1245,7 @@ class Registry:
             raise _Retry() from None
         except KeyNotFoundError:
             raise not_found(rt.plural, rt.group, name) from None
-        return WriteResult(copy_obj(written), warnings, False)
+        return WriteResult(written if heavy else copy_obj(written), warnings, False)
 
     def _merge_subresource(
         self,

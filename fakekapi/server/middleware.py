@@ -40,7 +40,7 @@ from fakekapi.core.errors import (
 )
 from fakekapi.core.requestinfo import parse_request_info
 from fakekapi.core.user import SYSTEM_MASTERS, UserInfo
-from fakekapi.server import connections, inflight, metrics
+from fakekapi.server import bigbody, connections, inflight, metrics
 from fakekapi.server.console.feed import RequestFeed
 from fakekapi.server.handlers.authentication import AUDIT_RECORD, AUTH, audit_record
 from fakekapi.server.handlers.resources import first_values
@@ -111,7 +111,7 @@ async def pipeline(request: web.Request, handler: Handler) -> web.StreamResponse
         _finish(request, st, afters, 500, None)
         raise
     _finish(request, st, afters, response.status, failure)
-    return response
+    return await bigbody.sliced(request, response)
 
 
 def _finish(
