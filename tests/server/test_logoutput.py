@@ -8,8 +8,9 @@ import io
 import logging
 import threading
 
-from fakekapi.server import logoutput
 from polling import until_async
+
+from fakekapi.server import logoutput
 
 
 class CountingStream(io.StringIO):
