@@ -11,9 +11,13 @@ whole. The field tree in schema_index.json.gz does not carry these marks, so the
 by the same type ids.
 
 Output: {"generator": ..., "inputs": {path: sha256}, "types": [type id, ...],
-         "fields": {type id: [field, ...]}}
+         "fields": {type id: [field, ...]},
+         "releases": {release: {"addTypes": [...], "removeTypes": [...], "addFields": {type id:
+                      [field, ...]}, "removeFields": {...}}}}
+the 1.33 marks, and each other release's differences from them (only for types the release has:
+a type a release does not define is never looked up there), from its own swagger.
 
-Run by scripts/regen.py (with every other generator), from versions/v1.33/swagger.json.gz.
+Run by scripts/regen.py (with every other generator), from versions/v1.NN/swagger.json.gz.
 """
 
 from __future__ import annotations
@@ -40,6 +44,34 @@ def build(defs: dict[str, Any]) -> dict[str, Any]:
             if schema.get("x-kubernetes-map-type") == "atomic":
                 fields.setdefault(type_id(name), []).append(prop)
     return {"types": types, "fields": fields}
+
+
+def release_delta(base: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """What one release's marks add to or remove from the base release's (`build` of each)."""
+    own = build(defs)
+    present = {type_id(n) for n in defs}
+    out: dict[str, Any] = {}
+    add_types = sorted(set(own["types"]) - set(base["types"]))
+    remove_types = sorted((set(base["types"]) - set(own["types"])) & present)
+    add_fields = {
+        t: sorted(set(fs) - set(base["fields"].get(t, ())))
+        for t, fs in own["fields"].items()
+        if set(fs) - set(base["fields"].get(t, ()))
+    }
+    remove_fields = {
+        t: sorted(set(fs) - set(own["fields"].get(t, ())))
+        for t, fs in base["fields"].items()
+        if t in present and set(fs) - set(own["fields"].get(t, ()))
+    }
+    for key, value in (
+        ("addTypes", add_types),
+        ("removeTypes", remove_types),
+        ("addFields", add_fields),
+        ("removeFields", remove_fields),
+    ):
+        if value:
+            out[key] = value
+    return out
 
 
 if __name__ == "__main__":

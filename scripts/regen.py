@@ -6,7 +6,8 @@ reference directory):
                           data (it uses gen_catalog, gen_openapi, gen_schema_index,
                           gen_proto_schema, gen_rbac_policy and the releases_* helpers)
   gen_table_docs.render   fakekapi/registry/printers/descriptions.py
-  gen_smd_atomic.build    fakekapi/catalog/data/smd_atomic.json (1.33's atomic structs and maps)
+  gen_smd_atomic.build    fakekapi/catalog/data/smd_atomic.json (1.33's atomic structs and maps,
+                          and each release's differences)
   gen_test_expectations   tests/e2e/data/release_api_versions.json (what kubectl api-versions
                           must list per release, from each swagger alone) and
                           tests/protobuf/data/kubectl_trace_bodies.json (kubectl's Go-encoded
@@ -86,8 +87,19 @@ def smd_atomic(root: Path, reference: Path) -> Path:
     definitions, inputs = _swagger_1_33(reference)
     out = root / "fakekapi" / "catalog" / "data" / "smd_atomic.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    doc = {"generator": "scripts/gen_smd_atomic.py", "inputs": inputs}
-    doc.update(gen_smd_atomic.build(definitions))
+    doc: dict[str, Any] = {"generator": "scripts/gen_smd_atomic.py", "inputs": inputs}
+    base = gen_smd_atomic.build(definitions)
+    doc.update(base)
+    deltas: dict[str, Any] = {}
+    for release in gen_releases.RELEASES:
+        path = f"versions/v{release}/swagger.json.gz"
+        raw = (reference / path).read_bytes()
+        inputs[f"../shared/k8s-reference/{path}"] = hashlib.sha256(raw).hexdigest()
+        delta = gen_smd_atomic.release_delta(base, json.loads(gzip.decompress(raw))["definitions"])
+        if delta:
+            deltas[release] = delta
+    doc["inputs"] = dict(sorted(inputs.items()))
+    doc["releases"] = deltas
     out.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
     return out
 

@@ -75,12 +75,12 @@ class Type:
     def atomic(self) -> bool:
         """A struct server-side apply owns and replaces as a whole (`x-kubernetes-map-type:
         atomic` on its definition: LabelSelector, ObjectReference, ...)."""
-        return bool(self._id) and self._id in _atomic()[0]
+        return bool(self._id) and self._id in _atomic(self._release)[0]
 
     def atomic_map(self, name: str) -> bool:
         """True for a map field of this struct marked `x-kubernetes-map-type: atomic`
         (PodSpec.nodeSelector, ServiceSpec.selector, ...)."""
-        return name in _atomic()[1].get(self._id, ())
+        return name in _atomic(self._release)[1].get(self._id, ())
 
     @property
     def struct_name(self) -> str:
@@ -111,12 +111,21 @@ def _index(release: str) -> dict[str, Any]:
 
 
 @cache
-def _atomic() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
-    """data/smd_atomic.json (scripts/gen_smd_atomic.py): atomic structs and atomic map fields."""
+def _atomic(release: str) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """data/smd_atomic.json (scripts/gen_smd_atomic.py): atomic structs and atomic map fields of
+    `release` (1.33's, with the release's differences applied)."""
     raw = importlib_resources.files("fakekapi.catalog").joinpath("data", "smd_atomic.json")
     data = json.loads(raw.read_text())
-    fields = {k: frozenset(v) for k, v in data["fields"].items()}
-    return frozenset(data["types"]), fields
+    delta = data.get("releases", {}).get(release, {})
+    types = (set(data["types"]) | set(delta.get("addTypes", ()))) - set(
+        delta.get("removeTypes", ())
+    )
+    fields = {k: set(v) for k, v in data["fields"].items()}
+    for type_id, names in delta.get("addFields", {}).items():
+        fields.setdefault(type_id, set()).update(names)
+    for type_id, names in delta.get("removeFields", {}).items():
+        fields.get(type_id, set()).difference_update(names)
+    return frozenset(types), {k: frozenset(v) for k, v in fields.items()}
 
 
 _structs: dict[tuple[str, str], Type] = {}
