@@ -1,5 +1,9 @@
 """YAML responses as sigs.k8s.io/yaml writes them (`JSONToYAML`: the JSON value as goyaml.v2
-block YAML, map keys sorted), produced a slice at a time.
+block YAML, map keys sorted as goyaml.v2 sorts them), produced a slice at a time.
+
+goyaml.v2's key order (sorter.go `keyList.Less`) is not Python's: runs of digits compare as
+numbers (`key-9` before `key-10`) and characters that are not letters come before letters
+(`_x` before `B`). Keys that are ASCII letters only (every field name) sort the same either way.
 
 libyaml's emitter (PyYAML's CSafeDumper) is used where PyYAML has it: several times faster than
 the Python one, and goyaml.v2 is a port of it, so it quotes as kube does where PyYAML's Python
@@ -18,7 +22,9 @@ call (tests/server/test_yamlout.py checks it).
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
@@ -26,9 +32,71 @@ import yaml
 _BASE: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+def go_key_less(a: str, b: str) -> bool:
+    """goyaml.v2's `keyList.Less` for two string keys (sorter.go, v2.4 as sigs.k8s.io/yaml's
+    fork has it). Hand-written: no Python library sorts as goyaml does."""
+    n = min(len(a), len(b))
+    for i in range(n):
+        ca, cb = a[i], b[i]
+        if ca == cb:
+            continue
+        al, bl = ca.isalpha(), cb.isalpha()
+        if al and bl:
+            return ca < cb
+        if al or bl:
+            return bl
+        an = bn = 0
+        if ca == "0" or cb == "0":
+            j = i - 1
+            while j >= 0 and a[j].isdecimal():
+                if a[j] != "0":
+                    an = bn = 1
+                    break
+                j -= 1
+        ai = i
+        while ai < len(a) and a[ai].isdecimal():
+            an = an * 10 + ord(a[ai]) - 48
+            ai += 1
+        bi = i
+        while bi < len(b) and b[bi].isdecimal():
+            bn = bn * 10 + ord(b[bi]) - 48
+            bi += 1
+        if an != bn:
+            return an < bn
+        if ai != bi:
+            return ai < bi
+        return ca < cb
+    return len(a) < len(b)
+
+
+_GO_ORDER = functools.cmp_to_key(
+    lambda a, b: -1 if go_key_less(a, b) else 1 if go_key_less(b, a) else 0
+)
+_LETTERS = re.compile(r"[A-Za-z]*")
+
+
+def go_sorted(keys: Iterable[str]) -> list[str]:
+    """`keys` in goyaml.v2's order. goyaml sorts Go's randomised map iteration with a comparison
+    that is not a total order for some digit runs with leading zeros (`0a`, `00b`): those come out
+    in any order from kube, and here in the one a lexical sort followed by a stable sort gives."""
+    ordered = sorted(keys)
+    if all(_LETTERS.fullmatch(k) for k in ordered):
+        return ordered
+    return sorted(ordered, key=_GO_ORDER)
+
+
 class _Dumper(_BASE):  # type: ignore[misc]
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def represent_go_map(self, data: dict[Any, Any]) -> Any:
+        if not all(isinstance(k, str) for k in data):
+            return self.represent_dict(data)
+        pairs = [(k, data[k]) for k in go_sorted(data)]
+        return self.represent_mapping("tag:yaml.org,2002:map", pairs)
+
+
+_Dumper.add_representer(dict, _Dumper.represent_go_map)
 
 
 SLICE = 32
@@ -51,7 +119,7 @@ def encode(obj: Any) -> bytes:
         return dump(obj).encode()
     parts: list[str] = []
     small: dict[str, Any] = {}
-    for key in sorted(obj):
+    for key in go_sorted(obj):
         value = obj[key]
         if _SIMPLE_KEY.fullmatch(key) and isinstance(value, (dict, list)) and len(value) > SLICE:
             if small:
@@ -72,7 +140,7 @@ def _entry_in_slices(key: str, value: dict[str, Any] | list[Any]) -> list[str]:
     if isinstance(value, list):
         chunks = [value[i : i + SLICE] for i in range(0, len(value), SLICE)]
     else:
-        keys = sorted(value)
+        keys = go_sorted(value)
         chunks = [{k: value[k] for k in keys[i : i + SLICE]} for i in range(0, len(keys), SLICE)]
     out = [head]
     for chunk in chunks:

@@ -84,3 +84,31 @@ def test_no_anchors_for_shared_objects() -> None:
 def test_quoting_as_goyaml() -> None:
     """libyaml's emitter, which goyaml.v2 ports: non-BMP characters and NEL escaped."""
     assert yamlout.encode({"e": "😀", "n": "a\x85b"}) == b'e: "\\U0001F600"\nn: "a\\Nb"\n'
+
+
+def test_keys_in_goyaml_v2_order() -> None:
+    """goyaml.v2's sorter: digit runs as numbers, non-letters before letters, then runes."""
+    keys = ["key-10", "a", "Z", "010", "key-9", "B", "_x", "9", "key-09x", "app.kubernetes.io/name"]
+    text = yamlout.encode({"data": {k: "v" for k in keys}}).decode()
+    written = [line.split(":")[0].strip().strip("'\"") for line in text.splitlines()[1:]]
+    assert written == [
+        "_x",
+        "9",
+        "010",
+        "B",
+        "Z",
+        "a",
+        "app.kubernetes.io/name",
+        "key-9",
+        "key-09x",
+        "key-10",
+    ]
+
+
+def test_keys_in_goyaml_v2_order_in_sliced_values() -> None:
+    """A big map written in slices keeps the same order as one call."""
+    data = {f"key-{i}": str(i) for i in range(3 * yamlout.SLICE)}
+    text = yamlout.encode({"data": data}).decode()
+    assert text == yamlout.dump({"data": data})
+    written = [line.split(":")[0].strip() for line in text.splitlines()[1:]]
+    assert written == [f"key-{i}" for i in range(3 * yamlout.SLICE)]
