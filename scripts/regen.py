@@ -63,9 +63,13 @@ def _swagger_1_33(reference: Path) -> tuple[dict[str, Any], dict[str, str]]:
 
 def table_docs(root: Path, reference: Path) -> Path:
     definitions, inputs = _swagger_1_33(reference)
+    newest = f"versions/v{gen_releases.RELEASES[-1]}/swagger.json.gz"
+    raw = (reference / newest).read_bytes()
+    inputs[f"../shared/k8s-reference/{newest}"] = hashlib.sha256(raw).hexdigest()
+    newest_defs = json.loads(gzip.decompress(raw))["definitions"]
     out = root / "fakekapi" / "registry" / "printers" / "descriptions.py"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(gen_table_docs.render(definitions, inputs))
+    out.write_text(gen_table_docs.render(definitions, inputs, newest_defs))
     subprocess.run(
         [
             sys.executable,

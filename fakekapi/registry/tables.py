@@ -76,12 +76,14 @@ def _row_object(obj: JSONDict, include_object: str) -> JSONDict | None:
 class _Convertor:
     """One kind's columns and cells (printer, custom resource or generic)."""
 
-    def __init__(self, rt: ResourceType, printer_columns: Sequence[JSONDict] | None) -> None:
+    def __init__(
+        self, rt: ResourceType, printer_columns: Sequence[JSONDict] | None, release: str | None
+    ) -> None:
         self.printer: Printer | None = None
         self.custom_columns = printer_columns
         self.is_custom = rt.is_crd
         if not rt.is_crd:
-            self.printer = lookup(rt.group, rt.version, rt.kind)
+            self.printer = lookup(rt.group, rt.version, rt.kind, release)
         if self.printer is not None:
             self.columns = self.printer.columns
         elif self.is_custom:
@@ -143,15 +145,17 @@ def to_table(
     include_object: str = "Metadata",
     now: datetime | None = None,
     printer_columns: Sequence[JSONDict] | None = None,
+    release: str | None = None,
 ) -> JSONDict:
     """The Table for a list (or, with one object and its resourceVersion, for a single GET).
 
     `include_object` must already be checked (check_include_object). `printer_columns` are the
     CRD version's `additionalPrinterColumns` for custom resources (None: the default Age column).
+    `release`: the emulated Kubernetes release, whose printers' columns are used (None: 1.33's).
     """
     include = check_include_object(include_object)
     moment = _now(now)
-    convertor = _Convertor(rt, printer_columns)
+    convertor = _Convertor(rt, printer_columns, release)
     rows: list[JSONDict] | None = [convertor.row(o, include, moment) for o in objects]
     if convertor.generic and not objects:
         rows = None  # the generic convertor appends to a nil slice: "rows": null
@@ -173,6 +177,7 @@ def watch_table(
     with_columns: bool,
     now: datetime | None = None,
     printer_columns: Sequence[JSONDict] | None = None,
+    release: str | None = None,
 ) -> JSONDict:
     """One watch event's object as a one-row Table.
 
@@ -182,7 +187,7 @@ def watch_table(
     """
     include = check_include_object(include_object)
     moment = _now(now)
-    convertor = _Convertor(rt, printer_columns)
+    convertor = _Convertor(rt, printer_columns, release)
     if obj.get("kind") == "Status" and obj.get("apiVersion") == "v1":
         if convertor.printer is None or include != "None":
             return obj

@@ -188,3 +188,13 @@ def test_bootstrap_rbac_policy(release_server: ServerHandle, kubectl_1_33: Kubec
             assert answer.out.strip() == ("yes" if expected else "no"), (release, name, rule)
             asked += 1
     assert asked > 0
+
+
+def test_table_columns_follow_the_release(
+    release_server: ServerHandle, kubectl_1_33: Kubectl
+) -> None:
+    """`kubectl get` prints the release's server-side columns: ServiceAccount lost SECRETS in
+    1.35 (printers.go serviceAccountColumnDefinitions)."""
+    header = kubectl_1_33("get", "serviceaccount", "default").out.splitlines()[0].split()
+    minor = int(release_server.kubernetes_version.split(".")[1])
+    assert header == (["NAME", "AGE"] if minor >= 35 else ["NAME", "SECRETS", "AGE"])

@@ -1,16 +1,19 @@
 """Server-side printers: the column sets and cell functions kube-apiserver's Table output uses.
 
-One module per family of kinds (pods, core, workloads, cluster); `lookup()` picks the printer for a
-(group, version, kind) the way kube-apiserver's storage picks its TableConvertor. Kinds without a
-printer fall back to the generic `Name` / `Created At` convertor (see fakekapi.registry.tables).
+One module per family of kinds (pods, core, workloads, cluster, resource); `lookup()` picks the
+printer for a (group, version, kind) the way kube-apiserver's storage picks its TableConvertor,
+as the emulated release has it (releases.py: where printers.go changed between 1.29 and 1.36).
+Kinds without a printer fall back to the generic `Name` / `Created At` convertor (see
+fakekapi.registry.tables).
 
 Pure functions over plain dicts: imports nothing outside fakekapi.core.
 """
 
 from __future__ import annotations
 
-from . import cluster, core, pods, workloads
+from . import cluster, core, pods, resource, workloads
 from .base import Column, Printer
+from .releases import for_release
 
 __all__ = ["Column", "Printer", "lookup"]
 
@@ -69,6 +72,10 @@ _PRINTERS: dict[tuple[str, str], Printer] = {
     ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"): (
         cluster.VALIDATING_ADMISSION_POLICY_BINDING
     ),
+    ("resource.k8s.io", "DeviceClass"): resource.DEVICE_CLASS,
+    ("resource.k8s.io", "ResourceClaim"): resource.RESOURCE_CLAIM,
+    ("resource.k8s.io", "ResourceClaimTemplate"): resource.RESOURCE_CLAIM_TEMPLATE,
+    ("resource.k8s.io", "ResourceSlice"): resource.RESOURCE_SLICE,
     ("flowcontrol.apiserver.k8s.io", "FlowSchema"): cluster.FLOW_SCHEMA,
     ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"): (
         cluster.PRIORITY_LEVEL_CONFIGURATION
@@ -76,8 +83,12 @@ _PRINTERS: dict[tuple[str, str], Printer] = {
 }
 
 
-def lookup(group: str, version: str, kind: str) -> Printer | None:
-    """The printer kube-apiserver uses for objects of this kind, or None (generic convertor)."""
+def lookup(group: str, version: str, kind: str, release: str | None = None) -> Printer | None:
+    """The printer kube-apiserver uses for objects of this kind, or None (generic convertor):
+    1.33's, or as `release` has it (releases.py)."""
     if group == "autoscaling" and kind == "HorizontalPodAutoscaler" and version == "v1":
         return workloads.HPA_V1
-    return _PRINTERS.get((group, kind))
+    printer = _PRINTERS.get((group, kind))
+    if printer is None or release is None:
+        return printer
+    return for_release(group, kind, printer, release)

@@ -267,6 +267,7 @@ def transform(
                 remaining_item_count=md.get("remainingItemCount"),
                 include_object=include,
                 printer_columns=_printer_columns(request, rt),
+                release=request.app[CATALOG].release,
             )
         else:
             rv = str((obj.get("metadata") or {}).get("resourceVersion", ""))
@@ -276,6 +277,7 @@ def transform(
                 resource_version=rv,
                 include_object=include,
                 printer_columns=_printer_columns(request, rt),
+                release=request.app[CATALOG].release,
             )
         return _retag_meta_version(table, target.version)
     if target.kind == "PartialObjectMetadata":
@@ -471,6 +473,7 @@ async def _watch(
         include = tables.check_include_object(query.get("includeObject", ""))
     events = request.app[REGISTRY].watch(rt, route.namespace, opts)
     columns = _printer_columns(request, rt)
+    release = request.app[CATALOG].release
     first = True
 
     def encode(event: WatchEventLike) -> dict[str, Any] | bytes:
@@ -489,6 +492,7 @@ async def _watch(
                         include_object=include,
                         with_columns=first,
                         printer_columns=columns,
+                        release=release,
                     ),
                     target.version,
                 )

@@ -1,0 +1,126 @@
+"""How each release's printers differ from the ones in this package (which are 1.33's).
+
+kube-apiserver's columns come from `pkg/printers/internalversion/printers.go` of its release;
+between 1.29 and 1.36 a few column sets changed (compared release by release, printers.go as
+openshift/kubernetes carries it at each release: openshift/microshift release-4.16 ... 4.23). Each
+VARIANT rebuilds a release's printer from the 1.33 one by dropping columns, putting them in the
+release's order or taking another description; the cells follow their columns. `None` as a
+printer: the release has no printer this package's is right for (generic Name / Created At
+columns).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from fakekapi.core.objects import JSONDict
+
+from .base import Column, Printer, doc
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One kind's columns in a run of releases, relative to the 1.33 printer."""
+
+    releases: tuple[int, int]
+    """First and last minor (inclusive)."""
+    why: str
+    drop: tuple[str, ...] = ()
+    """Columns the releases do not have."""
+    order: tuple[str, ...] = ()
+    """The releases' column order (names), when it differs."""
+    describe: tuple[tuple[str, str], ...] = ()
+    """(column, DOCS key) pairs: descriptions the releases word otherwise."""
+    absent: bool = False
+    """The releases have no printer like this one (the 1.29/1.30 DRA API was another)."""
+
+
+VARIANTS: dict[tuple[str, str], tuple[Variant, ...]] = {
+    ("batch", "Job"): (
+        Variant((29, 29), "jobColumnDefinitions gained Status in 1.30", drop=("Status",)),
+    ),
+    ("batch", "CronJob"): (
+        Variant((29, 29), "cronJobColumnDefinitions gained Timezone in 1.30", drop=("Timezone",)),
+    ),
+    ("scheduling.k8s.io", "PriorityClass"): (
+        Variant(
+            (29, 31),
+            "priorityClassColumnDefinitions gained PreemptionPolicy in 1.32",
+            drop=("PreemptionPolicy",),
+        ),
+    ),
+    ("", "ResourceQuota"): (
+        Variant(
+            (29, 32),
+            "resourceQuotaColumnDefinitions: Age moved after Request and Limit in 1.33",
+            order=("Name", "Age", "Request", "Limit"),
+        ),
+    ),
+    ("", "ServiceAccount"): (
+        Variant(
+            (35, 36),
+            "serviceAccountColumnDefinitions lost Secrets in 1.35",
+            drop=("Secrets",),
+        ),
+    ),
+    ("resource.k8s.io", "ResourceSlice"): (
+        Variant(
+            (35, 36),
+            "resourceapi.ResourceSliceSpec's driver doc was reworded in 1.35",
+            describe=(("Driver", "resource.v1.ResourceSliceSpec.driver"),),
+        ),
+        Variant((29, 30), "1.31 replaced the classic DRA API", absent=True),
+    ),
+    ("resource.k8s.io", "ResourceClaim"): (
+        Variant((29, 30), "1.31 replaced the classic DRA API", absent=True),
+    ),
+    ("resource.k8s.io", "ResourceClaimTemplate"): (
+        Variant((29, 30), "1.31 replaced the classic DRA API", absent=True),
+    ),
+    ("resource.k8s.io", "DeviceClass"): (
+        Variant((29, 30), "1.31 replaced the classic DRA API", absent=True),
+    ),
+}
+
+
+def _minor(release: str) -> int:
+    return int(release.split(".")[1])
+
+
+def _apply(printer: Printer, variant: Variant) -> Printer:
+    names = [c.name for c in printer.columns]
+    keep = [n for n in names if n not in variant.drop]
+    if variant.order:
+        assert sorted(variant.order) == sorted(keep), (variant.order, keep)
+        keep = list(variant.order)
+    index = [names.index(n) for n in keep]
+    descriptions = dict(variant.describe)
+    columns: list[Column] = []
+    for i in index:
+        c = printer.columns[i]
+        columns.append(
+            replace(c, description=doc(descriptions[c.name])) if c.name in descriptions else c
+        )
+    if index == list(range(len(names))):
+        return replace(printer, columns=tuple(columns))
+    row = printer.row
+
+    def cells(obj: JSONDict, now: datetime) -> list[Any]:
+        full = row(obj, now)
+        return [full[i] for i in index]
+
+    return replace(printer, columns=tuple(columns), row=cells)
+
+
+@functools.cache
+def for_release(group: str, kind: str, printer: Printer, release: str) -> Printer | None:
+    """`printer` (the 1.33 one) as `release` prints, or None where it has no such printer."""
+    minor = _minor(release)
+    for variant in VARIANTS.get((group, kind), ()):
+        first, last = variant.releases
+        if first <= minor <= last:
+            return None if variant.absent else _apply(printer, variant)
+    return printer
