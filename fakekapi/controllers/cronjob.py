@@ -23,8 +23,6 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
-
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.index import NamespaceIndex
@@ -65,6 +63,8 @@ def parse_schedule(schedule: str) -> str:
     fields = text.split()
     if len(fields) != 5:
         raise ScheduleError(f"expected exactly 5 fields, found {len(fields)}: {text}")
+    from croniter import croniter  # on first use: a server without CronJobs never needs it
+
     if not croniter.is_valid(text):
         raise ScheduleError(f"failed to parse schedule: {text}")
     return text
@@ -72,6 +72,8 @@ def parse_schedule(schedule: str) -> str:
 
 def next_after(expr: str, after: datetime) -> datetime:
     """The first scheduled time strictly after `after` (aware, in the schedule's zone)."""
+    from croniter import croniter
+
     result: datetime = croniter(expr, after).get_next(datetime)
     return result
 

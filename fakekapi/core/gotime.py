@@ -11,6 +11,7 @@ time/format.go `parse` is ported for these two layouts: the element that failed,
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 
 RFC3339 = "2006-01-02T15:04:05Z07:00"
@@ -243,8 +244,17 @@ def _zero(value: str) -> bool:
 
 
 def now_rfc3339() -> str:
-    """Now as metav1.Time marshals it: RFC 3339 in UTC, whole seconds."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Now as metav1.Time marshals it: RFC 3339 in UTC, whole seconds (the text made once per
+    second: every write asks for it, and strftime is most of a small write's time handling)."""
+    second = int(time.time())
+    cached = _NOW
+    if cached[0] != second:
+        cached = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        globals()["_NOW"] = cached
+    return cached[1]
+
+
+_NOW: tuple[int, str] = (-1, "")
 
 
 def now_micro() -> str:

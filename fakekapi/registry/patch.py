@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jsonpatch
 import yaml
 
 from fakekapi.catalog.schemas import LIST, MAP, STRUCT, Field, Type
@@ -117,6 +116,8 @@ def json_patch(doc: dict[str, Any], body: bytes) -> dict[str, Any]:
             "Request entity too large: The allowed maximum operations in a JSON patch is "
             f"{MAX_JSON_PATCH_OPERATIONS}, got {len(ops)}"
         )
+    import jsonpatch  # on first use: ~20 ms of import a server start need not pay
+
     try:
         result = jsonpatch.JsonPatch(ops).apply(doc)
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError):

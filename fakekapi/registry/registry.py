@@ -15,7 +15,6 @@ import base64
 import builtins
 import dataclasses
 import random
-import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ from fakekapi.core.errors import (
     unsupported_patch_type,
 )
 from fakekapi.core.gojson import unmarshal_type
+from fakekapi.core.ids import uuid4
 from fakekapi.core.objects import meta
 from fakekapi.core.user import UserInfo
 from fakekapi.store.base import (
@@ -965,7 +965,7 @@ class Registry:
             raise StatusError(500, "", _RV_SET_ON_CREATE)
         md.pop("resourceVersion", None)
         requested_name = str(md.get("name") or "")
-        md["uid"] = str(uuid.uuid4())  # before PrepareForCreate, as FillObjectMetaSystemFields
+        md["uid"] = uuid4()  # before PrepareForCreate, as FillObjectMetaSystemFields
         strategy = self.strategy(rt)
         generated = not md.get("name") and bool(md.get("generateName"))
         if generated:
@@ -992,7 +992,7 @@ class Registry:
         await cpu.run(heavy, self._validate, rt, obj, strategy)
         if (rt.group, rt.plural) == ("", "namespaces"):
             md.setdefault("labels", {})[NAMESPACE_NAME_LABEL] = md["name"]
-        md["uid"] = md.get("uid") or str(uuid.uuid4())
+        md["uid"] = md.get("uid") or uuid4()
         md["creationTimestamp"] = now_rfc3339()
         obj = await cpu.run(heavy, self._managed_stored_form, rt, strategy, obj, how)
         md = meta(obj)

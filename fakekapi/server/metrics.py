@@ -10,7 +10,7 @@ and values escaped as the Go client does.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from fakekapi.core.requestinfo import RequestInfo
@@ -43,6 +43,9 @@ _RESOURCE_VERBS = {
 }
 
 Labels = tuple[tuple[str, str], ...]
+
+MEMO_MAX = 4096
+"""At most this many remembered label sets in `Metrics.observe_memo` (emptied when full)."""
 
 
 def request_labels(
@@ -107,15 +110,41 @@ class Metrics:
     def __init__(self) -> None:
         self._requests: dict[Labels, int] = {}
         self._durations: dict[Labels, _Histogram] = {}
+        self._memo: dict[tuple[Hashable, int], tuple[Labels, _Histogram]] = {}
 
     def observe_request(self, labels: Mapping[str, str], code: int, seconds: float) -> None:
+        with_code, hist = self._series(labels, code)
+        self._requests[with_code] = self._requests.get(with_code, 0) + 1
+        hist.observe(seconds)
+
+    def observe_memo(
+        self,
+        memo: Hashable,
+        labels: Callable[[], Mapping[str, str]],
+        code: int,
+        seconds: float,
+    ) -> None:
+        """`observe_request(labels(), code, seconds)`, where `memo` determines the labels: the
+        series of a memo seen before are found without building and sorting the label set
+        (clients repeat their requests, and every request is counted)."""
+        found = self._memo.get((memo, code))
+        if found is None:
+            found = self._series(labels(), code)
+            if len(self._memo) >= MEMO_MAX:
+                self._memo.clear()
+            self._memo[(memo, code)] = found
+        with_code, hist = found
+        self._requests[with_code] = self._requests.get(with_code, 0) + 1
+        hist.observe(seconds)
+
+    def _series(self, labels: Mapping[str, str], code: int) -> tuple[Labels, _Histogram]:
+        """The request counter's key (labels and code) and the duration histogram (labels)."""
         key = tuple(sorted(labels.items()))
         with_code = tuple(sorted((*labels.items(), ("code", str(code)))))
-        self._requests[with_code] = self._requests.get(with_code, 0) + 1
         hist = self._durations.get(key)
         if hist is None:
             hist = self._durations[key] = _Histogram()
-        hist.observe(seconds)
+        return with_code, hist
 
     def request_count(self, **labels: str) -> int:
         """The sum of apiserver_request_total over series matching every given label (tests)."""
