@@ -69,9 +69,11 @@ def go_key_less(a: str, b: str) -> bool:
     return len(a) < len(b)
 
 
-_GO_ORDER = functools.cmp_to_key(
-    lambda a, b: -1 if go_key_less(a, b) else 1 if go_key_less(b, a) else 0
-)
+def _go_compare(a: str, b: str) -> int:
+    return -1 if go_key_less(a, b) else 1 if go_key_less(b, a) else 0
+
+
+_GO_ORDER = functools.cmp_to_key(_go_compare)
 _LETTERS = re.compile(r"[A-Za-z]*")
 
 
