@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from fakekapi.catalog.catalog import Catalog
+from fakekapi.registry import fixtures
 from fakekapi.registry.fixtures import (
     FixtureDocument,
     FixtureError,
@@ -280,3 +283,50 @@ def test_is_subset() -> None:
     assert not is_subset({"b": {"c": [1]}}, live)
     assert not is_subset({"t": 1}, live)
     assert not is_subset({"q": 1}, live)
+
+
+JSON_CORPUS = [
+    '{"kind":"List","items":[{"a":1},{"kind":"List","items":[{"b":2}, null, 3]}],'
+    '"x":{"items":[{"c":1}]}}',
+    ' \n[1,2]\n{"a":"b"}  {"kind":"ConfigMapList","apiVersion":"v1","items":[\n{"kind":"A"},\n'
+    ' {"kind":"B","metadata":{"name":"x"}}]}',
+    '{"items": [], "kind": "List"}',
+    '"text"',
+    "{}",
+    '{"a":{"items":[{"x":1}]}, "a":2}',
+    '{"items":[{"k":1,"k":2}]}',
+    '{"kind":"List","items":[{"data":{"\\u00e9":"\\u2028"}} ,\n\t{"n":1e3,"f":-0.5,"t":true}]}',
+    '{\n"items":\n[\n{"items":[\n{"a":1}\n]}\n,\n{}]}',
+]
+
+
+@pytest.mark.parametrize("text", JSON_CORPUS)
+def test_json_documents_read_as_the_recording_decoder_reads_them(text: str) -> None:
+    """The C-scanner walk gives the values and List item lines of the recording decoder."""
+
+    def recorded() -> list[tuple[Any, int, dict[int, int]]]:
+        starts: dict[int, int] = {}
+        decoder = fixtures._positions_decoder(starts)
+        newlines = [i for i, c in enumerate(text) if c == "\n"]
+        out, pos = [], 0
+        while (pos := fixtures._skip_whitespace(text, pos)) < len(text):
+            starts.clear()
+            value, end = decoder.raw_decode(text, pos)
+            lines = {k: bisect.bisect_left(newlines, v) + 1 for k, v in starts.items()}
+            out.append((value, bisect.bisect_left(newlines, pos) + 1, lines))
+            pos = end
+        return out
+
+    def item_lines(value: Any, lines: dict[int, int], default: int) -> list[int]:
+        out: list[int] = []
+        if isinstance(value, dict) and isinstance(value.get("items"), list):
+            for item in value["items"]:
+                line = lines.get(id(item), default)
+                out += [line, *item_lines(item, lines, line)]
+        return out
+
+    walked = list(fixtures._json_documents(Path("x.json"), text))
+    expected = recorded()
+    assert [(v, line) for v, line, _ in walked] == [(v, line) for v, line, _ in expected]
+    for (v, line, lines), (ev, eline, elines) in zip(walked, expected, strict=True):
+        assert item_lines(v, lines, line) == item_lines(ev, elines, eline)
