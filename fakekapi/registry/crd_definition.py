@@ -39,10 +39,6 @@ _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9
 _VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
 
 
-def is_crd_type(rt: ResourceType) -> bool:
-    return (rt.group, rt.plural) == (GROUP, PLURAL)
-
-
 now_rfc3339 = gotime.now_rfc3339
 
 

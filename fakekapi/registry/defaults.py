@@ -5,10 +5,10 @@ Two stages, as in kube:
 * `set_defaults(rt, obj)`: the scheme's defaulting functions (`SetDefaults_*` in
   pkg/apis/{core,apps,batch,rbac,networking,...}/v1/defaults.go plus the declarative `+default`
   markers of zz_generated.defaults.go), run whenever a body is decoded (create, update, patch);
-* `before_write(...)`: what the REST storage of a few kinds does on create/update (cluster IP and
-  node port allocation, see services.py; Job selectors; Ingress path checks). The admission
-  plugins a default cluster runs (ServiceAccount, Priority, DefaultTolerationSeconds,
-  DefaultStorageClass, ...) are in fakekapi.admission.
+* what a few kinds' strategies do on create/update, used by their group packages: Job
+  selectors (`job_selector`, fakekapi.registry.batch), Ingress path checks
+  (`ingress_path_errors`, fakekapi.registry.networking). Service allocation is services.py;
+  the admission plugins are in fakekapi.admission.
 
 Both work on the JSON form in place and are idempotent: defaulting an already defaulted object
 changes nothing, which keeps no-op updates no-ops.
@@ -17,24 +17,24 @@ changes nothing, which keeps no-op updates no-ops.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import (
     FieldError,
-    invalid,
     invalid_value,
     not_supported,
     required,
 )
+from fakekapi.registry import services
 
-from . import services
-from .admission import CREATE, UPDATE
-
-if TYPE_CHECKING:
-    from fakekapi.store.base import Store
-
-__all__ = ["before_write", "image_pull_policy", "set_defaults", "set_pod_spec_defaults"]
+__all__ = [
+    "image_pull_policy",
+    "ingress_path_errors",
+    "job_selector",
+    "set_defaults",
+    "set_pod_spec_defaults",
+]
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 
@@ -547,37 +547,7 @@ def set_defaults(rt: ResourceType, obj: dict[str, Any]) -> None:
         fn(obj)
 
 
-# -- what the REST storage does before a write ----------------------------------------------
-
-
-async def before_write(
-    store: Store,
-    op: str,
-    rt: ResourceType,
-    obj: dict[str, Any],
-    old: dict[str, Any] | None,
-    subresource: str = "",
-) -> None:
-    """What kube's REST storage of a few kinds does to a write, beyond its strategy's defaults:
-    a Service's cluster IPs and node ports are allocated (services.py; the Service REST's
-    BeginCreate/BeginUpdate), a Job's selector is generated (job strategy PrepareForCreate), an
-    Ingress's paths are validated (validateHTTPIngressPath). It runs after the admission chain
-    (fakekapi.admission), as the storage's own steps do.
-
-    Raises StatusError as kube does (a taken cluster IP, an invalid path).
-    """
-    key = (rt.group, rt.plural)
-    if rt.is_crd or subresource:
-        return
-    if key == ("", "services") and op in (CREATE, UPDATE):
-        services.allocate(store, obj, old)
-    elif key == ("batch", "jobs") and op == CREATE:
-        job_selector(obj)
-    elif key == ("networking.k8s.io", "ingresses") and op in (CREATE, UPDATE):
-        errs = ingress_path_errors(obj)
-        if errs:
-            name = str(_d(obj.get("metadata")).get("name") or "")
-            raise invalid("Ingress", "networking.k8s.io", name, errs)
+# -- helpers of the batch and networking strategies -----------------------------------------
 
 
 PATH_TYPES = ("Exact", "ImplementationSpecific", "Prefix")

@@ -11,7 +11,6 @@ here, so callers only ever see StatusError.
 from __future__ import annotations
 
 import asyncio
-import base64
 import builtins
 import dataclasses
 import random
@@ -39,6 +38,7 @@ from fakekapi.core.errors import (
     go_quote,
     invalid,
     invalid_value,
+    method_not_allowed,
     method_not_supported,
     not_found,
     qualified,
@@ -66,7 +66,6 @@ from . import (
     gcfinalizers,
     nesting,
     smd,
-    subresources,
 )
 from . import fieldvalidation as fv
 from . import managedfields as mf
@@ -74,6 +73,7 @@ from . import patch as patches
 from . import scale as scales
 from .admission import CREATE, DELETE, UPDATE, AdmissionPlugin, Attributes
 from .bulk import BULK_CHUNK, gather_all
+from .core import pod_subresources
 from .encoding import go_decode_error, stored_form, with_resource_version_slot
 from .fieldsets import object_fields, supported_fields
 from .keys import collection_prefix, etcd_key, object_key
@@ -105,8 +105,6 @@ GENERATE_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 GENERATE_NAME_LENGTH = 5
 MAX_GENERATE_NAME_ATTEMPTS = 8
 """kube 1.32+ retries a generated name that is taken (RetryGenerateName) this many times."""
-NAMESPACE_FINALIZER = "kubernetes"
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 _RV_SET_ON_CREATE = "resourceVersion should not be set on objects to be created"
 _EXPIRED_LIST = "The resourceVersion for the provided list is too old."
 _INCONSISTENT_CONTINUE = (
@@ -361,17 +359,9 @@ class Registry:
             'in scheme "pkg/api/legacyscheme/scheme.go:30"'
         )
 
-    def _prepare(self, rt: ResourceType, obj: dict[str, Any]) -> None:
+    def _prepare(self, rt: ResourceType, strategy: Strategy, obj: dict[str, Any]) -> None:
         """Defaulting/canonicalisation shared by create and update (decode-time in kube)."""
-        if crd_definition.is_crd_type(rt):
-            crd_definition.set_defaults(obj)
-        if (rt.group, rt.plural) == ("", "secrets"):
-            string_data = obj.pop("stringData", None)
-            if isinstance(string_data, dict) and string_data:
-                data = obj.setdefault("data", {})
-                for k, v in string_data.items():
-                    data[k] = base64.b64encode(str(v).encode()).decode()
-            obj.setdefault("type", "Opaque")
+        strategy.on_decode(obj)
         defaults.set_defaults(rt, obj)
 
     def _validate_update(
@@ -387,7 +377,7 @@ class Registry:
         errs += validate_object_meta_update(nmd, meta(old))
         errs += validate_spec(rt.group, rt.plural, new)
         errs += validate_update(rt.group, rt.plural, new, old)
-        errs += self._custom_validate(rt, new, old)
+        errs += self._custom_validate(rt, strategy, new, old)
         if errs:
             raise invalid(rt.kind, rt.group, name, errs)
 
@@ -395,7 +385,7 @@ class Registry:
         md = meta(obj)
         errs = validate_object_meta(md, rt.namespaced, strategy.name_fn)
         errs += validate_spec(rt.group, rt.plural, obj)
-        errs += self._custom_validate(rt, obj, None)
+        errs += self._custom_validate(rt, strategy, obj, None)
         if errs:
             raise invalid(rt.kind, rt.group, str(md.get("name") or ""), errs)
 
@@ -638,11 +628,15 @@ class Registry:
         )
 
     def _custom_validate(
-        self, rt: ResourceType, obj: dict[str, Any], old: dict[str, Any] | None
+        self,
+        rt: ResourceType,
+        strategy: Strategy,
+        obj: dict[str, Any],
+        old: dict[str, Any] | None,
     ) -> list[FieldError]:
-        """Schema validation of custom resources; the CRD strategy's checks of CRDs."""
-        if crd_definition.is_crd_type(rt):
-            return crd_definition.validate(obj, old)
+        """The strategy's own checks of built-in kinds; schema validation of custom resources."""
+        if not rt.is_crd:
+            return strategy.validate(obj, old)
         schema = self._custom_schema(rt)
         errs = crd_schema.validate(schema, obj)
         errs += crd_schema.validate_list_types(schema, obj)
@@ -672,18 +666,24 @@ class Registry:
     # -- scale subresource (scale.py) ------------------------------------------------------------
 
     def _scale_paths(self, rt: ResourceType) -> scales.ScalePaths | None:
+        """A built-in kind's from its strategy, a custom resource's from its CRD."""
+        if not rt.is_crd:
+            return self.strategy(rt).scale
         custom = getattr(self.catalog, "custom", None)
-        cv = custom.get(rt.group, rt.version, rt.plural) if rt.is_crd and custom else None
-        return scales.scale_paths(rt, cv.scale if cv is not None else None)
+        cv = custom.get(rt.group, rt.version, rt.plural) if custom else None
+        return scales.custom_scale_paths(cv.scale if cv is not None else None)
 
     async def get_subresource(
         self, rt: ResourceType, namespace: str, name: str, subresource: str
     ) -> dict[str, Any]:
-        """GET of a subresource: `scale` here, the others in subresources.py."""
+        """GET of a subresource: `scale`, or one that shows the object itself (the strategy's
+        `object_views`: pods/ephemeralcontainers, pods/resize, CSR approval)."""
         paths = self._scale_paths(rt) if subresource == "scale" else None
-        if paths is None:
-            return await subresources.get_subresource(self, rt, namespace, name, subresource)
-        return scales.to_scale(await self.get(rt, namespace, name), paths)
+        if paths is not None:
+            return scales.to_scale(await self.get(rt, namespace, name), paths)
+        if subresource in self.strategy(rt).object_views:
+            return await self.get(rt, namespace, name)
+        raise method_not_allowed()
 
     async def _write_scale(
         self,
@@ -919,8 +919,9 @@ class Registry:
             self._check_type(rt, obj)
         obj = await cpu.copy(heavy, obj)
         self._check_type(rt, obj)
-        if (rt.group, rt.plural) == ("", "bindings"):
-            return await subresources.create_binding(self, namespace, obj, opts)
+        strategy = self.strategy(rt)
+        if strategy.create_only:
+            return WriteResult(await strategy.create(self, namespace, obj, opts, user), [], True)
         obj, warnings = await cpu.run(heavy, self._decode_fields, rt, obj, opts, raw)
         how = _Managed(opts.field_manager)
         result = await self._create(rt, namespace, obj, opts, user, how, heavy=heavy)
@@ -970,28 +971,20 @@ class Registry:
         generated = not md.get("name") and bool(md.get("generateName"))
         if generated:
             md["name"] = generate_name(str(md["generateName"]))
-        self._prepare(rt, obj)
-        strategy.reset_status(obj, rt.is_crd)
-        if crd_definition.is_crd_type(rt):
-            crd_definition.prepare_create(obj)
+        self._prepare(rt, strategy, obj)
+        strategy.reset_status(obj)
+        strategy.prepare_for_create(obj)
         if strategy.has_generation:
             md["generation"] = 1
         else:
             md.pop("generation", None)
-        if (rt.group, rt.plural) == ("", "namespaces"):
-            spec = obj.setdefault("spec", {})
-            finalizers = list(spec.get("finalizers") or [])
-            if NAMESPACE_FINALIZER not in finalizers:
-                finalizers.append(NAMESPACE_FINALIZER)
-            spec["finalizers"] = finalizers
         await self._admit(Attributes(CREATE, rt, namespace, requested_name, obj, None, user))
         # After admission: NamespaceLifecycle's 404/403 come before a strict decoding error.
         warnings = self._custom_decode(rt, obj, opts, patch=False)
-        await defaults.before_write(self.store, CREATE, rt, obj, None)
+        await strategy.before_write(self.store, CREATE, obj, None)
         md = meta(obj)
         await cpu.run(heavy, self._validate, rt, obj, strategy)
-        if (rt.group, rt.plural) == ("", "namespaces"):
-            md.setdefault("labels", {})[NAMESPACE_NAME_LABEL] = md["name"]
+        strategy.canonicalize(obj)
         md["uid"] = md.get("uid") or uuid4()
         md["creationTimestamp"] = now_rfc3339()
         obj = await cpu.run(heavy, self._managed_stored_form, rt, strategy, obj, how)
@@ -1003,6 +996,7 @@ class Registry:
                 raise self._exists(rt, md["name"], existing[0])
             return WriteResult(obj, warnings, True)
         obj = with_resource_version_slot(obj)
+        md = meta(obj)
         for _ in range(MAX_GENERATE_NAME_ATTEMPTS):
             try:
                 stored, _rev = await self.store.create(key, obj)
@@ -1011,8 +1005,7 @@ class Registry:
                 if not generated:
                     raise self._exists(rt, md["name"], existing[0] if existing else None) from None
                 md["name"] = generate_name(str(md["generateName"]))
-                if (rt.group, rt.plural) == ("", "namespaces"):
-                    md["labels"][NAMESPACE_NAME_LABEL] = md["name"]
+                strategy.canonicalize(obj)
                 key = object_key(rt, namespace, md["name"])
                 continue
             # the store's answer is a fresh decode: a big one is not copied again on the loop
@@ -1097,17 +1090,17 @@ class Registry:
         result.warnings[:0] = warnings
         return result
 
-    @staticmethod
-    def _check_subresource(rt: ResourceType, subresource: str) -> None:
-        """Subresources written through the object's own update path; a route that does not
+    def _check_subresource(self, rt: ResourceType, subresource: str) -> None:
+        """Subresources written through the object's own update path (`status`, and the
+        strategy's `update_subresources` such as namespaces/finalize); a route that does not
         exist is go-restful's 404 (it never names the subresource as an object)."""
         if subresource in ("", "status"):
             return
-        if subresource == "finalize" and (rt.group, rt.plural) == ("", "namespaces"):
+        if subresource in self.strategy(rt).update_subresources:
             return
         raise generic_not_found()
 
-    # -- subresources (subresources.py) -------------------------------------------------------
+    # -- subresources the strategies declare -------------------------------------------------
 
     async def create_subresource(
         self,
@@ -1120,15 +1113,16 @@ class Registry:
         *,
         user: UserInfo | None = None,
     ) -> WriteResult:
-        """POST to a subresource: pods/eviction, pods/binding."""
+        """POST to a subresource the strategy declares (pods/eviction, pods/binding)."""
         nesting.check(obj)
-        return await subresources.create_subresource(
-            self, rt, namespace, name, subresource, obj, opts, user=user
-        )
+        handler = self.strategy(rt).create_subresources.get(subresource)
+        if handler is None:
+            raise generic_not_found()
+        return WriteResult(await handler(self, namespace, name, obj, opts, user), [], True)
 
     async def pod_log(self, namespace: str, name: str, query: dict[str, str]) -> str:
         """GET pods/NAME/log as text."""
-        return await subresources.pod_log(self, namespace, name, query)
+        return await pod_subresources.pod_log(self, namespace, name, query)
 
     async def _update(
         self,
@@ -1189,15 +1183,8 @@ class Registry:
         if "managedFields" not in nmd and "managedFields" in omd:
             nmd["managedFields"] = omd["managedFields"]
         nmd["resourceVersion"] = omd.get("resourceVersion")
-        self._prepare(rt, new)
-        if crd_definition.is_crd_type(rt):
-            crd_definition.prepare_update(new, old)
-        if (rt.group, rt.plural) == ("", "namespaces"):
-            if subresource != "finalize":
-                new.setdefault("spec", {})["finalizers"] = (old.get("spec") or {}).get(
-                    "finalizers"
-                ) or []
-            nmd.setdefault("labels", {})[NAMESPACE_NAME_LABEL] = name
+        self._prepare(rt, strategy, new)
+        strategy.prepare_for_update(new, old, subresource)
         skip_status = strategy.status_subresource
         if (
             strategy.has_generation
@@ -1214,7 +1201,8 @@ class Registry:
         await self._admit(
             Attributes(UPDATE, rt, namespace, name, new, old, user, subresource=subresource)
         )
-        await defaults.before_write(self.store, UPDATE, rt, new, old, subresource)
+        if not subresource:
+            await strategy.before_write(self.store, UPDATE, new, old)
         await cpu.run(heavy, self._validate_update, rt, strategy, name, new, old)
         if how.applied:
             mf.keep_timestamps(new, old)
@@ -1222,7 +1210,7 @@ class Registry:
         if new == old:
             return WriteResult(old, warnings, False)
         await cpu.run(heavy, self._managed, rt, strategy, new, old, how, subresource)
-        if self._should_delete(rt, new, old):
+        if self._should_delete(strategy, new, old):
             if opts.dry_run:
                 return WriteResult(new, warnings, False)
             try:
@@ -1289,7 +1277,7 @@ class Registry:
         return new
 
     @staticmethod
-    def _should_delete(rt: ResourceType, new: dict[str, Any], old: dict[str, Any]) -> bool:
+    def _should_delete(strategy: Strategy, new: dict[str, Any], old: dict[str, Any]) -> bool:
         """ShouldDeleteDuringUpdate: the last finalizer of an object being deleted is gone."""
         omd = old.get("metadata") or {}
         if not omd.get("deletionTimestamp"):
@@ -1298,10 +1286,7 @@ class Registry:
             return False
         if omd.get("deletionGracePeriodSeconds") not in (None, 0):
             return False
-        return not (
-            (rt.group, rt.plural) == ("", "namespaces")
-            and (new.get("spec") or {}).get("finalizers")
-        )
+        return not strategy.keeps_during_update(new)
 
     # -- patch --------------------------------------------------------------------------------
 
@@ -1477,7 +1462,7 @@ class Registry:
                 f"{md.get('resourceVersion') or ''}"
             )
         if msg:
-            if (rt.group, rt.plural) == ("", "namespaces"):
+            if self.strategy(rt).plain_precondition_conflicts:
                 raise conflict(rt.plural, rt.group, name, msg)
             raise conflict(
                 rt.plural,
@@ -1508,20 +1493,14 @@ class Registry:
             stored, rev = cur
             old = copy_obj(stored)
             self._check_preconditions(rt, namespace, name, old, opts)
-            is_namespace = (rt.group, rt.plural) == ("", "namespaces")
             await self._admit(Attributes(DELETE, rt, namespace, name, None, old, user))
             omd = meta(old)
-            if crd_definition.is_crd_type(rt) and not omd.get("deletionTimestamp"):
-                crd_definition.mark_for_deletion(old)
+            strategy.before_delete(old)
             finalizers = gcfinalizers.deletion_finalizers(
                 rt, list(omd.get("finalizers") or []), opts
             )
             remaining = omd.get("finalizers") if finalizers is None else finalizers
-            pending = bool(remaining) or (
-                is_namespace and bool((old.get("spec") or {}).get("finalizers"))
-            )
-            if is_namespace and not omd.get("deletionTimestamp"):
-                pending = True
+            pending = bool(remaining) or strategy.deletion_pending(old)
             try:
                 graceful = self._graceful_delete(strategy, old, opts)
                 if graceful is not None:
@@ -1539,9 +1518,7 @@ class Registry:
                     code = 202 if opts.orphan_dependents is False else 200
                     return copy_obj(written), code
                 if pending:
-                    return await self._mark_deleting(
-                        rt, key, old, rev, opts, is_namespace, finalizers
-                    )
+                    return await self._mark_deleting(strategy, key, old, rev, opts, finalizers)
                 if opts.dry_run:
                     return self._deleted_response(rt, strategy, old), 200
                 last, _ = await self.store.delete(key, expected_revision=rev)
@@ -1563,7 +1540,7 @@ class Registry:
         way and this request does not shorten it (the object is answered unchanged). Otherwise
         the object with deletionTimestamp = now + grace and deletionGracePeriodSeconds set (a
         grace period of 0 means: delete now, unless finalizers hold it)."""
-        if strategy.grace_period is None:
+        if not strategy.graceful_delete:
             return None
         md = meta(old)
         current = md.get("deletionGracePeriodSeconds")
@@ -1591,12 +1568,11 @@ class Registry:
 
     async def _mark_deleting(
         self,
-        rt: ResourceType,
+        strategy: Strategy,
         key: str,
         old: dict[str, Any],
         rev: int,
         opts: DeleteOptions,
-        is_namespace: bool,
         finalizers: builtins.list[str] | None = None,
     ) -> tuple[dict[str, Any], int]:
         """Deletion pending (finalizers): set deletionTimestamp, keep the object, return it.
@@ -1606,12 +1582,10 @@ class Registry:
         md = meta(new)
         if finalizers is not None:
             md["finalizers"] = finalizers
-        if not md.get("deletionTimestamp"):
+        first = not md.get("deletionTimestamp")
+        if first:
             md["deletionTimestamp"] = now_rfc3339()
-            if not is_namespace:
-                md["deletionGracePeriodSeconds"] = 0
-        if is_namespace:
-            new.setdefault("status", {})["phase"] = "Terminating"
+        strategy.mark_deleting(new, first)
         new = stored_form(new, self._release)
         if new == old or opts.dry_run:
             return new, code

@@ -14,12 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import FieldError, invalid_value
 
 SCALE_API_VERSION = "autoscaling/v1"
-
-_BUILTIN = {("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets")}
 
 
 @dataclass(frozen=True)
@@ -37,22 +34,17 @@ def _path(p: object) -> tuple[str, ...]:
     return tuple(s for s in str(p or "").split(".") if s)
 
 
-def scale_paths(rt: ResourceType, custom_scale: Mapping[str, Any] | None) -> ScalePaths | None:
-    """The scale mapping of a type, or None when it has no scale subresource."""
-    if rt.is_crd:
-        if custom_scale is None:
-            return None
-        sel = custom_scale.get("labelSelectorPath")
-        return ScalePaths(
-            _path(custom_scale.get("specReplicasPath")),
-            _path(custom_scale.get("statusReplicasPath")),
-            _path(sel) if sel else None,
-        )
-    if (rt.group, rt.plural) in _BUILTIN:
-        return ScalePaths(("spec", "replicas"), ("status", "replicas"), ("spec", "selector"), True)
-    if (rt.group, rt.plural) == ("", "replicationcontrollers"):
-        return ScalePaths(("spec", "replicas"), ("status", "replicas"), ("spec", "selector"))
-    return None
+def custom_scale_paths(custom_scale: Mapping[str, Any] | None) -> ScalePaths | None:
+    """A custom resource's scale mapping (its CRD's `subresources.scale`), None without one.
+    Built-in kinds declare theirs in their strategy (`Strategy.scale`)."""
+    if custom_scale is None:
+        return None
+    sel = custom_scale.get("labelSelectorPath")
+    return ScalePaths(
+        _path(custom_scale.get("specReplicasPath")),
+        _path(custom_scale.get("statusReplicasPath")),
+        _path(sel) if sel else None,
+    )
 
 
 def _get(obj: Any, path: tuple[str, ...]) -> Any:
@@ -150,8 +142,8 @@ def with_replicas(obj: dict[str, Any], paths: ScalePaths, replicas: int) -> dict
 __all__ = [
     "SCALE_API_VERSION",
     "ScalePaths",
+    "custom_scale_paths",
     "replicas_of",
-    "scale_paths",
     "selector_string",
     "to_scale",
     "validate_scale",

@@ -1,5 +1,4 @@
-"""Subresources beyond status and scale (scale.py): eviction, binding (and the `bindings`
-resource), log, and the read views of pods/ephemeralcontainers, pods/resize and CSR approval.
+"""The pods' special subresources: eviction, binding (and the `bindings` resource), log.
 
 Each follows its kube-apiserver REST storage:
 
@@ -12,8 +11,8 @@ Each follows its kube-apiserver REST storage:
   start" (the kubelet's answer) and a running one logs the `simulate.fakekapi.dev/logs`
   annotation's text (what the simulated kubelet's containers print).
 
-The Registry routes here (`get_subresource`, `create_subresource`, `pod_log`, and `create` of
-the `bindings` resource).
+The pod and binding strategies (pod.py) declare them; the Registry serves `pod_log` from here.
+Everything here goes through the `Engine` port, never the Registry class (no import cycle).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import (
@@ -33,23 +32,19 @@ from fakekapi.core.errors import (
     generic_not_found,
     internal,
     invalid,
-    method_not_allowed,
     not_found,
     not_supported,
     required,
 )
 from fakekapi.core.user import UserInfo
+from fakekapi.registry.encoding import stored_form
+from fakekapi.registry.generic.engine import Engine
+from fakekapi.registry.keys import collection_prefix, object_key
+from fakekapi.registry.options import WriteOptions, parse_delete_options
+from fakekapi.registry.validation import structured_selector_matches
 from fakekapi.store.base import KeyNotFoundError, RevisionConflict
 
-from .encoding import stored_form
-from .keys import collection_prefix, object_key
-from .options import WriteOptions, parse_delete_options
-from .validation import structured_selector_matches
-
-if TYPE_CHECKING:
-    from .registry import Registry, WriteResult
-
-__all__ = ["bind", "create_binding", "create_subresource", "evict", "get_subresource", "pod_log"]
+__all__ = ["bind", "bind_subresource", "create_binding", "evict", "pod_log"]
 
 WRITE_RETRIES = 5
 SIMULATED_LOGS = "simulate.fakekapi.dev/logs"
@@ -73,8 +68,8 @@ def _success(code: int = 201) -> dict[str, Any]:
 # -- pods: eviction ---------------------------------------------------------------------------
 
 
-def _rt(registry: Registry, group: str, version: str, plural: str) -> ResourceType:
-    rt: ResourceType | None = registry.catalog.lookup(group, version, plural)
+def _rt(engine: Engine, group: str, version: str, plural: str) -> ResourceType:
+    rt: ResourceType | None = engine.catalog.lookup(group, version, plural)
     if rt is None:  # pragma: no cover - the built-in catalog has them
         raise generic_not_found()
     return rt
@@ -90,11 +85,11 @@ def _too_many_requests(cause: str) -> StatusError:
 
 
 async def _check_budgets(
-    registry: Registry, namespace: str, pod: dict[str, Any], dry_run: bool
+    engine: Engine, namespace: str, pod: dict[str, Any], dry_run: bool
 ) -> None:
     """checkAndDecrement: at most one matching budget, and it must allow a disruption."""
-    pdb_rt = _rt(registry, "policy", "v1", "poddisruptionbudgets")
-    items, _ = registry.store.list(collection_prefix(pdb_rt, namespace))
+    pdb_rt = _rt(engine, "policy", "v1", "poddisruptionbudgets")
+    items, _ = engine.store.list(collection_prefix(pdb_rt, namespace))
     labels = _d(_d(pod.get("metadata")).get("labels"))
     matching = [
         pdb
@@ -137,11 +132,11 @@ async def _check_budgets(
     pod_name = str(_d(pod.get("metadata")).get("name") or "")
     disrupted = new["status"].setdefault("disruptedPods", {})
     disrupted[pod_name] = _now()
-    await registry.update(pdb_rt, namespace, pdb_name, new, WriteOptions(), subresource="status")
+    await engine.update(pdb_rt, namespace, pdb_name, new, WriteOptions(), subresource="status")
 
 
 async def evict(
-    registry: Registry,
+    engine: Engine,
     namespace: str,
     name: str,
     eviction: dict[str, Any],
@@ -152,8 +147,8 @@ async def evict(
     md = _d(eviction.get("metadata"))
     if str(md.get("name") or "") != name:
         raise bad_request("name in URL does not match name in Eviction object")
-    pods = _rt(registry, "", "v1", "pods")
-    pod = await registry.get(pods, namespace, name)
+    pods = _rt(engine, "", "v1", "pods")
+    pod = await engine.get(pods, namespace, name)
     raw_options = eviction.get("deleteOptions")
     delete_opts = parse_delete_options({}, raw_options if isinstance(raw_options, dict) else None)
     if opts.dry_run:
@@ -164,8 +159,8 @@ async def evict(
         pmd.get("deletionTimestamp")
     )
     if not ignore_budgets:
-        await _check_budgets(registry, namespace, pod, delete_opts.dry_run)
-    await registry.delete(pods, namespace, name, delete_opts, user=user)
+        await _check_budgets(engine, namespace, pod, delete_opts.dry_run)
+    await engine.delete(pods, namespace, name, delete_opts, user=user)
     return _success()
 
 
@@ -183,7 +178,7 @@ def _validate_binding(binding: dict[str, Any]) -> list[FieldError]:
 
 
 async def bind(
-    registry: Registry,
+    engine: Engine,
     namespace: str,
     name: str,
     binding: dict[str, Any],
@@ -197,10 +192,10 @@ async def bind(
     if errs:
         raise invalid("Binding", "", name, errs)
     node = str(_d(binding.get("target"))["name"])
-    pods = _rt(registry, "", "v1", "pods")
+    pods = _rt(engine, "", "v1", "pods")
     key = object_key(pods, namespace, name)
     for _ in range(WRITE_RETRIES):
-        cur = registry.store.get(key)
+        cur = engine.store.get(key)
         if cur is None:
             raise not_found("pods", "", name)
         stored, rev = cur
@@ -241,9 +236,9 @@ async def bind(
         if opts.dry_run:
             return _success()
         try:
-            await registry.store.update(
+            await engine.store.update(
                 key,
-                stored_form(pod, getattr(registry.catalog, "release", None)),
+                stored_form(pod, getattr(engine.catalog, "release", None)),
                 expected_revision=rev,
             )
         except (RevisionConflict, KeyNotFoundError):
@@ -268,10 +263,10 @@ def _container_status(pod: dict[str, Any], container: str) -> dict[str, Any] | N
     return None
 
 
-async def pod_log(registry: Registry, namespace: str, name: str, query: dict[str, str]) -> str:
+async def pod_log(engine: Engine, namespace: str, name: str, query: dict[str, str]) -> str:
     """GET pods/NAME/log: the log text, or kube's 400 for an unknown or waiting container."""
-    pods = _rt(registry, "", "v1", "pods")
-    pod = await registry.get(pods, namespace, name)
+    pods = _rt(engine, "", "v1", "pods")
+    pod = await engine.get(pods, namespace, name)
     spec = _d(pod.get("spec"))
     regular = _names(spec.get("containers"))
     init = _names(spec.get("initContainers"))
@@ -313,52 +308,28 @@ async def pod_log(registry: Registry, namespace: str, name: str, query: dict[str
     )
 
 
-# -- dispatch ---------------------------------------------------------------------------------
+# -- the bindings resource ----------------------------------------------------------------
 
 
-async def get_subresource(
-    registry: Registry, rt: ResourceType, namespace: str, name: str, sub: str
-) -> dict[str, Any]:
-    """GET of a subresource other than status and scale: those that show the object itself."""
-    if (rt.group, rt.plural, sub) in (
-        ("", "pods", "ephemeralcontainers"),
-        ("", "pods", "resize"),
-        ("certificates.k8s.io", "certificatesigningrequests", "approval"),
-    ):
-        return await registry.get(rt, namespace, name)
-    raise method_not_allowed()
-
-
-async def create_subresource(
-    registry: Registry,
-    rt: ResourceType,
+async def bind_subresource(
+    engine: Engine,
     namespace: str,
     name: str,
-    sub: str,
-    obj: dict[str, Any],
+    binding: dict[str, Any],
     opts: WriteOptions,
-    *,
-    user: UserInfo | None = None,
-) -> WriteResult:
-    """POST to a subresource: pods/eviction, pods/binding (tokens are served elsewhere)."""
-    from .registry import WriteResult
-
-    if (rt.group, rt.plural) == ("", "pods") and sub == "eviction":
-        return WriteResult(await evict(registry, namespace, name, obj, opts, user), [], True)
-    if (rt.group, rt.plural) == ("", "pods") and sub == "binding":
-        return WriteResult(await bind(registry, namespace, name, obj, opts), [], True)
-    raise generic_not_found()
+    user: UserInfo | None,
+) -> dict[str, Any]:
+    """POST pods/NAME/binding."""
+    return await bind(engine, namespace, name, binding, opts)
 
 
 async def create_binding(
-    registry: Registry, namespace: str, obj: dict[str, Any], opts: WriteOptions
-) -> WriteResult:
+    engine: Engine, namespace: str, obj: dict[str, Any], opts: WriteOptions
+) -> dict[str, Any]:
     """POST namespaces/NS/bindings: the Binding names the pod."""
-    from .registry import WriteResult
-
     name = str(_d(obj.get("metadata")).get("name") or "")
     if not name:
         raise invalid(
             "Binding", "", "", [required("metadata.name", "name or generateName is required")]
         )
-    return WriteResult(await bind(registry, namespace, name, obj, opts), [], True)
+    return await bind(engine, namespace, name, obj, opts)

@@ -1,0 +1,29 @@
+"""The batch group's kinds (kube `pkg/registry/batch/{job,cronjob}/strategy.go`): both keep
+metadata.generation; a new Job gets its generated selector and labels (jobStrategy
+PrepareForCreate → generateSelector; fakekapi.registry.defaults.job_selector)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakekapi.registry.admission import CREATE
+from fakekapi.registry.defaults import job_selector
+from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.store.base import Store
+
+
+class JobStrategy(Strategy):
+    has_generation = True
+
+    async def before_write(
+        self, store: Store, op: str, obj: dict[str, Any], old: dict[str, Any] | None
+    ) -> None:
+        if op == CREATE:
+            job_selector(obj)
+
+
+class CronJobStrategy(Strategy):
+    has_generation = True
+
+
+STRATEGIES: dict[str, type[Strategy]] = {"jobs": JobStrategy, "cronjobs": CronJobStrategy}

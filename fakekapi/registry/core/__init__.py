@@ -1,0 +1,59 @@
+"""The core ("") API group's kinds, as kube's `pkg/registry/core/<resource>`: each kind's
+strategy (pod.py, namespace.py, service.py, secret.py, and the flags of the simpler ones here)
+and its special subresources (pod_subresources.py).
+
+Imports: fakekapi.registry.generic and the registry's shared modules; never the Registry
+(fakekapi.registry.registry) nor the strategy table (fakekapi.registry.strategies).
+"""
+
+from __future__ import annotations
+
+from fakekapi.registry.core.namespace import NamespaceStrategy
+from fakekapi.registry.core.pod import BindingStrategy, PodStrategy
+from fakekapi.registry.core.secret import SecretStrategy
+from fakekapi.registry.core.service import ServiceStrategy
+from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.scale import ScalePaths
+
+
+class ReplicationControllerStrategy(Strategy):
+    has_generation = True
+    scale = ScalePaths(("spec", "replicas"), ("status", "replicas"), ("spec", "selector"))
+    """An RC's selector is a plain map, not a metav1.LabelSelector."""
+
+
+class ServiceAccountStrategy(Strategy):
+    return_deleted_object = True
+
+
+class PersistentVolumeStrategy(Strategy):
+    """persistentvolume(claim)Strategy: ReturnDeletedObject; status starts Pending
+    (SetDefaults_PersistentVolume(Claim))."""
+
+    return_deleted_object = True
+
+    def create_status(self, obj: dict[str, object]) -> dict[str, object]:
+        return {"phase": "Pending"}
+
+
+class CreateOnUpdateStrategy(Strategy):
+    """Events, Endpoints, LimitRanges: AllowCreateOnUpdate (PUT of a missing object creates it)."""
+
+    allow_create_on_update = True
+
+
+STRATEGIES: dict[str, type[Strategy]] = {
+    "pods": PodStrategy,
+    "bindings": BindingStrategy,
+    "replicationcontrollers": ReplicationControllerStrategy,
+    "services": ServiceStrategy,
+    "serviceaccounts": ServiceAccountStrategy,
+    "persistentvolumes": PersistentVolumeStrategy,
+    "persistentvolumeclaims": PersistentVolumeStrategy,
+    "namespaces": NamespaceStrategy,
+    "secrets": SecretStrategy,
+    "events": CreateOnUpdateStrategy,
+    "endpoints": CreateOnUpdateStrategy,
+    "limitranges": CreateOnUpdateStrategy,
+}
+"""The group's kinds with rules of their own, by resource; the others are generic."""

@@ -1,0 +1,15 @@
+"""The flowcontrol.apiserver.k8s.io group's kinds (kube `pkg/registry/flowcontrol`)."""
+
+from __future__ import annotations
+
+from fakekapi.registry.generic.strategy import Strategy
+
+
+class GenerationStrategy(Strategy):
+    has_generation = True
+
+
+STRATEGIES: dict[str, type[Strategy]] = {
+    "flowschemas": GenerationStrategy,
+    "prioritylevelconfigurations": GenerationStrategy,
+}

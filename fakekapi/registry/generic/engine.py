@@ -1,0 +1,46 @@
+"""The registry as a kind's special subresources see it: read, write, delete, the store.
+
+A Protocol rather than the Registry class, so that the group packages (fakekapi.registry.core,
+...) never import the registry that assembles them: the Registry satisfies it, and hands itself
+to the subresource handlers its strategies declare.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from fakekapi.catalog.catalog import Catalog
+from fakekapi.catalog.types import ResourceType
+from fakekapi.core.user import UserInfo
+from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.store.base import Store
+
+
+class Engine(Protocol):
+    store: Store
+    catalog: Catalog
+
+    async def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]: ...
+
+    async def update(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        *,
+        subresource: str = "",
+        user: UserInfo | None = None,
+        raw: bytes | None = None,
+    ) -> object: ...
+
+    async def delete(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        opts: DeleteOptions,
+        *,
+        user: UserInfo | None = None,
+    ) -> tuple[dict[str, Any], int]: ...

@@ -1,0 +1,12 @@
+"""The policy group's kinds (kube `pkg/registry/policy/poddisruptionbudget/strategy.go`)."""
+
+from __future__ import annotations
+
+from fakekapi.registry.generic.strategy import Strategy
+
+
+class PodDisruptionBudgetStrategy(Strategy):
+    has_generation = True
+
+
+STRATEGIES: dict[str, type[Strategy]] = {"poddisruptionbudgets": PodDisruptionBudgetStrategy}
