@@ -32,6 +32,7 @@ from fakekapi.core import yamljson
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
 from fakekapi.registry.bulk import BULK_CHUNK, gather_all
+from fakekapi.registry.keys import object_key
 from fakekapi.registry.options import WriteOptions
 
 if TYPE_CHECKING:
@@ -603,8 +604,13 @@ async def _apply_one(registry: Registry, rt: ResourceType, doc: FixtureDocument)
     if not name:  # generateName: every apply makes a new object, as `kubectl create` would
         await _write(registry, rt, doc, registry.create(rt, namespace, obj, opts))
         return
+    key = object_key(rt, namespace, name)
     for _ in range(5):
         try:
+            # An object not stored yet (the usual case on a first start) is created without
+            # asking for its 404 first.
+            if registry.store.revision_of(key) is None:
+                raise StatusError(404, "NotFound", "")
             live = await registry.get(rt, namespace, name)
         except StatusError as e:
             if e.code != 404:

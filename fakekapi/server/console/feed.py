@@ -6,8 +6,9 @@ body of an error). The last `CAPACITY` are kept; subscribers (open console strea
 one. Nothing secret is recorded: credentials in headers are masked, bodies other than a failure's
 Status are not kept, and the console's own feed requests are left out (they would echo forever).
 
-Cost on the hot path: one small record per request (its headers filtered) appended to a bounded
-deque; the JSON form is built only when a console reads it.
+Cost on the hot path: one small record per request appended to a bounded deque; the request's
+headers are kept as they are (read-only) and masked, like the rest of the JSON form, only when a
+console reads the record.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ class _Entry:
     verb: str
     namespace: str
     resource: str
-    headers: dict[str, str]
+    headers: Mapping[str, str]
+    """The request's headers as received (masked by `to_json`)."""
     status: dict[str, Any] | None
     audit_id: str
 
@@ -87,7 +89,7 @@ class _Entry:
             "verb": self.verb,
             "namespace": self.namespace,
             "resource": self.resource,
-            "headers": self.headers,
+            "headers": mask_headers(self.headers),
             "status": self.status,
             "auditID": self.audit_id,
         }
@@ -151,7 +153,7 @@ class RequestFeed:
             verb,
             namespace,
             resource,
-            mask_headers(headers),
+            headers,
             status,
             audit_id,
         )
