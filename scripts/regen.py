@@ -63,13 +63,16 @@ def _swagger_1_33(reference: Path) -> tuple[dict[str, Any], dict[str, str]]:
 
 def table_docs(root: Path, reference: Path) -> Path:
     definitions, inputs = _swagger_1_33(reference)
-    newest = f"versions/v{gen_releases.RELEASES[-1]}/swagger.json.gz"
-    raw = (reference / newest).read_bytes()
-    inputs[f"../shared/k8s-reference/{newest}"] = hashlib.sha256(raw).hexdigest()
-    newest_defs = json.loads(gzip.decompress(raw))["definitions"]
+    per_release: dict[str, Any] = {}
+    for release in gen_releases.RELEASES:
+        path = f"versions/v{release}/swagger.json.gz"
+        raw = (reference / path).read_bytes()
+        inputs[f"../shared/k8s-reference/{path}"] = hashlib.sha256(raw).hexdigest()
+        per_release[release] = json.loads(gzip.decompress(raw))["definitions"]
+    newest_defs = per_release[gen_releases.RELEASES[-1]]
     out = root / "fakekapi" / "registry" / "printers" / "descriptions.py"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(gen_table_docs.render(definitions, inputs, newest_defs))
+    out.write_text(gen_table_docs.render(definitions, inputs, newest_defs, per_release))
     subprocess.run(
         [
             sys.executable,

@@ -12,7 +12,8 @@ import pytest
 
 from fakekapi.catalog import releases
 from fakekapi.catalog.types import ResourceType
-from fakekapi.registry.printers.descriptions import DOCS
+from fakekapi.registry.printers import _PRINTERS, lookup
+from fakekapi.registry.printers.descriptions import DOCS, RELEASE_DOCS
 from fakekapi.registry.tables import to_table
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
@@ -130,3 +131,36 @@ def test_every_release_builds_every_printer() -> None:
         for r in (JOB, CRON_JOB, PRIORITY_CLASS, QUOTA, SERVICE_ACCOUNT, CLAIM, SLICE):
             t = table(r, release, obj("x", spec={}, status={}))
             assert len(t["rows"][0]["cells"]) == len(t["columnDefinitions"])
+
+
+NETWORK_POLICY = rt("networking.k8s.io", "networkpolicies", "NetworkPolicy")
+
+
+def test_column_descriptions_are_the_release_s_own_doc_strings() -> None:
+    """NetworkPolicySpec.podSelector's doc was reworded in 1.34: 1.33 and 1.34 describe the
+    Pod-Selector column each with its own text (RELEASE_DOCS, from each release's OpenAPI)."""
+    key = "networking.v1.NetworkPolicySpec.podSelector"
+
+    def described(release: str) -> str:
+        cols = table(NETWORK_POLICY, release)["columnDefinitions"]
+        return str(next(c["description"] for c in cols if c["name"] == "Pod-Selector"))
+
+    assert described("1.33") == DOCS[key]
+    assert described("1.34") == RELEASE_DOCS["1.34"][key] != DOCS[key]
+
+
+def test_every_reworded_doc_reaches_its_columns() -> None:
+    checked = 0
+    for release, reworded in RELEASE_DOCS.items():
+        for (group, kind), printer in _PRINTERS.items():
+            served = lookup(group, "v1", kind, release)
+            if served is None:
+                continue
+            by_name = {c.name: c.description for c in served.columns}
+            for c in printer.columns:
+                keys = [k for k in reworded if DOCS[k] == c.description]
+                own = (group, kind) == ("resource.k8s.io", "ResourceSlice")  # a variant's text
+                if keys and c.name in by_name and not own:
+                    assert by_name[c.name] == reworded[keys[0]], (release, kind, c.name)
+                    checked += 1
+    assert checked >= 20

@@ -6,7 +6,8 @@ openshift/kubernetes carries it at each release: openshift/microshift release-4.
 VARIANT rebuilds a release's printer from the 1.33 one by dropping columns, putting them in the
 release's order or taking another description; the cells follow their columns. `None` as a
 printer: the release has no printer this package's is right for (generic Name / Created At
-columns).
+columns). Column descriptions (Go doc strings) are the release's own where its OpenAPI document
+words a field otherwise than 1.33's (descriptions.RELEASE_DOCS).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from fakekapi.core.objects import JSONDict
 
 from .base import Column, Printer, doc
+from .descriptions import DOCS, RELEASE_DOCS
 
 
 @dataclass(frozen=True)
@@ -90,21 +92,44 @@ def _minor(release: str) -> int:
     return int(release.split(".")[1])
 
 
-def _apply(printer: Printer, variant: Variant) -> Printer:
+@functools.cache
+def _reworded(release: str) -> dict[str, str]:
+    """1.33 description text -> the release's, for the fields the release words otherwise
+    (RELEASE_DOCS); a text two fields share is reworded only where both agree."""
+    own = RELEASE_DOCS.get(release, {})
+    out: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for key, text in own.items():
+        old = DOCS[key]
+        if out.get(old, text) != text:
+            ambiguous.add(old)
+        out[old] = text
+    for key, text in DOCS.items():
+        if key not in own and text in out:
+            ambiguous.add(text)  # another field with the same 1.33 text was not reworded
+    return {k: v for k, v in out.items() if k not in ambiguous}
+
+
+def _apply(printer: Printer, variant: Variant | None, release: str) -> Printer:
     names = [c.name for c in printer.columns]
-    keep = [n for n in names if n not in variant.drop]
-    if variant.order:
+    keep = [n for n in names if variant is None or n not in variant.drop]
+    if variant is not None and variant.order:
         assert sorted(variant.order) == sorted(keep), (variant.order, keep)
         keep = list(variant.order)
     index = [names.index(n) for n in keep]
-    descriptions = dict(variant.describe)
+    descriptions = dict(variant.describe) if variant is not None else {}
+    reworded = _reworded(release)
     columns: list[Column] = []
     for i in index:
         c = printer.columns[i]
-        columns.append(
-            replace(c, description=doc(descriptions[c.name])) if c.name in descriptions else c
-        )
+        if c.name in descriptions:
+            c = replace(c, description=doc(descriptions[c.name]))
+        elif c.description in reworded:
+            c = replace(c, description=reworded[c.description])
+        columns.append(c)
     if index == list(range(len(names))):
+        if tuple(columns) == printer.columns:
+            return printer
         return replace(printer, columns=tuple(columns))
     row = printer.row
 
@@ -122,5 +147,5 @@ def for_release(group: str, kind: str, printer: Printer, release: str) -> Printe
     for variant in VARIANTS.get((group, kind), ()):
         first, last = variant.releases
         if first <= minor <= last:
-            return None if variant.absent else _apply(printer, variant)
-    return printer
+            return None if variant.absent else _apply(printer, variant, release)
+    return _apply(printer, None, release)
