@@ -48,6 +48,7 @@ from fakekapi.core.errors import (
 from fakekapi.core.gojson import unmarshal_type
 from fakekapi.core.ids import uuid4
 from fakekapi.core.objects import meta
+from fakekapi.core.requestinfo import exact_field_match
 from fakekapi.core.user import UserInfo
 from fakekapi.store.base import (
     KeyExistsError,
@@ -892,6 +893,7 @@ class Registry:
             bookmarks=opts.allow_watch_bookmarks,
             bookmark_interval=self.bookmark_interval,
             too_large_wait=self.too_large_wait,
+            name=exact_field_match(opts.field_selector, "metadata.name"),
         )
         return stream(self.store, spec)
 

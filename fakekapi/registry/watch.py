@@ -88,6 +88,10 @@ class WatchSpec:
     bookmarks: bool
     bookmark_interval: float = BOOKMARK_INTERVAL
     too_large_wait: float = 3.0
+    name: str | None = None
+    """The metadata.name the field selector requires exactly, if any: a change to another key
+    can match neither before nor after, and is skipped without decoding the object (an informer
+    that selects one ConfigMap by name sees every ConfigMap's changes go by)."""
 
 
 def _bookmark(rt: ResourceType, revision: int) -> WatchEvent:
@@ -220,6 +224,8 @@ async def stream(store: Store, spec: WatchSpec) -> AsyncIterator[WatchEvent]:
             except StopAsyncIteration:
                 return
             seen = item.revision
+            if spec.name is not None and item.key.rpartition("/")[2] != spec.name:
+                continue
             out = convert(item, spec.matches)
             if out is not None:
                 yield out

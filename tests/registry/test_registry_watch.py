@@ -102,6 +102,24 @@ async def test_field_selector_watch(registry: Registry) -> None:
     await it.aclose()  # type: ignore[attr-defined]
 
 
+async def test_name_selected_watch_sees_only_that_objects_changes(registry: Registry) -> None:
+    """Changes to other keys are skipped before decoding: the same events as matching each."""
+    selector = "metadata.namespace=default,metadata.name=b"
+    since = str(registry.store.revision)
+    it = registry.watch(
+        CONFIGMAPS, "default", ListOptions(field_selector=selector, resource_version=since)
+    )
+    for name in ("a", "bb", "b", "ab"):
+        await registry.create(CONFIGMAPS, "default", configmap(name), W)
+    for name in ("bb", "b", "a"):
+        await registry.update(CONFIGMAPS, "default", name, configmap(name, k="v"), W)
+    for name in ("a", "bb", "b"):
+        await registry.delete(CONFIGMAPS, "default", name, DeleteOptions())
+    events = [await _next(it) for _ in range(3)]
+    assert _names(events) == [("ADDED", "b"), ("MODIFIED", "b"), ("DELETED", "b")]
+    await it.aclose()  # type: ignore[attr-defined]
+
+
 async def test_bad_options_raise_before_streaming(registry: Registry) -> None:
     with pytest.raises(StatusError) as e:
         registry.watch(PODS, "default", ListOptions(label_selector="a in b"))
