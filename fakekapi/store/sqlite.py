@@ -268,6 +268,9 @@ class SqliteStore:
                 for pending in batch:
                     if not pending.future.done():
                         pending.future.set_exception(e)
+            # Not kept while waiting for the next write: the batch holds every object it wrote
+            # and the callers' results (up to MAX_BATCH objects, twice).
+            del batch
 
     async def _commit(self, batch: _Batch) -> None:
         """One transaction for the batch; the cache and the callers learn the outcome after it
