@@ -18,7 +18,7 @@ from typing import Any
 from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.controllers.garbagecollector import GarbageCollector
-from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
 

@@ -21,7 +21,7 @@ from bench_protobuf import CONFIGMAP_KUBECTL, POD
 
 from fakekapi import protobuf
 from fakekapi.protobuf.gojson import go_roundtrip
-from fakekapi.registry.watch import copy_obj
+from fakekapi.registry.generic.watch import copy_obj
 
 DEPLOYMENT = bytes.fromhex(
     "6b3873000a150a07617070732f7631120a4465706c6f796d656e7412a7010a1d0a02643112001a0022002a"

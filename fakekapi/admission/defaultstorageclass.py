@@ -8,7 +8,7 @@ from __future__ import annotations
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.objects import JSONDict, as_dict, sub_dict
 from fakekapi.registry.admission import CREATE, Attributes
-from fakekapi.registry.keys import collection_prefix
+from fakekapi.registry.generic.keys import collection_prefix
 from fakekapi.store.base import Store
 
 NAME = "DefaultStorageClass"

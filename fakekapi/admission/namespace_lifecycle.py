@@ -12,7 +12,7 @@ from __future__ import annotations
 from fakekapi.core.errors import forbidden, not_found
 from fakekapi.core.objects import as_dict
 from fakekapi.registry.admission import CREATE, DELETE, Attributes
-from fakekapi.registry.keys import namespace_key
+from fakekapi.registry.generic.keys import namespace_key
 from fakekapi.store.base import Store
 
 NAME = "NamespaceLifecycle"

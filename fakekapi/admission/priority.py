@@ -12,7 +12,7 @@ from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.errors import forbidden
 from fakekapi.core.objects import JSONDict, as_dict, sub_dict
 from fakekapi.registry.admission import CREATE, Attributes
-from fakekapi.registry.keys import object_key
+from fakekapi.registry.generic.keys import object_key
 from fakekapi.store.base import Store
 
 NAME = "Priority"

@@ -17,7 +17,7 @@ from typing import Any
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.objects import JSONDict, as_dict, as_list, sub_dict
 from fakekapi.registry.admission import CREATE, Attributes
-from fakekapi.registry.keys import object_key
+from fakekapi.registry.generic.keys import object_key
 from fakekapi.store.base import Store
 
 NAME = "ServiceAccount"

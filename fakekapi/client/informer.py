@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.options import ListOptions
+from fakekapi.registry.generic.options import ListOptions
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

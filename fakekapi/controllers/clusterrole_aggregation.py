@@ -18,7 +18,7 @@ from fakekapi.client.informer import Informer
 from fakekapi.controllers.base import Controller
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.rbac_aggregation import aggregate_rules
 
 if TYPE_CHECKING:

@@ -30,8 +30,8 @@ from fakekapi.controllers.base import Controller
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
 from fakekapi.registry import crd_definition as crds
-from fakekapi.registry.keys import collection_prefix
-from fakekapi.registry.options import DeleteOptions, ListOptions, WriteOptions
+from fakekapi.registry.generic.keys import collection_prefix
+from fakekapi.registry.generic.options import DeleteOptions, ListOptions, WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

@@ -27,7 +27,7 @@ from fakekapi.client.informer import cancel_and_wait
 from fakekapi.controllers.base import now_rfc3339
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

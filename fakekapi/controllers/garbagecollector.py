@@ -40,8 +40,8 @@ from fakekapi.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.controllers.context import ControllerContext, controller_identity
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.gcfinalizers import FOREGROUND, ORPHAN
-from fakekapi.registry.keys import object_key
-from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.keys import object_key
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.store.base import Event, TooOldError
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from fakekapi.controllers.base import Controller
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.services import KUBERNETES_SERVICE_IP
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from fakekapi.controllers.names import ALL, Selection
 from fakekapi.controllers.worker import WorkloadController
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.registry.registry import Registry

@@ -18,7 +18,7 @@ from fakekapi.client.informer import Informer
 from fakekapi.controllers.base import FIELD_MANAGER, Controller, now_rfc3339
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.options import DeleteOptions, ListOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, ListOptions, WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

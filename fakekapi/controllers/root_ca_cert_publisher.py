@@ -20,7 +20,7 @@ from fakekapi.controllers.base import (
 )
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

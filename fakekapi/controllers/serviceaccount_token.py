@@ -31,7 +31,7 @@ from fakekapi.client.informer import Informer
 from fakekapi.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.tokenrequest import TokenSigner
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from fakekapi.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.controllers.context import ControllerContext, controller_identity
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
 from fakekapi.nodes.podstatus import now_micro, now_rfc3339
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

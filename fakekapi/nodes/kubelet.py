@@ -45,7 +45,7 @@ from fakekapi.nodes.podstatus import (
     phase_of,
     status_of,
 )
-from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

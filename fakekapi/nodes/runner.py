@@ -28,7 +28,7 @@ from fakekapi.nodes.node import (
 )
 from fakekapi.nodes.scheduler import Scheduler
 from fakekapi.nodes.worker import drain
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

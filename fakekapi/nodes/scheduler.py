@@ -39,7 +39,7 @@ from fakekapi.nodes.podstatus import now_rfc3339
 from fakekapi.nodes.resources import Resources, parse_quantity, pod_requests
 from fakekapi.nodes.spread import TopologySpread
 from fakekapi.nodes.volumes import SELECTED_NODE, check_claims
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

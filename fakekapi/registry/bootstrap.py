@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.registry.registry import Registry

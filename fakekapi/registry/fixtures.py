@@ -31,9 +31,9 @@ import yaml
 from fakekapi.core import yamljson
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.bulk import BULK_CHUNK, gather_all
-from fakekapi.registry.keys import object_key
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.bulk import BULK_CHUNK, gather_all
+from fakekapi.registry.generic.keys import object_key
+from fakekapi.registry.generic.options import WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.catalog.catalog import Catalog

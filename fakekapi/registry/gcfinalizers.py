@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from fakekapi.catalog.types import ResourceType
 
-from .options import DeleteOptions
+from .generic.options import DeleteOptions
 
 ORPHAN = "orphan"
 FOREGROUND = "foregroundDeletion"

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.selectors import LabelSelector, Op, Requirement
+from fakekapi.registry.generic.selectors import LabelSelector, Op, Requirement
 
 _OPS = {"In": Op.IN, "NotIn": Op.NOT_IN, "Exists": Op.EXISTS, "DoesNotExist": Op.DOES_NOT_EXIST}
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from fakekapi.catalog import releases
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.rbac_rules import covers, rules_of
 
 if TYPE_CHECKING:

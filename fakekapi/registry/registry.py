@@ -4,8 +4,8 @@ Store, for every resource type of the catalog.
 It owns the rules every write goes through, in kube's order: type and namespace checks, system
 metadata, per-type preparation (strategies.py), the admission chain (admission.py), validation
 (validation.py), managedFields, then the store write with optimistic concurrency; and the read
-side: lists with selectors and pagination, watches (watch.py). Store errors become StatusErrors
-here, so callers only ever see StatusError.
+side: lists with selectors and pagination, watches (generic/watch.py). Store errors become
+StatusErrors here, so callers only ever see StatusError.
 """
 
 from __future__ import annotations
@@ -58,36 +58,34 @@ from fakekapi.store.base import (
     TooOldError,
 )
 
-from . import (
-    cpu,
-    crd_cel,
-    crd_definition,
-    crd_schema,
-    defaults,
-    gcfinalizers,
-    nesting,
-    smd,
-)
-from . import fieldvalidation as fv
-from . import managedfields as mf
-from . import patch as patches
-from . import scale as scales
+from . import crd_cel, crd_definition, crd_schema, defaults, gcfinalizers
 from .admission import CREATE, DELETE, UPDATE, AdmissionPlugin, Attributes
-from .bulk import BULK_CHUNK, gather_all
 from .core import pod_subresources
-from .encoding import go_decode_error, stored_form, with_resource_version_slot
-from .fieldsets import object_fields, supported_fields
-from .keys import collection_prefix, etcd_key, object_key
-from .options import (
+from .generic import cpu, nesting, smd
+from .generic import fieldvalidation as fv
+from .generic import managedfields as mf
+from .generic import patch as patches
+from .generic import scale as scales
+from .generic.bulk import BULK_CHUNK, gather_all
+from .generic.encoding import go_decode_error, stored_form, with_resource_version_slot
+from .generic.fieldsets import object_fields, supported_fields
+from .generic.keys import collection_prefix, etcd_key, object_key
+from .generic.options import (
     DeleteOptions,
     ListOptions,
     WriteOptions,
     validate_list_options,
     validate_patch_options,
 )
-from .pagination import decode_continue, encode_continue
-from .rawlist import MATCH_ALL, RawList, list_item
-from .selectors import FieldSelector, LabelSelector, parse_field_selector, parse_label_selector
+from .generic.pagination import decode_continue, encode_continue
+from .generic.rawlist import MATCH_ALL, RawList, list_item
+from .generic.selectors import (
+    FieldSelector,
+    LabelSelector,
+    parse_field_selector,
+    parse_label_selector,
+)
+from .generic.watch import WatchEvent, WatchSpec, copy_obj, default_timeout, stream, too_large_error
 from .strategies import Strategy, strategy_for
 from .validation import (
     validate_object_meta,
@@ -95,7 +93,6 @@ from .validation import (
     validate_spec,
     validate_update,
 )
-from .watch import WatchEvent, WatchSpec, copy_obj, default_timeout, stream, too_large_error
 
 __all__ = ["Registry", "WatchEvent", "WriteResult"]
 
@@ -664,7 +661,7 @@ class Registry:
             raise not_found(rt.plural, rt.group, name)
         return cur[0]
 
-    # -- scale subresource (scale.py) ------------------------------------------------------------
+    # -- scale subresource (generic/scale.py) ----------------------------------------------------
 
     def _scale_paths(self, rt: ResourceType) -> scales.ScalePaths | None:
         """A built-in kind's from its strategy, a custom resource's from its CRD."""

@@ -43,7 +43,7 @@ from fakekapi.controllers.serviceaccount_token import (
     references,
 )
 from fakekapi.core.errors import StatusError, invalid, invalid_value
-from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.validation import name_rule
 from fakekapi.sandbox.session import FIELD_MANAGER, SandboxError, Session
 

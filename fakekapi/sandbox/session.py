@@ -139,7 +139,7 @@ async def aggregate_cluster_roles(registry: Registry) -> int:
     `edit` by an offline `sa create` is good from the first request after the next start, not
     only once the controller has caught up. Returns the number of roles updated.
     """
-    from fakekapi.registry.options import ListOptions, WriteOptions
+    from fakekapi.registry.generic.options import ListOptions, WriteOptions
     from fakekapi.registry.rbac_aggregation import aggregate_rules
 
     rt = registry.catalog.lookup("rbac.authorization.k8s.io", "v1", "clusterroles")

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.options import DeleteOptions, ListOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, ListOptions, WriteOptions
 from fakekapi.store.base import Store
 
 

@@ -166,7 +166,7 @@ def test_sa_create_prints_the_objects_as_a_list(dd: Path, fmt: str) -> None:
 
 def test_sa_create_with_a_role_and_a_new_namespace(dd: Path) -> None:
     from cli.test_sandbox_support import in_session
-    from fakekapi.registry.options import WriteOptions
+    from fakekapi.registry.generic.options import WriteOptions
 
     result = invoke("sa", "create", "app", "-n", "team-a", "--create-namespace", "--data-dir", dd)
     assert result.exit_code == 0, result.output
@@ -238,7 +238,7 @@ def test_sa_create_refuses_without_creating_anything(
 
 def test_sa_create_refuses_a_secret_in_the_way(dd: Path) -> None:
     from cli.test_sandbox_support import in_session
-    from fakekapi.registry.options import WriteOptions
+    from fakekapi.registry.generic.options import WriteOptions
 
     async def make_secret(session: Any) -> None:
         secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db-token"}}
@@ -260,7 +260,7 @@ def test_sa_create_adds_itself_to_an_existing_binding(dd: Path) -> None:
         crb["subjects"] = [
             {"kind": "Group", "name": "auditors", "apiGroup": "rbac.authorization.k8s.io"}
         ]
-        from fakekapi.registry.options import WriteOptions
+        from fakekapi.registry.generic.options import WriteOptions
 
         await session.registry.update(rt, "", crb["metadata"]["name"], crb, WriteOptions())
 
@@ -277,7 +277,7 @@ def test_sa_create_replaces_the_secret_of_a_recreated_serviceaccount(
     dd: Path, template: tuple[Path, str]
 ) -> None:
     from cli.test_sandbox_support import in_session
-    from fakekapi.registry.options import DeleteOptions
+    from fakekapi.registry.generic.options import DeleteOptions
 
     async def delete_sa(session: Any) -> None:
         await session.registry.delete(

@@ -14,7 +14,7 @@ from fakekapi.catalog.types import ResourceType
 from fakekapi.client.informer import Informer
 from fakekapi.controllers.base import now_rfc3339
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.options import ListOptions, WriteOptions
+from fakekapi.registry.generic.options import ListOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 
 T = TypeVar("T")

@@ -11,7 +11,7 @@ import pytest
 from controllers.controller_harness import StubKubelet, create, eventually, items, rt
 from fakekapi.controllers.cronjob import ScheduleError, next_after, parse_schedule, rfc3339
 from fakekapi.controllers.manager import ControllerManager
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.registry import Registry
 
 

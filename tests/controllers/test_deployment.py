@@ -7,7 +7,7 @@ from typing import Any
 
 from controllers.controller_harness import StubKubelet, create, eventually, items, pod_template, rt
 from fakekapi.controllers.manager import ControllerManager
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.registry import Registry
 
 REVISION = "deployment.kubernetes.io/revision"

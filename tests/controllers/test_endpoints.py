@@ -7,7 +7,7 @@ from typing import Any
 from controllers.controller_harness import create, eventually, items, rt
 from fakekapi.controllers.base import now_rfc3339
 from fakekapi.controllers.manager import ControllerManager
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.registry import Registry
 
 

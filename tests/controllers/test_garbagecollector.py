@@ -17,7 +17,7 @@ from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.controllers.garbagecollector import GarbageCollector
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.base import Event
 from fakekapi.store.memory import MemoryStore

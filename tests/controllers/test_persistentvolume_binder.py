@@ -6,7 +6,7 @@ from typing import Any
 
 from controllers.controller_harness import create, eventually, items, rt
 from fakekapi.controllers.manager import ControllerManager
-from fakekapi.registry.options import DeleteOptions
+from fakekapi.registry.generic.options import DeleteOptions
 from fakekapi.registry.registry import Registry
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from controllers.controller_harness import StubKubelet, create, eventually, items, pod_template
 from fakekapi.controllers.manager import ControllerManager
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.registry import Registry
 
 
@@ -80,7 +80,7 @@ async def test_replicaset_scales_down_and_replaces_deleted_pods(
         return pods
 
     pods = await eventually(lambda: count(2))
-    from fakekapi.registry.options import DeleteOptions
+    from fakekapi.registry.generic.options import DeleteOptions
 
     pod_rt = registry.catalog.lookup("", "v1", "pods")
     assert pod_rt is not None

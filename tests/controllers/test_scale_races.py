@@ -7,7 +7,7 @@ import json
 
 from controllers.controller_harness import create, pod_template, rt
 from fakekapi.registry.admission import Attributes
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.registry import Registry
 
 

@@ -19,7 +19,7 @@ from fakekapi.catalog.types import ResourceType
 from fakekapi.client.informer import Informer
 from fakekapi.controllers.crd import CRDController, accepted_names
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.options import DeleteOptions, ListOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, ListOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 
 CATALOG = Catalog.builtin()
 _CATALOG = CATALOG

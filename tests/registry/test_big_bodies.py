@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import yaml
 
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.registry import THREAD_DECODE_BYTES, Registry
 from registry.registry_helpers import CONFIGMAPS
 

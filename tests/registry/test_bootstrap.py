@@ -9,7 +9,7 @@ import pytest
 from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.registry.bootstrap import SYSTEM_NAMESPACES, bootstrap, namespace_object
-from fakekapi.registry.options import ListOptions, WriteOptions
+from fakekapi.registry.generic.options import ListOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
 

@@ -17,7 +17,7 @@ import pytest
 
 from fakekapi.admission.chain import install
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.sqlite import SqliteStore
 from registry.registry_helpers import CATALOG, CONFIGMAPS, NAMESPACES, W, configmap

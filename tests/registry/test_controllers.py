@@ -17,7 +17,7 @@ from fakekapi.controllers.early import Controllers
 from fakekapi.controllers.root_ca_cert_publisher import DESCRIPTION, DESCRIPTION_ANNOTATION
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.bootstrap import bootstrap
-from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
 

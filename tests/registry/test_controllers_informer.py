@@ -20,7 +20,7 @@ from fakekapi.controllers.namespace import (
     update_conditions,
 )
 from fakekapi.core.errors import StatusError, expired
-from fakekapi.registry.options import ListOptions
+from fakekapi.registry.generic.options import ListOptions
 
 RT = ResourceType(
     group="",

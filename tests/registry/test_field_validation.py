@@ -11,8 +11,8 @@ import pytest
 
 from fakekapi.catalog.schemas import kind_type
 from fakekapi.core.errors import StatusError
-from fakekapi.registry import fieldvalidation as fv
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic import fieldvalidation as fv
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.registry import Registry
 from registry.registry_helpers import DEPLOYMENTS, PODS, SERVICES, WIDGETS, W, pod
 

@@ -19,7 +19,7 @@ from fakekapi.registry.fixtures import (
     apply_fixtures,
     load_fixture_files,
 )
-from fakekapi.registry.options import ListOptions, WriteOptions
+from fakekapi.registry.generic.options import ListOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
 

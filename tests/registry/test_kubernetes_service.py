@@ -10,7 +10,7 @@ from fakekapi.controllers.kubernetes_service import (
     ApiEndpoint,
     KubernetesServiceController,
 )
-from fakekapi.registry.options import DeleteOptions
+from fakekapi.registry.generic.options import DeleteOptions
 from fakekapi.registry.registry import Registry
 from registry.registry_helpers import SERVICES, W, rtype
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.options import (
+from fakekapi.registry.generic.options import (
     ListOptions,
     WriteOptions,
     manager_from_user_agent,

@@ -9,8 +9,8 @@ import pytest
 
 from fakekapi.catalog.schemas import kind_type
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.pagination import decode_continue, encode_continue
-from fakekapi.registry.patch import json_patch, merge_patch, strategic_merge_patch
+from fakekapi.registry.generic.pagination import decode_continue, encode_continue
+from fakekapi.registry.generic.patch import json_patch, merge_patch, strategic_merge_patch
 
 POD = kind_type("", "v1", "Pod")
 DOC: dict[str, Any] = {

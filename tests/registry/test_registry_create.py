@@ -10,7 +10,7 @@ import pytest
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.admission import Attributes
-from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from registry.registry_helpers import (
     CLUSTERROLES,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.options import DeleteOptions, ListOptions
+from fakekapi.registry.generic.options import DeleteOptions, ListOptions
 from fakekapi.registry.registry import Registry
 from registry.registry_helpers import (
     CONFIGMAPS,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from registry.registry_helpers import (
     CONFIGMAPS,

@@ -9,7 +9,7 @@ import pytest
 
 from fakekapi.admission.chain import install
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.options import DeleteOptions, ListOptions
+from fakekapi.registry.generic.options import DeleteOptions, ListOptions
 from fakekapi.registry.registry import Registry, WatchEvent
 from fakekapi.store.memory import MemoryStore
 from registry.registry_helpers import CONFIGMAPS, PODS, W, configmap, pod

@@ -9,7 +9,7 @@ import pytest
 from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.options import ListOptions
+from fakekapi.registry.generic.options import ListOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.selectors import parse_field_selector, parse_label_selector
+from fakekapi.registry.generic.selectors import parse_field_selector, parse_label_selector
 
 LABELS = {"app": "web", "tier": "fe", "n": "5", "empty": ""}
 

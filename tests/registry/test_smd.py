@@ -1,6 +1,6 @@
-"""structured-merge-diff semantics (fakekapi.registry.smd, managedfields): field sets, comparison,
-merge order and the managedFields kube-apiserver 1.33 records. Expected values are those of
-sigs.k8s.io/structured-merge-diff v6 (typed/tofieldset.go, compare.go, merge.go) and
+"""structured-merge-diff semantics (fakekapi.registry.generic.smd, managedfields): field sets,
+comparison, merge order and the managedFields kube-apiserver 1.33 records. Expected values are
+those of sigs.k8s.io/structured-merge-diff v6 (typed/tofieldset.go, compare.go, merge.go) and
 apimachinery's managedfields (conflict.go), as kube shows them for the same objects."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from fakekapi.core.errors import StatusError
-from fakekapi.registry import managedfields as mf
-from fakekapi.registry import smd
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic import managedfields as mf
+from fakekapi.registry.generic import smd
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.registry import Registry
 from registry.registry_helpers import DEPLOYMENTS
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.registry import Registry
 from registry.registry_helpers import CONFIGMAPS, DEPLOYMENTS, PODS, W, rtype
 

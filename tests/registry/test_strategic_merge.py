@@ -12,7 +12,7 @@ import pytest
 
 from fakekapi.catalog.schemas import LIST, STRUCT, kind_type
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.patch import apply_merge, strategic_merge_patch
+from fakekapi.registry.generic.patch import apply_merge, strategic_merge_patch
 from fakekapi.registry.registry import Registry
 from registry.registry_helpers import DEPLOYMENTS, PODS, SERVICES, W, pod
 

@@ -10,8 +10,8 @@ import pytest
 
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import StatusError
+from fakekapi.registry.generic.tables import check_include_object, to_table, watch_table
 from fakekapi.registry.printers.util import human_duration_micros
-from fakekapi.registry.tables import check_include_object, to_table, watch_table
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 

@@ -12,9 +12,9 @@ import pytest
 
 from fakekapi.catalog import releases
 from fakekapi.catalog.types import ResourceType
+from fakekapi.registry.generic.tables import to_table
 from fakekapi.registry.printers import _PRINTERS, lookup
 from fakekapi.registry.printers.descriptions import DOCS, RELEASE_DOCS
-from fakekapi.registry.tables import to_table
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 CREATED = (NOW - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -15,7 +15,7 @@ from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import method_not_allowed, not_found
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.options import DeleteOptions, ListOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, ListOptions, WriteOptions
 
 
 @dataclass

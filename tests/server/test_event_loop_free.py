@@ -34,8 +34,8 @@ from aiohttp.test_utils import TestServer
 
 from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
-from fakekapi.registry.keys import object_key
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.keys import object_key
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.server.app import build_app
 from fakekapi.server.settings import Settings

@@ -45,7 +45,7 @@ from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.registry.bootstrap import bootstrap
-from fakekapi.registry.options import WriteOptions
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.server.app import build_app
 from fakekapi.server.settings import Settings

@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient
 
 from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
-from fakekapi.registry import rawlist
 from fakekapi.registry.bootstrap import bootstrap
+from fakekapi.registry.generic import rawlist
 from fakekapi.registry.registry import Registry
 from fakekapi.server.responses import encode_json
 from fakekapi.store.memory import MemoryStore

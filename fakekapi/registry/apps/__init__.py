@@ -3,8 +3,8 @@ metadata.generation; deployments, replicasets and statefulsets serve `scale`."""
 
 from __future__ import annotations
 
+from fakekapi.registry.generic.scale import ScalePaths
 from fakekapi.registry.generic.strategy import Strategy
-from fakekapi.registry.scale import ScalePaths
 
 _SCALE = ScalePaths(("spec", "replicas"), ("status", "replicas"), ("spec", "selector"), True)
 

@@ -12,8 +12,8 @@ from fakekapi.registry.core.namespace import NamespaceStrategy
 from fakekapi.registry.core.pod import BindingStrategy, PodStrategy
 from fakekapi.registry.core.secret import SecretStrategy
 from fakekapi.registry.core.service import ServiceStrategy
+from fakekapi.registry.generic.scale import ScalePaths
 from fakekapi.registry.generic.strategy import Strategy
-from fakekapi.registry.scale import ScalePaths
 
 
 class ReplicationControllerStrategy(Strategy):

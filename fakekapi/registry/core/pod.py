@@ -8,8 +8,8 @@ from typing import Any
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.core import pod_subresources
 from fakekapi.registry.generic.engine import Engine
+from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.generic.strategy import Strategy
-from fakekapi.registry.options import WriteOptions
 
 
 def qos_class(spec: dict[str, Any]) -> str:

@@ -37,10 +37,10 @@ from fakekapi.core.errors import (
     required,
 )
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.encoding import stored_form
+from fakekapi.registry.generic.encoding import stored_form
 from fakekapi.registry.generic.engine import Engine
-from fakekapi.registry.keys import collection_prefix, object_key
-from fakekapi.registry.options import WriteOptions, parse_delete_options
+from fakekapi.registry.generic.keys import collection_prefix, object_key
+from fakekapi.registry.generic.options import WriteOptions, parse_delete_options
 from fakekapi.registry.validation import structured_selector_matches
 from fakekapi.store.base import KeyNotFoundError, RevisionConflict
 

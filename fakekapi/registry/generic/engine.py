@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.store.base import Store
 
 

@@ -34,8 +34,8 @@ from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import FieldError
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.engine import Engine
-from fakekapi.registry.options import WriteOptions
-from fakekapi.registry.scale import ScalePaths
+from fakekapi.registry.generic.options import WriteOptions
+from fakekapi.registry.generic.scale import ScalePaths
 from fakekapi.registry.validation import NameFunc, name_rule
 from fakekapi.store.base import Store
 

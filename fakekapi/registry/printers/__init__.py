@@ -4,7 +4,7 @@ One module per family of kinds (pods, core, workloads, cluster, resource); `look
 printer for a (group, version, kind) the way kube-apiserver's storage picks its TableConvertor,
 as the emulated release has it (releases.py: where printers.go changed between 1.29 and 1.36).
 Kinds without a printer fall back to the generic `Name` / `Created At` convertor (see
-fakekapi.registry.tables).
+fakekapi.registry.generic.tables).
 
 Pure functions over plain dicts: imports nothing outside fakekapi.core.
 """

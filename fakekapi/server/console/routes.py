@@ -139,7 +139,7 @@ async def identities(request: web.Request) -> web.Response:
 
 
 def _list_options() -> Any:
-    from fakekapi.registry.options import ListOptions
+    from fakekapi.registry.generic.options import ListOptions
 
     return ListOptions()
 

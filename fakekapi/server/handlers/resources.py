@@ -34,9 +34,10 @@ from fakekapi.core.errors import (
     too_large,
 )
 from fakekapi.core.requestinfo import NAMESPACE_SUBRESOURCES, RequestInfo, exact_field_match
-from fakekapi.registry import gcfinalizers, tables
-from fakekapi.registry import options as registry_options
-from fakekapi.registry.options import ListOptions
+from fakekapi.registry import gcfinalizers
+from fakekapi.registry.generic import options as registry_options
+from fakekapi.registry.generic import tables
+from fakekapi.registry.generic.options import ListOptions
 from fakekapi.server import offload, responses
 from fakekapi.server.handlers import authorization, discovery
 from fakekapi.server.negotiation import (

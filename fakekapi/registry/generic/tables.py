@@ -21,10 +21,10 @@ from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import bad_request, invalid_value
 from fakekapi.core.objects import OBJECT_META_ORDER, JSONDict
 
-from .printers import Column, Printer, lookup
-from .printers import custom as custom_printer
-from .printers.base import NAME, doc
-from .printers.util import rfc3339
+from ..printers import Column, Printer, lookup
+from ..printers import custom as custom_printer
+from ..printers.base import NAME, doc
+from ..printers.util import rfc3339
 
 INCLUDE_OBJECT_VALUES: Final = ("Metadata", "Object", "None")
 TABLE_API_VERSION: Final = "meta.k8s.io/v1"

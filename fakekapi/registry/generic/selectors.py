@@ -14,7 +14,7 @@ from enum import Enum, auto
 
 from fakekapi.core.errors import FieldError, bad_request, invalid_value
 
-from .validation import is_qualified_name, is_valid_label_value
+from ..validation import is_qualified_name, is_valid_label_value
 
 # --- label selectors ------------------------------------------------------------------------------
 
