@@ -20,15 +20,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from cryptography import x509
-from cryptography.x509.oid import NameOID
-
 from fakekapi.core.user import ALL_AUTHENTICATED, ANONYMOUS, UserInfo
 
 CREDENTIAL_ID_KEY = "authentication.kubernetes.io/credential-id"
 """The user extra key kube-apiserver 1.33 fills with `X509SHA256=<hex>` for client certificates."""
 
-_UID_OID = x509.ObjectIdentifier("0.9.2342.19200300.100.1.1")
+_UID_OID = "0.9.2342.19200300.100.1.1"
+"""The subject attribute kube reads a certificate user's uid from (cryptography.x509 is imported
+at the first certificate login, not with the module: most starts never see one)."""
 
 INVALID_BEARER_TOKEN = "invalid bearer token"
 EXTRA_SPACE_WARNING = (
@@ -128,6 +127,9 @@ class X509Authenticator:
         return res
 
     def _login(self, der: bytes) -> AuthResult:
+        from cryptography import x509
+        from cryptography.x509.oid import NameOID
+
         try:
             cert = x509.load_der_x509_certificate(der)
         except ValueError as e:
@@ -138,7 +140,7 @@ class X509Authenticator:
         if not name:
             return AuthResult.reject("common name of client certificate is empty", self.method)
         groups = [str(a.value) for a in subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
-        uids = subject.get_attributes_for_oid(_UID_OID)
+        uids = subject.get_attributes_for_oid(x509.ObjectIdentifier(_UID_OID))
         uid = str(uids[0].value) if uids else ""
         fingerprint = hashlib.sha256(der).hexdigest()
         user = UserInfo(
