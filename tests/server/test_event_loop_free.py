@@ -19,11 +19,9 @@ from __future__ import annotations
 import asyncio
 import http.client
 import io
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,47 +39,26 @@ from fakekapi.server.app import build_app
 from fakekapi.server.settings import Settings
 from fakekapi.store.memory import MemoryStore
 from server.conftest import ADMIN, test_authenticator
+from server.readyz_probe import ReadyzProbe
 
 W = WriteOptions(field_manager="test")
 LIST_ITEMS = 10_000
 CM_PATH = "/api/v1/namespaces/default/configmaps"
 
 
-@dataclass
-class Probe:
-    """`GET /readyz` in a loop on a thread, recording each answer's latency."""
+class Probe(ReadyzProbe):
+    """The prober as an async context manager, for a server running on the test's own loop."""
 
-    port: int
-    latencies: list[float] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    def __init__(self, port: int) -> None:
+        super().__init__(lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=120))
 
     async def __aenter__(self) -> Probe:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         # The server runs on this loop: wait for the probe's last answer without blocking it.
-        self._stop.set()
-        assert self._thread is not None
-        await asyncio.to_thread(self._thread.join, 60)
-
-    def _run(self) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        try:
-            while not self._stop.is_set():
-                started = time.monotonic()
-                conn.request("GET", "/readyz")
-                resp = conn.getresponse()
-                body = resp.read()
-                self.latencies.append(time.monotonic() - started)
-                if resp.status != 200 or body != b"ok":
-                    self.failures.append(f"{resp.status} {body[:100]!r}")
-                self._stop.wait(0.01)
-        finally:
-            conn.close()
+        await asyncio.to_thread(self.stop)
 
 
 @pytest.fixture

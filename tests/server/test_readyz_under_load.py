@@ -5,7 +5,9 @@ run it (a `fakekapi serve` process, its start-up objects frozen out of the cycli
 A stall the server causes (work holding the event loop or the GIL) happens on every try; a
 moment where a busy machine schedules the server late does not. So each case is tried up to
 three times and passes when one try keeps every probe under the bound: a server that blocks
-fails all three, whatever the machine.
+fails all three, whatever the machine. On a machine with more runnable processes than CPUs
+(load average above the CPU count, as when other test suites run beside this one) every wall
+time stretches by that ratio, and so does the bound; on a machine with a free CPU it is 100 ms.
 """
 
 from __future__ import annotations
@@ -13,15 +15,15 @@ from __future__ import annotations
 import functools
 import http.client
 import json
-import threading
+import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 import pytest
 import yaml
 
 from fakekapi.testing import SpawnedServer, spawned_server
+from server.readyz_probe import ReadyzProbe
 
 BOUND = 0.100
 TRIES = 3
@@ -29,38 +31,14 @@ LIST_ITEMS = 10_000
 CM_PATH = "/api/v1/namespaces/default/configmaps"
 
 
-@dataclass
-class Probe:
-    """`GET /readyz` in a loop on a thread over one keep-alive TLS connection."""
-
-    server: SpawnedServer
-    latencies: list[float] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def run(self) -> None:
-        conn = http.client.HTTPSConnection(
-            self.server.host, self.server.port, context=self.server.ssl_context(), timeout=60
-        )
-        try:
-            while not self.stop.is_set():
-                started = time.monotonic()
-                conn.request("GET", "/readyz")
-                resp = conn.getresponse()
-                body = resp.read()
-                self.latencies.append(time.monotonic() - started)
-                if resp.status != 200 or body != b"ok":
-                    self.failures.append(f"{resp.status} {body[:100]!r}")
-                self.stop.wait(0.01)
-        finally:
-            conn.close()
-
-
 def _longest_probe_during(server: SpawnedServer, work: Callable[[], None]) -> float:
     """The longest `/readyz` answer while `work` runs (the probe answers once before it)."""
-    probe = Probe(server)
-    thread = threading.Thread(target=probe.run, daemon=True)
-    thread.start()
+    probe = ReadyzProbe(
+        lambda: http.client.HTTPSConnection(
+            server.host, server.port, context=server.ssl_context(), timeout=60
+        )
+    )
+    probe.start()
     try:
         deadline = time.monotonic() + 30
         while not probe.latencies and time.monotonic() < deadline:
@@ -72,10 +50,14 @@ def _longest_probe_during(server: SpawnedServer, work: Callable[[], None]) -> fl
         while len(probe.latencies) <= first and time.monotonic() < deadline + 60:
             time.sleep(0.005)
     finally:
-        probe.stop.set()
-        thread.join(60)
+        probe.stop()
     assert not probe.failures, probe.failures
     return max(probe.latencies[first - 1 :])
+
+
+def _bound() -> float:
+    """100 ms, stretched by how oversubscribed the machine's CPUs are right now."""
+    return BOUND * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
 
 
 def _within_bound(server: SpawnedServer, work: Callable[[int], None]) -> list[float]:
@@ -83,7 +65,7 @@ def _within_bound(server: SpawnedServer, work: Callable[[int], None]) -> list[fl
     longest: list[float] = []
     for attempt in range(TRIES):
         longest.append(_longest_probe_during(server, functools.partial(work, attempt)))
-        if longest[-1] < BOUND:
+        if longest[-1] < _bound():
             break
     return longest
 
@@ -124,7 +106,7 @@ def test_readyz_within_100ms_during_a_2mib_yaml_post(server: SpawnedServer) -> N
         assert status == 201, answer[:300]
 
     longest = _within_bound(server, post)
-    assert longest[-1] < BOUND, f"longest /readyz answer of each try (s): {longest}"
+    assert longest[-1] < _bound(), f"longest /readyz answer of each try (s): {longest}"
 
 
 @pytest.mark.parametrize("accept", ["application/yaml", "application/json"])
@@ -139,7 +121,7 @@ def test_readyz_within_100ms_during_a_10k_item_list(server: SpawnedServer, accep
         answers.append(answer)
 
     longest = _within_bound(server, list_all)
-    assert longest[-1] < BOUND, f"longest /readyz answer of each try (s): {longest}"
+    assert longest[-1] < _bound(), f"longest /readyz answer of each try (s): {longest}"
     # read after the probe stopped: parsing here holds this process's GIL, the probe's too
     listed = yaml.load(answers[-1], Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     assert listed["kind"] == "ConfigMapList"
