@@ -5,9 +5,10 @@ A new PersistentVolumeClaim that names no class gets the default StorageClass.
 
 from __future__ import annotations
 
+from fakekapi.admission.plugin import ReadingPlugin, object_of
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.objects import JSONDict, as_dict, sub_dict
-from fakekapi.registry.admission import CREATE, Attributes
+from fakekapi.registry.admission import Attributes
 from fakekapi.registry.generic.keys import collection_prefix
 from fakekapi.store.base import Store
 
@@ -19,18 +20,13 @@ DEFAULT_CLASS_ANNOTATIONS = (
 )
 
 
-class DefaultStorageClass:
+class DefaultStorageClass(ReadingPlugin):
     name = NAME
 
-    def __init__(self, store: Store, catalog: Catalog) -> None:
-        self.store = store
-        self.catalog = catalog
-
     async def __call__(self, a: Attributes) -> None:
-        if a.operation != CREATE or a.subresource or a.obj is None:
-            return
-        if (a.rt.group, a.rt.plural) == ("", "persistentvolumeclaims") and not a.rt.is_crd:
-            admit_claim(self.store, self.catalog, a.obj)
+        claim = object_of(a, ("", "persistentvolumeclaims"))
+        if claim is not None:
+            admit_claim(self.store, self.catalog, claim)
 
 
 def admit_claim(store: Store, catalog: Catalog, pvc: JSONDict) -> None:

@@ -8,6 +8,7 @@ already tolerates them (a toleration with that key or no key, and effect NoExecu
 
 from __future__ import annotations
 
+from fakekapi.admission.plugin import PODS, object_of
 from fakekapi.core.objects import JSONDict, as_dict, as_list, sub_dict
 from fakekapi.registry.admission import CREATE, UPDATE, Attributes
 
@@ -22,10 +23,9 @@ class DefaultTolerationSeconds:
     name = NAME
 
     async def __call__(self, a: Attributes) -> None:
-        if a.operation not in (CREATE, UPDATE) or a.subresource or a.obj is None:
-            return
-        if (a.rt.group, a.rt.plural) == ("", "pods") and not a.rt.is_crd:
-            admit_pod(a.obj)
+        pod = object_of(a, PODS, (CREATE, UPDATE))
+        if pod is not None:
+            admit_pod(pod)
 
 
 def admit_pod(pod: JSONDict) -> None:

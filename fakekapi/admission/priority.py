@@ -8,10 +8,11 @@ a `priority` the client set that differs from the computed one, is a 403.
 
 from __future__ import annotations
 
+from fakekapi.admission.plugin import PODS, ReadingPlugin, object_of
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.errors import forbidden
 from fakekapi.core.objects import JSONDict, as_dict, sub_dict
-from fakekapi.registry.admission import CREATE, Attributes
+from fakekapi.registry.admission import Attributes
 from fakekapi.registry.generic.keys import object_key
 from fakekapi.store.base import Store
 
@@ -24,18 +25,13 @@ SYSTEM_PRIORITY_CLASSES = {
 """The PriorityClasses kube-apiserver creates at start-up (scheduling/v1 SystemPriorityClasses)."""
 
 
-class Priority:
+class Priority(ReadingPlugin):
     name = NAME
 
-    def __init__(self, store: Store, catalog: Catalog) -> None:
-        self.store = store
-        self.catalog = catalog
-
     async def __call__(self, a: Attributes) -> None:
-        if a.operation != CREATE or a.subresource or a.obj is None:
-            return
-        if (a.rt.group, a.rt.plural) == ("", "pods") and not a.rt.is_crd:
-            admit_pod(self.store, self.catalog, a.obj)
+        pod = object_of(a, PODS)
+        if pod is not None:
+            admit_pod(self.store, self.catalog, pod)
 
 
 def admit_pod(store: Store, catalog: Catalog, pod: JSONDict) -> None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from fakekapi.admission.plugin import PODS, ReadingPlugin, object_of
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.objects import JSONDict, as_dict, as_list, sub_dict
-from fakekapi.registry.admission import CREATE, Attributes
+from fakekapi.registry.admission import Attributes
 from fakekapi.registry.generic.keys import object_key
 from fakekapi.store.base import Store
 
@@ -31,18 +32,13 @@ _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 """utilrand.String's alphabet (no vowels, no confusable characters)."""
 
 
-class ServiceAccount:
+class ServiceAccount(ReadingPlugin):
     name = NAME
 
-    def __init__(self, store: Store, catalog: Catalog) -> None:
-        self.store = store
-        self.catalog = catalog
-
     async def __call__(self, a: Attributes) -> None:
-        if a.operation != CREATE or a.subresource or a.obj is None:
-            return
-        if (a.rt.group, a.rt.plural) == ("", "pods") and not a.rt.is_crd:
-            admit_pod(self.store, self.catalog, a.obj)
+        pod = object_of(a, PODS)
+        if pod is not None:
+            admit_pod(self.store, self.catalog, pod)
 
 
 def _random_suffix() -> str:

@@ -29,7 +29,7 @@ from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.job import COMPLETE, FAILED_COND, is_finished
 from fakekapi.controllers.ownership import controller_of, new_controller_ref
 from fakekapi.controllers.pods import parse_time
-from fakekapi.controllers.worker import WorkloadController, key_of, split_key
+from fakekapi.controllers.worker import WorkloadController, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
 
@@ -106,21 +106,8 @@ class CronJobController(WorkloadController):
         self.jobs = ctx.informer("batch", "v1", "jobs")
         super().__init__(ctx, [self.cronjobs, self.jobs])
         self.jobs_by_ns = NamespaceIndex(self.jobs)
-        self.cronjobs.add_handler(self._cronjob_changed)
-        self.jobs.add_handler(self._job_changed)
-
-    def _cronjob_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
-        if new is not None:
-            self.queue.add(key_of(new))
-
-    def _job_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
-        for obj in (old, new):
-            if obj is None:
-                continue
-            ref = controller_of(obj)
-            if ref is not None and ref.get("kind") == "CronJob":
-                ns = (obj.get("metadata") or {}).get("namespace") or ""
-                self.queue.add(f"{ns}/{ref.get('name')}")
+        self.cronjobs.add_handler(self.enqueue_current)
+        self.jobs.add_handler(self.owner_changed("CronJob"))
 
     async def sync(self, key: str) -> float | None:
         ns, name = split_key(key)

@@ -102,23 +102,10 @@ class DaemonSetController(WorkloadController):
         super().__init__(ctx, [self.sets, self.pods, self.nodes, self.revisions])
         self.pods_by_ns = NamespaceIndex(self.pods)
         self.revisions_by_ns = NamespaceIndex(self.revisions)
-        self.sets.add_handler(self._set_changed)
-        self.pods.add_handler(self._owned_changed)
-        self.revisions.add_handler(self._owned_changed)
+        self.sets.add_handler(self.enqueue_current)
+        self.pods.add_handler(self.owner_changed("DaemonSet"))
+        self.revisions.add_handler(self.owner_changed("DaemonSet"))
         self.nodes.add_handler(self._node_changed)
-
-    def _set_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
-        if new is not None:
-            self.queue.add(key_of(new))
-
-    def _owned_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
-        for obj in (old, new):
-            if obj is None:
-                continue
-            ref = controller_of(obj)
-            if ref is not None and ref.get("kind") == "DaemonSet":
-                ns = (obj.get("metadata") or {}).get("namespace") or ""
-                self.queue.add(f"{ns}/{ref.get('name')}")
 
     def _node_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
         if old is not None and new is not None:

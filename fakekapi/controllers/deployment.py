@@ -54,16 +54,11 @@ class DeploymentController(WorkloadController):
         self.deployments_by_ns = NamespaceIndex(self.deployments)
         self.rs_by_ns = NamespaceIndex(self.replicasets)
         self.pods_by_ns = NamespaceIndex(self.pods)
-        self.deployments.add_handler(self._deployment_changed)
+        self.deployments.add_handler(self.enqueue_any)
         self.replicasets.add_handler(self._rs_changed)
         self.pods.add_handler(self._pod_changed)
 
     # -- handlers -----------------------------------------------------------------------------
-
-    def _deployment_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
-        obj = new if new is not None else old
-        if obj is not None:
-            self.queue.add(key_of(obj))
 
     def _owner_of(self, rs: JSONDict) -> str | None:
         ref = controller_of(rs)

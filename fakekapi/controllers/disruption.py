@@ -54,14 +54,10 @@ class DisruptionController(WorkloadController):
         )  # fmt: skip
         self.budgets_by_ns = NamespaceIndex(self.budgets)
         self.pods_by_ns = NamespaceIndex(self.pods)
-        self.budgets.add_handler(self._budget_changed)
+        self.budgets.add_handler(self.enqueue_current)
         self.pods.add_handler(self._pod_changed)
         for informer in (self.replicasets, self.deployments, self.statefulsets, self.rcs):
             informer.add_handler(self._scale_changed)
-
-    def _budget_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
-        if new is not None:
-            self.queue.add(key_of(new))
 
     def _pod_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
         for pod in (old, new):

@@ -29,7 +29,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from fakekapi.client.informer import Informer
+from fakekapi.client.informer import Informer, cancel_and_wait
 from fakekapi.controllers.base import Controller
 from fakekapi.controllers.clusterrole_aggregation import ClusterRoleAggregationController
 from fakekapi.controllers.crd import CRDController
@@ -175,15 +175,6 @@ class Controllers:
     async def stop(self) -> None:
         """Cancel every task and wait for them to finish (nothing is left running)."""
         tasks, self._tasks = self._tasks, []
-        pending: set[asyncio.Task[None]] = set(tasks)
-        while pending:
-            for task in pending:
-                # Repeated: on Python 3.11 an asyncio.wait_for() below us can swallow a
-                # cancellation that races with its inner future completing.
-                task.cancel()
-            _, pending = await asyncio.wait(pending, timeout=STOP_RECANCEL_SECONDS)
-        for task in tasks:
-            if not task.cancelled() and task.exception() is not None:
-                log.error("%s ended with an error", task.get_name(), exc_info=task.exception())
+        await cancel_and_wait(tasks, STOP_RECANCEL_SECONDS)
         for controller in self.controllers:
             controller.queue.shutdown()

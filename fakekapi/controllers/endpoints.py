@@ -25,8 +25,10 @@ from fakekapi.controllers.servicepods import (
     find_port,
     hostname_for,
     pod_ip,
+    pod_reference,
     selector_of,
     selects,
+    services_of_pod,
     should_be_in_endpoints,
 )
 from fakekapi.controllers.worker import WorkloadController, key_of, split_key
@@ -59,23 +61,13 @@ class EndpointsController(WorkloadController):
         super().__init__(ctx, [self.services, self.pods, self.endpoints])
         self.services_by_ns = NamespaceIndex(self.services)
         self.pods_by_ns = NamespaceIndex(self.pods)
-        self.services.add_handler(self._service_changed)
+        self.services.add_handler(self.enqueue_any)
         self.pods.add_handler(self._pod_changed)
         self.endpoints.add_handler(self._endpoints_changed)
 
-    def _service_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
-        obj = new if new is not None else old
-        if obj is not None:
-            self.queue.add(key_of(obj))
-
     def _pod_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
-        for pod in (old, new):
-            if pod is None:
-                continue
-            ns = (pod.get("metadata") or {}).get("namespace") or ""
-            for svc in self.services_by_ns.list(ns):
-                if selects(svc, pod):
-                    self.queue.add(key_of(svc))
+        for svc in services_of_pod(self.services_by_ns, old, new):
+            self.queue.add(key_of(svc))
 
     def _endpoints_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
         if new is None and old is not None:
@@ -106,13 +98,7 @@ class EndpointsController(WorkloadController):
             node = (pod.get("spec") or {}).get("nodeName")
             if node:
                 address["nodeName"] = node
-            pmd = pod["metadata"]
-            address["targetRef"] = {
-                "kind": "Pod",
-                "namespace": pmd.get("namespace"),
-                "name": pmd.get("name"),
-                "uid": pmd.get("uid"),
-            }
+            address["targetRef"] = pod_reference(pod)
             ports: list[JSONDict] = []
             for sp in spec.get("ports") or []:
                 number = find_port(pod, sp)

@@ -28,8 +28,10 @@ from fakekapi.controllers.servicepods import (
     find_port,
     hostname_for,
     pod_ip,
+    pod_reference,
     selector_of,
     selects,
+    services_of_pod,
     should_be_in_endpoints,
 )
 from fakekapi.controllers.worker import WorkloadController, key_of, split_key
@@ -61,23 +63,13 @@ class EndpointSliceController(WorkloadController):
         self.services_by_ns = NamespaceIndex(self.services)
         self.pods_by_ns = NamespaceIndex(self.pods)
         self.slices_by_ns = NamespaceIndex(self.slices)
-        self.services.add_handler(self._service_changed)
+        self.services.add_handler(self.enqueue_any)
         self.pods.add_handler(self._pod_changed)
         self.slices.add_handler(self._slice_changed)
 
-    def _service_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
-        obj = new if new is not None else old
-        if obj is not None:
-            self.queue.add(key_of(obj))
-
     def _pod_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
-        for pod in (old, new):
-            if pod is None:
-                continue
-            ns = (pod.get("metadata") or {}).get("namespace") or ""
-            for svc in self.services_by_ns.list(ns):
-                if selects(svc, pod):
-                    self.queue.add(key_of(svc))
+        for svc in services_of_pod(self.services_by_ns, old, new):
+            self.queue.add(key_of(svc))
 
     def _slice_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
         obj = new if new is not None else old
@@ -153,13 +145,7 @@ class EndpointSliceController(WorkloadController):
             hostname = hostname_for(pod, service)
             if hostname:
                 endpoint["hostname"] = hostname
-            pmd = pod["metadata"]
-            endpoint["targetRef"] = {
-                "kind": "Pod",
-                "namespace": pmd.get("namespace"),
-                "name": pmd.get("name"),
-                "uid": pmd.get("uid"),
-            }
+            endpoint["targetRef"] = pod_reference(pod)
             node_name = (pod.get("spec") or {}).get("nodeName")
             if node_name:
                 endpoint["nodeName"] = node_name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.labels import selector_matches
 from fakekapi.controllers.pods import FAILED, SUCCEEDED, phase
 from fakekapi.core.objects import JSONDict
@@ -30,6 +31,32 @@ def selector_of(service: JSONDict) -> dict[str, Any] | None:
 def selects(service: JSONDict, pod: JSONDict) -> bool:
     sel = selector_of(service)
     return sel is not None and selector_matches(sel, (pod.get("metadata") or {}).get("labels"))
+
+
+def services_of_pod(
+    services: NamespaceIndex, old: JSONDict | None, new: JSONDict | None
+) -> list[JSONDict]:
+    """The Services that select a changed pod, before or after the change (both controllers'
+    updatePod: endpointsliceutil.GetPodServiceMemberships of the old and the new pod)."""
+    found: list[JSONDict] = []
+    for pod in (old, new):
+        if pod is None:
+            continue
+        ns = (pod.get("metadata") or {}).get("namespace") or ""
+        found.extend(svc for svc in services.list(ns) if selects(svc, pod))
+    return found
+
+
+def pod_reference(pod: JSONDict) -> JSONDict:
+    """An endpoint's targetRef: the pod's ObjectReference (podToEndpointAddressForService,
+    endpointslice's podToEndpoint)."""
+    pmd = pod.get("metadata") or {}
+    return {
+        "kind": "Pod",
+        "namespace": pmd.get("namespace"),
+        "name": pmd.get("name"),
+        "uid": pmd.get("uid"),
+    }
 
 
 def pod_ip(pod: JSONDict) -> str:

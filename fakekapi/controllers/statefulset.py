@@ -25,7 +25,6 @@ import asyncio
 import copy
 import json
 import re
-from typing import Any
 
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.deploymentutil import safe_encode
@@ -41,7 +40,7 @@ from fakekapi.controllers.pods import (
     is_terminating,
     phase,
 )
-from fakekapi.controllers.worker import WorkloadController, key_of, spec_replicas, split_key
+from fakekapi.controllers.worker import WorkloadController, spec_replicas, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
 
@@ -99,25 +98,9 @@ class StatefulSetController(WorkloadController):
         super().__init__(ctx, [self.sets, self.pods, self.claims, self.revisions])
         self.pods_by_ns = NamespaceIndex(self.pods)
         self.revisions_by_ns = NamespaceIndex(self.revisions)
-        self.sets.add_handler(self._set_changed)
-        self.pods.add_handler(self._owned_changed("StatefulSet"))
-        self.revisions.add_handler(self._owned_changed("StatefulSet"))
-
-    def _set_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
-        if new is not None:
-            self.queue.add(key_of(new))
-
-    def _owned_changed(self, kind: str) -> Any:
-        def handler(old: JSONDict | None, new: JSONDict | None) -> None:
-            for obj in (old, new):
-                if obj is None:
-                    continue
-                ref = controller_of(obj)
-                if ref is not None and ref.get("kind") == kind:
-                    ns = (obj.get("metadata") or {}).get("namespace") or ""
-                    self.queue.add(f"{ns}/{ref.get('name')}")
-
-        return handler
+        self.sets.add_handler(self.enqueue_current)
+        self.pods.add_handler(self.owner_changed("StatefulSet"))
+        self.revisions.add_handler(self.owner_changed("StatefulSet"))
 
     # -- sync -----------------------------------------------------------------------------------
 

@@ -11,9 +11,10 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from fakekapi.client.informer import Informer
+from fakekapi.client.informer import Handler, Informer
 from fakekapi.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.controllers.context import ControllerContext, controller_identity
+from fakekapi.controllers.ownership import owner_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
@@ -64,6 +65,30 @@ class WorkloadController(Controller):
         self.user = controller_identity(self.service_account)
         self.recorder = ctx.recorder(self.component, self.user)
         self.write_opts = WriteOptions(field_manager=FIELD_MANAGER)
+
+    def enqueue_current(self, old: JSONDict | None, new: JSONDict | None) -> None:
+        """Informer handler: queue an added or updated object (a deleted one needs no sync)."""
+        if new is not None:
+            self.queue.add(key_of(new))
+
+    def enqueue_any(self, old: JSONDict | None, new: JSONDict | None) -> None:
+        """Informer handler: queue an added, updated or deleted object."""
+        obj = new if new is not None else old
+        if obj is not None:
+            self.queue.add(key_of(obj))
+
+    def owner_changed(self, kind: str) -> Handler:
+        """An informer handler that queues the `kind` controller of an object, before and after
+        its change (kube's addPod/updatePod/deletePod: resolveControllerRef of the old and the
+        new controller reference)."""
+
+        def handler(old: JSONDict | None, new: JSONDict | None) -> None:
+            for obj in (old, new):
+                key = owner_key(obj, kind) if obj is not None else None
+                if key is not None:
+                    self.queue.add(key)
+
+        return handler
 
     async def create(self, rt: ResourceType, namespace: str, obj: JSONDict) -> JSONDict:
         result = await self.registry.create(rt, namespace, obj, self.write_opts, user=self.user)

@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.catalog import releases
-from fakekapi.client.informer import SharedInformers
+from fakekapi.client.informer import SharedInformers, cancel_and_wait
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
 from fakekapi.nodes.events import Recorder
@@ -152,14 +152,7 @@ class Nodes:
     async def stop(self) -> None:
         """Cancel every task and wait for it; pending events get a moment to be written."""
         tasks, self._tasks = self._tasks, []
-        pending: set[asyncio.Task[None]] = set(tasks)
-        while pending:
-            for task in pending:
-                task.cancel()
-            _, pending = await asyncio.wait(pending, timeout=STOP_RECANCEL_SECONDS)
-        for task in tasks:
-            if not task.cancelled() and task.exception() is not None:
-                log.error("%s ended with an error", task.get_name(), exc_info=task.exception())
+        await cancel_and_wait(tasks, STOP_RECANCEL_SECONDS)
         self.scheduler.queue.shutdown()
         self.kubelet.queue.shutdown()
         await self.recorder.close()
