@@ -46,6 +46,14 @@ class RawListLike(Protocol):
     def json_chunks(self) -> list[bytes]:
         """`to_json()` in pieces cut between items (a big list is written piece by piece)."""
 
+    @property
+    def head(self) -> dict[str, Any]:
+        """The list without its items: kind, apiVersion, metadata."""
+
+    @property
+    def items(self) -> list[bytes]:
+        """Each item's JSON as the list holds it."""
+
 
 class RegistryAPI(Protocol):
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -112,3 +113,13 @@ def test_keys_in_goyaml_v2_order_in_sliced_values() -> None:
     assert text == yamlout.dump({"data": data})
     written = [line.split(":")[0].strip() for line in text.splitlines()[1:]]
     assert written == [f"key-{i}" for i in range(3 * yamlout.SLICE)]
+
+
+@pytest.mark.parametrize("n", [0, 1, yamlout.SLICE, yamlout.SLICE + 1, 5 * yamlout.SLICE + 3])
+def test_items_from_json_bytes_equal_the_decoded_list(n: int) -> None:
+    """A stored list written from its items' JSON bytes, decoded a slice at a time, is the
+    YAML of the same list decoded whole."""
+    listed = _big(n)
+    head = {k: v for k, v in listed.items() if k != "items"}
+    items = [orjson.dumps(item) for item in listed["items"]]
+    assert yamlout.encode_json_items(head, items) == yamlout.encode(listed)

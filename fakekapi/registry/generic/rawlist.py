@@ -66,6 +66,11 @@ class RawList:
     """Built-in kinds' list items carry no kind/apiVersion (`list_item`)."""
 
     @property
+    def head(self) -> dict[str, Any]:
+        """The list without its items."""
+        return {"kind": self.kind, "apiVersion": self.api_version, "metadata": self.metadata}
+
+    @property
     def items(self) -> list[bytes]:
         """Each item's JSON as the list holds it."""
         return [list_item(data, self.strip_type_meta) for data in self.stored]

@@ -38,7 +38,7 @@ from fakekapi.registry import gcfinalizers
 from fakekapi.registry.generic import options as registry_options
 from fakekapi.registry.generic import tables
 from fakekapi.registry.generic.options import ListOptions
-from fakekapi.server import offload, responses
+from fakekapi.server import offload, responses, yamlout
 from fakekapi.server.handlers import authorization, discovery
 from fakekapi.server.negotiation import (
     APPLY_PATCH,
@@ -57,7 +57,7 @@ from fakekapi.server.negotiation import (
     resource_read_transform,
 )
 from fakekapi.server.offload import offloader
-from fakekapi.server.ports import WatchEventLike, WriteResultLike
+from fakekapi.server.ports import RawListLike, WatchEventLike, WriteResultLike
 from fakekapi.server.state import (
     AUTHORIZER,
     CATALOG,
@@ -310,6 +310,11 @@ def transform(
     )
 
 
+def _yaml_of_raw_list(raw_list: RawListLike) -> bytes:
+    """A stored list as YAML, its items decoded a slice at a time (on a worker thread)."""
+    return yamlout.encode_json_items(raw_list.head, raw_list.items)
+
+
 async def _render(
     request: web.Request, obj: dict[str, Any], neg: Negotiated, status: int = 200
 ) -> web.Response:
@@ -392,7 +397,12 @@ async def handle(request: web.Request) -> web.StreamResponse:
         )
         if route.verb == "list":
             list_opts = registry_options.parse_list_options(query)
-            raw_list = await registry.list_raw(rt, ns, list_opts) if as_stored else None
+            as_yaml = neg.target is None and neg.media_type == YAML
+            raw_list = await registry.list_raw(rt, ns, list_opts) if as_stored or as_yaml else None
+            if raw_list is not None and as_yaml:
+                encode = offloader(request).run
+                body = await encode(_yaml_of_raw_list, raw_list)
+                return responses.raw_response(body, YAML)
             if raw_list is not None:
                 return await responses.write_stored_json(request, raw_list.json_chunks())
             obj = await registry.list_shared(rt, ns, list_opts)
