@@ -10,6 +10,8 @@ Inputs (read-only, never read at run time; paths relative to the repository's pa
   a kubectl 1.33 binary                                  Go struct tags (see gen_proto_schema.py)
   scripts/data/go_field_tags.json                        other releases' Go tags where they differ
                                                          (extract_go_tags.py, from kubernetes/api)
+  scripts/data/controller_policy.json.gz                 kube's controller roles and bindings per
+                                                         release (extract_controller_policy.py)
 
 What is built per release, and how (the helpers live in the gen_*.py modules next to this one):
   catalog     discovery facts from the release's swagger (releases_catalog.py), default
@@ -20,8 +22,9 @@ What is built per release, and how (the helpers live in the gen_*.py modules nex
   protobuf    message layouts from the release's .proto files, JSON names and Go shapes from the
               1.33 Go struct tags, and from the release's own Go types where they differ
               (releases_proto.py)
-  rbac        the base bootstrap policy with each release's changes, each recorded with its
-              source in the output (releases_rbac.py)
+  rbac        the base bootstrap policy with each release's changes, and the release's
+              controller roles, each recorded with its source in the output (releases_rbac.py,
+              releases_controller_rbac.py)
 
 Outputs (gzipped JSON, mtime 0, so regeneration is byte-for-byte reproducible):
   fakekapi/catalog/data/releases.json                 supported releases, default, and per release
@@ -59,6 +62,7 @@ import gen_openapi  # noqa: E402
 import gen_schema_index  # noqa: E402
 import releases_builds  # noqa: E402
 import releases_catalog  # noqa: E402
+import releases_controller_rbac  # noqa: E402
 import releases_proto  # noqa: E402
 import releases_rbac  # noqa: E402
 
@@ -336,6 +340,7 @@ def generate(root: Path, reference: Path, kubectl: Path) -> list[str]:
         inputs = Inputs(reference)
         for name in releases_rbac.INPUT_FILES:
             inputs.add(reference / "rbac" / name)
+        inputs.add(releases_controller_rbac.DATA)
         policy, sources = releases_rbac.policy_for(release, rbac_base)
         size = write_gz(
             rbac_dir / f"{release}.json.gz",
@@ -344,6 +349,7 @@ def generate(root: Path, reference: Path, kubectl: Path) -> list[str]:
                 "kubernetes": f"v{release}",
                 "sources": sources,
                 "changes": releases_rbac.applied(release),
+                "controllerChanges": releases_controller_rbac.applied(release),
                 **policy,
             },
         )

@@ -19,8 +19,9 @@ writes in `system:aggregate-to-edit` (kube dropped those in 1.22; OpenShift kept
 The CHANGES were computed once by comparing those files with the base and checked to rebuild
 each release's files exactly (objects, rules, subjects and rule order); `why` says what each is.
 
-The controller roles (`system:controller:*`, controller_policy.go) are not part of the base and
-are not served.
+The controller roles (`system:controller:*` and their bindings, controller_policy.go) are not in
+the base: releases_controller_rbac.py builds each release's from kube's test data of its own
+(scripts/data/controller_policy.json.gz), and `policy_for` adds them.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import gen_rbac_policy
+import releases_controller_rbac
 
 JSON = dict[str, Any]
 Policy = dict[str, list[JSON]]
@@ -44,23 +46,23 @@ INPUT_FILES = (
 
 TESTDATA = "plugin/pkg/auth/authorizer/rbac/bootstrappolicy/testdata"
 GROUND_TRUTH: dict[str, str] = {
-    "1.29": "openshift/microshift release-4.16 @ ab25d11482f8984db7b860ed44c6955f231cf18f: "
+    "1.29": "openshift/microshift release-4.16 @ 91309aca13eedda2fca02ebf173b5d27ac4dbe33: "
     "vendor/k8s.io/kubernetes/plugin/pkg/auth/authorizer/rbac/bootstrappolicy/*.go "
     "(kubernetes 1.29, openshift/kubernetes 41c4e9ba94f4)",
-    "1.30": "openshift/microshift release-4.17 @ 5019821e0eb2f9a74e00e2aab215144336c4b981: "
+    "1.30": "openshift/microshift release-4.17 @ 3a1aed37575a247e214425942d7da81495c1877e: "
     "vendor/k8s.io/kubernetes/plugin/pkg/auth/authorizer/rbac/bootstrappolicy/*.go "
     "(kubernetes 1.30, openshift/kubernetes 4e295fa517e1)",
-    "1.31": f"openshift/microshift release-4.18 @ 91309aca13eedda2fca02ebf173b5d27ac4dbe33: "
+    "1.31": f"openshift/microshift release-4.18 @ 8eb6c2962b3a2c6a8545e6726b3213a0dcff81a0: "
     f"deps/github.com/openshift/kubernetes/{TESTDATA} (kubernetes v1.31.14)",
-    "1.32": f"openshift/microshift release-4.19 @ 3a1aed37575a247e214425942d7da81495c1877e: "
+    "1.32": f"openshift/microshift release-4.19 @ d4b43f374a5bc0e0f44c07ff773061e27c7f2a08: "
     f"deps/github.com/openshift/kubernetes/{TESTDATA} (kubernetes v1.32.13)",
-    "1.33": f"openshift/microshift release-4.20 @ 8eb6c2962b3a2c6a8545e6726b3213a0dcff81a0: "
+    "1.33": f"openshift/microshift release-4.20 @ 78a395343031f8800b7139df070665e03b42f934: "
     f"deps/github.com/openshift/kubernetes/{TESTDATA} (kubernetes v1.33.13)",
-    "1.34": f"openshift/microshift release-4.21 @ d4b43f374a5bc0e0f44c07ff773061e27c7f2a08: "
+    "1.34": f"openshift/microshift release-4.21 @ 473c3de15d9aeeb399aa95250672c07655554015: "
     f"deps/github.com/openshift/kubernetes/{TESTDATA} (kubernetes v1.34.9)",
-    "1.35": f"openshift/microshift release-4.22 @ 78a395343031f8800b7139df070665e03b42f934: "
+    "1.35": f"openshift/microshift release-4.22 @ 5019821e0eb2f9a74e00e2aab215144336c4b981: "
     f"deps/github.com/openshift/kubernetes/{TESTDATA} (kubernetes v1.35.6)",
-    "1.36": f"openshift/microshift release-4.23 @ 473c3de15d9aeeb399aa95250672c07655554015: "
+    "1.36": f"openshift/microshift release-4.23 @ ab25d11482f8984db7b860ed44c6955f231cf18f: "
     f"deps/github.com/openshift/kubernetes/{TESTDATA} (kubernetes v1.36.3)",
 }
 """Where each release's policy was read (the `why` of a change names the release it starts in)."""
@@ -679,6 +681,12 @@ def policy_for(release: str, base: Policy) -> tuple[Policy, list[str]]:
             if i < len(old) and old[i] not in removed:
                 new.append(old[i])
         target[fld] = new
+    controllers, controller_sources = releases_controller_rbac.controller_policy(release)
+    for key, objects in controllers.items():
+        names = {o["metadata"]["name"] for o in policy[key]}
+        assert not names & {o["metadata"]["name"] for o in objects}, (release, key)
+        policy[key] += objects
+    sources += controller_sources
     for key in policy:
         policy[key].sort(key=gen_rbac_policy._key)
     return policy, sources

@@ -26,7 +26,18 @@ def test_policy_data() -> None:
     data = policy()
     names = {b["metadata"]["name"] for b in data["clusterRoleBindings"]}
     assert {"system:monitoring", "system:service-account-issuer-discovery"} <= names
-    assert len(data["clusterRoles"]) == 31
+    names = {r["metadata"]["name"] for r in data["clusterRoles"]}
+    controllers = {n for n in names if n.startswith("system:controller:")}
+    assert (len(names - controllers), len(controllers)) == (31, 38)  # 1.36: kube's 31 + 38
+    bound = {
+        b["roleRef"]["name"]: b["subjects"]
+        for b in data["clusterRoleBindings"]
+        if b["metadata"]["name"].startswith("system:controller:")
+    }
+    assert set(bound) == controllers
+    for name, subjects in bound.items():
+        sa = name.removeprefix("system:controller:")
+        assert subjects == [{"kind": "ServiceAccount", "name": sa, "namespace": "kube-system"}]
     for objs in data.values():
         for o in objs:
             md = o["metadata"]
