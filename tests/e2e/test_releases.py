@@ -2,7 +2,7 @@
 default server of that release lists, api-resources, and the writes kubectl sends as protobuf
 (`create deployment`, `create configmap`) or as JSON (`apply -f`), and the release's own
 bootstrap RBAC policy (the changes its generated data records, read back and asked with
-`kubectl auth can-i`).
+`kubectl auth can-i`) with its controller roles.
 
 The expected API versions come from each release's swagger (scripts/gen_test_expectations.py,
 tests/e2e/data/release_api_versions.json), not from the catalog the server serves. One server per
@@ -25,6 +25,7 @@ from fakekapi.testing import ServerHandle, running_server
 
 pytestmark = pytest.mark.kubectl
 
+RBAC_GROUP = "rbac.authorization.k8s.io"
 EXPECTED: dict[str, list[str]] = json.loads(
     (Path(__file__).parent / "data" / "release_api_versions.json").read_text()
 )["apiVersions"]
@@ -188,6 +189,98 @@ def test_bootstrap_rbac_policy(release_server: ServerHandle, kubectl_1_33: Kubec
             assert answer.out.strip() == ("yes" if expected else "no"), (release, name, rule)
             asked += 1
     assert asked > 0
+
+
+CONTROLLER = "system:controller:"
+
+
+def _controller_objects(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {
+        o["metadata"]["name"]: o for o in objects if o["metadata"]["name"].startswith(CONTROLLER)
+    }
+
+
+def test_bootstrap_controller_roles(release_server: ServerHandle, kubectl_1_33: Kubectl) -> None:
+    """The release's controller roles (kube's controller_policy.go) are served: exactly the
+    `system:controller:*` ClusterRoles and ClusterRoleBindings its generated data lists, with their
+    rules, bound to the kube-system ServiceAccounts, labelled and annotated as kube's bootstrap
+    policy; the edits the data records (OpenShift's additions left out, 1.29/1.30 derived) show in
+    them; `kubectl auth can-i --as` a controller's ServiceAccount answers as its rules say."""
+    release = release_server.kubernetes_version
+    data = _rbac_data(release)
+    roles = _controller_objects(data["clusterRoles"])
+    bindings = _controller_objects(data["clusterRoleBindings"])
+    assert len(roles) >= 30
+    assert set(bindings) == set(roles)
+    k = kubectl_1_33
+    served_roles = _controller_objects(
+        json.loads(k("get", "clusterroles", "-o", "json").out)["items"]
+    )
+    served_bindings = _controller_objects(
+        json.loads(k("get", "clusterrolebindings", "-o", "json").out)["items"]
+    )
+    assert sorted(served_roles) == sorted(roles)
+    assert sorted(served_bindings) == sorted(bindings)
+    for name, role in roles.items():
+        assert served_roles[name]["rules"] == role["rules"], (release, name)
+    for name, binding in bindings.items():
+        got = served_bindings[name]
+        assert got["roleRef"] == {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": name}
+        sa = name.removeprefix(CONTROLLER)
+        assert got["subjects"] == [
+            {"kind": "ServiceAccount", "name": sa, "namespace": "kube-system"}
+        ]
+        assert got["subjects"] == binding["subjects"]
+    for change in data["controllerChanges"]:
+        if change["drop"]:
+            assert change["role"] not in served_roles, (release, change)
+            continue
+        rules = served_roles[change["role"]]["rules"]
+        assert all(rule not in rules for rule in change["remove"] if rule not in change["add"])
+        assert all(rule in rules for rule in change["add"]), (release, change)
+
+    role = yaml.safe_load(
+        k("get", "clusterrole", f"{CONTROLLER}deployment-controller", "-o", "yaml").out
+    )
+    assert role["metadata"]["labels"] == {"kubernetes.io/bootstrapping": "rbac-defaults"}
+    assert role["metadata"]["annotations"] == {
+        "rbac.authorization.kubernetes.io/autoupdate": "true"
+    }
+    assert role["rules"] == roles[f"{CONTROLLER}deployment-controller"]["rules"]
+
+    served_types = set(k("api-resources", "-o", "name").out.split())
+    questions = [
+        # kube's deployment controller creates ReplicaSets, never Pods (replicaset-controller's)
+        ("deployment-controller", "create", "", "pods", False),
+        ("deployment-controller", "create", "apps", "replicasets", True),
+        ("replicaset-controller", "create", "", "pods", True),
+        ("deployment-controller", "delete", "", "nodes", False),
+        ("deployment-controller", "update", "apps", "deployments/status", True),
+        ("deployment-controller", "delete", "apps", "deployments", False),
+        ("node-controller", "get", "", "pods", True),
+        ("generic-garbage-collector", "delete", "apps", "replicasets", True),
+        ("namespace-controller", "create", "", "configmaps", False),
+        (
+            "validatingadmissionpolicy-status-controller",
+            "patch",
+            "admissionregistration.k8s.io",
+            "validatingadmissionpolicies/status",
+            None,
+        ),
+    ]
+    for controller, verb, group, resource, pinned in questions:
+        plural, _, sub = resource.partition("/")
+        target = f"{plural}.{group}" if group else plural
+        if target not in served_types:
+            continue  # kubectl resolves the type through discovery first
+        rules = (roles.get(CONTROLLER + controller) or {}).get("rules") or []
+        expected = _grants(rules, verb, group, resource)
+        if pinned is not None:
+            assert expected is pinned, (release, controller, verb, resource)
+        user = f"--as=system:serviceaccount:kube-system:{controller}"
+        args = ["auth", "can-i", verb, target, user, *([f"--subresource={sub}"] if sub else [])]
+        answer = k(*args, check=False).out.strip()
+        assert answer == ("yes" if expected else "no"), (release, controller, verb, resource)
 
 
 def test_table_columns_follow_the_release(
