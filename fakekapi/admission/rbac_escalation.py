@@ -27,7 +27,7 @@ from fakekapi.core.errors import forbidden, go_quote, go_quote_list, not_found
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import SYSTEM_MASTERS, UserInfo
 from fakekapi.registry.admission import CREATE, UPDATE, Attributes
-from fakekapi.registry.rbac_rules import (
+from fakekapi.registry.rbac.rules import (
     Rule,
     compact,
     covers,

@@ -24,9 +24,9 @@ from fakekapi.auth.serviceaccount import sa_groups, split_username
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS_USER, UserInfo
-from fakekapi.registry.rbac_aggregation import aggregate_rules
+from fakekapi.registry.rbac.aggregation import aggregate_rules
+from fakekapi.registry.rbac.rules import non_resource_attributes, resource_attributes
 from fakekapi.registry.rbac_bootstrap import policy_objects
-from fakekapi.registry.rbac_rules import non_resource_attributes, resource_attributes
 
 
 class ExplainError(ValueError):

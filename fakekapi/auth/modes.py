@@ -24,7 +24,7 @@ from fakekapi.auth.authz import Authorizer, Decision, PrivilegedGroupAuthorizer
 from fakekapi.auth.rbac import RBACAuthorizer, RBACIndex, Verdict, aggregate_errors
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import SYSTEM_MASTERS, UserInfo
-from fakekapi.registry.rbac_rules import Rule
+from fakekapi.registry.rbac.rules import Rule
 
 RBAC = "RBAC"
 ALWAYS_ALLOW = "AlwaysAllow"

@@ -41,7 +41,7 @@ from fakekapi.catalog import discovery
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import ALL_AUTHENTICATED, UserInfo
-from fakekapi.registry.rbac_rules import non_resource_attributes, resource_attributes
+from fakekapi.registry.rbac.rules import non_resource_attributes, resource_attributes
 
 SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 COLLECTION_FILE = "fakekapi.postman_collection.json"

@@ -31,7 +31,7 @@ from fakekapi.auth.authz import Decision
 from fakekapi.core.errors import go_quote
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.rbac_rules import Binding, Rule, Subject, rules_of
+from fakekapi.registry.rbac.rules import Binding, Rule, Subject, rules_of
 
 if TYPE_CHECKING:
     from fakekapi.client.informer import Informer

@@ -7,7 +7,7 @@ sorted by name, rules in their own order, exact duplicates dropped. The role is 
 the result differs, and every change to any ClusterRole re-queues every aggregated one (as kube
 does), so additions, edits and removals of selected roles all flow through, and users' edits to an
 aggregated role's rules are put back. The rules themselves are computed by
-fakekapi.registry.rbac_aggregation (shared with `fakekapi explain`).
+fakekapi.registry.rbac.aggregation (shared with `fakekapi explain`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from fakekapi.controllers.base import Controller
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
 from fakekapi.registry.generic.options import WriteOptions
-from fakekapi.registry.rbac_aggregation import aggregate_rules
+from fakekapi.registry.rbac.aggregation import aggregate_rules
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

@@ -29,7 +29,7 @@ from fakekapi.client.informer import Informer
 from fakekapi.controllers.base import Controller
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry import crd_definition as crds
+from fakekapi.registry.apiextensions import definition as crds
 from fakekapi.registry.generic.keys import collection_prefix
 from fakekapi.registry.generic.options import DeleteOptions, ListOptions, WriteOptions
 

@@ -44,8 +44,8 @@ from fakekapi.controllers.serviceaccount_token import TokensController
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType
+    from fakekapi.registry.core.tokenrequest import TokenSigner
     from fakekapi.registry.registry import Registry
-    from fakekapi.registry.tokenrequest import TokenSigner
 
 __all__ = ["ApiEndpoint", "Controllers"]
 

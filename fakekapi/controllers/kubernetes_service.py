@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from fakekapi.controllers.base import Controller
 from fakekapi.core.errors import StatusError
+from fakekapi.registry.core.service_alloc import KUBERNETES_SERVICE_IP
 from fakekapi.registry.generic.options import WriteOptions
-from fakekapi.registry.services import KUBERNETES_SERVICE_IP
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

@@ -31,8 +31,8 @@ from fakekapi.client.informer import Informer
 from fakekapi.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
+from fakekapi.registry.core.tokenrequest import TokenSigner
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
-from fakekapi.registry.tokenrequest import TokenSigner
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

@@ -7,8 +7,8 @@ Two stages, as in kube:
   markers of zz_generated.defaults.go), run whenever a body is decoded (create, update, patch);
 * what a few kinds' strategies do on create/update, used by their group packages: Job
   selectors (`job_selector`, fakekapi.registry.batch), Ingress path checks
-  (`ingress_path_errors`, fakekapi.registry.networking). Service allocation is services.py;
-  the admission plugins are in fakekapi.admission.
+  (`ingress_path_errors`, fakekapi.registry.networking). Service allocation is in
+  core/service_alloc.py, the admission plugins in fakekapi.admission.
 
 Both work on the JSON form in place and are idempotent: defaulting an already defaulted object
 changes nothing, which keeps no-op updates no-ops.
@@ -26,7 +26,7 @@ from fakekapi.core.errors import (
     not_supported,
     required,
 )
-from fakekapi.registry import services
+from fakekapi.registry.core import service_alloc as services
 
 __all__ = [
     "image_pull_policy",

@@ -29,7 +29,7 @@ from fakekapi.catalog import releases
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
-from fakekapi.registry.rbac_rules import covers, rules_of
+from fakekapi.registry.rbac.rules import covers, rules_of
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType

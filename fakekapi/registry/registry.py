@@ -58,8 +58,11 @@ from fakekapi.store.base import (
     TooOldError,
 )
 
-from . import crd_cel, crd_definition, crd_schema, defaults, gcfinalizers
+from . import defaults, gcfinalizers
 from .admission import CREATE, DELETE, UPDATE, AdmissionPlugin, Attributes
+from .apiextensions import cel as crd_cel
+from .apiextensions import definition as crd_definition
+from .apiextensions import schema as crd_schema
 from .core import pod_subresources
 from .generic import cpu, nesting, smd
 from .generic import fieldvalidation as fv
@@ -568,7 +571,7 @@ class Registry:
         decoded = fv.convert(schema, merged)
         return self._patched_fields(decoded, applied, opts, lambda: fv.go_format(patch))
 
-    # -- custom resources: structural schemas (crd_schema.py) ---------------------------------
+    # -- custom resources: structural schemas (apiextensions/schema.py) ----------------------
 
     def _custom_schema(self, rt: ResourceType) -> dict[str, Any] | None:
         cv = self.catalog.custom.get(rt.group, rt.version, rt.plural) if rt.is_crd else None

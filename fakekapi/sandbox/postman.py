@@ -24,7 +24,7 @@ from fakekapi.auth.postman import (
     sa_user,
 )
 from fakekapi.auth.rbac import RBAC_GROUP, RBAC_RESOURCES, RBACIndex
-from fakekapi.registry.rbac_aggregation import aggregate_rules
+from fakekapi.registry.rbac.aggregation import aggregate_rules
 from fakekapi.registry.rbac_bootstrap import policy_objects
 from fakekapi.sandbox.credentials import service_account_token
 from fakekapi.sandbox.session import SandboxError, Session

@@ -140,7 +140,7 @@ async def aggregate_cluster_roles(registry: Registry) -> int:
     only once the controller has caught up. Returns the number of roles updated.
     """
     from fakekapi.registry.generic.options import ListOptions, WriteOptions
-    from fakekapi.registry.rbac_aggregation import aggregate_rules
+    from fakekapi.registry.rbac.aggregation import aggregate_rules
 
     rt = registry.catalog.lookup("rbac.authorization.k8s.io", "v1", "clusterroles")
     assert rt is not None

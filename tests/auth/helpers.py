@@ -9,7 +9,7 @@ from typing import Any
 
 from fakekapi.auth.serviceaccount import SigningKey, b64url
 from fakekapi.controllers.serviceaccount_token import legacy_claims
-from fakekapi.registry.tokenrequest import bound_claims
+from fakekapi.registry.core.tokenrequest import bound_claims
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from fakekapi.registry import crd_cel, crd_schema
+from fakekapi.registry.apiextensions import cel as crd_cel
+from fakekapi.registry.apiextensions import schema as crd_schema
 
 
 def schema_errors(schema: dict[str, Any], obj: dict[str, Any]) -> list[str]:

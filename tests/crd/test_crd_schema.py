@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from crd import manifests
-from fakekapi.registry import crd_schema
+from fakekapi.registry.apiextensions import schema as crd_schema
 
 SCHEMA: dict[str, Any] = manifests.crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
 

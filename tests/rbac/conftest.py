@@ -22,8 +22,8 @@ from fakekapi.controllers.clusterrole_aggregation import ClusterRoleAggregationC
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.bootstrap import bootstrap
+from fakekapi.registry.rbac.rules import Rule
 from fakekapi.registry.rbac_bootstrap import bootstrap_rbac
-from fakekapi.registry.rbac_rules import Rule
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
 

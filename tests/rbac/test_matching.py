@@ -10,7 +10,7 @@ from fakekapi.auth.authz import Decision
 from fakekapi.auth.rbac import RBACAuthorizer, RBACIndex
 from fakekapi.core.requestinfo import RequestInfo, parse_request_info
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.rbac_rules import non_resource_attributes, resource_attributes
+from fakekapi.registry.rbac.rules import non_resource_attributes, resource_attributes
 from rbac.helpers import binding, cluster_binding, cluster_role, group, role, rule, sa, user
 
 JANE = UserInfo("jane", groups=("devs", "system:authenticated"))

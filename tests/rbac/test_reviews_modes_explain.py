@@ -16,8 +16,8 @@ from fakekapi.catalog.types import ResourceType
 from fakekapi.cli import cli
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
+from fakekapi.registry.rbac.rules import non_resource_attributes, resource_attributes
 from fakekapi.registry.rbac_bootstrap import policy_objects
-from fakekapi.registry.rbac_rules import non_resource_attributes, resource_attributes
 from fakekapi.server.handlers.authorization import review
 from rbac.helpers import cluster_binding, cluster_role, rule, user
 

@@ -16,7 +16,7 @@ from polling import until_async
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.options import WriteOptions
-from fakekapi.registry.rbac_rules import Binding, resource_attributes
+from fakekapi.registry.rbac.rules import Binding, resource_attributes
 from rbac.conftest import Stack, rbac_type
 from rbac.helpers import binding, cluster_binding, cluster_role, rule, sa, user
 

@@ -8,8 +8,8 @@ from polling import eventually, until_async
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
+from fakekapi.registry.rbac.rules import non_resource_attributes, resource_attributes
 from fakekapi.registry.rbac_bootstrap import bootstrap_rbac, policy
-from fakekapi.registry.rbac_rules import non_resource_attributes, resource_attributes
 from rbac.conftest import Stack, rbac_type
 from rbac.helpers import binding, cluster_binding, cluster_role, role, rule, sa, user
 

@@ -1,6 +1,7 @@
 """The apiextensions.k8s.io group (apiextensions-apiserver `pkg/registry/`):
-CustomResourceDefinitions (crd.py, over fakekapi.registry.crd_definition) and the custom
-resources they define (customresource.py)."""
+CustomResourceDefinitions (crd.py's strategy over definition.py: defaults, validation, names)
+and the custom resources they define (customresource.py; their structural schemas' pruning,
+defaulting and validation in schema.py, `x-kubernetes-validations` rules in cel.py)."""
 
 from __future__ import annotations
 

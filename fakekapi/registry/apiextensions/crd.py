@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakekapi.core.errors import FieldError
-from fakekapi.registry import crd_definition
+from fakekapi.registry.apiextensions import definition as crd_definition
 from fakekapi.registry.generic.strategy import Strategy
 
 

@@ -1,6 +1,7 @@
 """The core ("") API group's kinds, as kube's `pkg/registry/core/<resource>`: each kind's
 strategy (pod.py, namespace.py, service.py, secret.py, and the flags of the simpler ones here)
-and its special subresources (pod_subresources.py).
+and its special subresources (pod_subresources.py; serviceaccounts/token: tokenrequest.py), and
+the Service REST storage's allocations (service_alloc.py).
 
 Imports: fakekapi.registry.generic and the registry's shared modules; never the Registry
 (fakekapi.registry.registry) nor the strategy table (fakekapi.registry.strategies).

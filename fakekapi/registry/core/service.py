@@ -1,13 +1,13 @@
 """Services (kube `pkg/registry/core/service/strategy.go` and its REST storage): deleted
 objects are returned, status starts with an empty loadBalancer, and the storage allocates
-cluster IPs and node ports on create and update (fakekapi.registry.services)."""
+cluster IPs and node ports on create and update (fakekapi.registry.core.service_alloc)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fakekapi.registry import services
 from fakekapi.registry.admission import CREATE, UPDATE
+from fakekapi.registry.core import service_alloc as services
 from fakekapi.registry.generic.strategy import Strategy
 from fakekapi.store.base import Store
 

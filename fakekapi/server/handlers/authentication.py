@@ -40,9 +40,9 @@ from fakekapi.auth.tokencache import TokenCache
 from fakekapi.auth.tokenfile import StaticTokenAuthenticator, load_token_file
 from fakekapi.catalog.schemas import kind_type
 from fakekapi.core.errors import bad_request, go_quote, internal, page_not_found
+from fakekapi.registry.core.tokenrequest import TokenConfig, create_token
 from fakekapi.registry.generic import fieldvalidation as fv
 from fakekapi.registry.generic import options as registry_options
-from fakekapi.registry.tokenrequest import TokenConfig, create_token
 from fakekapi.server import responses
 from fakekapi.server.handlers.resources import first_values, read_body
 from fakekapi.server.negotiation import ExpectedKind, decode_object, negotiate, no_transform

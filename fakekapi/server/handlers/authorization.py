@@ -22,7 +22,7 @@ from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import INVALID, FieldError, bad_request, invalid, invalid_value
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.rbac_rules import non_resource_attributes, resource_attributes
+from fakekapi.registry.rbac.rules import non_resource_attributes, resource_attributes
 
 GROUP = "authorization.k8s.io"
 REVIEW_TYPES = frozenset(

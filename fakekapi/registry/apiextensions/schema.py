@@ -19,7 +19,7 @@ messages of allOf/anyOf/oneOf/not (`"spec" must validate one and only one schema
 none valid`, reported on the `<nil>` path as kubeOpenAPIResultToFieldErrors does for non-field
 errors) and the x-kubernetes-list-type invariants (structurallisttype.ValidateListSetsAndMaps);
 a library's own errors would have to be re-derived into all of that. Formats are not checked. CEL
-rules (`x-kubernetes-validations`) are in crd_cel.py.
+rules (`x-kubernetes-validations`) are in cel.py.
 """
 
 from __future__ import annotations

@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from fakekapi.core.errors import StatusError, bad_request, conflict, invalid, invalid_value
 from fakekapi.core.gojson import unmarshal_type
+from fakekapi.registry.generic.engine import Engine
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType
-    from fakekapi.registry.registry import Registry
 
 GROUP = "authentication.k8s.io"
 API_VERSION = "authentication.k8s.io/v1"
@@ -124,7 +124,7 @@ def _ref(obj: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _core(registry: Registry, plural: str) -> ResourceType:
+def _core(registry: Engine, plural: str) -> ResourceType:
     rt: ResourceType | None = registry.catalog.lookup("", "v1", plural)
     if rt is None:  # pragma: no cover - the built-in catalog always has them
         raise RuntimeError(f"the catalog does not serve {plural}")
@@ -149,7 +149,7 @@ def _int(value: Any, default: int) -> int:
 
 
 async def create_token(
-    registry: Registry,
+    registry: Engine,
     namespace: str,
     name: str,
     body: Mapping[str, Any],
@@ -247,7 +247,7 @@ async def create_token(
 
 
 async def _bound_object(
-    registry: Registry, namespace: str, sa_name: str, ref: Mapping[str, Any]
+    registry: Engine, namespace: str, sa_name: str, ref: Mapping[str, Any]
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, Any] | None]:
     """(pod, secret, node) for a boundObjectRef, with token.go's errors."""
     api_version = str(ref.get("apiVersion") or "")

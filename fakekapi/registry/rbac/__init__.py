@@ -1,0 +1,5 @@
+"""The rbac.authorization.k8s.io group (kube `pkg/registry/rbac`): RBAC's vocabulary as
+values and its matching (rules.py), and ClusterRole aggregation as a pure function
+(aggregation.py), shared by the authorizer, escalation prevention, the aggregation controller
+and `fakekapi explain`. The bootstrap policy is fakekapi.registry.rbac_bootstrap.
+"""
