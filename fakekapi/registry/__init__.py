@@ -7,8 +7,8 @@
 - one package per API group (`core/`, `apps/`, `batch/`, `apiextensions/`, `networking/`,
   `rbac/`, ...): its kinds' strategies and special subresources;
 - `admission.py` (the port the admission chain plugs into), `defaults.py` and `validation.py`
-  (the scheme's defaulting and the spec table), `bootstrap.py`, `rbac_bootstrap.py`,
-  `fixtures.py`, `gcfinalizers.py`; `printers/` (kubectl's Table columns).
+  (the scheme's defaulting, the validators the strategies call), `bootstrap.py`,
+  `rbac_bootstrap.py`, `fixtures.py`, `gcfinalizers.py`; `printers/` (kubectl's Table columns).
 
 The controllers that react to changes are in fakekapi.controllers; the informers they read
 through in fakekapi.client.

@@ -93,8 +93,6 @@ from .strategies import Strategy, strategy_for
 from .validation import (
     validate_object_meta,
     validate_object_meta_update,
-    validate_spec,
-    validate_update,
 )
 
 __all__ = ["Registry", "WatchEvent", "WriteResult"]
@@ -376,8 +374,6 @@ class Registry:
         nmd = meta(new)
         errs = validate_object_meta(nmd, rt.namespaced, strategy.name_fn)
         errs += validate_object_meta_update(nmd, meta(old))
-        errs += validate_spec(rt.group, rt.plural, new)
-        errs += validate_update(rt.group, rt.plural, new, old)
         errs += self._custom_validate(rt, strategy, new, old)
         if errs:
             raise invalid(rt.kind, rt.group, name, errs)
@@ -385,7 +381,6 @@ class Registry:
     def _validate(self, rt: ResourceType, obj: dict[str, Any], strategy: Strategy) -> None:
         md = meta(obj)
         errs = validate_object_meta(md, rt.namespaced, strategy.name_fn)
-        errs += validate_spec(rt.group, rt.plural, obj)
         errs += self._custom_validate(rt, strategy, obj, None)
         if errs:
             raise invalid(rt.kind, rt.group, str(md.get("name") or ""), errs)

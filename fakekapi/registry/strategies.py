@@ -32,6 +32,7 @@ from fakekapi.registry import (
 )
 from fakekapi.registry.apiextensions import CustomResourceStrategy
 from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.rbac import strategy as rbac
 
 TABLE: Mapping[str, Mapping[str, type[Strategy]]] = {
     "": core.STRATEGIES,
@@ -46,6 +47,7 @@ TABLE: Mapping[str, Mapping[str, type[Strategy]]] = {
     "flowcontrol.apiserver.k8s.io": flowcontrol.STRATEGIES,
     "networking.k8s.io": networking.STRATEGIES,
     "policy": policy.STRATEGIES,
+    "rbac.authorization.k8s.io": rbac.STRATEGIES,
     "storage.k8s.io": storage.STRATEGIES,
 }
 """API group → resource → strategy class."""

@@ -389,7 +389,7 @@ def _containers(spec: dict[str, Any], path: str) -> list[FieldError]:
     return errs
 
 
-def _pod(obj: dict[str, Any]) -> list[FieldError]:
+def validate_pod(obj: dict[str, Any]) -> list[FieldError]:
     return _containers(_dict(obj.get("spec")), "spec")
 
 
@@ -497,7 +497,7 @@ def _selector_parses(selector: Any) -> bool:
     return True
 
 
-def _workload(kind: str) -> Callable[[dict[str, Any]], list[FieldError]]:
+def validate_workload(kind: str) -> Callable[[dict[str, Any]], list[FieldError]]:
     def check(obj: dict[str, Any]) -> list[FieldError]:
         spec = _dict(obj.get("spec"))
         errs: list[FieldError] = []
@@ -543,12 +543,12 @@ def _workload(kind: str) -> Callable[[dict[str, Any]], list[FieldError]]:
     return check
 
 
-def _job(obj: dict[str, Any]) -> list[FieldError]:
+def validate_job(obj: dict[str, Any]) -> list[FieldError]:
     template = _dict(_dict(obj.get("spec")).get("template"))
     return _containers(_dict(template.get("spec")), "spec.template.spec")
 
 
-def _cronjob(obj: dict[str, Any]) -> list[FieldError]:
+def validate_cronjob(obj: dict[str, Any]) -> list[FieldError]:
     errs: list[FieldError] = []
     name = _dict(obj.get("metadata")).get("name") or ""
     if len(name) > 52:
@@ -561,7 +561,7 @@ def _cronjob(obj: dict[str, Any]) -> list[FieldError]:
     return errs
 
 
-def _service(obj: dict[str, Any]) -> list[FieldError]:
+def validate_service(obj: dict[str, Any]) -> list[FieldError]:
     spec = _dict(obj.get("spec"))
     if spec.get("type") == "ExternalName" or spec.get("clusterIP") == "None":
         return []
@@ -579,7 +579,7 @@ def _service(obj: dict[str, Any]) -> list[FieldError]:
     return errs
 
 
-def _data_keys(obj: dict[str, Any]) -> list[FieldError]:
+def validate_data_keys(obj: dict[str, Any]) -> list[FieldError]:
     errs: list[FieldError] = []
     data = _dict(obj.get("data"))
     binary = _dict(obj.get("binaryData"))
@@ -592,7 +592,7 @@ def _data_keys(obj: dict[str, Any]) -> list[FieldError]:
     return errs
 
 
-def _secret(obj: dict[str, Any]) -> list[FieldError]:
+def validate_secret(obj: dict[str, Any]) -> list[FieldError]:
     errs: list[FieldError] = []
     for k in _dict(obj.get("data")):
         errs += [invalid_value(f"data[{k}]", k, m) for m in is_config_map_key(k)]
@@ -629,7 +629,7 @@ def _role_binding_subject(subject: Any, namespaced: bool, path: str) -> list[Fie
     return errs
 
 
-def _binding(
+def validate_role_binding(
     role_kinds: tuple[str, ...], namespaced: bool
 ) -> Callable[[dict[str, Any]], list[FieldError]]:
     """rbac validation.ValidateRoleBinding / ValidateClusterRoleBinding.
@@ -668,7 +668,7 @@ def go_role_ref(ref: Any) -> str:
     )
 
 
-def _role_ref_immutable(new: dict[str, Any], old: dict[str, Any]) -> list[FieldError]:
+def role_ref_immutable(new: dict[str, Any], old: dict[str, Any]) -> list[FieldError]:
     """ValidateRoleBindingUpdate: `roleRef: Invalid value: rbac.RoleRef{...}: cannot change ..`."""
     if _dict(new.get("roleRef")) == _dict(old.get("roleRef")):
         return []
@@ -679,29 +679,7 @@ def _role_ref_immutable(new: dict[str, Any], old: dict[str, Any]) -> list[FieldE
     ]
 
 
-SPEC_RULES: dict[tuple[str, str], Callable[[dict[str, Any]], list[FieldError]]] = {
-    (RBAC_GROUP, "rolebindings"): _binding(("Role", "ClusterRole"), True),
-    (RBAC_GROUP, "clusterrolebindings"): _binding(("ClusterRole",), False),
-    ("", "pods"): _pod,
-    ("", "services"): _service,
-    ("", "configmaps"): _data_keys,
-    ("", "secrets"): _secret,
-    ("", "replicationcontrollers"): _job,
-    ("apps", "deployments"): _workload("Deployment"),
-    ("apps", "replicasets"): _workload("ReplicaSet"),
-    ("apps", "statefulsets"): _workload("StatefulSet"),
-    ("apps", "daemonsets"): _workload("DaemonSet"),
-    ("batch", "jobs"): _job,
-    ("batch", "cronjobs"): _cronjob,
-}
-
-
-def validate_spec(group: str, plural: str, obj: dict[str, Any]) -> list[FieldError]:
-    rule = SPEC_RULES.get((group, plural))
-    return rule(obj) if rule else []
-
-
-def _immutable_when_set(
+def immutable_when_set(
     new: dict[str, Any], old: dict[str, Any], fields: tuple[str, ...]
 ) -> list[FieldError]:
     errs: list[FieldError] = []
@@ -713,19 +691,3 @@ def _immutable_when_set(
             if (new.get(f) or {}) != (old.get(f) or {}):
                 errs.append(forbidden_field(f, msg))
     return errs
-
-
-def validate_update(
-    group: str, plural: str, new: dict[str, Any], old: dict[str, Any]
-) -> list[FieldError]:
-    """Per-kind update rules (immutability) beyond the create-time checks."""
-    if group == RBAC_GROUP and plural in ("rolebindings", "clusterrolebindings"):
-        return _role_ref_immutable(new, old)
-    if (group, plural) == ("", "configmaps"):
-        return _immutable_when_set(new, old, ("data", "binaryData"))
-    if (group, plural) == ("", "secrets"):
-        errs: list[FieldError] = []
-        if (new.get("type") or "") != (old.get("type") or ""):
-            errs.append(invalid_value("type", new.get("type") or "", "field is immutable"))
-        return errs + _immutable_when_set(new, old, ("data",))
-    return []

@@ -3,30 +3,42 @@ metadata.generation; deployments, replicasets and statefulsets serve `scale`."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from fakekapi.core.errors import FieldError
 from fakekapi.registry.generic.scale import ScalePaths
 from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.validation import validate_workload
 
 _SCALE = ScalePaths(("spec", "replicas"), ("status", "replicas"), ("spec", "selector"), True)
 
 
-class DeploymentStrategy(Strategy):
+_VALIDATE = {
+    kind: validate_workload(kind)
+    for kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet")
+}
+"""ValidateDeployment etc.: the selector, the template's labels and containers."""
+
+
+class WorkloadStrategy(Strategy):
     has_generation = True
+
+    def validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[FieldError]:
+        return _VALIDATE[self.rt.kind](obj)
+
+
+class DeploymentStrategy(WorkloadStrategy):
     generation_tracks_annotations = True
     scale = _SCALE
 
 
-class ReplicaSetStrategy(Strategy):
-    has_generation = True
+class ReplicaSetStrategy(WorkloadStrategy):
     scale = _SCALE
-
-
-class DaemonSetStrategy(Strategy):
-    has_generation = True
 
 
 STRATEGIES: dict[str, type[Strategy]] = {
     "deployments": DeploymentStrategy,
     "replicasets": ReplicaSetStrategy,
     "statefulsets": ReplicaSetStrategy,
-    "daemonsets": DaemonSetStrategy,
+    "daemonsets": WorkloadStrategy,
 }

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from fakekapi.core.errors import FieldError
 from fakekapi.registry.admission import CREATE
 from fakekapi.registry.defaults import job_selector
 from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.validation import validate_cronjob, validate_job
 from fakekapi.store.base import Store
 
 
@@ -21,9 +23,15 @@ class JobStrategy(Strategy):
         if op == CREATE:
             job_selector(obj)
 
+    def validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[FieldError]:
+        return validate_job(obj)
+
 
 class CronJobStrategy(Strategy):
     has_generation = True
+
+    def validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[FieldError]:
+        return validate_cronjob(obj)
 
 
 STRATEGIES: dict[str, type[Strategy]] = {"jobs": JobStrategy, "cronjobs": CronJobStrategy}

@@ -9,18 +9,25 @@ Imports: fakekapi.registry.generic and the registry's shared modules; never the 
 
 from __future__ import annotations
 
+from typing import Any
+
+from fakekapi.core.errors import FieldError
 from fakekapi.registry.core.namespace import NamespaceStrategy
 from fakekapi.registry.core.pod import BindingStrategy, PodStrategy
-from fakekapi.registry.core.secret import SecretStrategy
+from fakekapi.registry.core.secret import ConfigMapStrategy, SecretStrategy
 from fakekapi.registry.core.service import ServiceStrategy
 from fakekapi.registry.generic.scale import ScalePaths
 from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.validation import validate_job
 
 
 class ReplicationControllerStrategy(Strategy):
     has_generation = True
     scale = ScalePaths(("spec", "replicas"), ("status", "replicas"), ("spec", "selector"))
     """An RC's selector is a plain map, not a metav1.LabelSelector."""
+
+    def validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[FieldError]:
+        return validate_job(obj)  # the pod template's containers
 
 
 class ServiceAccountStrategy(Strategy):
@@ -33,7 +40,7 @@ class PersistentVolumeStrategy(Strategy):
 
     return_deleted_object = True
 
-    def create_status(self, obj: dict[str, object]) -> dict[str, object]:
+    def create_status(self, obj: dict[str, Any]) -> dict[str, Any]:
         return {"phase": "Pending"}
 
 
@@ -53,6 +60,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "persistentvolumeclaims": PersistentVolumeStrategy,
     "namespaces": NamespaceStrategy,
     "secrets": SecretStrategy,
+    "configmaps": ConfigMapStrategy,
     "events": CreateOnUpdateStrategy,
     "endpoints": CreateOnUpdateStrategy,
     "limitranges": CreateOnUpdateStrategy,

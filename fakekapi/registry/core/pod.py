@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from fakekapi.core.errors import FieldError
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.core import pod_subresources
 from fakekapi.registry.generic.engine import Engine
 from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.validation import validate_pod
 
 
 def qos_class(spec: dict[str, Any]) -> str:
@@ -46,6 +48,9 @@ class PodStrategy(Strategy):
 
     def create_status(self, obj: dict[str, Any]) -> dict[str, Any]:
         return {"phase": "Pending", "qosClass": qos_class(obj.get("spec") or {})}
+
+    def validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[FieldError]:
+        return validate_pod(obj)
 
     def grace_period(self, obj: dict[str, Any], requested: int | None) -> int:
         """podStrategy.CheckGracefulDelete: the requested grace period, else

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from fakekapi.core.errors import FieldError
 from fakekapi.registry.admission import CREATE, UPDATE
 from fakekapi.registry.core import service_alloc as services
 from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.validation import validate_service
 from fakekapi.store.base import Store
 
 
@@ -17,6 +19,9 @@ class ServiceStrategy(Strategy):
 
     def create_status(self, obj: dict[str, Any]) -> dict[str, Any]:
         return {"loadBalancer": {}}  # a struct, not a pointer: always serialized
+
+    def validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[FieldError]:
+        return validate_service(obj)
 
     async def before_write(
         self, store: Store, op: str, obj: dict[str, Any], old: dict[str, Any] | None

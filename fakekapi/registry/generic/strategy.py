@@ -6,7 +6,7 @@ of every write; fakekapi's Registry calls these at the same points:
 
 - create: `on_decode` (what conversion from the wire form does), `reset_status` and
   `prepare_for_create` (PrepareForCreate), admission, `before_write` (the kind's REST storage
-  steps), validation (`validate` on top of the spec table and the object's metadata),
+  steps), validation (the object's metadata, then `validate`),
   `canonicalize` (Canonicalize);
 - update: `on_decode`, `prepare_for_update` (PrepareForUpdate), admission, `before_write`,
   validation (`validate` with the old object);
@@ -106,7 +106,7 @@ class Strategy:
         """What the kind's REST storage does after admission, before validation (allocations)."""
 
     def validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[FieldError]:
-        """Validate / ValidateUpdate beyond the spec table (old is None on create)."""
+        """Validate / ValidateUpdate of the kind (old is None on create): field errors."""
         return []
 
     def canonicalize(self, obj: dict[str, Any]) -> None:
