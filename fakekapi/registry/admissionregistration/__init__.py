@@ -3,12 +3,7 @@ webhook configurations and admission policies keep metadata.generation."""
 
 from __future__ import annotations
 
-from fakekapi.registry.generic.strategy import Strategy
-
-
-class GenerationStrategy(Strategy):
-    has_generation = True
-
+from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 
 STRATEGIES: dict[str, type[Strategy]] = {
     "validatingwebhookconfigurations": GenerationStrategy,

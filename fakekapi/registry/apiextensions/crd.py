@@ -10,12 +10,10 @@ from typing import Any
 
 from fakekapi.core.errors import FieldError
 from fakekapi.registry.apiextensions import definition as crd_definition
-from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.generic.strategy import GenerationStrategy
 
 
-class CustomResourceDefinitionStrategy(Strategy):
-    has_generation = True
-
+class CustomResourceDefinitionStrategy(GenerationStrategy):
     def on_decode(self, obj: dict[str, Any]) -> None:
         crd_definition.set_defaults(obj)
 

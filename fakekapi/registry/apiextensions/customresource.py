@@ -8,11 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from fakekapi.catalog.types import ResourceType
-from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.generic.strategy import GenerationStrategy
 
 
-class CustomResourceStrategy(Strategy):
-    has_generation = True
+class CustomResourceStrategy(GenerationStrategy):
     return_deleted_object = True
 
     def __init__(self, rt: ResourceType) -> None:

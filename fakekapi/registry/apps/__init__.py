@@ -7,7 +7,7 @@ from typing import Any
 
 from fakekapi.core.errors import FieldError
 from fakekapi.registry.generic.scale import ScalePaths
-from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 from fakekapi.registry.validation import validate_workload
 
 _SCALE = ScalePaths(("spec", "replicas"), ("status", "replicas"), ("spec", "selector"), True)
@@ -20,9 +20,7 @@ _VALIDATE = {
 """ValidateDeployment etc.: the selector, the template's labels and containers."""
 
 
-class WorkloadStrategy(Strategy):
-    has_generation = True
-
+class WorkloadStrategy(GenerationStrategy):
     def validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[FieldError]:
         return _VALIDATE[self.rt.kind](obj)
 

@@ -9,14 +9,12 @@ from typing import Any
 from fakekapi.core.errors import FieldError
 from fakekapi.registry.admission import CREATE
 from fakekapi.registry.defaults import job_selector
-from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 from fakekapi.registry.validation import validate_cronjob, validate_job
 from fakekapi.store.base import Store
 
 
-class JobStrategy(Strategy):
-    has_generation = True
-
+class JobStrategy(GenerationStrategy):
     async def before_write(
         self, store: Store, op: str, obj: dict[str, Any], old: dict[str, Any] | None
     ) -> None:
@@ -27,9 +25,7 @@ class JobStrategy(Strategy):
         return validate_job(obj)
 
 
-class CronJobStrategy(Strategy):
-    has_generation = True
-
+class CronJobStrategy(GenerationStrategy):
     def validate(self, obj: dict[str, Any], old: dict[str, Any] | None) -> list[FieldError]:
         return validate_cronjob(obj)
 

@@ -17,12 +17,11 @@ from fakekapi.registry.core.pod import BindingStrategy, PodStrategy
 from fakekapi.registry.core.secret import ConfigMapStrategy, SecretStrategy
 from fakekapi.registry.core.service import ServiceStrategy
 from fakekapi.registry.generic.scale import ScalePaths
-from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 from fakekapi.registry.validation import validate_job
 
 
-class ReplicationControllerStrategy(Strategy):
-    has_generation = True
+class ReplicationControllerStrategy(GenerationStrategy):
     scale = ScalePaths(("spec", "replicas"), ("status", "replicas"), ("spec", "selector"))
     """An RC's selector is a plain map, not a metav1.LabelSelector."""
 

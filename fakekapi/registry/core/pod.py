@@ -10,7 +10,7 @@ from fakekapi.core.user import UserInfo
 from fakekapi.registry.core import pod_subresources
 from fakekapi.registry.generic.engine import Engine
 from fakekapi.registry.generic.options import WriteOptions
-from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 from fakekapi.registry.validation import validate_pod
 
 
@@ -36,8 +36,7 @@ def qos_class(spec: dict[str, Any]) -> str:
     return "Guaranteed" if guaranteed else "Burstable"
 
 
-class PodStrategy(Strategy):
-    has_generation = True
+class PodStrategy(GenerationStrategy):
     return_deleted_object = True
     graceful_delete = True
     object_views = frozenset({"ephemeralcontainers", "resize"})

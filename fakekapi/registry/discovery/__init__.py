@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 
-
-class EndpointSliceStrategy(Strategy):
-    has_generation = True
-
-
-STRATEGIES: dict[str, type[Strategy]] = {"endpointslices": EndpointSliceStrategy}
+STRATEGIES: dict[str, type[Strategy]] = {"endpointslices": GenerationStrategy}

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from fakekapi.registry.generic.strategy import Strategy
-
-
-class GenerationStrategy(Strategy):
-    has_generation = True
-
+from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 
 STRATEGIES: dict[str, type[Strategy]] = {
     "flowschemas": GenerationStrategy,

@@ -144,3 +144,10 @@ class Strategy:
     def keeps_during_update(self, new: dict[str, Any]) -> bool:
         """ShouldDeleteDuringUpdate's extra holds, once metadata.finalizers are empty."""
         return False
+
+
+class GenerationStrategy(Strategy):
+    """The generic rules plus metadata.generation: 1 on create, +1 on each spec change (the
+    PrepareForCreate/PrepareForUpdate most kinds with a spec share)."""
+
+    has_generation = True

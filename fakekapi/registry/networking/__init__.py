@@ -8,17 +8,11 @@ from typing import Any
 from fakekapi.core.errors import invalid
 from fakekapi.registry.admission import CREATE, UPDATE
 from fakekapi.registry.defaults import ingress_path_errors
-from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 from fakekapi.store.base import Store
 
 
-class GenerationStrategy(Strategy):
-    has_generation = True
-
-
-class IngressStrategy(Strategy):
-    has_generation = True
-
+class IngressStrategy(GenerationStrategy):
     async def before_write(
         self, store: Store, op: str, obj: dict[str, Any], old: dict[str, Any] | None
     ) -> None:
