@@ -845,16 +845,26 @@ class Registry:
         remaining = 0
         last_key = ""
         match_all = matches is MATCH_ALL
+        # A selector that names the object (the root-CA publisher's informer lists ConfigMaps by
+        # metadata.name): other keys cannot match, and are passed over without decoding them.
+        name = exact_field_match(opts.field_selector, "metadata.name")
+        decoded = 0
         for i, (key, data, _) in enumerate(items):
             if limit and len(out) >= limit:
                 more = True
                 remaining = len(items) - i
                 break
             last_key = key
-            if match_all or matches(orjson.loads(data)):
+            if match_all:
                 out.append(data)
-            if i % _ITEMS_PER_TURN == _ITEMS_PER_TURN - 1:
-                await asyncio.sleep(0)  # a long selection lets the loop answer others meanwhile
+            elif name is None or key.rpartition("/")[2] == name:
+                if matches(orjson.loads(data)):
+                    out.append(data)
+                decoded += 1
+                if decoded % _ITEMS_PER_TURN == 0:
+                    # A long selection lets the loop answer others meanwhile (what costs is
+                    # decoding: passing over keys and bytes takes no turns).
+                    await asyncio.sleep(0)
         list_meta: dict[str, Any] = {"resourceVersion": str(rev)}
         if more:
             list_meta["continue"] = encode_continue(last_key, prefix, rev)

@@ -45,6 +45,8 @@ async def test_list_shape(registry: Registry) -> None:
         ("tier!=a,idx notin (0)", "", ["p2", "p4"]),
         ("idx>2", "", ["p3", "p4"]),
         ("", "metadata.name=p2", ["p2"]),
+        ("", "metadata.name=p", []),
+        ("", "metadata.name=p4,metadata.namespace=default", ["p4"]),
         ("", "metadata.name!=p2,metadata.namespace=default", ["p0", "p1", "p3", "p4"]),
         ("", "status.phase=Pending", ["p0", "p1", "p2", "p3", "p4"]),
         ("", "spec.nodeName=", ["p0", "p1", "p2", "p3", "p4"]),
