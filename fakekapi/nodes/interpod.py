@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from fakekapi.core.objects import as_dict as _d
 from fakekapi.registry.validation import structured_selector_matches
 
 AFFINITY_REASON = "node(s) didn't match pod affinity rules"
@@ -25,10 +26,6 @@ ANTI_AFFINITY_REASON = "node(s) didn't match pod anti-affinity rules"
 EXISTING_ANTI_AFFINITY_REASON = "node(s) didn't satisfy existing pods anti-affinity rules"
 
 NamespaceLabels = Callable[[str], dict[str, Any]]
-
-
-def _d(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
 
 
 def required_terms(pod: dict[str, Any], kind: str) -> list[dict[str, Any]]:

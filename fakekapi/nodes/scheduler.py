@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from fakekapi.client.informer import Informer
 from fakekapi.client.workqueue import WorkQueue
 from fakekapi.core.errors import StatusError
+from fakekapi.core.objects import as_dict as _d
 from fakekapi.core.user import UserInfo
 from fakekapi.nodes.events import Recorder
 from fakekapi.nodes.interpod import InterPodAffinity, has_required_anti_affinity, required_terms
@@ -61,10 +62,6 @@ class Rejection:
     reasons: tuple[str, ...]
     unresolvable: bool
     """UnschedulableAndUnresolvable: preemption cannot help on this node."""
-
-
-def _d(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
 
 
 def _key(pod: dict[str, Any]) -> str:

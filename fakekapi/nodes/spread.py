@@ -18,16 +18,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from fakekapi.core.objects import as_dict as _d
 from fakekapi.registry.validation import structured_selector_matches
 
 MISSING_LABEL_REASON = (
     "node(s) didn't match pod topology spread constraints (missing required label)"
 )
 SKEW_REASON = "node(s) didn't match pod topology spread constraints"
-
-
-def _d(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
 
 
 class Constraint:

@@ -17,14 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakekapi.client.informer import Informer
+from fakekapi.core.objects import as_dict as _d
 
 BIND_COMPLETED = "pv.kubernetes.io/bind-completed"
 SELECTED_NODE = "volume.kubernetes.io/selected-node"
 UNBOUND_IMMEDIATE = "pod has unbound immediate PersistentVolumeClaims"
-
-
-def _d(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
 
 
 @dataclass

@@ -26,6 +26,9 @@ from fakekapi.core.errors import (
     not_supported,
     required,
 )
+from fakekapi.core.objects import as_dict as _d
+from fakekapi.core.objects import as_list as _l
+from fakekapi.core.objects import sub_dict as _sub
 from fakekapi.registry.core import service_alloc as services
 
 __all__ = [
@@ -40,22 +43,6 @@ RBAC_GROUP = "rbac.authorization.k8s.io"
 
 JOB_UID_LABELS = ("batch.kubernetes.io/controller-uid", "controller-uid")
 JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
-
-
-def _d(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
-
-
-def _l(v: Any) -> list[Any]:
-    return v if isinstance(v, list) else []
-
-
-def _sub(obj: dict[str, Any], key: str) -> dict[str, Any]:
-    """obj[key] as a dict, created if missing (a Go struct field that is not a pointer)."""
-    v = obj.get(key)
-    if not isinstance(v, dict):
-        v = obj[key] = {}
-    return v
 
 
 # -- containers -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from fakekapi.core.errors import (
     not_supported,
     required,
 )
+from fakekapi.core.objects import as_dict as _dict
 
 # --- string checks (util/validation/validation.go) -----------------------------------------------
 
@@ -221,10 +222,6 @@ def name_rule(group: str, plural: str) -> NameFunc:
 
 
 # --- metadata (objectmeta.go) ---------------------------------------------------------------------
-
-
-def _dict(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
 
 
 def validate_labels(labels: Any, path: str) -> list[FieldError]:

@@ -27,6 +27,8 @@ from fakekapi.core.errors import (
     not_supported,
     required,
 )
+from fakekapi.core.objects import as_dict as _dict
+from fakekapi.core.objects import as_list as _list
 
 GROUP = "apiextensions.k8s.io"
 PLURAL = "customresourcedefinitions"
@@ -40,14 +42,6 @@ _VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
 
 
 now_rfc3339 = gotime.now_rfc3339
-
-
-def _dict(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
-
-
-def _list(v: Any) -> list[Any]:
-    return v if isinstance(v, list) else []
 
 
 # -- strategy ---------------------------------------------------------------------------------

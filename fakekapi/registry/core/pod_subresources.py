@@ -36,6 +36,7 @@ from fakekapi.core.errors import (
     not_supported,
     required,
 )
+from fakekapi.core.objects import as_dict as _d
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.encoding import stored_form
 from fakekapi.registry.generic.engine import Engine
@@ -50,10 +51,6 @@ WRITE_RETRIES = 5
 SIMULATED_LOGS = "simulate.fakekapi.dev/logs"
 EVICTION_REFUSED = "Cannot evict pod as it would violate the pod's disruption budget."
 DISRUPTION_BUDGET_CAUSE = "DisruptionBudget"
-
-
-def _d(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
 
 
 def _now() -> str:

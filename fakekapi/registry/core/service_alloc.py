@@ -15,6 +15,8 @@ import random
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.core.errors import FieldError, invalid, invalid_value
+from fakekapi.core.objects import as_dict as _d
+from fakekapi.core.objects import as_list as _l
 
 if TYPE_CHECKING:
     from fakekapi.store.base import Store
@@ -26,14 +28,6 @@ STATIC_BAND = 256
 NODE_PORT_RANGE = (30000, 32767)
 _PREFIX = "/core/services/"
 _RANDOM_TRIES = 64
-
-
-def _d(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
-
-
-def _l(v: Any) -> list[Any]:
-    return v if isinstance(v, list) else []
 
 
 def set_defaults(obj: dict[str, Any]) -> None:

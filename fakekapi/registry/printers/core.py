@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fakekapi.core.objects import JSONDict
+from fakekapi.core.objects import JSONDict, as_dict, as_list
 
 from .base import AGE, CONTAINERS, IMAGES, NAME, Column, Printer, col
 from .util import (
     access_modes,
     age_of,
-    as_dict,
     as_int,
-    as_list,
     as_str,
     format_labels,
     get,

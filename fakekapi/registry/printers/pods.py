@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fakekapi.core.objects import JSONDict
+from fakekapi.core.objects import JSONDict, as_dict, as_list
 
 from .base import AGE, NAME, Printer, col
-from .util import as_dict, as_int, as_list, as_str, get, parse_time, since
+from .util import as_int, as_str, get, parse_time, since
 
 _SUCCEEDED = [
     {

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fakekapi.core.objects import JSONDict
+from fakekapi.core.objects import JSONDict, as_dict, as_list
 
 from .base import AGE, NAME, Printer, col
-from .util import age_of, as_dict, as_list, as_str, get, name_of
+from .util import age_of, as_str, get, name_of
 
 STATE_DOC = "A summary of the current state (allocated, pending, reserved, etc.)."
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from fakekapi.core.objects import JSONDict
+from fakekapi.core.objects import JSONDict, as_dict, as_list
 
 _MICROS_PER_SECOND = 1_000_000
 
@@ -128,14 +128,6 @@ def as_int(value: Any, default: int = 0) -> int:
     if isinstance(value, float):
         return int(value)
     return default
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def as_dict(value: Any) -> JSONDict:
-    return value if isinstance(value, dict) else {}
 
 
 def format_labels(labels: Any) -> str:
