@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.controllers.kubernetes_service import ApiEndpoint
     from fakekapi.registry.fixtures import FixtureReport
+    from fakekapi.registry.registry import Registry
     from fakekapi.server.pki import PKI
     from fakekapi.server.ports import RegistryAPI
     from fakekapi.store.base import Store
@@ -75,7 +76,9 @@ class Components:
 
     catalog: Catalog
     store: Store
-    registry: RegistryAPI
+    registry: Registry
+    """The registry itself, not only the server's port of it: start-up bootstraps, runs the
+    controllers and applies fixtures through it."""
     authenticator: Authenticator
     authorizer: ModeAuthorizer
     rbac_index: RBACIndex | None = None
@@ -158,7 +161,7 @@ def components_lifecycle(
         from fakekapi.registry.fixtures import apply_fixtures, load_fixture_files
         from fakekapi.registry.rbac_bootstrap import bootstrap_rbac
 
-        registry: Any = components.registry
+        registry = components.registry
         await components.store.start()
         controllers: Controllers | None = None
         manager: ControllerManager | None = None
