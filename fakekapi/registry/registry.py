@@ -1015,8 +1015,7 @@ class Registry:
                 strategy.canonicalize(obj)
                 key = object_key(rt, namespace, md["name"])
                 continue
-            # the store's answer is a fresh decode: a big one is not copied again on the loop
-            return WriteResult(stored if heavy else copy_obj(stored), warnings, True)
+            return WriteResult(stored, warnings, True)  # the store's own fresh decode
         raise generate_name_conflict(rt.plural, rt.group, md["name"])
 
     async def _create_or_retry(
@@ -1226,7 +1225,7 @@ class Registry:
                 raise _Retry() from None
             except KeyNotFoundError:
                 raise not_found(rt.plural, rt.group, name) from None
-            return WriteResult(copy_obj(last), warnings, False)
+            return WriteResult(last, warnings, False)
         if opts.dry_run:
             return WriteResult(new, warnings, False)
         try:
@@ -1240,7 +1239,7 @@ class Registry:
             raise _Retry() from None
         except KeyNotFoundError:
             raise not_found(rt.plural, rt.group, name) from None
-        return WriteResult(written if heavy else copy_obj(written), warnings, False)
+        return WriteResult(written, warnings, False)
 
     def _merge_subresource(
         self,
@@ -1520,7 +1519,7 @@ class Registry:
                         return graceful, 200
                     if not pending and not meta(graceful).get("deletionGracePeriodSeconds"):
                         last, _ = await self.store.delete(key, expected_revision=rev)
-                        return self._deleted_response(rt, strategy, copy_obj(last)), 200
+                        return self._deleted_response(rt, strategy, last), 200
                     written, _ = await self.store.update(key, graceful, expected_revision=rev)
                     code = 202 if opts.orphan_dependents is False else 200
                     return copy_obj(written), code
@@ -1533,7 +1532,7 @@ class Registry:
                 raise _Retry() from None
             except KeyNotFoundError:
                 raise not_found(rt.plural, rt.group, name) from None
-            return self._deleted_response(rt, strategy, copy_obj(last)), 200
+            return self._deleted_response(rt, strategy, last), 200
 
         return await self._guaranteed(key, attempt)
 

@@ -168,7 +168,10 @@ class Store(Protocol):
 
     async def create(self, key: str, obj: Obj) -> tuple[Obj, int]:
         """Store a new object; sets metadata.resourceVersion to the new revision (as a string).
-        Durable before it returns. Raises KeyExistsError."""
+        Durable before it returns. Raises KeyExistsError.
+
+        The object returned by create, update and delete is decoded afresh from what was
+        stored: the caller's own, to change or hand out without copying."""
 
     async def update(
         self, key: str, obj: Obj, expected_revision: int | None = None

@@ -79,6 +79,26 @@ async def test_create_stamps_resource_version_and_copies_input(store: AnyStore) 
     assert got[0] == obj
 
 
+async def test_written_objects_are_the_callers_own(store: AnyStore) -> None:
+    """What create, update and delete return is decoded afresh: changing it changes nothing
+    stored (the registry hands it out without copying it again)."""
+    created, r1 = await store.create(CM + "default/a", cm("a", x="1"))
+    created["data"]["x"] = "changed"
+    updated, _ = await store.update(CM + "default/a", cm("a", x="2"))
+    updated["data"]["x"] = "changed"
+    got = store.get(CM + "default/a")
+    assert got is not None
+    assert got[0]["data"] == {"x": "2"}
+    last, _ = await store.delete(CM + "default/a")
+    last["data"]["x"] = "changed"
+    watch = store.watch(CM, r1 - 1)
+    try:
+        events = await take(watch, 3)
+        assert [e.object["data"]["x"] for e in events] == ["1", "2", "2"]
+    finally:
+        watch.stop()
+
+
 async def test_create_without_metadata(store: AnyStore) -> None:
     obj, rev = await store.create("/core/namespaces/ns1", {"kind": "Namespace"})
     assert obj == {"kind": "Namespace", "metadata": {"resourceVersion": str(rev)}}
