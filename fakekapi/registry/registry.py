@@ -363,27 +363,23 @@ class Registry:
         strategy.on_decode(obj)
         defaults.set_defaults(rt, obj)
 
-    def _validate_update(
+    def _validate(
         self,
         rt: ResourceType,
         strategy: Strategy,
         name: str,
-        new: dict[str, Any],
-        old: dict[str, Any],
+        obj: dict[str, Any],
+        old: dict[str, Any] | None,
     ) -> None:
-        nmd = meta(new)
-        errs = validate_object_meta(nmd, rt.namespaced, strategy.name_fn)
-        errs += validate_object_meta_update(nmd, meta(old))
-        errs += self._custom_validate(rt, strategy, new, old)
-        if errs:
-            raise invalid(rt.kind, rt.group, name, errs)
-
-    def _validate(self, rt: ResourceType, obj: dict[str, Any], strategy: Strategy) -> None:
+        """ValidateObjectMeta (and ValidateObjectMetaUpdate for an update: `old`), then the
+        kind's own validation; kube's 422 Invalid naming `name` when anything fails."""
         md = meta(obj)
         errs = validate_object_meta(md, rt.namespaced, strategy.name_fn)
-        errs += self._custom_validate(rt, strategy, obj, None)
+        if old is not None:
+            errs += validate_object_meta_update(md, meta(old))
+        errs += self._custom_validate(rt, strategy, obj, old)
         if errs:
-            raise invalid(rt.kind, rt.group, str(md.get("name") or ""), errs)
+            raise invalid(rt.kind, rt.group, name, errs)
 
     def _managed(
         self,
@@ -990,7 +986,7 @@ class Registry:
         warnings = self._custom_decode(rt, obj, opts, patch=False)
         await strategy.before_write(self.store, CREATE, obj, None)
         md = meta(obj)
-        await cpu.run(heavy, self._validate, rt, obj, strategy)
+        await cpu.run(heavy, self._validate, rt, strategy, str(md.get("name") or ""), obj, None)
         strategy.canonicalize(obj)
         md["uid"] = md.get("uid") or uuid4()
         md["creationTimestamp"] = now_rfc3339()
@@ -1209,7 +1205,7 @@ class Registry:
         )
         if not subresource:
             await strategy.before_write(self.store, UPDATE, new, old)
-        await cpu.run(heavy, self._validate_update, rt, strategy, name, new, old)
+        await cpu.run(heavy, self._validate, rt, strategy, name, new, old)
         if how.applied:
             mf.keep_timestamps(new, old)
         new = await cpu.run(heavy, stored_form, new, self._release)
