@@ -12,6 +12,7 @@ are the same.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 
 from aiohttp import web
 
@@ -26,13 +27,33 @@ async def sliced(request: web.Request, response: web.StreamResponse) -> web.Stre
     body = response.body
     if not isinstance(body, bytes) or len(body) < BIG_BODY:
         return response
-    stream = web.StreamResponse(status=response.status, reason=response.reason)
-    stream.headers.extend(response.headers)
-    stream.content_length = len(body)
-    await stream.prepare(request)
     view = memoryview(body)
-    for start in range(0, len(body), SLICE):
-        await stream.write(view[start : start + SLICE])
-        await asyncio.sleep(0)
-    await stream.write_eof()
-    return stream
+    pieces = [view[start : start + SLICE] for start in range(0, len(body), SLICE)]
+    return await write_pieces(
+        request, response.status, response.headers, pieces, reason=response.reason
+    )
+
+
+async def write_pieces(
+    request: web.Request,
+    status: int,
+    headers: Mapping[str, str],
+    pieces: Sequence[bytes | memoryview],
+    *,
+    reason: str | None = None,
+) -> web.StreamResponse:
+    """The response whose body is the bytes `pieces` join to (Content-Length included), written
+    a piece at a time with a turn of the loop after each. A client gone mid-body ends it: there
+    is nobody left to answer."""
+    resp = web.StreamResponse(status=status, reason=reason)
+    resp.headers.extend(headers)
+    resp.content_length = sum(map(len, pieces))
+    try:
+        await resp.prepare(request)
+        for piece in pieces:
+            await resp.write(piece)
+            await asyncio.sleep(0)
+        await resp.write_eof()
+    except ConnectionError:
+        pass
+    return resp

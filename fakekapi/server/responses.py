@@ -16,7 +16,7 @@ import orjson
 from aiohttp import web
 
 from fakekapi.core.errors import PlainHTTPError, StatusError
-from fakekapi.server import yamlout
+from fakekapi.server import bigbody, yamlout
 
 JSON = "application/json"
 YAML = "application/yaml"
@@ -95,16 +95,7 @@ async def write_stored_json(request: web.Request, chunks: list[bytes]) -> web.St
     chunks.append(b"\n")
     if len(chunks) <= 2 or request.method != "GET":
         return raw_response(b"".join(chunks), JSON)
-    resp = web.StreamResponse(status=200, headers={"Content-Type": JSON})
-    resp.content_length = sum(map(len, chunks))
-    try:
-        await resp.prepare(request)
-        for chunk in chunks:
-            await resp.write(chunk)
-        await resp.write_eof()
-    except ConnectionError:  # the client went away mid-body: nobody to answer
-        pass
-    return resp
+    return await bigbody.write_pieces(request, 200, {"Content-Type": JSON}, chunks)
 
 
 def stored_watch_line(type: str, data: bytes) -> bytes:
