@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -120,38 +120,7 @@ def encode(obj: Any) -> bytes:
     """The YAML of a JSON value, written a slice at a time when it is a big mapping."""
     if not isinstance(obj, dict) or not obj or not all(isinstance(k, str) for k in obj):
         return dump(obj).encode()
-    parts: list[str] = []
-    small: dict[str, Any] = {}
-    for key in go_sorted(obj):
-        value = obj[key]
-        if _SIMPLE_KEY.fullmatch(key) and isinstance(value, (dict, list)) and len(value) > SLICE:
-            if small:
-                parts.append(dump(small))
-                small = {}
-            parts.extend(_entry_in_slices(key, value))
-        else:
-            small[key] = value
-    if small:
-        parts.append(dump(small))
-    return "".join(parts).encode()
-
-
-def _entry_in_slices(key: str, value: dict[str, Any] | list[Any]) -> list[str]:
-    """`key: value` as the emitter writes it in a block mapping at column 0."""
-    head = f"{key}:\n"
-    chunks: list[Any]
-    if isinstance(value, list):
-        chunks = [value[i : i + SLICE] for i in range(0, len(value), SLICE)]
-    else:
-        keys = go_sorted(value)
-        chunks = [{k: value[k] for k in keys[i : i + SLICE]} for i in range(0, len(keys), SLICE)]
-    out = [head]
-    for chunk in chunks:
-        text = dump({key: chunk})
-        if not text.startswith(head):  # not a block value after all: write it in one call
-            return [dump({key: value})]
-        out.append(text[len(head) :])
-    return out
+    return _mapping(obj, {})
 
 
 def encode_json_items(head: dict[str, Any], items: Sequence[bytes]) -> bytes:
@@ -161,22 +130,60 @@ def encode_json_items(head: dict[str, Any], items: Sequence[bytes]) -> bytes:
     are ~100,000 live objects whose allocation sets off full garbage collections that stop every
     thread, the event loop's too; decoded a slice at a time, each slice is garbage before the
     next one is made."""
+    if not items:
+        return _mapping({**head, "items": []}, {})
+    slices = (
+        [orjson.loads(data) for data in items[start : start + SLICE]]
+        for start in range(0, len(items), SLICE)
+    )
+    return _mapping(head, {"items": (slices, lambda: [orjson.loads(data) for data in items])})
+
+
+_Sliced = tuple[Iterable[Any], Callable[[], Any]]
+"""A big value given as its slices, and how to make it whole (if it must be written at once)."""
+
+
+def _mapping(obj: dict[str, Any], sliced: dict[str, _Sliced]) -> bytes:
+    """The block mapping of `obj`'s entries and `sliced`'s, keys in goyaml's order: small values
+    written together, big ones (and those of `sliced`) a slice at a time."""
     parts: list[str] = []
     small: dict[str, Any] = {}
-    for key in go_sorted([*head, "items"]):
-        if key != "items":
-            small[key] = head[key]
-            continue
+    for key in go_sorted([*obj, *sliced]):
+        big = sliced.get(key)
+        if big is None:
+            value = obj[key]
+            if not (
+                _SIMPLE_KEY.fullmatch(key)
+                and isinstance(value, (dict, list))
+                and len(value) > SLICE
+            ):
+                small[key] = value
+                continue
+            big = (_slices(value), lambda value=value: value)
         if small:
             parts.append(dump(small))
             small = {}
-        if not items:
-            parts.append(dump({"items": []}))
-            continue
-        parts.append("items:\n")
-        for start in range(0, len(items), SLICE):
-            chunk = [orjson.loads(data) for data in items[start : start + SLICE]]
-            parts.append(dump({"items": chunk})[len("items:\n") :])
+        parts.extend(_entry_in_slices(key, *big))
     if small:
         parts.append(dump(small))
     return "".join(parts).encode()
+
+
+def _slices(value: dict[str, Any] | list[Any]) -> list[Any]:
+    """A big list or map as SLICE-entry pieces (a map's in goyaml's key order)."""
+    if isinstance(value, list):
+        return [value[i : i + SLICE] for i in range(0, len(value), SLICE)]
+    keys = go_sorted(value)
+    return [{k: value[k] for k in keys[i : i + SLICE]} for i in range(0, len(keys), SLICE)]
+
+
+def _entry_in_slices(key: str, chunks: Iterable[Any], whole: Callable[[], Any]) -> list[str]:
+    """`key: value` as the emitter writes it in a block mapping at column 0."""
+    head = f"{key}:\n"
+    out = [head]
+    for chunk in chunks:
+        text = dump({key: chunk})
+        if not text.startswith(head):  # not a block value after all: write it in one call
+            return [dump({key: whole()})]
+        out.append(text[len(head) :])
+    return out

@@ -116,11 +116,6 @@ class RawList:
         """The list's JSON (compact, as orjson writes the same list decoded)."""
         return b"".join(self.json_chunks())
 
-    def to_dict(self, items: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """The list decoded (fresh dicts the caller may change); `items`: already decoded."""
-        return {
-            "kind": self.kind,
-            "apiVersion": self.api_version,
-            "metadata": self.metadata,
-            "items": [orjson.loads(item) for item in self.items] if items is None else items,
-        }
+    def to_dict(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+        """The list with its items decoded (by the caller, which decodes them in turns)."""
+        return {**self.head, "items": items}
