@@ -17,27 +17,12 @@ from datetime import UTC, datetime
 RFC3339 = "2006-01-02T15:04:05Z07:00"
 RFC3339_MICRO = "2006-01-02T15:04:05.000000Z07:00"
 
-# (literal prefix, element) pairs of the two layouts, as nextStdChunk splits them.
+# (literal prefix, element) pairs of the two layouts, as nextStdChunk splits them: the same
+# date and clock, RFC3339_MICRO with its fraction before the zone.
+_DATE_CLOCK = (("", "2006"), ("-", "01"), ("-", "02"), ("T", "15"), (":", "04"), (":", "05"))
 _CHUNKS = {
-    RFC3339: (
-        ("", "2006"),
-        ("-", "01"),
-        ("-", "02"),
-        ("T", "15"),
-        (":", "04"),
-        (":", "05"),
-        ("", "Z07:00"),
-    ),
-    RFC3339_MICRO: (
-        ("", "2006"),
-        ("-", "01"),
-        ("-", "02"),
-        ("T", "15"),
-        (":", "04"),
-        (":", "05"),
-        ("", ".000000"),
-        ("", "Z07:00"),
-    ),
+    RFC3339: (*_DATE_CLOCK, ("", "Z07:00")),
+    RFC3339_MICRO: (*_DATE_CLOCK, ("", ".000000"), ("", "Z07:00")),
 }
 _CANONICAL = {
     RFC3339: re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"),
@@ -194,7 +179,8 @@ def parse(value: str, layout: str = RFC3339) -> tuple[int, int]:
     return days * 86400 + hour * 3600 + minute * 60 + sec - offset, nsec
 
 
-_ZERO_UNIX = _days_from_civil(1, 1, 1) * 86400
+ZERO_UNIX = _days_from_civil(1, 1, 1) * 86400
+"""Go's zero time.Time, 0001-01-01T00:00:00Z, in Unix seconds (metav1.Time marshals it as null)."""
 
 
 def format_utc(seconds: int, nanos: int = 0, layout: str = RFC3339) -> str:
@@ -234,7 +220,7 @@ def from_json(value: object, layout: str = RFC3339) -> str | None:
     ):
         return None if _zero(value) else value
     seconds, nanos = parse(value, layout)
-    if seconds == _ZERO_UNIX and nanos == 0:
+    if seconds == ZERO_UNIX and nanos == 0:
         return None
     return format_utc(seconds, nanos, layout)
 

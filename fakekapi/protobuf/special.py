@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 from fakekapi.core import gotime
 
-# Seconds of 0001-01-01T00:00:00Z (Go's zero time.Time) relative to the Unix epoch.
-GO_ZERO_UNIX = -62135596800
+GO_ZERO_UNIX = gotime.ZERO_UNIX
+"""Go's zero time.Time (0001-01-01T00:00:00Z) in Unix seconds: metav1.Time writes it as null."""
 
 QUANTITY_FORMAT_ERROR = (
     "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
@@ -23,36 +23,11 @@ _SUFFIXES = frozenset(
 _EXPONENT = re.compile(r"[eE][+-]?[0-9]+\Z")
 
 
-def _civil(days: int) -> tuple[int, int, int]:
-    """Days since 1970-01-01 → (year, month, day), proleptic Gregorian, any range."""
-    z = days + 719468
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    y = yoe + era * 400
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + 3 if mp < 10 else mp - 9
-    return (y + 1 if m <= 2 else y), m, d
-
-
-def _year(y: int) -> str:
-    """Go's stdLongYear: at least four digits, sign first."""
-    return f"-{-y:04d}" if y < 0 else f"{y:04d}"
-
-
-def _clock(seconds: int) -> str:
-    days, rem = divmod(seconds, 86400)
-    y, mo, d = _civil(days)
-    return f"{_year(y)}-{mo:02d}-{d:02d}T{rem // 3600:02d}:{rem // 60 % 60:02d}:{rem % 60:02d}"
-
-
 def time_json(seconds: int) -> str | None:
     """metav1.Time: whole seconds, UTC, RFC 3339; the zero time is null."""
     if seconds == GO_ZERO_UNIX:
         return None
-    return _clock(seconds) + "Z"
+    return gotime.format_utc(seconds)
 
 
 def microtime_json(seconds: int, nanos: int) -> str | None:
@@ -61,7 +36,7 @@ def microtime_json(seconds: int, nanos: int) -> str | None:
     nanos %= 1_000_000_000
     if seconds == GO_ZERO_UNIX and nanos == 0:
         return None
-    return f"{_clock(seconds)}.{nanos // 1000:06d}Z"
+    return gotime.format_utc(seconds, nanos, gotime.RFC3339_MICRO)
 
 
 def parse_time(s: str) -> tuple[int, int]:
