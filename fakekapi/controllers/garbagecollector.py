@@ -42,6 +42,7 @@ from fakekapi.core.errors import StatusError
 from fakekapi.registry.gcfinalizers import FOREGROUND, ORPHAN
 from fakekapi.registry.generic.keys import object_key
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.patch import MERGE_PATCH
 from fakekapi.store.base import Event, TooOldError
 
 if TYPE_CHECKING:
@@ -52,7 +53,6 @@ log = logging.getLogger(__name__)
 
 NAME = "garbage-collector-controller"
 SERVICE_ACCOUNT = "generic-garbage-collector"
-MERGE_PATCH = "application/merge-patch+json"
 RETRY_DELAY = 1.0
 """Owners of a kind the server does not serve (yet) are looked at again after this long."""
 WATCH_BACKOFF = 0.2

@@ -18,12 +18,10 @@ from fakekapi.controllers.ownership import owner_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
+from fakekapi.registry.generic.patch import STRATEGIC_MERGE_PATCH
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType
-
-STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
-MERGE_PATCH = "application/merge-patch+json"
 
 
 def key_of(obj: JSONDict) -> str:

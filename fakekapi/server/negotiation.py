@@ -34,6 +34,8 @@ from fakekapi.core.errors import (
 )
 from fakekapi.core.gojson import unmarshal_type
 from fakekapi.protobuf.envelope import internal_package
+from fakekapi.registry.generic.patch import APPLY_PATCH as APPLY_PATCH
+from fakekapi.registry.generic.patch import CRD_PATCH_TYPES, PATCH_TYPES
 
 JSON = "application/json"
 YAML = "application/yaml"
@@ -43,13 +45,6 @@ SERVED_MEDIA_TYPES = (JSON, YAML, PROTOBUF)
 """What a built-in endpoint lists in 406/415 messages (the apiserver's serializers, CBOR off)."""
 """Custom resources have no protobuf."""
 ENCODABLE = frozenset({JSON, YAML})
-
-JSON_PATCH = "application/json-patch+json"
-MERGE_PATCH = "application/merge-patch+json"
-STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
-APPLY_PATCH = "application/apply-patch+yaml"
-PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, APPLY_PATCH)
-CRD_PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, APPLY_PATCH)
 
 META_GROUP = "meta.k8s.io"
 META_VERSIONS = frozenset({"v1", "v1beta1"})

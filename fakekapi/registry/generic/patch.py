@@ -23,6 +23,8 @@ from fakekapi.core.gojson import unmarshal_type
 
 from . import nesting
 
+# apimachinery types.PatchType: the one list of patch media types (the server's negotiation and
+# the controllers' own patches name them from here).
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
