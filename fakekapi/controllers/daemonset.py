@@ -24,7 +24,6 @@ from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.labels import selector_matches, selects_all
-from fakekapi.controllers.nodeaffinity import fits_affinity, untolerated_taint
 from fakekapi.controllers.ownership import controller_of, new_controller_ref
 from fakekapi.controllers.pods import (
     FAILED,
@@ -37,6 +36,7 @@ from fakekapi.controllers.pods import (
 from fakekapi.controllers.statefulset import revision_hash, revision_patch
 from fakekapi.controllers.worker import WorkloadController, key_of, split_key
 from fakekapi.core.errors import StatusError
+from fakekapi.core.nodeaffinity import fits_affinity, untolerated_taint
 from fakekapi.core.objects import JSONDict
 
 REVISION_LABEL = "controller-revision-hash"

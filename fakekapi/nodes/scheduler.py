@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from fakekapi.client.informer import Informer
 from fakekapi.client.workqueue import WorkQueue
 from fakekapi.core.errors import StatusError
+from fakekapi.core.nodeaffinity import fits_affinity, tolerations_tolerate
 from fakekapi.core.objects import as_dict as _d
 from fakekapi.core.user import UserInfo
 from fakekapi.nodes.events import Recorder
@@ -67,81 +68,6 @@ class Rejection:
 def _key(pod: dict[str, Any]) -> str:
     md = _d(pod.get("metadata"))
     return f"{md.get('namespace')}/{md.get('name')}"
-
-
-def tolerates(tolerations: list[Any], taint: dict[str, Any]) -> bool:
-    """v1helper.TolerationsTolerateTaint (Toleration.ToleratesTaint for any of them)."""
-    for t in tolerations:
-        t = _d(t)
-        effect = t.get("effect") or ""
-        if effect and effect != taint.get("effect"):
-            continue
-        key = t.get("key") or ""
-        if key and key != taint.get("key"):
-            continue
-        operator = t.get("operator") or "Equal"
-        if operator == "Exists":
-            return True
-        if operator == "Equal" and key and (t.get("value") or "") == (taint.get("value") or ""):
-            return True
-    return False
-
-
-def _expression_matches(expr: dict[str, Any], value: str | None) -> bool:
-    op = expr.get("operator")
-    values = [str(v) for v in expr.get("values") or []]
-    if op == "In":
-        return value is not None and value in values
-    if op == "NotIn":
-        return value is None or value not in values
-    if op == "Exists":
-        return value is not None
-    if op == "DoesNotExist":
-        return value is None
-    if op in ("Gt", "Lt") and value is not None and len(values) == 1:
-        try:
-            left, right = int(value), int(values[0])
-        except ValueError:
-            return False
-        return left > right if op == "Gt" else left < right
-    return False
-
-
-def _term_matches(term: dict[str, Any], node: dict[str, Any]) -> bool:
-    """A NodeSelectorTerm: all its expressions and fields match (an empty term matches none)."""
-    exprs = [_d(e) for e in term.get("matchExpressions") or []]
-    fields = [_d(e) for e in term.get("matchFields") or []]
-    if not exprs and not fields:
-        return False
-    labels = _d(_d(node.get("metadata")).get("labels"))
-    for e in exprs:
-        value = labels.get(str(e.get("key")))
-        if not _expression_matches(e, None if value is None else str(value)):
-            return False
-    for f in fields:
-        if f.get("key") != "metadata.name":
-            return False
-        if not _expression_matches(f, str(_d(node.get("metadata")).get("name"))):
-            return False
-    return True
-
-
-def matches_affinity(pod: dict[str, Any], node: dict[str, Any]) -> bool:
-    """nodeSelector and requiredDuringSchedulingIgnoredDuringExecution (NodeAffinity.Filter)."""
-    spec = _d(pod.get("spec"))
-    labels = _d(_d(node.get("metadata")).get("labels"))
-    for k, v in _d(spec.get("nodeSelector")).items():
-        if labels.get(k) != v:
-            return False
-    required = _d(
-        _d(_d(spec.get("affinity")).get("nodeAffinity")).get(
-            "requiredDuringSchedulingIgnoredDuringExecution"
-        )
-    )
-    terms = required.get("nodeSelectorTerms")
-    if required and isinstance(terms, list):
-        return any(_term_matches(_d(t), node) for t in terms)
-    return True
 
 
 HostPort = tuple[str, str, int]
@@ -323,7 +249,7 @@ class Scheduler:
         spec = _d(pod.get("spec"))
         nspec = _d(node.get("spec"))
         tolerations = list(spec.get("tolerations") or [])
-        if nspec.get("unschedulable") and not tolerates(
+        if nspec.get("unschedulable") and not tolerations_tolerate(
             tolerations, {"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule"}
         ):
             return Rejection((UNSCHEDULABLE_REASON,), True)
@@ -331,9 +257,9 @@ class Scheduler:
             taint = _d(taint)
             if taint.get("effect") not in ("NoSchedule", "NoExecute"):
                 continue
-            if not tolerates(tolerations, taint):
+            if not tolerations_tolerate(tolerations, taint):
                 return Rejection((self._taint_reason(taint),), True)
-        if not matches_affinity(pod, node):
+        if not fits_affinity(spec, node):
             return Rejection((AFFINITY_REASON,), True)
         name = str(_d(node.get("metadata")).get("name"))
         if self.usage.ports_conflict(name, host_ports(spec)):
@@ -385,7 +311,7 @@ class Scheduler:
             other = self.pods.get(namespace, name)
             if other is not None:
                 placed.append((other, node))
-        return TopologySpread(pod, nodes, placed, lambda n: matches_affinity(pod, n))
+        return TopologySpread(pod, nodes, placed, lambda n: fits_affinity(_d(pod.get("spec")), n))
 
     def _inter_pod_affinity(
         self, pod: dict[str, Any], nodes: list[dict[str, Any]]

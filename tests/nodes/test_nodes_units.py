@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
+from fakekapi.core.nodeaffinity import fits_affinity, tolerations_tolerate
 from fakekapi.nodes.knobs import Knobs, knobs_of, parse_duration
 from fakekapi.nodes.kubelet import go_millis, go_seconds
 from fakekapi.nodes.node import node_names
 from fakekapi.nodes.podstatus import ContainerRun, PodRun, image_id, normalize_image, phase_of
 from fakekapi.nodes.resources import parse_quantity, pod_requests
-from fakekapi.nodes.scheduler import Rejection, Scheduler, matches_affinity, tolerates
+from fakekapi.nodes.scheduler import Rejection, Scheduler
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,7 @@ def test_node_names_follow_kind() -> None:
     ],
 )
 def test_tolerations(tolerations: list[Any], taint: dict[str, Any], ok: bool) -> None:
-    assert tolerates(tolerations, taint) is ok
+    assert tolerations_tolerate(tolerations, taint) is ok
 
 
 def test_node_affinity() -> None:
@@ -99,21 +100,19 @@ def test_node_affinity() -> None:
     def affinity(*terms: dict[str, Any]) -> dict[str, Any]:
         required = {"nodeSelectorTerms": list(terms)}
         return {
-            "spec": {
-                "affinity": {
-                    "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": required}
-                }
+            "affinity": {
+                "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": required}
             }
         }
 
-    assert matches_affinity({"spec": {"nodeSelector": {"zone": "a"}}}, node)
-    assert not matches_affinity({"spec": {"nodeSelector": {"zone": "b"}}}, node)
+    assert fits_affinity({"nodeSelector": {"zone": "a"}}, node)
+    assert not fits_affinity({"nodeSelector": {"zone": "b"}}, node)
     expr = {"key": "zone", "operator": "In", "values": ["a", "b"]}
-    assert matches_affinity(affinity({"matchExpressions": [expr]}), node)
+    assert fits_affinity(affinity({"matchExpressions": [expr]}), node)
     gt = {"key": "size", "operator": "Gt", "values": ["8"]}
-    assert not matches_affinity(affinity({"matchExpressions": [gt]}), node)
+    assert not fits_affinity(affinity({"matchExpressions": [gt]}), node)
     name = {"key": "metadata.name", "operator": "In", "values": ["n1"]}
-    assert matches_affinity(affinity({"matchExpressions": [gt]}, {"matchFields": [name]}), node)
+    assert fits_affinity(affinity({"matchExpressions": [gt]}, {"matchFields": [name]}), node)
 
 
 def test_fit_error_messages() -> None:
