@@ -1,5 +1,5 @@
 # ruff: noqa: E501
-"""Generate fakekapi/registry/printers/descriptions.py: the Go doc strings of the API fields that
+"""Generate fakekapi/registry/generic/printing/descriptions.py: the Go doc strings of the API fields that
 Table column definitions describe themselves with, taken from the v1.33 OpenAPI document.
 
 Usage: python scripts/gen_table_docs.py [SWAGGER_JSON]  (default: ../shared/k8s-reference/...)
@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SWAGGER = ROOT.parent / "shared" / "k8s-reference" / "openapi-v2" / "swagger-v1.33.json"
-OUTPUT = ROOT / "fakekapi" / "registry" / "printers" / "descriptions.py"
+OUTPUT = ROOT / "fakekapi" / "registry" / "generic" / "printing" / "descriptions.py"
 P = "io.k8s.api."
 M = "io.k8s.apimachinery.pkg.apis.meta.v1."
 

@@ -5,7 +5,7 @@ reference directory):
   gen_releases.generate   every emulated release's catalog, OpenAPI, schemas, protobuf and RBAC
                           data (it uses gen_catalog, gen_openapi, gen_schema_index,
                           gen_proto_schema, gen_rbac_policy and the releases_* helpers)
-  gen_table_docs.render   fakekapi/registry/printers/descriptions.py
+  gen_table_docs.render   fakekapi/registry/generic/printing/descriptions.py
   gen_smd_atomic.build    fakekapi/catalog/data/smd_atomic.json (1.33's atomic structs and maps,
                           and each release's differences)
   gen_test_expectations   tests/e2e/data/release_api_versions.json (what kubectl api-versions
@@ -43,7 +43,7 @@ GENERATED = (
     "fakekapi/catalog/data/releases",
     "fakekapi/protobuf/data/releases",
     "fakekapi/registry/data/releases",
-    "fakekapi/registry/printers/descriptions.py",
+    "fakekapi/registry/generic/printing/descriptions.py",
     "fakekapi/catalog/data/smd_atomic.json",
     "tests/e2e/data/release_api_versions.json",
     "tests/protobuf/data/kubectl_trace_bodies.json",
@@ -70,7 +70,7 @@ def table_docs(root: Path, reference: Path) -> Path:
         inputs[f"../shared/k8s-reference/{path}"] = hashlib.sha256(raw).hexdigest()
         per_release[release] = json.loads(gzip.decompress(raw))["definitions"]
     newest_defs = per_release[gen_releases.RELEASES[-1]]
-    out = root / "fakekapi" / "registry" / "printers" / "descriptions.py"
+    out = root / "fakekapi" / "registry" / "generic" / "printing" / "descriptions.py"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(gen_table_docs.render(definitions, inputs, newest_defs, per_release))
     subprocess.run(

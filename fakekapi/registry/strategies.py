@@ -1,10 +1,12 @@
-"""The strategy table: each resource type's rules, looked up by (group, resource).
+"""The strategy table: each resource type's rules, looked up by (group, resource), and its
+Table printer, looked up by (group, kind).
 
 As kube's `pkg/registry/<group>/rest/storage_<group>.go` wire each resource's storage to its
-strategy, this table maps every API group's package (fakekapi.registry.core, apps, batch, ...)
-to its kinds' strategies; kinds not listed get the generic registry's behaviour (the base
-`Strategy`), custom resources the custom-resource strategy. The Registry looks strategies up
-here and nowhere names a kind.
+strategy and its TableConvertor, this table maps every API group's package
+(fakekapi.registry.core, apps, batch, ...) to its kinds' strategies (`STRATEGIES`) and printers
+(`PRINTERS`); kinds not listed get the generic registry's behaviour (the base `Strategy`) and the
+generic `Name` / `Created At` Table, custom resources the custom-resource strategy and their
+CRD's printer columns. The Registry looks strategies up here and nowhere names a kind.
 
 This is the one module below the Registry that imports the group packages; the group packages
 import fakekapi.registry.generic, never this table or the Registry (pyproject's contracts).
@@ -19,6 +21,7 @@ from fakekapi.registry import (
     admissionregistration,
     apiextensions,
     apps,
+    autoscaling,
     batch,
     certificates,
     coordination,
@@ -27,11 +30,16 @@ from fakekapi.registry import (
     events,
     flowcontrol,
     networking,
+    node,
     policy,
+    resource,
+    scheduling,
     storage,
 )
 from fakekapi.registry.apiextensions import CustomResourceStrategy
+from fakekapi.registry.generic.printing import Printer, resolve
 from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.rbac import printers as rbac_printers
 from fakekapi.registry.rbac import strategy as rbac
 
 TABLE: Mapping[str, Mapping[str, type[Strategy]]] = {
@@ -39,6 +47,7 @@ TABLE: Mapping[str, Mapping[str, type[Strategy]]] = {
     "admissionregistration.k8s.io": admissionregistration.STRATEGIES,
     "apiextensions.k8s.io": apiextensions.STRATEGIES,
     "apps": apps.STRATEGIES,
+    "autoscaling": autoscaling.STRATEGIES,
     "batch": batch.STRATEGIES,
     "certificates.k8s.io": certificates.STRATEGIES,
     "coordination.k8s.io": coordination.STRATEGIES,
@@ -46,11 +55,36 @@ TABLE: Mapping[str, Mapping[str, type[Strategy]]] = {
     "events.k8s.io": events.STRATEGIES,
     "flowcontrol.apiserver.k8s.io": flowcontrol.STRATEGIES,
     "networking.k8s.io": networking.STRATEGIES,
+    "node.k8s.io": node.STRATEGIES,
     "policy": policy.STRATEGIES,
     "rbac.authorization.k8s.io": rbac.STRATEGIES,
+    "resource.k8s.io": resource.STRATEGIES,
+    "scheduling.k8s.io": scheduling.STRATEGIES,
     "storage.k8s.io": storage.STRATEGIES,
 }
 """API group → resource → strategy class."""
+
+
+PRINTERS: Mapping[str, Mapping[str, Printer]] = {
+    "": core.PRINTERS,
+    "admissionregistration.k8s.io": admissionregistration.PRINTERS,
+    "apps": apps.PRINTERS,
+    "autoscaling": autoscaling.PRINTERS,
+    "batch": batch.PRINTERS,
+    "certificates.k8s.io": certificates.PRINTERS,
+    "coordination.k8s.io": coordination.PRINTERS,
+    "discovery.k8s.io": discovery.PRINTERS,
+    "events.k8s.io": events.PRINTERS,
+    "flowcontrol.apiserver.k8s.io": flowcontrol.PRINTERS,
+    "networking.k8s.io": networking.PRINTERS,
+    "node.k8s.io": node.PRINTERS,
+    "policy": policy.PRINTERS,
+    "rbac.authorization.k8s.io": rbac_printers.PRINTERS,
+    "resource.k8s.io": resource.PRINTERS,
+    "scheduling.k8s.io": scheduling.PRINTERS,
+    "storage.k8s.io": storage.PRINTERS,
+}
+"""API group → kind → Table printer (1.33's, with how other releases differ)."""
 
 
 def strategy_for(rt: ResourceType) -> Strategy:
@@ -60,4 +94,13 @@ def strategy_for(rt: ResourceType) -> Strategy:
     return TABLE.get(rt.group, {}).get(rt.plural, Strategy)(rt)
 
 
-__all__ = ["TABLE", "Strategy", "strategy_for"]
+def table_printer(rt: ResourceType, release: str | None = None) -> Printer | None:
+    """The printer kube-apiserver's storage of this type prints Tables with, as `release` has it
+    (None: 1.33's); None for custom resources and kinds without one (fakekapi.registry.generic
+    .tables then prints the CRD's columns or the generic `Name` / `Created At`)."""
+    if rt.is_crd:
+        return None
+    return resolve(PRINTERS.get(rt.group, {}).get(rt.kind), rt.version, release)
+
+
+__all__ = ["PRINTERS", "TABLE", "Strategy", "strategy_for", "table_printer"]

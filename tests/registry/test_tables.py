@@ -10,8 +10,10 @@ import pytest
 
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import StatusError
-from fakekapi.registry.generic.tables import check_include_object, to_table, watch_table
-from fakekapi.registry.printers.util import human_duration_micros
+from fakekapi.registry.generic import tables
+from fakekapi.registry.generic.printing.cells import human_duration_micros
+from fakekapi.registry.generic.tables import check_include_object
+from fakekapi.registry.strategies import table_printer
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -19,6 +21,16 @@ NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 def ts(**ago: float) -> str:
     """An RFC 3339 timestamp `ago` before NOW."""
     return (NOW - timedelta(**ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_table(r: ResourceType, objects: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
+    """The Table the server answers with: the type's printer from the strategy table."""
+    return tables.to_table(r, objects, printer=table_printer(r), **kw)
+
+
+def watch_table(r: ResourceType, obj: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    """One watch event's Table, the type's printer from the strategy table."""
+    return tables.watch_table(r, obj, printer=table_printer(r), **kw)
 
 
 def rt(group: str, version: str, plural: str, kind: str, *, crd: bool = False) -> ResourceType:

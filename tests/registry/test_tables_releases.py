@@ -12,9 +12,10 @@ import pytest
 
 from fakekapi.catalog import releases
 from fakekapi.catalog.types import ResourceType
+from fakekapi.registry.generic.printing import resolve
+from fakekapi.registry.generic.printing.descriptions import DOCS, RELEASE_DOCS
 from fakekapi.registry.generic.tables import to_table
-from fakekapi.registry.printers import _PRINTERS, lookup
-from fakekapi.registry.printers.descriptions import DOCS, RELEASE_DOCS
+from fakekapi.registry.strategies import PRINTERS, table_printer
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 CREATED = (NOW - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -25,7 +26,8 @@ def rt(group: str, plural: str, kind: str) -> ResourceType:
 
 
 def table(r: ResourceType, release: str, *objects: dict[str, Any]) -> dict[str, Any]:
-    return to_table(r, list(objects), resource_version="1", now=NOW, release=release)
+    printer = table_printer(r, release)
+    return to_table(r, list(objects), printer=printer, resource_version="1", now=NOW)
 
 
 def names(r: ResourceType, release: str) -> list[str]:
@@ -152,8 +154,9 @@ def test_column_descriptions_are_the_release_s_own_doc_strings() -> None:
 def test_every_reworded_doc_reaches_its_columns() -> None:
     checked = 0
     for release, reworded in RELEASE_DOCS.items():
-        for (group, kind), printer in _PRINTERS.items():
-            served = lookup(group, "v1", kind, release)
+        printers = ((g, k, p) for g, kinds in PRINTERS.items() for k, p in kinds.items())
+        for group, kind, printer in printers:
+            served = resolve(printer, "v1", release)
             if served is None:
                 continue
             by_name = {c.name: c.description for c in served.columns}

@@ -3,6 +3,7 @@ webhook configurations and admission policies keep metadata.generation."""
 
 from __future__ import annotations
 
+from fakekapi.registry.admissionregistration.printers import PRINTERS
 from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 
 STRATEGIES: dict[str, type[Strategy]] = {
@@ -13,3 +14,5 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "mutatingadmissionpolicies": GenerationStrategy,
     "mutatingadmissionpolicybindings": GenerationStrategy,
 }
+
+__all__ = ["PRINTERS", "STRATEGIES"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakekapi.core.errors import FieldError
+from fakekapi.registry.apps.printers import PRINTERS
 from fakekapi.registry.generic.scale import ScalePaths
 from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 from fakekapi.registry.validation import validate_workload
@@ -40,3 +41,5 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "statefulsets": ReplicaSetStrategy,
     "daemonsets": WorkloadStrategy,
 }
+
+__all__ = ["PRINTERS", "STRATEGIES"]

@@ -3,6 +3,7 @@ CertificateSigningRequest's `approval` subresource shows the request itself."""
 
 from __future__ import annotations
 
+from fakekapi.registry.certificates.printers import PRINTERS
 from fakekapi.registry.generic.strategy import Strategy
 
 
@@ -13,3 +14,5 @@ class CertificateSigningRequestStrategy(Strategy):
 STRATEGIES: dict[str, type[Strategy]] = {
     "certificatesigningrequests": CertificateSigningRequestStrategy
 }
+
+__all__ = ["PRINTERS", "STRATEGIES"]

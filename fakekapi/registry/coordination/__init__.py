@@ -3,6 +3,7 @@ missing Lease creates it (AllowCreateOnUpdate)."""
 
 from __future__ import annotations
 
+from fakekapi.registry.coordination.printers import PRINTERS
 from fakekapi.registry.generic.strategy import Strategy
 
 
@@ -11,3 +12,5 @@ class LeaseStrategy(Strategy):
 
 
 STRATEGIES: dict[str, type[Strategy]] = {"leases": LeaseStrategy}
+
+__all__ = ["PRINTERS", "STRATEGIES"]

@@ -14,6 +14,7 @@ from typing import Any
 from fakekapi.core.errors import FieldError
 from fakekapi.registry.core.namespace import NamespaceStrategy
 from fakekapi.registry.core.pod import BindingStrategy, PodStrategy
+from fakekapi.registry.core.printers import PRINTERS
 from fakekapi.registry.core.secret import ConfigMapStrategy, SecretStrategy
 from fakekapi.registry.core.service import ServiceStrategy
 from fakekapi.registry.generic.scale import ScalePaths
@@ -65,3 +66,5 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "limitranges": CreateOnUpdateStrategy,
 }
 """The group's kinds with rules of their own, by resource; the others are generic."""
+
+__all__ = ["PRINTERS", "STRATEGIES"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from fakekapi.registry.discovery.printers import PRINTERS
 from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 
 STRATEGIES: dict[str, type[Strategy]] = {"endpointslices": GenerationStrategy}
+
+__all__ = ["PRINTERS", "STRATEGIES"]

@@ -3,6 +3,7 @@ PUT of a missing Event creates it (AllowCreateOnUpdate)."""
 
 from __future__ import annotations
 
+from fakekapi.registry.events.printers import PRINTERS
 from fakekapi.registry.generic.strategy import Strategy
 
 
@@ -11,3 +12,5 @@ class EventStrategy(Strategy):
 
 
 STRATEGIES: dict[str, type[Strategy]] = {"events": EventStrategy}
+
+__all__ = ["PRINTERS", "STRATEGIES"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from fakekapi.registry.flowcontrol.printers import PRINTERS
 from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 
 STRATEGIES: dict[str, type[Strategy]] = {
     "flowschemas": GenerationStrategy,
     "prioritylevelconfigurations": GenerationStrategy,
 }
+
+__all__ = ["PRINTERS", "STRATEGIES"]

@@ -9,8 +9,9 @@ parts of the generic store every kind shares: request options (`options.py`), ke
 (`pagination.py`, `rawlist.py`), patches (`patch.py`), managedFields and server-side apply
 (`managedfields.py`, `smd.py`, `fieldsets.py`), strict field validation (`fieldvalidation.py`),
 the stored Go encoding (`encoding.py`), nesting limits (`nesting.py`), watch filtering
-(`watch.py`), Tables (`tables.py`), the scale projection (`scale.py`), batching and CPU
-offloading (`bulk.py`, `cpu.py`). The Registry that runs them over the strategy table is
+(`watch.py`), Tables (`tables.py`, with the printer machinery the group packages' printers are
+built on in `printing/`), the scale projection (`scale.py`), batching and CPU offloading
+(`bulk.py`, `cpu.py`). The Registry that runs them over the strategy table is
 fakekapi.registry.registry.
 
 Imports: never a group package (fakekapi.registry.core, apps, ...) nor the registry that

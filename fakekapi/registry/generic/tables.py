@@ -3,7 +3,8 @@
 
 Three convertors, chosen the way kube-apiserver's storages choose theirs:
 
-* built-in kinds with a printer (fakekapi.registry.printers): the printers' column set, every
+* built-in kinds with a printer (their group package's, handed in by the caller from the
+  strategy table, fakekapi.registry.strategies.table_printer): the printer's column set, every
   column filled (the server prints with `Wide: true`; kubectl hides priority > 0 unless `-o wide`);
 * custom resources: `Name` plus the CRD's `additionalPrinterColumns` (default: `Age`, a date);
 * everything else (Roles, LimitRanges, CRDs themselves, ...): the generic `Name` / `Created At`.
@@ -21,10 +22,9 @@ from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import bad_request, invalid_value
 from fakekapi.core.objects import OBJECT_META_ORDER, JSONDict
 
-from ..printers import Column, Printer, lookup
-from ..printers import custom as custom_printer
-from ..printers.base import NAME, doc
-from ..printers.util import rfc3339
+from .printing import NAME, Column, Printer, doc
+from .printing import custom as custom_printer
+from .printing.cells import rfc3339
 
 INCLUDE_OBJECT_VALUES: Final = ("Metadata", "Object", "None")
 TABLE_API_VERSION: Final = "meta.k8s.io/v1"
@@ -77,13 +77,14 @@ class _Convertor:
     """One kind's columns and cells (printer, custom resource or generic)."""
 
     def __init__(
-        self, rt: ResourceType, printer_columns: Sequence[JSONDict] | None, release: str | None
+        self,
+        rt: ResourceType,
+        printer: Printer | None,
+        printer_columns: Sequence[JSONDict] | None,
     ) -> None:
-        self.printer: Printer | None = None
+        self.printer = None if rt.is_crd else printer
         self.custom_columns = printer_columns
         self.is_custom = rt.is_crd
-        if not rt.is_crd:
-            self.printer = lookup(rt.group, rt.version, rt.kind, release)
         if self.printer is not None:
             self.columns = self.printer.columns
         elif self.is_custom:
@@ -139,23 +140,24 @@ def to_table(
     rt: ResourceType,
     objects: list[JSONDict],
     *,
+    printer: Printer | None,
     resource_version: str,
     continue_token: str = "",
     remaining_item_count: int | None = None,
     include_object: str = "Metadata",
     now: datetime | None = None,
     printer_columns: Sequence[JSONDict] | None = None,
-    release: str | None = None,
 ) -> JSONDict:
     """The Table for a list (or, with one object and its resourceVersion, for a single GET).
 
-    `include_object` must already be checked (check_include_object). `printer_columns` are the
-    CRD version's `additionalPrinterColumns` for custom resources (None: the default Age column).
-    `release`: the emulated Kubernetes release, whose printers' columns are used (None: 1.33's).
+    `printer`: the kind's printer as the emulated release has it (strategies.table_printer; None:
+    the generic convertor, or a custom resource's). `include_object` must already be checked
+    (check_include_object). `printer_columns` are the CRD version's `additionalPrinterColumns`
+    for custom resources (None: the default Age column).
     """
     include = check_include_object(include_object)
     moment = _now(now)
-    convertor = _Convertor(rt, printer_columns, release)
+    convertor = _Convertor(rt, printer, printer_columns)
     rows: list[JSONDict] | None = [convertor.row(o, include, moment) for o in objects]
     if convertor.generic and not objects:
         rows = None  # the generic convertor appends to a nil slice: "rows": null
@@ -173,13 +175,13 @@ def watch_table(
     rt: ResourceType,
     obj: JSONDict,
     *,
+    printer: Printer | None,
     include_object: str = "Metadata",
     with_columns: bool,
     now: datetime | None = None,
     printer_columns: Sequence[JSONDict] | None = None,
-    release: str | None = None,
 ) -> JSONDict:
-    """One watch event's object as a one-row Table.
+    """One watch event's object as a one-row Table (`printer` as to_table's).
 
     The first event of a watch carries the column definitions; later ones are encoded with
     NoHeaders, i.e. `"columnDefinitions": null`. A Status (an ERROR event) cannot be tabled with
@@ -187,7 +189,7 @@ def watch_table(
     """
     include = check_include_object(include_object)
     moment = _now(now)
-    convertor = _Convertor(rt, printer_columns, release)
+    convertor = _Convertor(rt, printer, printer_columns)
     if obj.get("kind") == "Status" and obj.get("apiVersion") == "v1":
         if convertor.printer is None or include != "None":
             return obj

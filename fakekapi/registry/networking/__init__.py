@@ -9,6 +9,7 @@ from fakekapi.core.errors import invalid
 from fakekapi.registry.admission import CREATE, UPDATE
 from fakekapi.registry.defaults import ingress_path_errors
 from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
+from fakekapi.registry.networking.printers import PRINTERS
 from fakekapi.store.base import Store
 
 
@@ -29,3 +30,5 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "ingresses": IngressStrategy,
     "ingressclasses": GenerationStrategy,
 }
+
+__all__ = ["PRINTERS", "STRATEGIES"]

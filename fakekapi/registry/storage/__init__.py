@@ -4,6 +4,7 @@ return the deleted object."""
 from __future__ import annotations
 
 from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.storage.printers import PRINTERS
 
 
 class ReturnDeletedStrategy(Strategy):
@@ -15,3 +16,5 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "csidrivers": ReturnDeletedStrategy,
     "volumeattachments": ReturnDeletedStrategy,
 }
+
+__all__ = ["PRINTERS", "STRATEGIES"]

@@ -38,6 +38,7 @@ from fakekapi.registry import gcfinalizers
 from fakekapi.registry.generic import options as registry_options
 from fakekapi.registry.generic import tables
 from fakekapi.registry.generic.options import ListOptions
+from fakekapi.registry.strategies import table_printer
 from fakekapi.server import offload, responses, yamlout
 from fakekapi.server.handlers import authorization, discovery
 from fakekapi.server.negotiation import (
@@ -258,27 +259,28 @@ def transform(
     """`doTransformObject` for a get or list result."""
     if target.kind == "Table":
         include = tables.check_include_object(request.query.get("includeObject", ""))
+        printer = table_printer(rt, request.app[CATALOG].release)
         if is_list:
             md = obj.get("metadata") or {}
             table = tables.to_table(
                 rt,
                 list(obj.get("items") or ()),
+                printer=printer,
                 resource_version=str(md.get("resourceVersion", "")),
                 continue_token=str(md.get("continue", "")),
                 remaining_item_count=md.get("remainingItemCount"),
                 include_object=include,
                 printer_columns=_printer_columns(request, rt),
-                release=request.app[CATALOG].release,
             )
         else:
             rv = str((obj.get("metadata") or {}).get("resourceVersion", ""))
             table = tables.to_table(
                 rt,
                 [obj],
+                printer=printer,
                 resource_version=rv,
                 include_object=include,
                 printer_columns=_printer_columns(request, rt),
-                release=request.app[CATALOG].release,
             )
         return _retag_meta_version(table, target.version)
     if target.kind == "PartialObjectMetadata":
@@ -484,7 +486,7 @@ async def _watch(
         include = tables.check_include_object(query.get("includeObject", ""))
     events = request.app[REGISTRY].watch(rt, route.namespace, opts)
     columns = _printer_columns(request, rt)
-    release = request.app[CATALOG].release
+    printer = table_printer(rt, request.app[CATALOG].release)
     first = True
 
     def encode(event: WatchEventLike) -> dict[str, Any] | bytes:
@@ -500,10 +502,10 @@ async def _watch(
                     tables.watch_table(
                         rt,
                         obj,
+                        printer=printer,
                         include_object=include,
                         with_columns=first,
                         printer_columns=columns,
-                        release=release,
                     ),
                     target.version,
                 )

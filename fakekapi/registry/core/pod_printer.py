@@ -6,9 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from fakekapi.core.objects import JSONDict, as_dict, as_list
-
-from .base import AGE, NAME, Printer, col
-from .util import as_int, as_str, get, parse_time, since
+from fakekapi.registry.generic.printing import AGE, NAME, Printer, col
+from fakekapi.registry.generic.printing.cells import as_int, as_str, get, parse_time, since
 
 _SUCCEEDED = [
     {

@@ -1,4 +1,5 @@
-"""Printers of the core (`v1`) kinds other than Pod, ported from printers.go."""
+"""`kubectl get` printers of the core (`v1`) kinds, ported from printers.go (Pod's in
+pod_printer.py); PRINTERS maps each kind to its printer for the strategy table."""
 
 from __future__ import annotations
 
@@ -6,9 +7,18 @@ from datetime import datetime
 from typing import Any
 
 from fakekapi.core.objects import JSONDict, as_dict, as_list
-
-from .base import AGE, CONTAINERS, IMAGES, NAME, Column, Printer, col
-from .util import (
+from fakekapi.registry.core.pod_printer import POD
+from fakekapi.registry.generic.printing import (
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    NAME,
+    Column,
+    Printer,
+    Variant,
+    col,
+)
+from fakekapi.registry.generic.printing.cells import (
     access_modes,
     age_of,
     as_int,
@@ -56,6 +66,13 @@ SECRET = Printer(
 SERVICE_ACCOUNT = Printer(
     (NAME, col("Secrets", "string", "core.v1.ServiceAccount.secrets"), AGE),
     lambda o, now: [name_of(o), len(as_list(o.get("secrets"))), age_of(o, now)],
+    variants=(
+        Variant(
+            (35, 36),
+            "serviceAccountColumnDefinitions lost Secrets in 1.35",
+            drop=("Secrets",),
+        ),
+    ),
 )
 
 
@@ -231,25 +248,6 @@ NODE = Printer(
 # --- Event (core/v1; events.k8s.io/v1 objects are mapped onto it first) --------------------------
 
 
-def core_event_from_events_v1(ev: JSONDict) -> JSONDict:
-    """The events.k8s.io/v1 → internal Event field mapping (the two share one printer)."""
-    return {
-        "metadata": ev.get("metadata"),
-        "involvedObject": ev.get("regarding"),
-        "reason": ev.get("reason"),
-        "message": ev.get("note"),
-        "source": ev.get("deprecatedSource"),
-        "firstTimestamp": ev.get("deprecatedFirstTimestamp"),
-        "lastTimestamp": ev.get("deprecatedLastTimestamp"),
-        "count": ev.get("deprecatedCount"),
-        "type": ev.get("type"),
-        "eventTime": ev.get("eventTime"),
-        "series": ev.get("series"),
-        "reportingComponent": ev.get("reportingController"),
-        "reportingInstance": ev.get("reportingInstance"),
-    }
-
-
 def _event_source(ev: JSONDict) -> str:
     """formatEventSource: component (or reportingController), then `, host` when known."""
     component = as_str(get(ev, "source", "component")) or as_str(ev.get("reportingComponent"))
@@ -302,9 +300,6 @@ _EVENT_COLUMNS = (
 )
 
 EVENT = Printer(_EVENT_COLUMNS, _event_row)
-EVENTS_V1_EVENT = Printer(
-    _EVENT_COLUMNS, lambda ev, now: _event_row(core_event_from_events_v1(ev), now)
-)
 
 
 # --- PersistentVolume, PersistentVolumeClaim -----------------------------------------------------
@@ -483,6 +478,13 @@ RESOURCE_QUOTA = Printer(
         AGE,
     ),
     _quota_row,
+    variants=(
+        Variant(
+            (29, 32),
+            "resourceQuotaColumnDefinitions: Age moved after Request and Limit in 1.33",
+            order=("Name", "Age", "Request", "Limit"),
+        ),
+    ),
 )
 
 
@@ -506,3 +508,23 @@ COMPONENT_STATUS = Printer(
     ),
     _component_status_row,
 )
+
+
+PRINTERS: dict[str, Printer] = {
+    "Pod": POD,
+    "PodTemplate": POD_TEMPLATE,
+    "ReplicationController": REPLICATION_CONTROLLER,
+    "Service": SERVICE,
+    "Endpoints": ENDPOINTS,
+    "Node": NODE,
+    "Event": EVENT,
+    "Namespace": NAMESPACE,
+    "Secret": SECRET,
+    "ServiceAccount": SERVICE_ACCOUNT,
+    "PersistentVolume": PERSISTENT_VOLUME,
+    "PersistentVolumeClaim": PERSISTENT_VOLUME_CLAIM,
+    "ComponentStatus": COMPONENT_STATUS,
+    "ConfigMap": CONFIG_MAP,
+    "ResourceQuota": RESOURCE_QUOTA,
+}
+"""Kind → printer (1.33's; each printer's variants say how other releases differ)."""

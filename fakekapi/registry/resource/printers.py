@@ -8,9 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from fakekapi.core.objects import JSONDict, as_dict, as_list
-
-from .base import AGE, NAME, Printer, col
-from .util import age_of, as_str, get, name_of
+from fakekapi.registry.generic.printing import AGE, NAME, Printer, Variant, col
+from fakekapi.registry.generic.printing.cells import age_of, as_str, get, name_of
 
 STATE_DOC = "A summary of the current state (allocated, pending, reserved, etc.)."
 
@@ -51,9 +50,14 @@ def _slice_row(obj: JSONDict, now: datetime) -> list[Any]:
     ]
 
 
-DEVICE_CLASS = Printer((NAME, AGE), _device_class_row)
-RESOURCE_CLAIM = Printer((NAME, col("State", "string", STATE_DOC), AGE), _claim_row)
-RESOURCE_CLAIM_TEMPLATE = Printer((NAME, AGE), _device_class_row)
+_CLASSIC_DRA = Variant((29, 30), "1.31 replaced the classic DRA API", absent=True)
+"""1.29 and 1.30 served the classic DRA API (v1alpha2), whose printers these are not."""
+
+DEVICE_CLASS = Printer((NAME, AGE), _device_class_row, variants=(_CLASSIC_DRA,))
+RESOURCE_CLAIM = Printer(
+    (NAME, col("State", "string", STATE_DOC), AGE), _claim_row, variants=(_CLASSIC_DRA,)
+)
+RESOURCE_CLAIM_TEMPLATE = Printer((NAME, AGE), _device_class_row, variants=(_CLASSIC_DRA,))
 RESOURCE_SLICE = Printer(
     (
         NAME,
@@ -63,4 +67,20 @@ RESOURCE_SLICE = Printer(
         AGE,
     ),
     _slice_row,
+    variants=(
+        Variant(
+            (35, 36),
+            "resourceapi.ResourceSliceSpec's driver doc was reworded in 1.35",
+            describe=(("Driver", "resource.v1.ResourceSliceSpec.driver"),),
+        ),
+        _CLASSIC_DRA,
+    ),
 )
+
+PRINTERS: dict[str, Printer] = {
+    "DeviceClass": DEVICE_CLASS,
+    "ResourceClaim": RESOURCE_CLAIM,
+    "ResourceClaimTemplate": RESOURCE_CLAIM_TEMPLATE,
+    "ResourceSlice": RESOURCE_SLICE,
+}
+"""Kind → printer (1.31 on; each printer's variants say how other releases differ)."""

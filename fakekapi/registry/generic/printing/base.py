@@ -1,7 +1,9 @@
 """The shape of a printer: its column definitions and the function that turns one object into cells.
 
 Mirrors kubernetes `pkg/printers` TableHandler(columnDefinitions, printFunc); the server always
-prints with `Wide: true`, so every row function returns the priority-1 cells too.
+prints with `Wide: true`, so every row function returns the priority-1 cells too. A printer also
+says how earlier or later releases' printers.go differed from it (`variants`, applied by
+releases.py), and which served versions' objects another printer reads (`versions`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,23 @@ ConditionsFunc = Callable[[JSONDict], list[JSONDict] | None]
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One kind's columns in a run of releases, relative to the 1.33 printer."""
+
+    releases: tuple[int, int]
+    """First and last minor (inclusive)."""
+    why: str
+    drop: tuple[str, ...] = ()
+    """Columns the releases do not have."""
+    order: tuple[str, ...] = ()
+    """The releases' column order (names), when it differs."""
+    describe: tuple[tuple[str, str], ...] = ()
+    """(column, DOCS key) pairs: descriptions the releases word otherwise."""
+    absent: bool = False
+    """The releases have no printer like this one (the 1.29/1.30 DRA API was another)."""
+
+
+@dataclass(frozen=True)
 class Printer:
     """One kind's table handler."""
 
@@ -49,6 +68,13 @@ class Printer:
     row: RowFunc
     conditions: ConditionsFunc | None = None
     """Row conditions (metav1.TableRowCondition), only pods set them."""
+    variants: tuple[Variant, ...] = ()
+    """How releases other than 1.33 print this kind, where their printers.go differs."""
+    versions: tuple[tuple[str, Printer], ...] = ()
+    """(API version, printer): served versions whose objects this printer cannot read, printed
+    by their own printer as it is in every release. kube prints the internal type, converted
+    from any version; fakekapi prints the stored version's JSON, so autoscaling/v1
+    HorizontalPodAutoscalers (metrics in an annotation) need their own row function."""
 
 
 def doc(key: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from fakekapi.core.objects import JSONDict
 
 from .base import NAME, Column
-from .util import human_duration, parse_time
+from .cells import human_duration, parse_time
 
 DEFAULT_COLUMNS: tuple[JSONDict, ...] = (
     {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},

@@ -1,0 +1,11 @@
+"""The node.k8s.io group's kinds (kube `pkg/registry/node/runtimeclass`): RuntimeClasses follow
+the generic rules; their Table printer is in printers.py."""
+
+from __future__ import annotations
+
+from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.node.printers import PRINTERS
+
+STRATEGIES: dict[str, type[Strategy]] = {}
+
+__all__ = ["PRINTERS", "STRATEGIES"]
