@@ -1,8 +1,8 @@
 """`kubectl get` printers of the apps kinds (Deployment, ReplicaSet, StatefulSet, DaemonSet,
 ControllerRevision), ported from printers.go.
 
-Missing optional fields are read as kube-apiserver's defaulting would have stored them (replicas 1,
-suspend false, ...), since the real server only ever prints defaulted objects.
+A missing spec.replicas is read as 1, as kube-apiserver's defaulting would have stored it: the
+real server only ever prints defaulted objects.
 """
 
 from __future__ import annotations

@@ -8,14 +8,7 @@ from typing import Any
 
 from fakekapi.core.objects import JSONDict, as_dict, as_list
 from fakekapi.registry.generic.printing import AGE, NAME, Printer, col
-from fakekapi.registry.generic.printing.cells import (
-    age_of,
-    as_int,
-    as_str,
-    get,
-    name_of,
-    quantity,
-)
+from fakekapi.registry.generic.printing.cells import age_of, as_int, as_str, get, name_of, quantity
 
 
 def _hpa_v1_metrics(hpa: JSONDict) -> tuple[list[Any], list[Any]]:

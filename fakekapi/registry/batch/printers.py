@@ -1,7 +1,8 @@
 """`kubectl get` printers of the batch kinds (Job, CronJob), ported from printers.go.
 
-Missing optional fields are read as kube-apiserver's defaulting would have stored them (replicas 1,
-suspend false, ...), since the real server only ever prints defaulted objects.
+Missing optional fields are read as kube-apiserver's defaulting would have stored them (a Job's
+completions 1, a CronJob's suspend false), since the real server only ever prints defaulted
+objects.
 """
 
 from __future__ import annotations

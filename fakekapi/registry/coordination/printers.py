@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from fakekapi.registry.generic.printing import AGE, NAME, Printer, col
-from fakekapi.registry.generic.printing.cells import (
-    age_of,
-    as_str,
-    get,
-    name_of,
-)
+from fakekapi.registry.generic.printing.cells import age_of, as_str, get, name_of
 
 LEASE = Printer(
     (NAME, col("Holder", "string", "coordination.v1.LeaseSpec.holderIdentity"), AGE),

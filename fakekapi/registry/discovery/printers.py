@@ -6,12 +6,7 @@ from typing import Any
 
 from fakekapi.core.objects import as_list
 from fakekapi.registry.generic.printing import AGE, NAME, Printer, col
-from fakekapi.registry.generic.printing.cells import (
-    age_of,
-    as_str,
-    get,
-    name_of,
-)
+from fakekapi.registry.generic.printing.cells import age_of, as_str, get, name_of
 
 
 def _list_with_more(shown: list[str], more: bool, count: int, limit: int) -> str:

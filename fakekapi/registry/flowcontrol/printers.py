@@ -8,13 +8,7 @@ from typing import Any
 
 from fakekapi.core.objects import JSONDict, as_list
 from fakekapi.registry.generic.printing import AGE, NAME, Printer, col
-from fakekapi.registry.generic.printing.cells import (
-    age_of,
-    as_int,
-    as_str,
-    get,
-    name_of,
-)
+from fakekapi.registry.generic.printing.cells import age_of, as_int, as_str, get, name_of
 
 
 def _flow_schema_row(fs: JSONDict, now: datetime) -> list[Any]:

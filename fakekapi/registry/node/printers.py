@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from fakekapi.registry.generic.printing import AGE, NAME, Column, Printer
-from fakekapi.registry.generic.printing.cells import (
-    age_of,
-    as_str,
-    name_of,
-)
+from fakekapi.registry.generic.printing.cells import age_of, as_str, name_of
 
 RUNTIME_CLASS = Printer(
     # printers.go describes Handler with ObjectMeta's (non-existent) "handler" doc: empty text.

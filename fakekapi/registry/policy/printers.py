@@ -5,12 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakekapi.registry.generic.printing import AGE, NAME, Printer, col
-from fakekapi.registry.generic.printing.cells import (
-    age_of,
-    as_int,
-    get,
-    name_of,
-)
+from fakekapi.registry.generic.printing.cells import age_of, as_int, get, name_of
 
 
 def _int_or_string(value: Any) -> str:

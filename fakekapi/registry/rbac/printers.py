@@ -8,12 +8,7 @@ from typing import Any
 
 from fakekapi.core.objects import JSONDict, as_dict, as_list
 from fakekapi.registry.generic.printing import AGE, NAME, Printer, col
-from fakekapi.registry.generic.printing.cells import (
-    age_of,
-    as_str,
-    get,
-    name_of,
-)
+from fakekapi.registry.generic.printing.cells import age_of, as_str, get, name_of
 
 
 def subjects_strings(subjects: Any) -> tuple[list[str], list[str], list[str]]:

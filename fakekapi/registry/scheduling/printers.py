@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from fakekapi.registry.generic.printing import AGE, NAME, Printer, Variant, col
-from fakekapi.registry.generic.printing.cells import (
-    age_of,
-    as_int,
-    as_str,
-    name_of,
-)
+from fakekapi.registry.generic.printing.cells import age_of, as_int, as_str, name_of
 
 PRIORITY_CLASS = Printer(
     (

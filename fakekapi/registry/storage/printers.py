@@ -8,13 +8,7 @@ from typing import Any
 
 from fakekapi.core.objects import JSONDict, as_dict, as_list
 from fakekapi.registry.generic.printing import AGE, NAME, Column, Printer, col, doc
-from fakekapi.registry.generic.printing.cells import (
-    age_of,
-    as_str,
-    get,
-    name_of,
-    quantity,
-)
+from fakekapi.registry.generic.printing.cells import age_of, as_str, get, name_of, quantity
 
 _DEFAULT_CLASS = (
     "storageclass.kubernetes.io/is-default-class",
