@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from fakekapi.catalog import releases
+from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.registry.generic.printing import resolve
 from fakekapi.registry.generic.printing.descriptions import DOCS, RELEASE_DOCS
@@ -167,3 +168,15 @@ def test_every_reworded_doc_reaches_its_columns() -> None:
                     assert by_name[c.name] == reworded[keys[0]], (release, kind, c.name)
                     checked += 1
     assert checked >= 20
+
+
+def test_every_printer_is_keyed_by_a_kind_its_group_serves() -> None:
+    """The strategy table finds a printer by (group, kind): a kind misspelt or filed under the
+    wrong group package would silently print the generic columns."""
+    served: set[tuple[str, str]] = set()
+    for release in releases.supported():
+        catalog = Catalog.builtin(("api/all=true",), release=release)
+        served |= {(t.group, t.kind) for t in catalog.all()}
+    keys = [(group, kind) for group, kinds in PRINTERS.items() for kind in kinds]
+    assert [key for key in keys if key not in served] == []
+    assert len(keys) == 52  # none lost in a move: one per kind printers.go prints
