@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -258,29 +259,33 @@ def _v2_filtered(hidden: frozenset[str], release: str) -> dict[str, object]:
     return doc
 
 
-def v2_json_for(served: ServedVersions, release: str | None = None) -> bytes:
-    """GET /openapi/v2 (JSON) of a server serving only `served` of the built-in group-versions."""
+def _v2_variant(
+    served: ServedVersions,
+    release: str | None,
+    fmt: str,
+    whole: Callable[[str], bytes],
+    encode: Callable[[dict[str, object]], bytes],
+) -> bytes:
+    """The v2 document in one format (`whole` for all, `encode` for a filtered dict) for a server
+    serving only `served`: JSON and protobuf filter the same way and share one cache, keyed by
+    format, release and the hidden services."""
     release = releases.resolve(release)
     hidden = _v2_hidden(served, release)
     if not hidden:
-        return v2_json(release)
-    data = _v2_variants.get(("json", release, hidden))
+        return whole(release)
+    data = _v2_variants.get((fmt, release, hidden))
     if data is None:
-        data = openapi_store.go_json(_v2_filtered(hidden, release))
+        data = encode(_v2_filtered(hidden, release))
         with _lock:
-            _v2_variants[("json", release, hidden)] = data
+            _v2_variants[(fmt, release, hidden)] = data
     return data
+
+
+def v2_json_for(served: ServedVersions, release: str | None = None) -> bytes:
+    """GET /openapi/v2 (JSON) of a server serving only `served` of the built-in group-versions."""
+    return _v2_variant(served, release, "json", v2_json, openapi_store.go_json)
 
 
 def v2_protobuf_for(served: ServedVersions, release: str | None = None) -> bytes:
     """GET /openapi/v2 (gnostic protobuf) of a server serving only `served`."""
-    release = releases.resolve(release)
-    hidden = _v2_hidden(served, release)
-    if not hidden:
-        return v2_protobuf(release)
-    data = _v2_variants.get(("pb", release, hidden))
-    if data is None:
-        data = gnostic.pb_document(_v2_filtered(hidden, release))
-        with _lock:
-            _v2_variants[("pb", release, hidden)] = data
-    return data
+    return _v2_variant(served, release, "pb", v2_protobuf, gnostic.pb_document)
