@@ -70,8 +70,10 @@ def _md(obj: JSONDict) -> dict[str, Any]:
     return md
 
 
-def reconcile_role(existing: JSONDict, expected: JSONDict) -> JSONDict | None:
-    """The updated Role/ClusterRole, or None when nothing is to be written."""
+def _reconciled_meta(existing: JSONDict, expected: JSONDict) -> tuple[JSONDict, bool] | None:
+    """Where computeReconciledRole and computeReconciledRoleBinding both start: None when the
+    object opts out (autoupdate "false"), else a copy of it with the default labels and
+    annotations merged under its own, and whether that changed anything."""
     md = _md(existing)
     if (md.get("annotations") or {}).get(AUTOUPDATE) == "false":
         return None
@@ -84,6 +86,15 @@ def reconcile_role(existing: JSONDict, expected: JSONDict) -> JSONDict | None:
         if merged != (md.get(field) or {}):
             omd[field] = merged
             changed = True
+    return out, changed
+
+
+def reconcile_role(existing: JSONDict, expected: JSONDict) -> JSONDict | None:
+    """The updated Role/ClusterRole, or None when nothing is to be written."""
+    start = _reconciled_meta(existing, expected)
+    if start is None:
+        return None
+    out, changed = start
     missing = covers(rules_of(existing), rules_of(expected))
     if missing:
         out["rules"] = list(existing.get("rules") or []) + [r.to_json() for r in missing]
@@ -100,18 +111,10 @@ def reconcile_role(existing: JSONDict, expected: JSONDict) -> JSONDict | None:
 
 def reconcile_binding(existing: JSONDict, expected: JSONDict) -> tuple[JSONDict | None, bool]:
     """(updated binding or None, recreate): recreate when the roleRef differs."""
-    md = _md(existing)
-    if (md.get("annotations") or {}).get(AUTOUPDATE) == "false":
+    start = _reconciled_meta(existing, expected)
+    if start is None:
         return None, False
-    out = copy.deepcopy(existing)
-    omd = _md(out)
-    emd = expected.get("metadata") or {}
-    changed = False
-    for field in ("labels", "annotations"):
-        merged = {**(emd.get(field) or {}), **(md.get(field) or {})}
-        if merged != (md.get(field) or {}):
-            omd[field] = merged
-            changed = True
+    out, changed = start
     recreate = existing.get("roleRef") != expected.get("roleRef")
     if recreate:
         out["roleRef"] = expected.get("roleRef")
