@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fakekapi.controllers.base import has_status_cause, now_rfc3339
+from fakekapi.controllers.base import now_rfc3339
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.expectations import Expectations
@@ -45,7 +45,7 @@ from fakekapi.controllers.pods import (
     phase,
     pod_from_template,
 )
-from fakekapi.controllers.replicaset import NAMESPACE_TERMINATING_CAUSE, slow_start_batch
+from fakekapi.controllers.replicaset import slow_start_batch
 from fakekapi.controllers.worker import WorkloadController, key_of, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
@@ -506,16 +506,7 @@ class JobController(WorkloadController):
         pod = pod_from_template(template, md["name"], ref)
         if index is not None:
             pod["metadata"]["generateName"] = f"{md['name']}-{index}-"
-        try:
-            created = await self.create(self.pod_rt, md.get("namespace") or "", pod)
-        except StatusError as e:
-            if has_status_cause(e, NAMESPACE_TERMINATING_CAUSE):
-                return
-            self.recorder.event(job, WARNING, "FailedCreate", f"Error creating: {e.message}")
-            raise
-        self.recorder.event(
-            job, NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}"
-        )
+        await self.create_pod(self.pod_rt, job, pod)
 
     async def _delete_pods(
         self, key: str, job: JSONDict, pods: Sequence[JSONDict]

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from fakekapi.controllers.base import has_status_cause, now_rfc3339
+from fakekapi.controllers.base import now_rfc3339
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.expectations import Expectations
@@ -52,7 +52,6 @@ from fakekapi.core.objects import JSONDict
 
 BURST_REPLICAS = 500
 """kube's --concurrent... burstReplicas: at most this many creates or deletes per sync."""
-NAMESPACE_TERMINATING_CAUSE = "NamespaceTerminating"
 
 
 async def slow_start_batch(count: int, initial: int, fn: Callable[[], Awaitable[None]]) -> int:
@@ -300,16 +299,7 @@ class ReplicaSetController(WorkloadController):
         pod = pod_from_template(self.template_of(owner), str(md.get("name") or ""), ref)
         if not (pod["metadata"].get("labels")):
             raise StatusError(500, "InternalError", "unable to create pods, no labels")
-        try:
-            created = await self.create(self.pod_rt, str(md.get("namespace") or ""), pod)
-        except StatusError as e:
-            if has_status_cause(e, NAMESPACE_TERMINATING_CAUSE):
-                return
-            self.recorder.event(owner, WARNING, "FailedCreate", f"Error creating: {e.message}")
-            raise
-        self.recorder.event(
-            owner, NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}"
-        )
+        await self.create_pod(self.pod_rt, owner, pod)
 
     async def _delete_pod(self, key: str, owner: JSONDict, pod: JSONDict) -> None:
         pmd = pod.get("metadata") or {}

@@ -12,8 +12,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.client.informer import Handler, Informer
-from fakekapi.controllers.base import FIELD_MANAGER, Controller
+from fakekapi.controllers.base import (
+    FIELD_MANAGER,
+    NAMESPACE_TERMINATING_CAUSE,
+    Controller,
+    has_status_cause,
+)
 from fakekapi.controllers.context import ControllerContext, controller_identity
+from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.ownership import owner_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
@@ -91,6 +97,23 @@ class WorkloadController(Controller):
     async def create(self, rt: ResourceType, namespace: str, obj: JSONDict) -> JSONDict:
         result = await self.registry.create(rt, namespace, obj, self.write_opts, user=self.user)
         return result.object
+
+    async def create_pod(self, rt: ResourceType, owner: JSONDict, pod: JSONDict) -> None:
+        """controller.RealPodControl.CreatePods, which the ReplicaSet and Job controllers share:
+        create `pod` in the owner's namespace and record FailedCreate or SuccessfulCreate on the
+        owner. A namespace being torn down is not an error (every later create would fail too),
+        so it records nothing and returns."""
+        md = owner.get("metadata") or {}
+        try:
+            created = await self.create(rt, str(md.get("namespace") or ""), pod)
+        except StatusError as e:
+            if has_status_cause(e, NAMESPACE_TERMINATING_CAUSE):
+                return
+            self.recorder.event(owner, WARNING, "FailedCreate", f"Error creating: {e.message}")
+            raise
+        self.recorder.event(
+            owner, NORMAL, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}"
+        )
 
     async def update(self, rt: ResourceType, obj: JSONDict, *, subresource: str = "") -> JSONDict:
         md = obj.get("metadata") or {}
