@@ -20,6 +20,7 @@ import copy
 import math
 from typing import Any
 
+from fakekapi.controllers import history
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.index import NamespaceIndex
@@ -33,7 +34,6 @@ from fakekapi.controllers.pods import (
     phase,
     pod_from_template,
 )
-from fakekapi.controllers.statefulset import revision_hash, revision_patch
 from fakekapi.controllers.worker import WorkloadController, key_of, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.nodeaffinity import fits_affinity, untolerated_taint
@@ -156,45 +156,15 @@ class DaemonSetController(WorkloadController):
 
     async def _revision(self, ds: JSONDict) -> JSONDict:
         md = ds["metadata"]
-        data = revision_patch(ds)
-        revisions = sorted(
-            (
-                r
-                for r in self.revisions_by_ns.list(md.get("namespace") or "")
-                if (controller_of(r) or {}).get("uid") == md.get("uid")
-            ),
-            key=lambda r: int(r.get("revision") or 0),
-        )
-        latest = int(revisions[-1].get("revision") or 0) if revisions else 0
-        equal = [r for r in revisions if r.get("data") == data]
-        if equal:
-            found = equal[-1]
-            if found is not revisions[-1]:
-                found = {
-                    "apiVersion": "apps/v1",
-                    "kind": "ControllerRevision",
-                    **copy.deepcopy(found),
-                }
-                found["revision"] = latest + 1
-                found = await self.update(self.rev_rt, found)
+        data = history.revision_patch(ds)
+        revisions = history.owned_revisions(self.revisions_by_ns, ds)
+        found = await history.reuse_equal(revisions, data, lambda r: self.update(self.rev_rt, r))
+        if found is not None:
             return found
         collision = int((ds.get("status") or {}).get("collisionCount") or 0)
-        h = revision_hash(data, collision)
-        template_labels = (
-            ((ds.get("spec") or {}).get("template") or {}).get("metadata") or {}
-        ).get("labels") or {}
-        rev: JSONDict = {
-            "apiVersion": "apps/v1",
-            "kind": "ControllerRevision",
-            "metadata": {
-                "name": f"{md['name'][:223]}-{h}",
-                "namespace": md["namespace"],
-                "labels": {**template_labels, REVISION_LABEL: h},
-                "ownerReferences": [new_controller_ref(ds, "apps/v1", "DaemonSet")],
-            },
-            "data": data,
-            "revision": latest + 1,
-        }
+        rev = history.new_revision(
+            ds, "DaemonSet", data, history.next_revision(revisions), collision, REVISION_LABEL
+        )
         return await self.create(self.rev_rt, md["namespace"], rev)
 
     async def _manage(

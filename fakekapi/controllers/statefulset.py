@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 import re
 
+from fakekapi.controllers import history
 from fakekapi.controllers.context import ControllerContext
-from fakekapi.controllers.deploymentutil import safe_encode
 from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.labels import selector_matches
@@ -48,24 +47,6 @@ REVISION_LABEL = "controller-revision-hash"
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
 POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"
 HASH_LABEL = "controller.kubernetes.io/hash"
-
-
-def revision_patch(sts: JSONDict) -> JSONDict:
-    """getPatch: the template, to be applied as a whole (`$patch: replace`)."""
-    template = copy.deepcopy((sts.get("spec") or {}).get("template") or {})
-    template["$patch"] = "replace"
-    return {"spec": {"template": template}}
-
-
-def revision_hash(data: JSONDict, collision_count: int | None) -> str:
-    """history.HashControllerRevision: FNV-32a of the data (and collision count)."""
-    raw = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
-    if collision_count:
-        raw += int(collision_count & 0xFFFFFFFF).to_bytes(4, "little")
-    h = 0x811C9DC5
-    for b in raw:
-        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
-    return safe_encode(str(h))
 
 
 def ordinal_of(sts_name: str, pod: JSONDict) -> int | None:
@@ -132,44 +113,15 @@ class StatefulSetController(WorkloadController):
         md = sts["metadata"]
         status = sts.get("status") or {}
         collision = int(status.get("collisionCount") or 0)
-        revisions = sorted(
-            (
-                r
-                for r in self.revisions_by_ns.list(md.get("namespace") or "")
-                if (controller_of(r) or {}).get("uid") == md.get("uid")
-            ),
-            key=lambda r: int(r.get("revision") or 0),
-        )
-        data = revision_patch(sts)
-        latest = int(revisions[-1].get("revision") or 0) if revisions else 0
-        equal = [r for r in revisions if r.get("data") == data]
-        if equal:
-            update = equal[-1]
-            if update is not revisions[-1]:
-                update = {
-                    "apiVersion": "apps/v1",
-                    "kind": "ControllerRevision",
-                    **copy.deepcopy(update),
-                }
-                update["revision"] = latest + 1
-                update = await self.update(self.rev_rt, update)
+        revisions = history.owned_revisions(self.revisions_by_ns, sts)
+        data = history.revision_patch(sts)
+        equal = await history.reuse_equal(revisions, data, lambda r: self.update(self.rev_rt, r))
+        if equal is not None:
+            update = equal
         else:
-            h = revision_hash(data, collision)
-            template_labels = ((sts["spec"].get("template") or {}).get("metadata") or {}).get(
-                "labels"
-            ) or {}
-            rev: JSONDict = {
-                "apiVersion": "apps/v1",
-                "kind": "ControllerRevision",
-                "metadata": {
-                    "name": f"{md['name'][:223]}-{h}",
-                    "namespace": md["namespace"],
-                    "labels": {**template_labels, HASH_LABEL: h},
-                    "ownerReferences": [new_controller_ref(sts, "apps/v1", "StatefulSet")],
-                },
-                "data": data,
-                "revision": latest + 1,
-            }
+            rev = history.new_revision(
+                sts, "StatefulSet", data, history.next_revision(revisions), collision, HASH_LABEL
+            )
             try:
                 update = await self.create(self.rev_rt, md["namespace"], rev)
             except StatusError as e:
