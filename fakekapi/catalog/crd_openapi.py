@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -330,7 +331,16 @@ def _operation(
     }
 
 
-def _paths(cv: CustomVersion, item: str, lst: str) -> dict[str, Any]:
+Operation = Callable[[CustomVersion, str, str, str, str], dict[str, Any]]
+"""Renders one operation of a document: (version, action, description, operation id, response
+schema name) → the operation object."""
+
+
+def routes(cv: CustomVersion, item: str, lst: str, operation: Operation) -> dict[str, Any]:
+    """The paths of a custom version, with their verbs, descriptions and operation ids (kind
+    `item`, list `lst`), each operation rendered by `operation`. The CRD OpenAPI builder
+    (apiextensions-apiserver pkg/controller/openapi/builder) builds these routes once and
+    renders them as v2 and as v3; here too, so the two documents cannot drift apart."""
     base = f"/apis/{cv.group}/{cv.version}"
     scope = "Namespaced" if cv.namespaced else ""
     title = "".join(p.capitalize() for p in cv.group.split(".")[0].split("-"))
@@ -338,51 +348,47 @@ def _paths(cv: CustomVersion, item: str, lst: str) -> dict[str, Any]:
     collection = (
         f"{base}/namespaces/{{namespace}}/{cv.plural}" if cv.namespaced else (f"{base}/{cv.plural}")
     )
+    status = META + "Status"
+
+    def op(action: str, description: str, op_id: str, response: str) -> dict[str, Any]:
+        return operation(cv, action, description, op_id, response)
+
     paths: dict[str, Any] = {
         collection: {
-            "get": _operation(cv, "list", f"list objects of kind {cv.kind}", f"list{ident}", lst),
-            "post": _operation(cv, "post", f"create a {cv.kind}", f"create{ident}", item),
-            "delete": _operation(
-                cv,
+            "get": op("list", f"list objects of kind {cv.kind}", f"list{ident}", lst),
+            "post": op("post", f"create a {cv.kind}", f"create{ident}", item),
+            "delete": op(
                 "deletecollection",
                 f"delete collection of {cv.kind}",
                 f"deletecollection{ident}",
-                META + "Status",
+                status,
             ),
         },
         f"{collection}/{{name}}": {
-            "get": _operation(cv, "get", f"read the specified {cv.kind}", f"read{ident}", item),
-            "put": _operation(
-                cv, "put", f"replace the specified {cv.kind}", f"replace{ident}", item
+            "get": op("get", f"read the specified {cv.kind}", f"read{ident}", item),
+            "put": op("put", f"replace the specified {cv.kind}", f"replace{ident}", item),
+            "patch": op(
+                "patch", f"partially update the specified {cv.kind}", f"patch{ident}", item
             ),
-            "patch": _operation(
-                cv, "patch", f"partially update the specified {cv.kind}", f"patch{ident}", item
-            ),
-            "delete": _operation(
-                cv, "delete", f"delete a {cv.kind}", f"delete{ident}", META + "Status"
-            ),
+            "delete": op("delete", f"delete a {cv.kind}", f"delete{ident}", status),
         },
     }
     if cv.namespaced:
         paths[f"{base}/{cv.plural}"] = {
-            "get": _operation(
-                cv, "list", f"list objects of kind {cv.kind}", f"list{ident}ForAllNamespaces", lst
+            "get": op(
+                "list", f"list objects of kind {cv.kind}", f"list{ident}ForAllNamespaces", lst
             )
         }
     if cv.status:
         paths[f"{collection}/{{name}}/status"] = {
-            "get": _operation(
-                cv, "get", f"read status of the specified {cv.kind}", f"read{ident}Status", item
-            ),
-            "put": _operation(
-                cv,
+            "get": op("get", f"read status of the specified {cv.kind}", f"read{ident}Status", item),
+            "put": op(
                 "put",
                 f"replace status of the specified {cv.kind}",
                 f"replace{ident}Status",
                 item,
             ),
-            "patch": _operation(
-                cv,
+            "patch": op(
                 "patch",
                 f"partially update status of the specified {cv.kind}",
                 f"patch{ident}Status",
@@ -402,7 +408,7 @@ def build_document(versions: list[CustomVersion], release: str | None = None) ->
         lst = schema_name(cv.group, cv.version, cv.list_kind)
         schemas[item] = _kind_schema(cv)
         schemas[lst] = _list_schema(cv, item)
-        paths.update(_paths(cv, item, lst))
+        paths.update(routes(cv, item, lst, _operation))
     wanted: set[str] = {META + "Status", META + "ObjectMeta", META + "ListMeta"}
     _refs(schemas, wanted)
     _refs(paths, wanted)

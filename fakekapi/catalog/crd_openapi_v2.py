@@ -31,6 +31,7 @@ from fakekapi.catalog.crd_openapi import (
     _METADATA_DOC,
     META,
     CustomVersion,
+    routes,
     schema_name,
 )
 
@@ -171,62 +172,9 @@ def _op(
 
 
 def paths(cv: CustomVersion, item: str, lst: str) -> dict[str, Any]:
-    base = f"/apis/{cv.group}/{cv.version}"
-    scope = "Namespaced" if cv.namespaced else ""
-    title = "".join(p.capitalize() for p in cv.group.split(".")[0].split("-"))
-    ident = f"{title}{cv.version.capitalize()}{scope}{cv.kind}"
-    collection = (
-        f"{base}/namespaces/{{namespace}}/{cv.plural}" if cv.namespaced else (f"{base}/{cv.plural}")
-    )
-    status = META + "Status"
-    out: dict[str, Any] = {
-        collection: {
-            "delete": _op(
-                cv,
-                "deletecollection",
-                f"delete collection of {cv.kind}",
-                f"deletecollection{ident}",
-                status,
-            ),
-            "get": _op(cv, "list", f"list objects of kind {cv.kind}", f"list{ident}", lst),
-            "post": _op(cv, "post", f"create a {cv.kind}", f"create{ident}", item),
-        },
-        f"{collection}/{{name}}": {
-            "delete": _op(cv, "delete", f"delete a {cv.kind}", f"delete{ident}", status),
-            "get": _op(cv, "get", f"read the specified {cv.kind}", f"read{ident}", item),
-            "patch": _op(
-                cv, "patch", f"partially update the specified {cv.kind}", f"patch{ident}", item
-            ),
-            "put": _op(cv, "put", f"replace the specified {cv.kind}", f"replace{ident}", item),
-        },
-    }
-    if cv.namespaced:
-        out[f"{base}/{cv.plural}"] = {
-            "get": _op(
-                cv, "list", f"list objects of kind {cv.kind}", f"list{ident}ForAllNamespaces", lst
-            )
-        }
-    if cv.status:
-        out[f"{collection}/{{name}}/status"] = {
-            "get": _op(
-                cv, "get", f"read status of the specified {cv.kind}", f"read{ident}Status", item
-            ),
-            "patch": _op(
-                cv,
-                "patch",
-                f"partially update status of the specified {cv.kind}",
-                f"patch{ident}Status",
-                item,
-            ),
-            "put": _op(
-                cv,
-                "put",
-                f"replace status of the specified {cv.kind}",
-                f"replace{ident}Status",
-                item,
-            ),
-        }
-    return out
+    """The v2 paths of a custom version: the routes the v3 document has, verbs in name order
+    (as kube's v2 JSON lists them)."""
+    return {path: dict(sorted(verbs.items())) for path, verbs in routes(cv, item, lst, _op).items()}
 
 
 def parts(versions: list[CustomVersion]) -> tuple[dict[str, Any], dict[str, Any]]:
