@@ -147,79 +147,32 @@ def _bool_oneof(field: int, value: bool) -> Msg:
     return m
 
 
-# Field numbers of the Query/Path/Header/FormData parameter sub-schemas (they differ: Query and
-# FormData have allow_empty_value at 5, Path and Header don't).
+# Field numbers of the Query/Path/Header/FormData parameter sub-schemas (gnostic's
+# OpenAPIv2.proto): Query and FormData number their fields alike, with allow_empty_value at 5;
+# Path and Header lack it, so each later field is one lower.
+_ALLOW_EMPTY_FIELDS = {
+    "required": 1,
+    "in": 2,
+    "description": 3,
+    "name": 4,
+    "allowEmptyValue": 5,
+    "type": 6,
+    "format": 7,
+    "items": 8,
+    "collectionFormat": 9,
+    "default": 10,
+    "uniqueItems": 20,
+    "enum": 21,
+    "x": 23,
+}
+_NO_ALLOW_EMPTY_FIELDS = {
+    k: n - 1 if n > 5 else n for k, n in _ALLOW_EMPTY_FIELDS.items() if k != "allowEmptyValue"
+}
 _SUBSCHEMA_FIELDS = {
-    "query": (
-        3,
-        {
-            "required": 1,
-            "in": 2,
-            "description": 3,
-            "name": 4,
-            "allowEmptyValue": 5,
-            "type": 6,
-            "format": 7,
-            "items": 8,
-            "collectionFormat": 9,
-            "default": 10,
-            "uniqueItems": 20,
-            "enum": 21,
-            "x": 23,
-        },
-    ),
-    "formData": (
-        2,
-        {
-            "required": 1,
-            "in": 2,
-            "description": 3,
-            "name": 4,
-            "allowEmptyValue": 5,
-            "type": 6,
-            "format": 7,
-            "items": 8,
-            "collectionFormat": 9,
-            "default": 10,
-            "uniqueItems": 20,
-            "enum": 21,
-            "x": 23,
-        },
-    ),
-    "path": (
-        4,
-        {
-            "required": 1,
-            "in": 2,
-            "description": 3,
-            "name": 4,
-            "type": 5,
-            "format": 6,
-            "items": 7,
-            "collectionFormat": 8,
-            "default": 9,
-            "uniqueItems": 19,
-            "enum": 20,
-            "x": 22,
-        },
-    ),
-    "header": (
-        1,
-        {
-            "required": 1,
-            "in": 2,
-            "description": 3,
-            "name": 4,
-            "type": 5,
-            "format": 6,
-            "items": 7,
-            "collectionFormat": 8,
-            "default": 9,
-            "uniqueItems": 19,
-            "enum": 20,
-            "x": 22,
-        },
-    ),
+    "query": (3, _ALLOW_EMPTY_FIELDS),
+    "formData": (2, _ALLOW_EMPTY_FIELDS),
+    "path": (4, _NO_ALLOW_EMPTY_FIELDS),
+    "header": (1, _NO_ALLOW_EMPTY_FIELDS),
 }
 
 
