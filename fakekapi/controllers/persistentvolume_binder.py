@@ -20,7 +20,7 @@ Immediate.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fakekapi.controllers.base import now_rfc3339
 from fakekapi.controllers.context import ControllerContext
@@ -28,6 +28,9 @@ from fakekapi.controllers.events import NORMAL
 from fakekapi.controllers.worker import WorkloadController, key_of, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
+
+if TYPE_CHECKING:
+    from fakekapi.catalog.types import ResourceType
 
 DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 BETA_DEFAULT_CLASS_ANNOTATION = "storageclass.beta.kubernetes.io/is-default-class"
@@ -166,11 +169,18 @@ class PersistentVolumeBinderController(WorkloadController):
             "reclaimPolicy": "Delete",
             "volumeBindingMode": "Immediate",
         }
+        await self._create_once(self.sc_rt, sc)
+
+    async def _create_once(self, rt: ResourceType, obj: JSONDict) -> bool:
+        """Create a cluster-scoped object whose name this controller derives (the default
+        class, `pvc-<claim uid>`): False when it exists already, made by an earlier sync."""
         try:
-            await self.create(self.sc_rt, "", sc)
+            await self.create(rt, "", obj)
         except StatusError as e:
             if e.reason != "AlreadyExists":
                 raise
+            return False
+        return True
 
     def _default_class(self) -> JSONDict | None:
         defaults = [sc for sc in self.classes.cache.values() if is_default_class(sc)]
@@ -309,11 +319,7 @@ class PersistentVolumeBinderController(WorkloadController):
                 },
             },
         }
-        try:
-            await self.create(self.pv_rt, "", pv)
-        except StatusError as e:
-            if e.reason != "AlreadyExists":
-                raise
+        if not await self._create_once(self.pv_rt, pv):
             return
         self.provisioner_recorder.event(
             claim, NORMAL, "ProvisioningSucceeded", f"Successfully provisioned volume {name}"
