@@ -281,7 +281,12 @@ def _kind_schema(cv: CustomVersion) -> dict[str, Any]:
     return schema
 
 
-def _list_schema(cv: CustomVersion, item: str) -> dict[str, Any]:
+def list_schema(
+    cv: CustomVersion, items: dict[str, Any], metadata: dict[str, Any]
+) -> dict[str, Any]:
+    """The schema of the version's List kind. It reads the same in the v2 and v3 documents
+    (kube's builder makes one and converts it) but for how a reference is written, so the
+    callers pass the item reference and the ListMeta property."""
     return {
         "description": f"{cv.kind}List is a list of {cv.kind}",
         "type": "object",
@@ -294,10 +299,10 @@ def _list_schema(cv: CustomVersion, item: str) -> dict[str, Any]:
                     "https://git.k8s.io/community/contributors/devel/api-conventions.md"
                 ),
                 "type": "array",
-                "items": _ref(item),
+                "items": items,
             },
             "kind": {"description": _KIND_DOC, "type": "string"},
-            "metadata": {"description": _LIST_METADATA_DOC, "allOf": [_ref(META + "ListMeta")]},
+            "metadata": metadata,
         },
         "x-kubernetes-group-version-kind": [
             {"group": cv.group, "kind": cv.list_kind, "version": cv.version}
@@ -407,7 +412,11 @@ def build_document(versions: list[CustomVersion], release: str | None = None) ->
         item = schema_name(cv.group, cv.version, cv.kind)
         lst = schema_name(cv.group, cv.version, cv.list_kind)
         schemas[item] = _kind_schema(cv)
-        schemas[lst] = _list_schema(cv, item)
+        schemas[lst] = list_schema(
+            cv,
+            _ref(item),
+            {"description": _LIST_METADATA_DOC, "allOf": [_ref(META + "ListMeta")]},
+        )
         paths.update(routes(cv, item, lst, _operation))
     wanted: set[str] = {META + "Status", META + "ObjectMeta", META + "ListMeta"}
     _refs(schemas, wanted)

@@ -31,6 +31,7 @@ from fakekapi.catalog.crd_openapi import (
     _METADATA_DOC,
     META,
     CustomVersion,
+    list_schema,
     routes,
     schema_name,
 )
@@ -101,25 +102,11 @@ def kind_definition(cv: CustomVersion) -> Schema:
 
 
 def list_definition(cv: CustomVersion, item: str) -> Schema:
-    return {
-        "description": f"{cv.kind}List is a list of {cv.kind}",
-        "type": "object",
-        "required": ["items"],
-        "properties": {
-            "apiVersion": {"description": _API_VERSION_DOC, "type": "string"},
-            "items": {
-                "description": (
-                    f"List of {cv.plural}. More info: "
-                    "https://git.k8s.io/community/contributors/devel/api-conventions.md"
-                ),
-                "type": "array",
-                "items": {"$ref": _DEFS + item},
-            },
-            "kind": {"description": _KIND_DOC, "type": "string"},
-            "metadata": {"$ref": _DEFS + META + "ListMeta", "description": _LIST_METADATA_DOC},
-        },
-        "x-kubernetes-group-version-kind": _gvk(cv, cv.list_kind),
-    }
+    return list_schema(
+        cv,
+        {"$ref": _DEFS + item},
+        {"$ref": _DEFS + META + "ListMeta", "description": _LIST_METADATA_DOC},
+    )
 
 
 _PRODUCES = ["application/json", "application/yaml"]
