@@ -491,34 +491,25 @@ def _bound_identity(claims: Mapping[str, Any], lookup: ObjectLookup, now: float)
     sa_uid = str(_meta(sa).get("uid") or "")
     if sa_uid != sa_ref[1]:
         raise TokenError(f"service account UID ({sa_uid}) does not match claim ({sa_ref[1]})")
+
+    def check_bound(kind: str, resource: str, namespace: str, ref: tuple[str, str]) -> None:
+        """The object the token is bound to still exists (not deleted before the leeway) with
+        the claimed UID; the same three checks for a secret, a pod and a node."""
+        obj = get(resource, namespace, ref[0])
+        if obj is None or _deleted_before(obj, cutoff):
+            raise TokenError(ERR_INVALIDATED)
+        uid = str(_meta(obj).get("uid") or "")
+        if uid != ref[1]:
+            raise TokenError(
+                f"{kind} UID ({uid}) does not match service account {kind} ref claim ({ref[1]})"
+            )
+
     if secret_ref is not None:
-        secret = get("secrets", ns, secret_ref[0])
-        if secret is None or _deleted_before(secret, cutoff):
-            raise TokenError(ERR_INVALIDATED)
-        uid = str(_meta(secret).get("uid") or "")
-        if uid != secret_ref[1]:
-            raise TokenError(
-                f"secret UID ({uid}) does not match service account secret ref claim "
-                f"({secret_ref[1]})"
-            )
+        check_bound("secret", "secrets", ns, secret_ref)
     if pod_ref is not None:
-        pod = get("pods", ns, pod_ref[0])
-        if pod is None or _deleted_before(pod, cutoff):
-            raise TokenError(ERR_INVALIDATED)
-        uid = str(_meta(pod).get("uid") or "")
-        if uid != pod_ref[1]:
-            raise TokenError(
-                f"pod UID ({uid}) does not match service account pod ref claim ({pod_ref[1]})"
-            )
+        check_bound("pod", "pods", ns, pod_ref)
     if node_ref is not None and pod_ref is None:
-        node = get("nodes", "", node_ref[0])
-        if node is None or _deleted_before(node, cutoff):
-            raise TokenError(ERR_INVALIDATED)
-        uid = str(_meta(node).get("uid") or "")
-        if uid != node_ref[1]:
-            raise TokenError(
-                f"node UID ({uid}) does not match service account node ref claim ({node_ref[1]})"
-            )
+        check_bound("node", "nodes", "", node_ref)
     extra: dict[str, tuple[str, ...]] = {}
     jti = claims.get("jti")
     if isinstance(jti, str) and jti:
