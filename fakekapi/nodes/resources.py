@@ -1,7 +1,8 @@
 """Resource quantities and a pod's requests, as the scheduler's NodeResourcesFit counts them.
 
-Quantities follow apimachinery's resource.Quantity grammar (`100m`, `0.5`, `128Mi`, `1G`,
-`1e3`); a value that does not parse counts as zero, as the API server would have refused it.
+Quantities are read by core/quantity, apimachinery's resource.Quantity parser (`100m`, `0.5`,
+`128Mi`, `1G`, `1e3`); a value that does not parse counts as zero, as the API server would have
+refused it.
 Pod requests follow kube's `resourcehelper.PodRequests`: the sum of the containers (and of
 restartable init containers, which run beside them), or the largest init container if that is
 more, plus spec.overhead.
@@ -9,45 +10,22 @@ more, plus spec.overhead.
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 from typing import Any
 
-_SUFFIX = {
-    "": Fraction(1),
-    "n": Fraction(1, 10**9),
-    "u": Fraction(1, 10**6),
-    "m": Fraction(1, 1000),
-    "k": Fraction(10**3),
-    "M": Fraction(10**6),
-    "G": Fraction(10**9),
-    "T": Fraction(10**12),
-    "P": Fraction(10**15),
-    "E": Fraction(10**18),
-    "Ki": Fraction(2**10),
-    "Mi": Fraction(2**20),
-    "Gi": Fraction(2**30),
-    "Ti": Fraction(2**40),
-    "Pi": Fraction(2**50),
-    "Ei": Fraction(2**60),
-}
-_QUANTITY = re.compile(
-    r"([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)"
-)
+from fakekapi.core import quantity
 
 Resources = dict[str, Fraction]
 
 
 def parse_quantity(value: Any) -> Fraction:
-    """The quantity as an exact number (cpu in cores, memory in bytes); 0 when malformed."""
-    text = str(value).strip()
-    m = _QUANTITY.fullmatch(text)
-    if m is None:
+    """The quantity as an exact number (cpu in cores, memory in bytes), as resource.Quantity
+    parses it (core/quantity); 0 when malformed."""
+    try:
+        q = quantity.parse(str(value).strip())
+    except quantity.QuantityError:
         return Fraction(0)
-    number = Fraction(m.group(1))
-    if m.group(2):
-        return number * Fraction(10) ** int(m.group(2)[1:])
-    return number * _SUFFIX[m.group(3) or ""]
+    return Fraction(q.unscaled) * Fraction(10) ** q.exp
 
 
 def _requests(container: Any) -> Resources:
