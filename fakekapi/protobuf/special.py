@@ -8,19 +8,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from fakekapi.core import gotime
+from fakekapi.core import gotime, quantity
 
 GO_ZERO_UNIX = gotime.ZERO_UNIX
 """Go's zero time.Time (0001-01-01T00:00:00Z) in Unix seconds: metav1.Time writes it as null."""
-
-QUANTITY_FORMAT_ERROR = (
-    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-)
-QUANTITY_SUFFIX_ERROR = "unable to parse quantity's suffix"
-_SUFFIXES = frozenset(
-    ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m", "k", "M", "G", "T", "P", "E"]
-)
-_EXPONENT = re.compile(r"[eE][+-]?[0-9]+\Z")
 
 
 def time_json(seconds: int) -> str | None:
@@ -96,44 +87,9 @@ parse_duration = gotime.parse_duration
 
 
 def check_quantity(s: str) -> str | None:
-    """resource.ParseQuantity's error for `s`, or None when it parses (parseQuantityString)."""
-    end = len(s)
-    if end == 0:
-        return QUANTITY_FORMAT_ERROR
-    pos = 0
-    if s[0] in "+-":
-        pos = 1
-    while pos < end and s[pos] == "0":
-        pos += 1
-    if pos >= end:
-        return None
-    while pos < end and "0" <= s[pos] <= "9":
-        pos += 1
-    if pos >= end:
-        return None
-    if s[pos] == ".":
-        pos += 1
-        while pos < end and "0" <= s[pos] <= "9":
-            pos += 1
-        if pos >= end:
-            return None
-    suffix_start = pos
-    while pos < end and s[pos] in "eEinumkKMGTP":
-        pos += 1
-    if pos < end:
-        if s[pos] in "+-":
-            pos += 1
-        while pos < end and "0" <= s[pos] <= "9":
-            pos += 1
-        if pos < end:
-            return QUANTITY_FORMAT_ERROR
-    suffix = s[suffix_start:]
-    if suffix in _SUFFIXES:
-        return None
-    if len(suffix) > 1 and _EXPONENT.match(suffix):
-        try:
-            exp = int(suffix[1:])
-        except ValueError:
-            return QUANTITY_SUFFIX_ERROR
-        return None if -(1 << 63) <= exp < (1 << 63) else QUANTITY_SUFFIX_ERROR
-    return QUANTITY_SUFFIX_ERROR
+    """resource.ParseQuantity's error for `s`, or None when it parses (core/quantity)."""
+    try:
+        quantity.parse(s)
+    except quantity.QuantityError as e:
+        return str(e)
+    return None
