@@ -20,12 +20,13 @@ Immediate.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fakekapi.controllers.base import now_rfc3339
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL
 from fakekapi.controllers.worker import WorkloadController, key_of, split_key
+from fakekapi.core import quantity
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
 
@@ -41,26 +42,6 @@ BIND_COMPLETED = "pv.kubernetes.io/bind-completed"
 BOUND_BY_CONTROLLER = "pv.kubernetes.io/bound-by-controller"
 PROVISIONED_BY = "pv.kubernetes.io/provisioned-by"
 CLAIM_PREFIX = "claim:"
-
-_SUFFIXES = {
-    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
-    "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18, "m": 0.001,
-}  # fmt: skip
-
-
-def quantity(value: Any) -> float:
-    """A resource quantity as a number (enough to compare sizes)."""
-    text = str(value or "0").strip()
-    for suffix in sorted(_SUFFIXES, key=len, reverse=True):
-        if text.endswith(suffix):
-            try:
-                return float(text[: -len(suffix)]) * _SUFFIXES[suffix]
-            except ValueError:
-                return 0.0
-    try:
-        return float(text)
-    except ValueError:
-        return 0.0
 
 
 def made_here(rt_key: tuple[str, str], obj: JSONDict) -> bool:
@@ -233,7 +214,7 @@ class PersistentVolumeBinderController(WorkloadController):
         one of the class with the access modes and capacity asked for."""
         spec = claim.get("spec") or {}
         md = claim["metadata"]
-        want = quantity(((spec.get("resources") or {}).get("requests") or {}).get("storage"))
+        want = quantity.amount(((spec.get("resources") or {}).get("requests") or {}).get("storage"))
         modes = set(spec.get("accessModes") or [])
         best: JSONDict | None = None
         for pv in self.volumes.cache.values():
@@ -257,10 +238,12 @@ class PersistentVolumeBinderController(WorkloadController):
                 spec.get("volumeMode") or "Filesystem"
             ):
                 continue
-            size = quantity((pspec.get("capacity") or {}).get("storage"))
+            size = quantity.amount((pspec.get("capacity") or {}).get("storage"))
             if size < want:
                 continue
-            if best is None or size < quantity((best["spec"].get("capacity") or {}).get("storage")):
+            if best is None or size < quantity.amount(
+                (best["spec"].get("capacity") or {}).get("storage")
+            ):
                 best = pv
         return best
 

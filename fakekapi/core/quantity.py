@@ -12,6 +12,7 @@ A value is kept as an exact integer `unscaled` times 10**`exp`: no floats anywhe
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -224,6 +225,17 @@ def _remove_factors(value: int, base: int) -> tuple[int, int]:
         v //= base
         times += 1
     return (-v if negative else v), times
+
+
+def amount(value: object) -> Fraction:
+    """The exact amount of a stored quantity (cores, bytes, ...), for code that sums or compares
+    them (the scheduler's requests, the volume binder's sizes); 0 when it does not parse, as
+    the API server would have refused it. Surrounding white space is ignored."""
+    try:
+        q = parse(str(value).strip())
+    except QuantityError:
+        return Fraction(0)
+    return Fraction(q.unscaled) * Fraction(10) ** q.exp
 
 
 @lru_cache(maxsize=4096)

@@ -18,16 +18,6 @@ from fakekapi.core import quantity
 Resources = dict[str, Fraction]
 
 
-def parse_quantity(value: Any) -> Fraction:
-    """The quantity as an exact number (cpu in cores, memory in bytes), as resource.Quantity
-    parses it (core/quantity); 0 when malformed."""
-    try:
-        q = quantity.parse(str(value).strip())
-    except quantity.QuantityError:
-        return Fraction(0)
-    return Fraction(q.unscaled) * Fraction(10) ** q.exp
-
-
 def _requests(container: Any) -> Resources:
     res = (container or {}).get("resources") or {}
     requests = res.get("requests") or {}
@@ -35,7 +25,7 @@ def _requests(container: Any) -> Resources:
     out: Resources = {}
     # A limit with no request defaults the request (SetDefaults_ResourceRequirements).
     for name in set(requests) | set(limits):
-        out[str(name)] = parse_quantity(requests.get(name, limits.get(name)))
+        out[str(name)] = quantity.amount(requests.get(name, limits.get(name)))
     return out
 
 
@@ -66,5 +56,5 @@ def pod_requests(spec: dict[str, Any]) -> Resources:
     for k, v in init_max.items():
         if v > total.get(k, Fraction(0)):
             total[k] = v
-    _add(total, {str(k): parse_quantity(v) for k, v in (spec.get("overhead") or {}).items()})
+    _add(total, {str(k): quantity.amount(v) for k, v in (spec.get("overhead") or {}).items()})
     return total

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from fakekapi.client.informer import Informer
 from fakekapi.client.workqueue import WorkQueue
+from fakekapi.core import quantity
 from fakekapi.core.errors import StatusError
 from fakekapi.core.nodeaffinity import fits_affinity, tolerations_tolerate
 from fakekapi.core.objects import as_dict as _d
@@ -38,7 +39,7 @@ from fakekapi.core.user import UserInfo
 from fakekapi.nodes.events import Recorder
 from fakekapi.nodes.interpod import InterPodAffinity, has_required_anti_affinity, required_terms
 from fakekapi.nodes.podstatus import now_rfc3339
-from fakekapi.nodes.resources import Resources, parse_quantity, pod_requests
+from fakekapi.nodes.resources import Resources, pod_requests
 from fakekapi.nodes.spread import TopologySpread
 from fakekapi.nodes.volumes import SELECTED_NODE, check_claims
 from fakekapi.registry.generic.options import WriteOptions
@@ -266,21 +267,21 @@ class Scheduler:
             return Rejection((PORTS_REASON,), False)
         allocatable = _d(_d(node.get("status")).get("allocatable"))
         reasons: list[str] = []
-        if "pods" in allocatable and self.usage.count[name] + 1 > parse_quantity(
+        if "pods" in allocatable and self.usage.count[name] + 1 > quantity.amount(
             allocatable["pods"]
         ):
             reasons.append("Too many pods")
         used = self.usage.requested.get(name, {})
         for resource in ("cpu", "memory", "ephemeral-storage"):
             want = req.get(resource, Fraction(0))
-            if want and want + used.get(resource, Fraction(0)) > parse_quantity(
+            if want and want + used.get(resource, Fraction(0)) > quantity.amount(
                 allocatable.get(resource, 0)
             ):
                 reasons.append(f"Insufficient {resource}")
         for resource, want in sorted(req.items()):
             if resource in ("cpu", "memory", "ephemeral-storage", "pods") or not want:
                 continue
-            if want + used.get(resource, Fraction(0)) > parse_quantity(
+            if want + used.get(resource, Fraction(0)) > quantity.amount(
                 allocatable.get(resource, 0)
             ):
                 reasons.append(f"Insufficient {resource}")

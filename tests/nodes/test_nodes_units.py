@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from fakekapi.core.nodeaffinity import fits_affinity, tolerations_tolerate
+from fakekapi.core.quantity import amount
 from fakekapi.nodes.knobs import Knobs, knobs_of, parse_duration
 from fakekapi.nodes.kubelet import go_millis, go_seconds
 from fakekapi.nodes.node import node_names
 from fakekapi.nodes.podstatus import ContainerRun, PodRun, image_id, normalize_image, phase_of
-from fakekapi.nodes.resources import parse_quantity, pod_requests
+from fakekapi.nodes.resources import pod_requests
 from fakekapi.nodes.scheduler import Rejection, Scheduler
 
 
@@ -50,8 +51,8 @@ def test_knobs() -> None:
     [("100m", Fraction(1, 10)), ("0.5", Fraction(1, 2)), ("128Mi", Fraction(128 * 2**20)),
      ("1G", Fraction(10**9)), ("1e3", Fraction(1000)), (2, Fraction(2)), ("bogus", Fraction(0))],
 )  # fmt: skip
-def test_parse_quantity(value: Any, number: Fraction) -> None:
-    assert parse_quantity(value) == number
+def test_quantity_amount(value: Any, number: Fraction) -> None:
+    assert amount(value) == number
 
 
 def test_pod_requests_take_the_larger_of_containers_and_init_containers() -> None:
