@@ -18,6 +18,7 @@ new goes after the built-in groups; a CRD version that is new goes after the kno
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -26,6 +27,15 @@ from fakekapi.catalog import releases
 from fakekapi.catalog.crd_openapi import CustomResources
 from fakekapi.catalog.enablement import ResourceConfig, apply_runtime_config
 from fakekapi.catalog.types import ResourceType, Subresource
+
+_UNLISTED: dict[tuple[str, str, str], str] = {
+    ("authentication.k8s.io", "v1beta1", "selfsubjectreviews"): "v1",
+}
+"""(group, version, plural) answered though not served → the served version it copies.
+
+SelfSubjectReview v1beta1 (off by default since it went GA in 1.28): kubectl 1.27's
+`auth whoami` asks for it and for nothing else, so a server that 404s it leaves kubectl 1.27
+without `whoami`; it is answered with the v1 behaviour and stays out of discovery."""
 
 
 class Catalog:
@@ -64,6 +74,15 @@ class Catalog:
     def lookup(self, group: str, version: str, plural: str) -> ResourceType | None:
         """The type served at /apis/GROUP/VERSION/PLURAL (or /api/v1/PLURAL), or None."""
         return self._groups.get(group, {}).get(version, {}).get(plural)
+
+    def unlisted(self, group: str, version: str, plural: str) -> ResourceType | None:
+        """A type answered at its URL although this server does not serve its version (it is
+        in no discovery document): one of `UNLISTED`, when the version it copies is served."""
+        served_version = _UNLISTED.get((group, version, plural))
+        if served_version is None or self.lookup(group, version, plural) is not None:
+            return None
+        served = self.lookup(group, served_version, plural)
+        return None if served is None else dataclasses.replace(served, version=version)
 
     def by_kind(self, group: str, version: str, kind: str) -> ResourceType | None:
         """The (top-level) type whose objects have this apiVersion and kind, or None."""

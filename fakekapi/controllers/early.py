@@ -44,7 +44,7 @@ from fakekapi.controllers.serviceaccount_token import TokensController
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType
-    from fakekapi.registry.core.tokenrequest import TokenSigner
+    from fakekapi.registry.generic.access import TokenSigner
     from fakekapi.registry.registry import Registry
 
 __all__ = ["ApiEndpoint", "Controllers"]

@@ -31,7 +31,7 @@ from fakekapi.client.informer import Informer
 from fakekapi.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.core.tokenrequest import TokenSigner
+from fakekapi.registry.generic.access import TokenSigner
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ import dataclasses
 import random
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -24,7 +24,7 @@ import orjson
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.schemas import Type, kind_type
-from fakekapi.catalog.types import ResourceType
+from fakekapi.catalog.types import ResourceType, Subresource
 from fakekapi.core import gotime
 from fakekapi.core.errors import (
     FieldError,
@@ -69,8 +69,10 @@ from .generic import fieldvalidation as fv
 from .generic import managedfields as mf
 from .generic import patch as patches
 from .generic import scale as scales
+from .generic.access import NO_ACCESS, Access
 from .generic.bulk import BULK_CHUNK, gather_all
 from .generic.encoding import go_decode_error, stored_form, with_resource_version_slot
+from .generic.engine import WriteResult
 from .generic.fieldsets import object_fields, supported_fields
 from .generic.keys import collection_prefix, etcd_key, object_key
 from .generic.options import (
@@ -114,15 +116,6 @@ _INCONSISTENT_CONTINUE = (
     "first chunk was returned and now may show up in the list."
 )
 """kube's `inconsistentContinue` (storage/etcd3/errors.go), with a fresh continue token."""
-
-
-@dataclass
-class WriteResult:
-    """What a create/update/patch wrote (or, for dry runs and no-op updates, would have)."""
-
-    object: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
-    created: bool = False
 
 
 @dataclass(frozen=True)
@@ -218,6 +211,8 @@ class Registry:
     def __init__(self, store: Store, catalog: Catalog) -> None:
         self.store = store
         self.catalog = catalog
+        self.access: Access = NO_ACCESS
+        """The server's authenticators, authorizer and token settings (set by the server)."""
         self._release: str | None = getattr(catalog, "release", None)
         """The emulated release whose schemas and Go types apply (None: the default)."""
         self.admission: list[AdmissionPlugin] = []
@@ -461,12 +456,22 @@ class Registry:
         return kind_type(rt.group, rt.version, rt.kind, self._release)
 
     def _decode_fields(
-        self, rt: ResourceType, obj: dict[str, Any], opts: WriteOptions, raw: bytes | None
+        self,
+        rt: ResourceType,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        raw: bytes | None,
+        sub: Subresource | None = None,
     ) -> tuple[dict[str, Any], list[str]]:
         """A create/update body as the typed decoder sees it (handlers/create.go, update.go):
         a type mismatch is a 400; unknown/duplicate fields are a 400 (Strict), warnings (Warn)
-        or nothing (Ignore); they are dropped from what is stored either way."""
-        schema = self._schema(rt)
+        or nothing (Ignore); they are dropped from what is stored either way. `sub`: the body
+        of a POST subresource, decoded as its own kind (Eviction, TokenRequest, ...)."""
+        if sub is None:
+            schema, kind, version = self._schema(rt), rt.kind, rt.version
+        else:
+            schema = kind_type(sub.group, sub.version, sub.kind, self._release)
+            kind, version = sub.kind, sub.version
         if schema is None:
             return obj, []
         tree: Any = obj
@@ -476,12 +481,13 @@ class Registry:
             except ValueError:
                 tree = obj
         decoded = fv.decode(schema, tree)
-        prefix = f"{rt.kind} in version {go_quote(rt.version)} cannot be handled as a {rt.kind}: "
+        prefix = f"{kind} in version {go_quote(version)} cannot be handled as a {kind}: "
         if decoded.error:
             raise bad_request(prefix + decoded.error)
         value: dict[str, Any] = decoded.value
         for k in ("apiVersion", "kind"):
-            value[k] = obj[k]
+            if k in obj:
+                value[k] = obj[k]
         error = go_decode_error(value, self._release)
         if error:
             raise bad_request(prefix + error)
@@ -923,9 +929,11 @@ class Registry:
         obj = await cpu.copy(heavy, obj)
         self._check_type(rt, obj)
         strategy = self.strategy(rt)
-        if strategy.create_only:
-            return WriteResult(await strategy.create(self, namespace, obj, opts, user), [], True)
         obj, warnings = await cpu.run(heavy, self._decode_fields, rt, obj, opts, raw)
+        if strategy.create_only:
+            answer = await strategy.create(self, namespace, obj, opts, user)
+            answer.warnings[:0] = warnings
+            return answer
         how = _Managed(opts.field_manager)
         result = await self._create(rt, namespace, obj, opts, user, how, heavy=heavy)
         result.warnings[:0] = warnings
@@ -1115,12 +1123,17 @@ class Registry:
         *,
         user: UserInfo | None = None,
     ) -> WriteResult:
-        """POST to a subresource the strategy declares (pods/eviction, pods/binding)."""
+        """POST to a subresource the strategy declares (pods/eviction, pods/binding,
+        serviceaccounts/token), its body decoded as the subresource's kind."""
         nesting.check(obj)
         handler = self.strategy(rt).create_subresources.get(subresource)
-        if handler is None:
+        sub = rt.subresource(subresource)
+        if handler is None or sub is None:
             raise generic_not_found()
-        return WriteResult(await handler(self, namespace, name, obj, opts, user), [], True)
+        obj, warnings = self._decode_fields(rt, obj, opts, None, sub)
+        answer = await handler(self, namespace, name, obj, opts, user)
+        answer.warnings[:0] = warnings
+        return answer
 
     async def pod_log(self, namespace: str, name: str, query: dict[str, str]) -> str:
         """GET pods/NAME/log as text."""

@@ -553,8 +553,8 @@ async def create_token(
         out = _post_token_request(session, namespace, name, body)
     else:
         from fakekapi.auth.serviceaccount import SigningKey
-        from fakekapi.registry.core.tokenrequest import TokenConfig
         from fakekapi.registry.core.tokenrequest import create_token as run_token_request
+        from fakekapi.registry.generic.access import TokenConfig
         from fakekapi.server.settings import DEFAULT_ISSUER
 
         config = TokenConfig(

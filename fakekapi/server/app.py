@@ -29,9 +29,9 @@ from fakekapi.auth.modes import (
 from fakekapi.auth.rbac import RBACIndex, RBACSource
 from fakekapi.auth.serviceaccount import SigningKey
 from fakekapi.server import health, logfilters
+from fakekapi.server.authsetup import AUTH, AuthSetup, ServerAccess, setup_auth
 from fakekapi.server.console import routes as console
-from fakekapi.server.handlers import authentication, info, oidc, openapi, resources
-from fakekapi.server.handlers.authentication import AUTH, AuthSetup, setup_auth
+from fakekapi.server.handlers import info, oidc, openapi, resources
 from fakekapi.server.inflight import InFlight
 from fakekapi.server.metrics import Metrics
 from fakekapi.server.middleware import add_common_headers, pipeline
@@ -301,6 +301,7 @@ def build_app(
     app[REGISTRY] = registry
     app[AUTHENTICATOR] = authenticator or default_authenticator(anonymous=settings.anonymous_auth)
     app[AUTHORIZER] = authorizer or Explained(default_authorizer())
+    registry.access = ServerAccess(auth, app[AUTHORIZER])
     app[METRICS] = Metrics()
     app[CACHES] = RequestCaches()
     app[INFLIGHT] = InFlight(
@@ -375,7 +376,6 @@ def _add_routes(app: web.Application, watches: WatchTracker) -> None:
     paths += openapi.add_routes(app)
     console.add_routes(app)
     if AUTH in app:
-        paths += authentication.add_routes(app)
         paths += oidc.add_routes(app)
     for prefix in ("/api", "/apis"):
         # The catch-all first: the router tries a prefix's resources in order, and nearly every

@@ -41,8 +41,8 @@ from fakekapi.core.ids import uuid4
 from fakekapi.core.requestinfo import parse_request_info
 from fakekapi.core.user import SYSTEM_MASTERS, UserInfo
 from fakekapi.server import bigbody, connections, inflight, metrics
+from fakekapi.server.authsetup import AUDIT_RECORD, AUTH, audit_record
 from fakekapi.server.console.feed import RequestFeed
-from fakekapi.server.handlers.authentication import AUDIT_RECORD, AUTH, audit_record
 from fakekapi.server.handlers.resources import first_values
 from fakekapi.server.negotiation import APPLY_PATCH, media_type_of
 from fakekapi.server.responses import (

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.user import UserInfo
+from fakekapi.registry.generic.access import Access
 from fakekapi.registry.generic.options import DeleteOptions, ListOptions, WriteOptions
 from fakekapi.store.base import Store
 
@@ -56,6 +57,11 @@ class RawListLike(Protocol):
 
 
 class RegistryAPI(Protocol):
+    access: Access
+    """How the registry's authentication and authorization resources (TokenReview, the access
+    reviews, serviceaccounts/token) reach this server's authenticators and authorizer: the app
+    sets it when it is built."""
+
     @property
     def catalog(self) -> Catalog:
         """The resource types it serves (the app serves them unless given another catalog)."""

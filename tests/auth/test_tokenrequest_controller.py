@@ -21,7 +21,8 @@ from fakekapi.catalog.catalog import Catalog
 from fakekapi.controllers.early import Controllers
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.bootstrap import bootstrap
-from fakekapi.registry.core.tokenrequest import TokenConfig, create_token
+from fakekapi.registry.core.tokenrequest import create_token
+from fakekapi.registry.generic.access import TokenConfig
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore

@@ -16,9 +16,10 @@ from fakekapi.catalog.types import ResourceType
 from fakekapi.cli import cli
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
+from fakekapi.registry.authorization import access_review, rules_review
 from fakekapi.registry.rbac.rules import non_resource_attributes, resource_attributes
 from fakekapi.registry.rbac_bootstrap import policy_objects
-from fakekapi.server.handlers.authorization import review
+from fakekapi.server.authsetup import ServerAccess
 from rbac.helpers import cluster_binding, cluster_role, rule, user
 
 CATALOG = Catalog.builtin()
@@ -30,6 +31,21 @@ def rt(plural: str) -> ResourceType:
     t = CATALOG.lookup("authorization.k8s.io", "v1", plural)
     assert t is not None
     return t
+
+
+def review(
+    authorizer: ModeAuthorizer,
+    requester: UserInfo,
+    rt: ResourceType,
+    namespace: str,
+    obj: dict[str, Any],
+) -> dict[str, Any]:
+    """The created review, as the authorization group's strategies answer it on a server whose
+    authorizer is `authorizer`."""
+    access = ServerAccess(None, authorizer)
+    if rt.plural == "selfsubjectrulesreviews":
+        return rules_review(access, requester, obj)
+    return access_review(access, requester, rt.plural, namespace, obj)
 
 
 @pytest.fixture

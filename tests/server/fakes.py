@@ -15,6 +15,7 @@ from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import method_not_allowed, not_found
 from fakekapi.core.user import UserInfo
+from fakekapi.registry.generic.access import NO_ACCESS, Access
 from fakekapi.registry.generic.options import DeleteOptions, ListOptions, WriteOptions
 
 
@@ -37,6 +38,7 @@ class FakeRegistry:
 
     def __init__(self, catalog: Catalog | None = None) -> None:
         self.catalog = catalog if catalog is not None else Catalog.builtin()
+        self.access: Access = NO_ACCESS
         self.objects: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.calls: list[tuple[str, Any]] = []
         self.warnings: list[str] = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakekapi.core.errors import FieldError
+from fakekapi.registry.core import tokenrequest
 from fakekapi.registry.core.namespace import NamespaceStrategy
 from fakekapi.registry.core.pod import BindingStrategy, PodStrategy
 from fakekapi.registry.core.printers import PRINTERS
@@ -31,7 +32,10 @@ class ReplicationControllerStrategy(GenerationStrategy):
 
 
 class ServiceAccountStrategy(Strategy):
+    """serviceaccounts: ReturnDeletedObject; the `token` subresource issues bound tokens."""
+
     return_deleted_object = True
+    create_subresources = {"token": tokenrequest.token_subresource}
 
 
 class PersistentVolumeStrategy(Strategy):

@@ -8,7 +8,7 @@ from typing import Any
 from fakekapi.core.errors import FieldError
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.core import pod_subresources
-from fakekapi.registry.generic.engine import Engine
+from fakekapi.registry.generic.engine import Engine, WriteResult
 from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 from fakekapi.registry.validation import validate_pod
@@ -80,5 +80,7 @@ class BindingStrategy(Strategy):
         obj: dict[str, Any],
         opts: WriteOptions,
         user: UserInfo | None,
-    ) -> dict[str, Any]:
-        return await pod_subresources.create_binding(engine, namespace, obj, opts)
+    ) -> WriteResult:
+        return WriteResult(
+            await pod_subresources.create_binding(engine, namespace, obj, opts), created=True
+        )

@@ -39,7 +39,7 @@ from fakekapi.core.errors import (
 from fakekapi.core.objects import as_dict as _d
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.encoding import stored_form
-from fakekapi.registry.generic.engine import Engine
+from fakekapi.registry.generic.engine import Engine, WriteResult
 from fakekapi.registry.generic.keys import collection_prefix, object_key
 from fakekapi.registry.generic.options import WriteOptions, parse_delete_options
 from fakekapi.registry.validation import structured_selector_matches
@@ -139,7 +139,7 @@ async def evict(
     eviction: dict[str, Any],
     opts: WriteOptions,
     user: UserInfo | None,
-) -> dict[str, Any]:
+) -> WriteResult:
     """POST pods/NAME/eviction."""
     md = _d(eviction.get("metadata"))
     if str(md.get("name") or "") != name:
@@ -158,7 +158,7 @@ async def evict(
     if not ignore_budgets:
         await _check_budgets(engine, namespace, pod, delete_opts.dry_run)
     await engine.delete(pods, namespace, name, delete_opts, user=user)
-    return _success()
+    return WriteResult(_success(), created=True)
 
 
 # -- pods: binding ----------------------------------------------------------------------------
@@ -315,9 +315,9 @@ async def bind_subresource(
     binding: dict[str, Any],
     opts: WriteOptions,
     user: UserInfo | None,
-) -> dict[str, Any]:
+) -> WriteResult:
     """POST pods/NAME/binding."""
-    return await bind(engine, namespace, name, binding, opts)
+    return WriteResult(await bind(engine, namespace, name, binding, opts), created=True)
 
 
 async def create_binding(

@@ -14,22 +14,24 @@ order decides which error a client sees first:
 7. a pod-bound request for exactly 3607 s with only API audiences gets a one-year token with
    `warnafter` (the projected-token transition), while the response still says 3607 s.
 
-Signing is injected (`TokenSigner`) so this layer does not depend on where the key lives.
+Signing is injected (`TokenConfig.signer`, generic/access.py) so this layer does not depend on
+where the key lives.
 """
 
 from __future__ import annotations
 
 import copy
-import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from fakekapi.core.errors import StatusError, bad_request, conflict, invalid, invalid_value
 from fakekapi.core.gojson import unmarshal_type
-from fakekapi.registry.generic.engine import Engine
+from fakekapi.core.user import UserInfo
+from fakekapi.registry.generic.access import TokenConfig
+from fakekapi.registry.generic.engine import Engine, WriteResult
+from fakekapi.registry.generic.options import WriteOptions
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType
@@ -42,31 +44,6 @@ MIN_EXPIRATION_SECONDS = 600
 MAX_EXPIRATION_SECONDS = 1 << 32
 WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS = 60 * 60 + 7
 EXPIRATION_EXTENSION_SECONDS = 24 * 365 * 60 * 60
-
-
-class TokenSigner(Protocol):
-    """Turns a claim set into a signed compact JWT (the ServiceAccount key's `sign`)."""
-
-    def sign(self, claims: Mapping[str, Any]) -> str: ...
-
-
-@dataclass(frozen=True)
-class TokenConfig:
-    """The server flags that shape bound tokens."""
-
-    signer: TokenSigner
-    issuer: str
-    api_audiences: tuple[str, ...] = ()
-    """Empty means: the issuer."""
-    max_expiration_seconds: int = 0
-    """`--service-account-max-token-expiration` in seconds; 0 = none."""
-    extend_expiration: bool = True
-    """`--service-account-extend-token-expiration` (default on)."""
-    clock: Callable[[], float] = field(default=time.time)
-
-    @property
-    def audiences(self) -> tuple[str, ...]:
-        return self.api_audiences or (self.issuer,)
 
 
 def rfc3339(ts: float) -> str:
@@ -290,4 +267,18 @@ async def _bound_object(
     return pod, secret, node
 
 
-__all__ = ["TokenConfig", "TokenSigner", "bound_claims", "create_token"]
+async def token_subresource(
+    engine: Engine,
+    namespace: str,
+    name: str,
+    body: dict[str, Any],
+    opts: WriteOptions,
+    user: UserInfo | None,
+) -> WriteResult:
+    """POST serviceaccounts/NAME/token, signed with the server's token settings
+    (`engine.access.token_config`, as storage_core.go hands the token REST its generator)."""
+    out, warnings = await create_token(engine, namespace, name, body, engine.access.token_config)
+    return WriteResult(out, warnings, created=True)
+
+
+__all__ = ["bound_claims", "create_token", "token_subresource"]

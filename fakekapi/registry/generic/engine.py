@@ -7,18 +7,31 @@ to the subresource handlers its strategies declare.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.user import UserInfo
+from fakekapi.registry.generic.access import Access
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.store.base import Store
+
+
+@dataclass
+class WriteResult:
+    """What a create/update/patch wrote (or, for dry runs and no-op updates, would have)."""
+
+    object: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    created: bool = False
 
 
 class Engine(Protocol):
     store: Store
     catalog: Catalog
+    access: Access
+    """The server's authenticators, authorizer and token settings (generic/access.py)."""
 
     async def get(self, rt: ResourceType, namespace: str, name: str) -> dict[str, Any]: ...
 

@@ -17,7 +17,8 @@ of every write; fakekapi's Registry calls these at the same points:
 Special subresources are declared here too: `object_views` (GETs that show the object itself),
 `create_subresources` (POST handlers such as pods/eviction), `update_subresources` (writes
 through the object's own update path, such as namespaces/finalize), and `create` for
-create-only resources (`create_only`: the `bindings` resource).
+create-only resources (`create_only`: `bindings`, TokenReview, SelfSubjectReview and the
+access reviews).
 
 The flags say what kube's strategies answer: NamespaceScoped comes from the catalog,
 `has_generation` (metadata.generation maintained), `return_deleted_object`
@@ -33,7 +34,7 @@ from typing import Any, ClassVar
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import FieldError
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.generic.engine import Engine
+from fakekapi.registry.generic.engine import Engine, WriteResult
 from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.generic.scale import ScalePaths
 from fakekapi.registry.validation import NameFunc, name_rule
@@ -41,9 +42,10 @@ from fakekapi.store.base import Store
 
 SubresourceCreate = Callable[
     [Engine, str, str, dict[str, Any], WriteOptions, UserInfo | None],
-    Awaitable[dict[str, Any]],
+    Awaitable[WriteResult],
 ]
-"""POST to a subresource: (engine, namespace, name, body, options, user) → the response body."""
+"""POST to a subresource: (engine, namespace, name, body, options, user) → the response body
+and its warnings."""
 
 
 class Strategy:
@@ -119,8 +121,9 @@ class Strategy:
         obj: dict[str, Any],
         opts: WriteOptions,
         user: UserInfo | None,
-    ) -> dict[str, Any]:
-        """POST of a create-only resource (`create_only`): the response body."""
+    ) -> WriteResult:
+        """POST of a create-only resource (`create_only`): the response body and its warnings
+        (`created`: the 201 kube answers)."""
         raise NotImplementedError
 
     # -- delete --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import json
 
 from aiohttp import web
 
-from fakekapi.server.handlers.authentication import AUTH
+from fakekapi.server.authsetup import AUTH
 from fakekapi.server.settings import Settings
 from fakekapi.server.state import SETTINGS
 

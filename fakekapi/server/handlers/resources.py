@@ -40,7 +40,7 @@ from fakekapi.registry.generic import tables
 from fakekapi.registry.generic.options import ListOptions
 from fakekapi.registry.strategies import table_printer
 from fakekapi.server import offload, responses, yamlout
-from fakekapi.server.handlers import authorization, discovery
+from fakekapi.server.handlers import discovery
 from fakekapi.server.negotiation import (
     APPLY_PATCH,
     JSON,
@@ -60,7 +60,6 @@ from fakekapi.server.negotiation import (
 from fakekapi.server.offload import offloader
 from fakekapi.server.ports import RawListLike, WatchEventLike, WriteResultLike
 from fakekapi.server.state import (
-    AUTHORIZER,
     CATALOG,
     REGISTRY,
     WATCHES,
@@ -140,10 +139,12 @@ def resolve(request: web.Request, info: RequestInfo) -> Route:
     """The Route of a resource request, or the 404/405 kube-apiserver's router answers."""
     catalog = request.app[CATALOG]
     group, version = info.api_group, info.api_version
-    if not catalog.serves(group, version):
-        raise page_not_found()
     rest, legacy_watch, namespaced_url, namespace = _url_segments(request, info)
     rt = catalog.lookup(group, version, rest[0]) if rest else None
+    if rt is None and rest:
+        rt = catalog.unlisted(group, version, rest[0])
+    if rt is None and not catalog.serves(group, version):
+        raise page_not_found()
     if rt is None or len(rest) > 3:
         # A group-version of custom resources only is the CRD handler's: Go's plain 404.
         served = catalog.resources(group, version)
@@ -429,9 +430,6 @@ async def handle(request: web.Request) -> web.StreamResponse:
         body = await read_body(request)
         expected = ExpectedKind.of(rt, sub, request.app[CATALOG].release)
         obj = await _decode_object(request, body, expected)
-        if authorization.is_review(rt) and not sub and user is not None:
-            answer = authorization.review(request.app[AUTHORIZER], user, rt, ns, obj)
-            return await _render(request, answer, neg, 201)
         if sub:
             result = await registry.create_subresource(rt, ns, name, sub, obj, opts, user=user)
         else:

@@ -1,6 +1,5 @@
-"""authorization.k8s.io/v1 access reviews: answered by the server's own authorizer, never stored.
-
-As kube-apiserver's `pkg/registry/authorization/*/rest.go`:
+"""The authorization.k8s.io group's kinds (kube `pkg/registry/authorization/*/rest.go`): the
+access reviews, answered by the server's own authorizer and never stored.
 
 * SelfSubjectAccessReview: "may *I* do this?" for the requesting (possibly impersonated) user;
 * SubjectAccessReview: "may this user/groups do this?" (groups exactly as given: a user without
@@ -9,30 +8,32 @@ As kube-apiserver's `pkg/registry/authorization/*/rest.go`:
 * SelfSubjectRulesReview: every rule the requesting user holds in `spec.namespace`.
 
 Each answers 201 with the request's object plus `status` (the rules review answers a new object
-with an empty spec, as kube does). The same authorizer that guards real requests decides, so a
-review and a real request can never disagree.
+with an empty spec, as kube does). The authorizer and rule resolver are the server's
+(`Engine.access`, generic/access.py): the same authorizer that guards real requests decides, so
+a review and a real request can never disagree.
+
+Imports: fakekapi.registry.generic and the RBAC values (fakekapi.registry.rbac.rules).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fakekapi.auth.modes import ExplainingAuthorizer
-from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import INVALID, FieldError, bad_request, invalid, invalid_value
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
+from fakekapi.registry.generic.access import Access, PolicyRuleLike
+from fakekapi.registry.generic.engine import Engine, WriteResult
+from fakekapi.registry.generic.options import WriteOptions
+from fakekapi.registry.generic.strategy import Strategy
 from fakekapi.registry.rbac.rules import non_resource_attributes, resource_attributes
 
 GROUP = "authorization.k8s.io"
-REVIEW_TYPES = frozenset(
-    {
-        "selfsubjectaccessreviews",
-        "subjectaccessreviews",
-        "localsubjectaccessreviews",
-        "selfsubjectrulesreviews",
-    }
-)
+_KINDS = {
+    "selfsubjectaccessreviews": "SelfSubjectAccessReview",
+    "subjectaccessreviews": "SubjectAccessReview",
+    "localsubjectaccessreviews": "LocalSubjectAccessReview",
+}
 _RESOURCE_ATTRIBUTE_FIELDS = (
     "namespace",
     "verb",
@@ -127,31 +128,33 @@ def _normalized_spec(spec: dict[str, Any], *, self_review: bool) -> dict[str, An
     return out
 
 
-def _status(authorizer: ExplainingAuthorizer, user: UserInfo, attrs: RequestInfo) -> dict[str, Any]:
-    decision, reason = authorizer.authorize(user, attrs)
-    status: dict[str, Any] = {"allowed": decision.value == "allow"}
-    if decision.value == "deny":
+def _status(access: Access, user: UserInfo, attrs: RequestInfo) -> dict[str, Any]:
+    decision = access.authorize(user, attrs)
+    status: dict[str, Any] = {"allowed": decision.allowed}
+    if decision.denied:
         status["denied"] = True
-    if reason:
-        status["reason"] = reason
+    if decision.reason:
+        status["reason"] = decision.reason
     return status
 
 
 def access_review(
-    authorizer: ExplainingAuthorizer,
+    access: Access,
     requester: UserInfo,
-    rt: ResourceType,
+    plural: str,
     namespace: str,
     obj: dict[str, Any],
 ) -> dict[str, Any]:
-    """Answer a (Self|Local)SubjectAccessReview; raises the 400/422 StatusErrors kube does."""
+    """Answer a (Self|Local)SubjectAccessReview of resource `plural`; raises the 400/422
+    StatusErrors kube does."""
+    kind = _KINDS[plural]
     spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
     assert isinstance(spec, dict)
-    self_review = rt.plural == "selfsubjectaccessreviews"
+    self_review = plural == "selfsubjectaccessreviews"
     errs = _spec_errors(spec, self_review=self_review)
     md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     assert isinstance(md, dict)
-    if rt.plural == "localsubjectaccessreviews":
+    if plural == "localsubjectaccessreviews":
         ra = spec.get("resourceAttributes")
         obj_ns = str(md.get("namespace") or namespace)
         if isinstance(ra, dict) and str(ra.get("namespace") or "") != obj_ns:
@@ -172,8 +175,8 @@ def access_review(
                 )
             )
     if errs:
-        raise invalid(rt.kind, GROUP, "", errs)
-    if rt.plural == "localsubjectaccessreviews" and not namespace:
+        raise invalid(kind, GROUP, "", errs)
+    if plural == "localsubjectaccessreviews" and not namespace:
         raise bad_request(f"namespace is required on this type: {namespace}")
     if self_review:
         user = requester
@@ -187,27 +190,25 @@ def access_review(
             extra={str(k): tuple(str(x) for x in v or ()) for k, v in extra.items()},
         )
     meta = _meta(obj)
-    if rt.plural == "localsubjectaccessreviews":
+    if plural == "localsubjectaccessreviews":
         meta["namespace"] = namespace
     return {
-        "kind": rt.kind,
+        "kind": kind,
         "apiVersion": f"{GROUP}/v1",
         "metadata": meta,
         "spec": _normalized_spec(spec, self_review=self_review),
-        "status": _status(authorizer, user, _attributes(spec)),
+        "status": _status(access, user, _attributes(spec)),
     }
 
 
-def rules_review(
-    authorizer: ExplainingAuthorizer, requester: UserInfo, obj: dict[str, Any]
-) -> dict[str, Any]:
+def rules_review(access: Access, requester: UserInfo, obj: dict[str, Any]) -> dict[str, Any]:
     """Answer a SelfSubjectRulesReview (400 `no namespace on request` without a namespace)."""
     spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
     assert isinstance(spec, dict)
     namespace = str(spec.get("namespace") or "")
     if not namespace:
         raise bad_request("no namespace on request")
-    result = authorizer.rules_for(requester, namespace)
+    result = access.rules_for(requester, namespace)
     status: dict[str, Any] = {
         "resourceRules": [_resource_rule(r) for r in result.resource_rules],
         "nonResourceRules": [_non_resource_rule(r) for r in result.non_resource_rules],
@@ -224,7 +225,7 @@ def rules_review(
     }
 
 
-def _resource_rule(rule: Any) -> dict[str, Any]:
+def _resource_rule(rule: PolicyRuleLike) -> dict[str, Any]:
     out: dict[str, Any] = {"verbs": list(rule.verbs)}
     if rule.api_groups:
         out["apiGroups"] = list(rule.api_groups)
@@ -235,28 +236,52 @@ def _resource_rule(rule: Any) -> dict[str, Any]:
     return out
 
 
-def _non_resource_rule(rule: Any) -> dict[str, Any]:
+def _non_resource_rule(rule: PolicyRuleLike) -> dict[str, Any]:
     out: dict[str, Any] = {"verbs": list(rule.verbs)}
     if rule.non_resource_urls:
         out["nonResourceURLs"] = list(rule.non_resource_urls)
     return out
 
 
-def review(
-    authorizer: ExplainingAuthorizer,
-    requester: UserInfo,
-    rt: ResourceType,
-    namespace: str,
-    obj: dict[str, Any],
-) -> dict[str, Any]:
-    """The created review for any of the four types (the resource handler's create branch)."""
-    if rt.plural == "selfsubjectrulesreviews":
-        return rules_review(authorizer, requester, obj)
-    return access_review(authorizer, requester, rt, namespace, obj)
+class AccessReviewStrategy(Strategy):
+    """(self|local)subjectaccessreviews: the authorizer's decision on the spec's attributes."""
+
+    create_only = True
+
+    async def create(
+        self,
+        engine: Engine,
+        namespace: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        user: UserInfo | None,
+    ) -> WriteResult:
+        requester = user or UserInfo(name="")
+        answer = access_review(engine.access, requester, self.rt.plural, namespace, obj)
+        return WriteResult(answer, created=True)
 
 
-def is_review(rt: ResourceType) -> bool:
-    return rt.group == GROUP and rt.plural in REVIEW_TYPES
+class RulesReviewStrategy(Strategy):
+    """selfsubjectrulesreviews: the rule resolver's rules for the requester."""
+
+    create_only = True
+
+    async def create(
+        self,
+        engine: Engine,
+        namespace: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        user: UserInfo | None,
+    ) -> WriteResult:
+        answer = rules_review(engine.access, user or UserInfo(name=""), obj)
+        return WriteResult(answer, created=True)
 
 
-__all__ = ["access_review", "is_review", "review", "rules_review"]
+STRATEGIES: dict[str, type[Strategy]] = {
+    "selfsubjectaccessreviews": AccessReviewStrategy,
+    "subjectaccessreviews": AccessReviewStrategy,
+    "localsubjectaccessreviews": AccessReviewStrategy,
+    "selfsubjectrulesreviews": RulesReviewStrategy,
+}
+"""The group's kinds, by resource."""

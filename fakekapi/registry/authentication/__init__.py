@@ -1,0 +1,97 @@
+"""The authentication.k8s.io group's kinds (kube `pkg/registry/authentication/*`): TokenReview and
+SelfSubjectReview, both created-not-stored resources.
+
+A POST answers 201 with the request's object, its `status` filled in, and nothing is written
+(a GET of them is the router's 405, as on kube-apiserver):
+
+* TokenReview asks the server's bearer-token authenticators (`Engine.access`, generic/access.py),
+  as `tokenreview/storage.go` does: audiences default to the API audiences, audience-agnostic
+  authenticators such as the token file answer only for them;
+* SelfSubjectReview answers the request's own user, after impersonation
+  (`selfsubjectreview/rest.go`).
+
+TokenRequest, the third authentication kind, is the ServiceAccounts' `token` subresource
+(fakekapi.registry.core.tokenrequest).
+
+Imports: fakekapi.registry.generic only (pyproject's contracts).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakekapi.core.errors import bad_request
+from fakekapi.core.gotime import now_rfc3339
+from fakekapi.core.user import UserInfo
+from fakekapi.registry.generic.engine import Engine, WriteResult
+from fakekapi.registry.generic.options import WriteOptions
+from fakekapi.registry.generic.strategy import Strategy
+
+GROUP = "authentication.k8s.io"
+
+
+def _metadata(obj: dict[str, Any]) -> dict[str, Any]:
+    md = obj.get("metadata")
+    return dict(md) if isinstance(md, dict) else {}
+
+
+class TokenReviewStrategy(Strategy):
+    """tokenreviews: the token's user as the server's authenticators see it."""
+
+    create_only = True
+
+    async def create(
+        self,
+        engine: Engine,
+        namespace: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        user: UserInfo | None,
+    ) -> WriteResult:
+        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+        assert isinstance(spec, dict)
+        token = str(spec.get("token") or "")
+        if not token:
+            raise bad_request("token is required for TokenReview in authentication")
+        audiences = [str(a) for a in spec.get("audiences") or []]
+        md = _metadata(obj)
+        md.setdefault("creationTimestamp", None)
+        out = {
+            "kind": "TokenReview",
+            "apiVersion": self.rt.group_version,
+            "metadata": md,
+            "spec": spec,
+            "status": engine.access.review_token(token, audiences),
+        }
+        return WriteResult(out, created=True)
+
+
+class SelfSubjectReviewStrategy(Strategy):
+    """selfsubjectreviews: who the server takes the requester to be."""
+
+    create_only = True
+
+    async def create(
+        self,
+        engine: Engine,
+        namespace: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        user: UserInfo | None,
+    ) -> WriteResult:
+        md = _metadata(obj)
+        md["creationTimestamp"] = now_rfc3339()
+        out = {
+            "kind": "SelfSubjectReview",
+            "apiVersion": self.rt.group_version,
+            "metadata": md,
+            "status": {"userInfo": user.to_json() if user is not None else {}},
+        }
+        return WriteResult(out, created=True)
+
+
+STRATEGIES: dict[str, type[Strategy]] = {
+    "tokenreviews": TokenReviewStrategy,
+    "selfsubjectreviews": SelfSubjectReviewStrategy,
+}
+"""The group's kinds, by resource."""
