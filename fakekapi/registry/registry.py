@@ -15,7 +15,7 @@ import builtins
 import dataclasses
 import random
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -63,7 +63,6 @@ from .admission import CREATE, DELETE, UPDATE, AdmissionPlugin, Attributes
 from .apiextensions import cel as crd_cel
 from .apiextensions import definition as crd_definition
 from .apiextensions import schema as crd_schema
-from .core import pod_subresources
 from .generic import cpu, nesting, smd
 from .generic import fieldvalidation as fv
 from .generic import managedfields as mf
@@ -72,7 +71,7 @@ from .generic import scale as scales
 from .generic.access import NO_ACCESS, Access
 from .generic.bulk import BULK_CHUNK, gather_all
 from .generic.encoding import go_decode_error, stored_form, with_resource_version_slot
-from .generic.engine import WriteResult
+from .generic.engine import Streamed, WriteResult
 from .generic.fieldsets import object_fields, supported_fields
 from .generic.keys import collection_prefix, etcd_key, object_key
 from .generic.options import (
@@ -1135,9 +1134,17 @@ class Registry:
         answer.warnings[:0] = warnings
         return answer
 
-    async def pod_log(self, namespace: str, name: str, query: dict[str, str]) -> str:
-        """GET pods/NAME/log as text."""
-        return await pod_subresources.pod_log(self, namespace, name, query)
+    async def stream_subresource(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        subresource: str,
+        query: Mapping[str, str],
+    ) -> Streamed | None:
+        """GET of a subresource the strategy streams as bytes (pods/log); None for the others."""
+        handler = self.strategy(rt).stream_subresources.get(subresource)
+        return None if handler is None else await handler(self, namespace, name, query)
 
     async def _update(
         self,

@@ -12,13 +12,14 @@ a subresource raises kube's 405 from `get_subresource`/`create_subresource`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.access import Access
+from fakekapi.registry.generic.engine import Streamed
 from fakekapi.registry.generic.options import DeleteOptions, ListOptions, WriteOptions
 from fakekapi.store.base import Store
 
@@ -91,8 +92,16 @@ class RegistryAPI(Protocol):
         self, rt: ResourceType, namespace: str, name: str, subresource: str
     ) -> dict[str, Any]: ...
 
-    async def pod_log(self, namespace: str, name: str, query: dict[str, str]) -> str:
-        """GET pods/NAME/log as text."""
+    async def stream_subresource(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        subresource: str,
+        query: Mapping[str, str],
+    ) -> Streamed | None:
+        """GET of a subresource answered as bytes (pods/log); None for one answered as an
+        object."""
 
     async def create_subresource(
         self,

@@ -120,29 +120,42 @@ async def test_bindings_resource_and_validation(registry: Registry) -> None:
     assert e.value.message == 'Binding "web" is invalid: target.name: Required value'
 
 
+async def pod_log(registry: Registry, name: str, query: dict[str, str]) -> str:
+    """GET pods/NAME/log through the registry: the text the server sends."""
+    streamed = await registry.stream_subresource(PODS, "default", name, "log", query)
+    assert streamed is not None
+    assert streamed.content_type == "text/plain"
+    return streamed.body.decode()
+
+
+async def test_only_pods_log_is_streamed(registry: Registry) -> None:
+    await registry.create(PODS, "default", pod("web"), W)
+    assert await registry.stream_subresource(PODS, "default", "web", "status", {}) is None
+
+
 async def test_pod_log(registry: Registry) -> None:
     await registry.create(PODS, "default", pod("web"), W)
-    assert await registry.pod_log("default", "web", {}) == ""  # not on a node yet: empty
+    assert await pod_log(registry, "web", {}) == ""  # not on a node yet: empty
     await registry.create_subresource(PODS, "default", "web", "binding", binding("web"), W)
     with pytest.raises(StatusError) as e:
-        await registry.pod_log("default", "web", {})
+        await pod_log(registry, "web", {})
     assert (e.value.code, e.value.message) == (
         400,
         'container "c" in pod "web" is waiting to start: ContainerCreating',
     )
     with pytest.raises(StatusError) as e:
-        await registry.pod_log("default", "web", {"container": "x"})
+        await pod_log(registry, "web", {"container": "x"})
     assert e.value.message == "container x is not valid for pod web"
     two = pod("two")
     two["spec"]["containers"].append({"name": "d", "image": "busybox"})  # type: ignore[index]
     await registry.create(PODS, "default", two, W)
     with pytest.raises(StatusError) as e:
-        await registry.pod_log("default", "two", {})
+        await pod_log(registry, "two", {})
     assert e.value.message == "a container name must be specified for pod two, choose one of: [c d]"
     running = await registry.get(PODS, "default", "web")
     running["status"]["containerStatuses"] = [{"name": "c", "state": {"running": {}}}]
     await registry.update(PODS, "default", "web", running, W, subresource="status")
-    assert await registry.pod_log("default", "web", {}) == ""
+    assert await pod_log(registry, "web", {}) == ""
 
 
 async def test_unknown_subresource_is_a_route_miss(registry: Registry) -> None:

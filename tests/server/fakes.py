@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,8 +126,15 @@ class FakeRegistry:
     ) -> Result:
         raise method_not_allowed()
 
-    async def pod_log(self, namespace: str, name: str, query: dict[str, str]) -> str:
-        raise method_not_allowed()
+    async def stream_subresource(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        subresource: str,
+        query: Mapping[str, str],
+    ) -> None:
+        return None
 
     async def update(
         self,

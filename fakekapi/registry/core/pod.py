@@ -44,6 +44,7 @@ class PodStrategy(GenerationStrategy):
         "eviction": pod_subresources.evict,
         "binding": pod_subresources.bind_subresource,
     }
+    stream_subresources = {"log": pod_subresources.log_subresource}
 
     def create_status(self, obj: dict[str, Any]) -> dict[str, Any]:
         return {"phase": "Pending", "qosClass": qos_class(obj.get("spec") or {})}

@@ -11,7 +11,7 @@ Each follows its kube-apiserver REST storage:
   start" (the kubelet's answer) and a running one logs the `simulate.fakekapi.dev/logs`
   annotation's text (what the simulated kubelet's containers print).
 
-The pod and binding strategies (pod.py) declare them; the Registry serves `pod_log` from here.
+The pod and binding strategies (pod.py) declare them.
 Everything here goes through the `Engine` port, never the Registry class (no import cycle).
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,13 +40,20 @@ from fakekapi.core.errors import (
 from fakekapi.core.objects import as_dict as _d
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.encoding import stored_form
-from fakekapi.registry.generic.engine import Engine, WriteResult
+from fakekapi.registry.generic.engine import Engine, Streamed, WriteResult
 from fakekapi.registry.generic.keys import collection_prefix, object_key
 from fakekapi.registry.generic.options import WriteOptions, parse_delete_options
 from fakekapi.registry.validation import structured_selector_matches
 from fakekapi.store.base import KeyNotFoundError, RevisionConflict
 
-__all__ = ["bind", "bind_subresource", "create_binding", "evict", "pod_log"]
+__all__ = [
+    "bind",
+    "bind_subresource",
+    "create_binding",
+    "evict",
+    "log_subresource",
+    "pod_log",
+]
 
 WRITE_RETRIES = 5
 SIMULATED_LOGS = "simulate.fakekapi.dev/logs"
@@ -260,8 +268,15 @@ def _container_status(pod: dict[str, Any], container: str) -> dict[str, Any] | N
     return None
 
 
-async def pod_log(engine: Engine, namespace: str, name: str, query: dict[str, str]) -> str:
-    """GET pods/NAME/log: the log text, or kube's 400 for an unknown or waiting container."""
+async def log_subresource(
+    engine: Engine, namespace: str, name: str, query: Mapping[str, str]
+) -> Streamed:
+    """GET pods/NAME/log as kube's LogREST streams it: plain text."""
+    return Streamed((await pod_log(engine, namespace, name, query)).encode(), "text/plain")
+
+
+async def pod_log(engine: Engine, namespace: str, name: str, query: Mapping[str, str]) -> str:
+    """The log text, or kube's 400 for an unknown or waiting container."""
     pods = _rt(engine, "", "v1", "pods")
     pod = await engine.get(pods, namespace, name)
     spec = _d(pod.get("spec"))

@@ -27,6 +27,15 @@ class WriteResult:
     created: bool = False
 
 
+@dataclass(frozen=True)
+class Streamed:
+    """A subresource answered as bytes rather than an object (kube's `rest.ResourceStreamer`:
+    pods/log), written out as they are with their content type."""
+
+    body: bytes
+    content_type: str
+
+
 class Engine(Protocol):
     store: Store
     catalog: Catalog

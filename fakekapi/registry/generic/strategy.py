@@ -15,7 +15,8 @@ of every write; fakekapi's Registry calls these at the same points:
   `keeps_during_update` (ShouldDeleteDuringUpdate).
 
 Special subresources are declared here too: `object_views` (GETs that show the object itself),
-`create_subresources` (POST handlers such as pods/eviction), `update_subresources` (writes
+`create_subresources` (POST handlers such as pods/eviction), `stream_subresources` (GETs
+answered as bytes: pods/log), `update_subresources` (writes
 through the object's own update path, such as namespaces/finalize), and `create` for
 create-only resources (`create_only`: `bindings`, TokenReview, SelfSubjectReview and the
 access reviews).
@@ -34,11 +35,14 @@ from typing import Any, ClassVar
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import FieldError
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.generic.engine import Engine, WriteResult
+from fakekapi.registry.generic.engine import Engine, Streamed, WriteResult
 from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.generic.scale import ScalePaths
 from fakekapi.registry.validation import NameFunc, name_rule
 from fakekapi.store.base import Store
+
+SubresourceStream = Callable[[Engine, str, str, Mapping[str, str]], Awaitable[Streamed]]
+"""GET of a streamed subresource: (engine, namespace, name, query) → the bytes to send."""
 
 SubresourceCreate = Callable[
     [Engine, str, str, dict[str, Any], WriteOptions, UserInfo | None],
@@ -66,6 +70,8 @@ class Strategy:
     update_subresources: ClassVar[frozenset[str]] = frozenset()
     """Subresources written through the object's own update path besides `status`."""
     create_subresources: ClassVar[Mapping[str, SubresourceCreate]] = {}
+    stream_subresources: ClassVar[Mapping[str, SubresourceStream]] = {}
+    """Subresources whose GET streams bytes rather than an object (pods/log)."""
     graceful_delete: ClassVar[bool] = False
     """RESTGracefulDeleteStrategy: a delete sets deletionTimestamp + `grace_period` first."""
     create_only: ClassVar[bool] = False

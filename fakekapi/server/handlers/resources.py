@@ -385,9 +385,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
     if route.verb == "watch":
         return await _watch(request, route, query, accept)
 
-    if route.verb == "get" and (rt.group, rt.plural, sub) == ("", "pods", "log"):
-        text = await registry.pod_log(ns, name, dict(query))
-        return web.Response(body=text.encode(), content_type="text/plain")
+    if route.verb == "get" and sub:
+        streamed = await registry.stream_subresource(rt, ns, name, sub, query)
+        if streamed is not None:
+            return web.Response(body=streamed.body, content_type=streamed.content_type)
 
     if route.verb in ("get", "list"):
         neg = negotiate(accept, resource_read_transform)
