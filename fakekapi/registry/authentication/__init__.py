@@ -23,9 +23,8 @@ from typing import Any
 from fakekapi.core.errors import bad_request
 from fakekapi.core.gotime import now_rfc3339
 from fakekapi.core.user import UserInfo
-from fakekapi.registry.generic.engine import Engine, WriteResult
-from fakekapi.registry.generic.options import WriteOptions
-from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.generic.access import Access
+from fakekapi.registry.generic.strategy import ReviewStrategy, Strategy
 
 GROUP = "authentication.k8s.io"
 
@@ -35,19 +34,12 @@ def _metadata(obj: dict[str, Any]) -> dict[str, Any]:
     return dict(md) if isinstance(md, dict) else {}
 
 
-class TokenReviewStrategy(Strategy):
+class TokenReviewStrategy(ReviewStrategy):
     """tokenreviews: the token's user as the server's authenticators see it."""
 
-    create_only = True
-
-    async def create(
-        self,
-        engine: Engine,
-        namespace: str,
-        obj: dict[str, Any],
-        opts: WriteOptions,
-        user: UserInfo | None,
-    ) -> WriteResult:
+    def answer(
+        self, access: Access, namespace: str, obj: dict[str, Any], user: UserInfo
+    ) -> dict[str, Any]:
         spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
         assert isinstance(spec, dict)
         token = str(spec.get("token") or "")
@@ -56,38 +48,29 @@ class TokenReviewStrategy(Strategy):
         audiences = [str(a) for a in spec.get("audiences") or []]
         md = _metadata(obj)
         md.setdefault("creationTimestamp", None)
-        out = {
+        return {
             "kind": "TokenReview",
             "apiVersion": self.rt.group_version,
             "metadata": md,
             "spec": spec,
-            "status": engine.access.review_token(token, audiences),
+            "status": access.review_token(token, audiences),
         }
-        return WriteResult(out, created=True)
 
 
-class SelfSubjectReviewStrategy(Strategy):
+class SelfSubjectReviewStrategy(ReviewStrategy):
     """selfsubjectreviews: who the server takes the requester to be."""
 
-    create_only = True
-
-    async def create(
-        self,
-        engine: Engine,
-        namespace: str,
-        obj: dict[str, Any],
-        opts: WriteOptions,
-        user: UserInfo | None,
-    ) -> WriteResult:
+    def answer(
+        self, access: Access, namespace: str, obj: dict[str, Any], user: UserInfo
+    ) -> dict[str, Any]:
         md = _metadata(obj)
         md["creationTimestamp"] = now_rfc3339()
-        out = {
+        return {
             "kind": "SelfSubjectReview",
             "apiVersion": self.rt.group_version,
             "metadata": md,
-            "status": {"userInfo": user.to_json() if user is not None else {}},
+            "status": {"userInfo": user.to_json() if user.name else {}},
         }
-        return WriteResult(out, created=True)
 
 
 STRATEGIES: dict[str, type[Strategy]] = {

@@ -23,9 +23,7 @@ from fakekapi.core.errors import INVALID, FieldError, bad_request, invalid, inva
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.access import Access, PolicyRuleLike
-from fakekapi.registry.generic.engine import Engine, WriteResult
-from fakekapi.registry.generic.options import WriteOptions
-from fakekapi.registry.generic.strategy import Strategy
+from fakekapi.registry.generic.strategy import ReviewStrategy, Strategy
 from fakekapi.registry.rbac.rules import non_resource_attributes, resource_attributes
 
 GROUP = "authorization.k8s.io"
@@ -243,39 +241,22 @@ def _non_resource_rule(rule: PolicyRuleLike) -> dict[str, Any]:
     return out
 
 
-class AccessReviewStrategy(Strategy):
+class AccessReviewStrategy(ReviewStrategy):
     """(self|local)subjectaccessreviews: the authorizer's decision on the spec's attributes."""
 
-    create_only = True
-
-    async def create(
-        self,
-        engine: Engine,
-        namespace: str,
-        obj: dict[str, Any],
-        opts: WriteOptions,
-        user: UserInfo | None,
-    ) -> WriteResult:
-        requester = user or UserInfo(name="")
-        answer = access_review(engine.access, requester, self.rt.plural, namespace, obj)
-        return WriteResult(answer, created=True)
+    def answer(
+        self, access: Access, namespace: str, obj: dict[str, Any], user: UserInfo
+    ) -> dict[str, Any]:
+        return access_review(access, user, self.rt.plural, namespace, obj)
 
 
-class RulesReviewStrategy(Strategy):
+class RulesReviewStrategy(ReviewStrategy):
     """selfsubjectrulesreviews: the rule resolver's rules for the requester."""
 
-    create_only = True
-
-    async def create(
-        self,
-        engine: Engine,
-        namespace: str,
-        obj: dict[str, Any],
-        opts: WriteOptions,
-        user: UserInfo | None,
-    ) -> WriteResult:
-        answer = rules_review(engine.access, user or UserInfo(name=""), obj)
-        return WriteResult(answer, created=True)
+    def answer(
+        self, access: Access, namespace: str, obj: dict[str, Any], user: UserInfo
+    ) -> dict[str, Any]:
+        return rules_review(access, user, obj)
 
 
 STRATEGIES: dict[str, type[Strategy]] = {

@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import FieldError
 from fakekapi.core.user import UserInfo
+from fakekapi.registry.generic.access import Access
 from fakekapi.registry.generic.engine import Engine, Streamed, WriteResult
 from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.generic.scale import ScalePaths
@@ -153,6 +154,31 @@ class Strategy:
     def keeps_during_update(self, new: dict[str, Any]) -> bool:
         """ShouldDeleteDuringUpdate's extra holds, once metadata.finalizers are empty."""
         return False
+
+
+class ReviewStrategy(Strategy):
+    """A resource POST only asks a question of the server and stores nothing (kube's REST
+    storages that implement just rest.Creater over the authenticator or authorizer: TokenReview,
+    SelfSubjectReview, the access reviews): `answer` is the 201's body."""
+
+    create_only = True
+
+    async def create(
+        self,
+        engine: Engine,
+        namespace: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        user: UserInfo | None,
+    ) -> WriteResult:
+        requester = user if user is not None else UserInfo(name="")
+        return WriteResult(self.answer(engine.access, namespace, obj, requester), created=True)
+
+    def answer(
+        self, access: Access, namespace: str, obj: dict[str, Any], user: UserInfo
+    ) -> dict[str, Any]:
+        """The review with its status filled in, for the (possibly impersonated) requester."""
+        raise NotImplementedError
 
 
 class GenerationStrategy(Strategy):
