@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from fakekapi.auth.authn import NOT_MINE, AuthResult
 from fakekapi.core import gojson
 from fakekapi.core.errors import go_quote, go_quote_list
+from fakekapi.core.objects import meta_of
 from fakekapi.core.user import ALL_AUTHENTICATED, UserInfo
 
 LEGACY_ISSUER = "kubernetes/serviceaccount"
@@ -386,14 +387,9 @@ def sa_groups(namespace: str) -> tuple[str, ...]:
     return (SA_GROUP, f"{SA_GROUP}:{namespace}")
 
 
-def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    md = obj.get("metadata")
-    return md if isinstance(md, dict) else {}
-
-
 def _deleted_before(obj: Mapping[str, Any], cutoff: float | None) -> bool:
     """Has a deletionTimestamp (before `cutoff`, when given: claims.go's leeway)."""
-    ts = _meta(obj).get("deletionTimestamp")
+    ts = meta_of(obj).get("deletionTimestamp")
     if not ts:
         return False
     if cutoff is None:
@@ -441,10 +437,10 @@ def _legacy_identity(claims: Mapping[str, Any], token: str, lookup: ObjectLookup
     sa = sa_found[0]
     if _deleted_before(sa, None):
         raise TokenError(f"ServiceAccount {ns}/{sa_name} has been deleted")
-    actual_uid = str(_meta(sa).get("uid") or "")
+    actual_uid = str(meta_of(sa).get("uid") or "")
     if actual_uid != sa_uid:
         raise TokenError(f"ServiceAccount UID ({actual_uid}) does not match claim ({sa_uid})")
-    labels = _meta(secret).get("labels") or {}
+    labels = meta_of(secret).get("labels") or {}
     if labels.get(INVALID_SINCE_LABEL):
         raise TokenError(
             f"the token in secret {ns}/{secret_name} for service account {ns}/{sa_name} has been "
@@ -488,7 +484,7 @@ def _bound_identity(claims: Mapping[str, Any], lookup: ObjectLookup, now: float)
         raise TokenError(f'serviceaccounts "{sa_ref[0]}" not found')
     if _deleted_before(sa, cutoff):
         raise TokenError(f"service account {ns}/{sa_ref[0]} has been deleted")
-    sa_uid = str(_meta(sa).get("uid") or "")
+    sa_uid = str(meta_of(sa).get("uid") or "")
     if sa_uid != sa_ref[1]:
         raise TokenError(f"service account UID ({sa_uid}) does not match claim ({sa_ref[1]})")
 
@@ -498,7 +494,7 @@ def _bound_identity(claims: Mapping[str, Any], lookup: ObjectLookup, now: float)
         obj = get(resource, namespace, ref[0])
         if obj is None or _deleted_before(obj, cutoff):
             raise TokenError(ERR_INVALIDATED)
-        uid = str(_meta(obj).get("uid") or "")
+        uid = str(meta_of(obj).get("uid") or "")
         if uid != ref[1]:
             raise TokenError(
                 f"{kind} UID ({uid}) does not match service account {kind} ref claim ({ref[1]})"

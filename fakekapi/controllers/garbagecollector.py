@@ -39,6 +39,7 @@ import orjson
 from fakekapi.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.controllers.context import ControllerContext, controller_identity
 from fakekapi.core.errors import StatusError
+from fakekapi.core.objects import meta_of
 from fakekapi.registry.gcfinalizers import FOREGROUND, ORPHAN
 from fakekapi.registry.generic.keys import object_key
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
@@ -89,19 +90,14 @@ def owner_refs(obj: dict[str, Any]) -> tuple[OwnerRef, ...]:
     return tuple(out)
 
 
-def _md(obj: dict[str, Any]) -> dict[str, Any]:
-    md = obj.get("metadata")
-    return md if isinstance(md, dict) else {}
-
-
 def _finalizers(obj: dict[str, Any]) -> list[str]:
-    f = _md(obj).get("finalizers")
+    f = meta_of(obj).get("finalizers")
     return [x for x in f if isinstance(x, str)] if isinstance(f, list) else []
 
 
 def deleting_dependents(obj: dict[str, Any]) -> bool:
     """isDeletingDependents: deleted in the foreground, waiting for its dependents."""
-    return bool(_md(obj).get("deletionTimestamp")) and FOREGROUND in _finalizers(obj)
+    return bool(meta_of(obj).get("deletionTimestamp")) and FOREGROUND in _finalizers(obj)
 
 
 class Graph:
@@ -119,7 +115,7 @@ class Graph:
     def observe(self, key: str, obj: dict[str, Any], deleted: bool) -> list[str]:
         """processGraphChanges for one change; the work items it makes."""
         work: list[str] = []
-        md = _md(obj)
+        md = meta_of(obj)
         uid = str(md.get("uid") or "")
         old = self.refs.get(key, ())
         new = () if deleted else owner_refs(obj)
@@ -253,7 +249,7 @@ class GarbageCollector(Controller):
             # namespacedOwnerOfClusterScopedObjectErr: never resolves, kube leaves it alone.
             return "invalid", None
         cur = self.registry.store.get(object_key(rt, namespace if rt.namespaced else "", ref.name))
-        if cur is None or _md(cur[0]).get("uid") != ref.uid:
+        if cur is None or meta_of(cur[0]).get("uid") != ref.uid:
             return "absent", None
         return "present", cur[0]
 
@@ -263,7 +259,7 @@ class GarbageCollector(Controller):
         if cur is None:
             return None
         obj = cur[0]
-        md = _md(obj)
+        md = meta_of(obj)
         uid = str(md.get("uid") or "")
         if md.get("deletionTimestamp") and not deleting_dependents(obj):
             return None
@@ -331,8 +327,8 @@ class GarbageCollector(Controller):
         if cur is None:
             return None
         obj = cur[0]
-        uid = str(_md(obj).get("uid") or "")
-        if not _md(obj).get("deletionTimestamp") or ORPHAN not in _finalizers(obj):
+        uid = str(meta_of(obj).get("uid") or "")
+        if not meta_of(obj).get("deletionTimestamp") or ORPHAN not in _finalizers(obj):
             return None
         for dep_key in sorted(self.graph.dependents.get(uid, ())):
             dep = self.registry.store.get(dep_key)
@@ -347,7 +343,7 @@ class GarbageCollector(Controller):
         rt = self._type_of(obj)
         if rt is None:
             return
-        md = _md(obj)
+        md = meta_of(obj)
         try:
             await self.registry.patch(
                 rt,
@@ -365,11 +361,11 @@ class GarbageCollector(Controller):
     async def _remove_owner_refs(self, key: str, obj: dict[str, Any], uids: set[str]) -> None:
         """deleteOwnerRefJSONMergePatch: the remaining references, at the read resourceVersion
         (a conflict is retried with the newer object)."""
-        refs = _md(obj).get("ownerReferences") or []
+        refs = meta_of(obj).get("ownerReferences") or []
         remaining = [r for r in refs if not (isinstance(r, dict) and r.get("uid") in uids)]
         if len(remaining) == len(refs):
             return
-        md = _md(obj)
+        md = meta_of(obj)
         await self._patch(
             obj,
             {
@@ -394,7 +390,7 @@ class GarbageCollector(Controller):
             obj,
             {
                 "metadata": {
-                    "resourceVersion": _md(obj).get("resourceVersion"),
+                    "resourceVersion": meta_of(obj).get("resourceVersion"),
                     "finalizers": remaining or None,
                 }
             },
@@ -405,7 +401,7 @@ class GarbageCollector(Controller):
         rt = self._type_of(obj)
         if rt is None:
             return
-        md = _md(obj)
+        md = meta_of(obj)
         opts = DeleteOptions(
             preconditions_uid=str(md.get("uid") or ""),
             preconditions_resource_version=str(md.get("resourceVersion") or ""),

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from fakekapi.client.informer import Informer
 from fakekapi.controllers.base import FIELD_MANAGER, Controller
 from fakekapi.core.errors import StatusError
-from fakekapi.core.objects import JSONDict
+from fakekapi.core.objects import JSONDict, meta_of
 from fakekapi.registry.generic.access import TokenSigner
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 
@@ -96,11 +96,6 @@ def _b64(data: str) -> str:
     return base64.b64encode(data.encode("utf-8")).decode("ascii")
 
 
-def _meta(obj: Mapping[str, Any]) -> dict[str, Any]:
-    md = obj.get("metadata")
-    return md if isinstance(md, dict) else {}
-
-
 class TokensController(Controller):
     name = "serviceaccount-token-controller"
 
@@ -130,12 +125,12 @@ class TokensController(Controller):
         obj = new if new is not None else old
         if obj is None or not is_token_secret(obj):
             return
-        md = _meta(obj)
+        md = meta_of(obj)
         self.queue.add(f"{_SECRET}/{md.get('namespace', '')}/{md.get('name', '')}")
 
     def _serviceaccount_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
         if new is None and old is not None:
-            md = _meta(old)
+            md = meta_of(old)
             ns, name, uid = md.get("namespace", ""), md.get("name", ""), md.get("uid", "")
             self.queue.add_after(f"{_SA_DELETED}/{ns}/{name}/{uid}", SA_DELETION_DELAY)
 
@@ -143,7 +138,7 @@ class TokensController(Controller):
         """A legacy token from Secret namespace/name authenticated a request (sync, cheap)."""
         secret = self.secrets.get(namespace, name)
         if secret is not None:
-            labels = _meta(secret).get("labels") or {}
+            labels = meta_of(secret).get("labels") or {}
             if labels.get(LAST_USED_LABEL) == _today():
                 return
         self.queue.add(f"{_USED}/{namespace}/{name}")
@@ -166,7 +161,7 @@ class TokensController(Controller):
     async def _get_sa(self, ns: str, name: str, uid: str) -> JSONDict | None:
         """Cache first, then a live read (`getServiceAccount` with fetchOnCacheMiss)."""
         sa = self.serviceaccounts.get(ns, name)
-        if sa is not None and (not uid or _meta(sa).get("uid") == uid):
+        if sa is not None and (not uid or meta_of(sa).get("uid") == uid):
             return sa
         try:
             sa = await self.registry.get(self.sa_type, ns, name)
@@ -174,7 +169,7 @@ class TokensController(Controller):
             if e.code == 404:
                 return None
             raise
-        if uid and _meta(sa).get("uid") != uid:
+        if uid and meta_of(sa).get("uid") != uid:
             return None
         return sa
 
@@ -185,7 +180,7 @@ class TokensController(Controller):
             return
         if not is_token_secret(secret):
             return
-        ann = _meta(secret).get("annotations") or {}
+        ann = meta_of(secret).get("annotations") or {}
         sa_name = str(ann.get(NAME_ANNOTATION) or "")
         sa_uid = str(ann.get(UID_ANNOTATION) or "")
         sa = await self._get_sa(ns, sa_name, sa_uid)
@@ -195,14 +190,14 @@ class TokensController(Controller):
         await self._fill(sa, secret)
 
     async def _fill(self, sa: JSONDict, cached: JSONDict) -> None:
-        md = _meta(cached)
+        md = meta_of(cached)
         try:
             live = await self.registry.get(self.secret_type, md["namespace"], md["name"])
         except StatusError as e:
             if e.code == 404:
                 return
             raise
-        if _meta(live).get("resourceVersion") != md.get("resourceVersion"):
+        if meta_of(live).get("resourceVersion") != md.get("resourceVersion"):
             return  # the informer will bring the newer version
         data: dict[str, str] = dict(live.get("data") or {})
         needs_ca = bool(self.ca_b64) and data.get("ca.crt") != self.ca_b64
@@ -214,15 +209,15 @@ class TokensController(Controller):
         if needs_ca:
             data["ca.crt"] = self.ca_b64
         if needs_ns:
-            data["namespace"] = _b64(str(_meta(live).get("namespace") or ""))
+            data["namespace"] = _b64(str(meta_of(live).get("namespace") or ""))
         if needs_token:
             data["token"] = _b64(self.signer.sign(legacy_claims(sa, live)))
         updated["data"] = data
         umd = updated["metadata"]
         umd["annotations"] = {
             **(umd.get("annotations") or {}),
-            NAME_ANNOTATION: _meta(sa).get("name"),
-            UID_ANNOTATION: _meta(sa).get("uid"),
+            NAME_ANNOTATION: meta_of(sa).get("name"),
+            UID_ANNOTATION: meta_of(sa).get("uid"),
         }
         try:
             await self.registry.update(
@@ -233,7 +228,7 @@ class TokensController(Controller):
                 raise  # a Conflict/NotFound is picked up again by the next event
 
     async def _delete_secret(self, secret: JSONDict) -> None:
-        md = _meta(secret)
+        md = meta_of(secret)
         opts = DeleteOptions(preconditions_uid=str(md.get("uid") or "") or None)
         try:
             await self.registry.delete(self.secret_type, md["namespace"], md["name"], opts)
@@ -271,7 +266,7 @@ class TokensController(Controller):
             if e.code == 404:
                 return
             raise
-        labels = _meta(live).get("labels") or {}
+        labels = meta_of(live).get("labels") or {}
         if labels.get(LAST_USED_LABEL) == today:
             return
         updated = copy.deepcopy(live)

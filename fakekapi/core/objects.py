@@ -5,6 +5,7 @@ These TypedDicts only document the keys the code relies on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypedDict
 
 JSONDict = dict[str, Any]
@@ -60,6 +61,13 @@ def meta(obj: JSONDict) -> JSONDict:
         md = {}
         obj["metadata"] = md
     return md
+
+
+def meta_of(obj: Mapping[str, Any]) -> JSONDict:
+    """The object's metadata for reading: {} when it is absent or not a dict (nothing is
+    created; `meta` is the writer's)."""
+    md = obj.get("metadata")
+    return md if isinstance(md, dict) else {}
 
 
 def as_dict(value: Any) -> JSONDict:

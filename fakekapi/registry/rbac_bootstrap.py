@@ -24,11 +24,11 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fakekapi.catalog import releases
 from fakekapi.core.errors import StatusError
-from fakekapi.core.objects import JSONDict
+from fakekapi.core.objects import JSONDict, meta
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.rbac.rules import covers, rules_of
 
@@ -65,20 +65,15 @@ def policy_objects(release: str | None = None) -> list[JSONDict]:
     return [obj for _, key in ORDER for obj in data[key]]
 
 
-def _md(obj: JSONDict) -> dict[str, Any]:
-    md: dict[str, Any] = obj.setdefault("metadata", {})
-    return md
-
-
 def _reconciled_meta(existing: JSONDict, expected: JSONDict) -> tuple[JSONDict, bool] | None:
     """Where computeReconciledRole and computeReconciledRoleBinding both start: None when the
     object opts out (autoupdate "false"), else a copy of it with the default labels and
     annotations merged under its own, and whether that changed anything."""
-    md = _md(existing)
+    md = meta(existing)
     if (md.get("annotations") or {}).get(AUTOUPDATE) == "false":
         return None
     out = copy.deepcopy(existing)
-    omd = _md(out)
+    omd = meta(out)
     emd = expected.get("metadata") or {}
     changed = False
     for field in ("labels", "annotations"):
@@ -160,7 +155,7 @@ async def _ensure(registry: Registry, rt: ResourceType, expected: JSONDict) -> s
     if recreate:
         await registry.delete(rt, ns, name, DeleteOptions())
         for field in ("resourceVersion", "uid", "creationTimestamp", "managedFields"):
-            _md(updated).pop(field, None)
+            meta(updated).pop(field, None)
         await registry.create(rt, ns, updated, opts)
         return "recreated"
     await registry.update(rt, ns, name, updated, opts)

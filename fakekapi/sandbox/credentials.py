@@ -43,6 +43,7 @@ from fakekapi.controllers.serviceaccount_token import (
     references,
 )
 from fakekapi.core.errors import StatusError, invalid, invalid_value
+from fakekapi.core.objects import meta_of
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.validation import name_rule
 from fakekapi.sandbox.session import FIELD_MANAGER, SandboxError, Session
@@ -83,11 +84,6 @@ def check_name(kind: str, group: str, plural: str, name: str) -> None:
 
 def _b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
-
-
-def _md(obj: dict[str, Any]) -> dict[str, Any]:
-    md = obj.get("metadata")
-    return md if isinstance(md, dict) else {}
 
 
 async def _get(
@@ -147,7 +143,7 @@ def _binding(
 def _bootstrap_cluster_roles() -> set[str]:
     from fakekapi.registry.rbac_bootstrap import policy
 
-    return {str(_md(r).get("name")) for r in policy()["clusterRoles"]}
+    return {str(meta_of(r).get("name")) for r in policy()["clusterRoles"]}
 
 
 async def _plan(
@@ -185,7 +181,7 @@ async def _plan(
         from fakekapi.registry.bootstrap import namespace_object
 
         steps.append(_Step("", "namespaces", "", namespace_object(namespace), None))
-    elif _md(ns_obj).get("deletionTimestamp"):
+    elif meta_of(ns_obj).get("deletionTimestamp"):
         raise SandboxError(f'namespace "{namespace}" is being deleted')
 
     known = _bootstrap_cluster_roles()
@@ -215,7 +211,7 @@ async def _plan(
 
     secret = await _get(session, "", "secrets", namespace, secret_name)
     if secret is not None:
-        ann = _md(secret).get("annotations") or {}
+        ann = meta_of(secret).get("annotations") or {}
         if secret.get("type") != SECRET_TYPE or ann.get(NAME_ANNOTATION) != name:
             raise SandboxError(
                 f'secret "{secret_name}" in namespace "{namespace}" exists and is not the '
@@ -253,7 +249,7 @@ def _check_role_ref(have: dict[str, Any] | None, want: dict[str, Any]) -> None:
     if have is not None and have.get("roleRef") != want["roleRef"]:
         ref = have.get("roleRef") or {}
         raise SandboxError(
-            f'{want["kind"].lower()} "{_md(want)["name"]}" exists with roleRef '
+            f'{want["kind"].lower()} "{meta_of(want)["name"]}" exists with roleRef '
             f"{ref.get('kind')}/{ref.get('name')}; delete it first (roleRef cannot change)"
         )
 
@@ -261,7 +257,7 @@ def _check_role_ref(have: dict[str, Any] | None, want: dict[str, Any]) -> None:
 def _kind_name(step: _Step) -> str:
     kind = str(step.obj["kind"]).lower()
     ns = step.namespace
-    name = _md(step.obj)["name"]
+    name = meta_of(step.obj)["name"]
     return f"{kind} {ns}/{name}" if ns else f"{kind} {name}"
 
 
@@ -328,13 +324,13 @@ async def _reconcile(session: Session, step: _Step) -> tuple[dict[str, Any], boo
         updated["subjects"] = [*subjects, subject]
         try:
             result = await session.registry.update(
-                rt, step.namespace, _md(have)["name"], updated, WRITE
+                rt, step.namespace, meta_of(have)["name"], updated, WRITE
             )
             return result.object, True
         except StatusError as e:
             if e.code != 409:
                 raise
-        found = await _get(session, step.group, step.plural, step.namespace, _md(have)["name"])
+        found = await _get(session, step.group, step.plural, step.namespace, meta_of(have)["name"])
         if found is None:
             raise SandboxError(f"{_kind_name(step)} was deleted while being updated")
         have = found
@@ -352,7 +348,7 @@ async def _undo(session: Session, created: list[_Step]) -> None:
             await session.registry.delete(
                 session.rt(step.group, step.plural),
                 step.namespace,
-                _md(step.obj)["name"],
+                meta_of(step.obj)["name"],
                 DeleteOptions(),
             )
 
@@ -369,12 +365,12 @@ async def ensure_token(
     from fakekapi.auth.serviceaccount import SigningKey
 
     rt = session.rt("", "secrets")
-    sa_uid = str(_md(sa).get("uid") or "")
+    sa_uid = str(meta_of(sa).get("uid") or "")
     ca_b64 = _b64(session.pki.ca_pem)
     for _ in range(MAX_ATTEMPTS):
-        md = _md(secret)
+        md = meta_of(secret)
         ns, sname = str(md["namespace"]), str(md["name"])
-        if not references(secret, str(_md(sa)["name"]), sa_uid):
+        if not references(secret, str(meta_of(sa)["name"]), sa_uid):
             await _replace_stale(session, secret)
             fresh = {
                 "apiVersion": "v1",
@@ -382,7 +378,7 @@ async def ensure_token(
                 "metadata": {
                     "name": sname,
                     "namespace": ns,
-                    "annotations": {NAME_ANNOTATION: _md(sa)["name"]},
+                    "annotations": {NAME_ANNOTATION: meta_of(sa)["name"]},
                 },
                 "type": SECRET_TYPE,
             }
@@ -414,7 +410,7 @@ async def ensure_token(
             data["namespace"] = _b64(ns)
         updated["data"] = data
         umd = updated["metadata"]
-        umd["annotations"] = {**ann, NAME_ANNOTATION: _md(sa)["name"], UID_ANNOTATION: sa_uid}
+        umd["annotations"] = {**ann, NAME_ANNOTATION: meta_of(sa)["name"], UID_ANNOTATION: sa_uid}
         try:
             result = await session.registry.update(rt, ns, sname, updated, WRITE)
             return result.object, True
@@ -429,7 +425,7 @@ async def ensure_token(
 
 
 async def _replace_stale(session: Session, secret: dict[str, Any]) -> None:
-    md = _md(secret)
+    md = meta_of(secret)
     try:
         await session.registry.delete(
             session.rt("", "secrets"),
@@ -457,7 +453,7 @@ async def service_account_token(session: Session, namespace: str, name: str) -> 
             f'serviceaccount "{name}" not found in namespace "{namespace}"; create it with: '
             f"fakekapi sa create {name} -n {namespace}"
         )
-    uid = str(_md(sa).get("uid") or "")
+    uid = str(meta_of(sa).get("uid") or "")
     candidates: list[dict[str, Any]] = []
     preferred = await _get(session, "", "secrets", namespace, token_secret_name(name))
     if preferred is not None and references(preferred, name, uid):
@@ -467,7 +463,7 @@ async def service_account_token(session: Session, namespace: str, name: str) -> 
         if (
             obj is not preferred
             and references(obj, name, uid)
-            and _md(obj).get("name") != token_secret_name(name)
+            and meta_of(obj).get("name") != token_secret_name(name)
         ):
             candidates.append(obj)
     for secret in candidates:

@@ -40,6 +40,7 @@ from fakekapi.controllers.serviceaccount_token import (
     SECRET_TYPE,
     UID_ANNOTATION,
 )
+from fakekapi.core.objects import meta_of
 from fakekapi.registry.bootstrap import LABEL_METADATA_NAME, SYSTEM_NAMESPACES
 from fakekapi.registry.fixtures import LAST_APPLIED, split_api_version
 from fakekapi.sandbox.session import SandboxError, Session, store_path
@@ -72,11 +73,6 @@ FIRST = (
 token Secret whose ServiceAccount does not exist, and fixtures are applied with it running."""
 
 
-def _md(obj: dict[str, Any]) -> dict[str, Any]:
-    md = obj.get("metadata")
-    return md if isinstance(md, dict) else {}
-
-
 def _resource_type(session: Session, obj: dict[str, Any]) -> ResourceType | None:
     group, version = split_api_version(str(obj.get("apiVersion") or ""))
     rt: ResourceType | None = session.catalog.by_kind(group, version, str(obj.get("kind") or ""))
@@ -85,7 +81,7 @@ def _resource_type(session: Session, obj: dict[str, Any]) -> ResourceType | None
 
 def made_by_the_server(rt: ResourceType, obj: dict[str, Any]) -> bool:
     """An object every start creates or reconciles by itself, untouched by the user."""
-    md = _md(obj)
+    md = meta_of(obj)
     name = md.get("name")
     labels = md.get("labels") or {}
     annotations = {k: v for k, v in (md.get("annotations") or {}).items() if k != LAST_APPLIED}
@@ -129,7 +125,7 @@ def made_by_the_nodes(rt: ResourceType, obj: dict[str, Any]) -> bool:
     node Leases; a start makes them again."""
     from fakekapi.nodes.node import LEASE_NAMESPACE, provider_id
 
-    md = _md(obj)
+    md = meta_of(obj)
     if rt.plural == "nodes":
         return (obj.get("spec") or {}).get("providerID") == provider_id(str(md.get("name")))
     return md.get("namespace") == LEASE_NAMESPACE
@@ -176,11 +172,13 @@ def exportable(session: Session) -> dict[ResourceType, list[dict[str, Any]]]:
     by_type: dict[ResourceType, list[dict[str, Any]]] = {}
     for _key, obj, _rev in items:
         rt = _resource_type(session, obj)
-        if rt is None or _md(obj).get("deletionTimestamp") or made_by_the_server(rt, obj):
+        if rt is None or meta_of(obj).get("deletionTimestamp") or made_by_the_server(rt, obj):
             continue
         by_type.setdefault(rt, []).append(clean(rt, obj))
     for objs in by_type.values():
-        objs.sort(key=lambda o: (str(_md(o).get("namespace") or ""), str(_md(o).get("name"))))
+        objs.sort(
+            key=lambda o: (str(meta_of(o).get("namespace") or ""), str(meta_of(o).get("name")))
+        )
     return by_type
 
 
