@@ -24,6 +24,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from fakekapi.core.strconv import parse_bool
+
 API_ALL = "api/all"
 API_GA = "api/ga"
 API_BETA = "api/beta"
@@ -59,15 +61,6 @@ def parse_runtime_config(values: Iterable[str]) -> dict[str, str]:
             key, sep, val = item.partition("=")
             out[key.strip()] = val.strip() if sep else ""
     return out
-
-
-def _parse_bool(value: str) -> bool | None:
-    """Go's strconv.ParseBool."""
-    if value in ("1", "t", "T", "TRUE", "true", "True"):
-        return True
-    if value in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    return None
 
 
 def _group_version(key: str) -> tuple[list[str], GroupVersion] | None:
@@ -136,7 +129,7 @@ class ResourceConfig:
             if gv not in out.registered:
                 gv_string = f"{gv[0]}/{gv[1]}" if gv[0] else gv[1]
                 raise RuntimeConfigError(f"group version {gv_string} that has not been registered")
-            enabled = True if value == "" else _parse_bool(value)
+            enabled = True if value == "" else parse_bool(value)
             if enabled is None:
                 raise RuntimeConfigError(
                     f"invalid value of {key}: {value}, err: "

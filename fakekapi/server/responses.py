@@ -16,6 +16,7 @@ import orjson
 from aiohttp import web
 
 from fakekapi.core.errors import PlainHTTPError, StatusError
+from fakekapi.core.strconv import parse_bool
 from fakekapi.server import bigbody, yamlout
 
 JSON = "application/json"
@@ -107,15 +108,6 @@ def stored_watch_line(type: str, data: bytes) -> bytes:
 def encode_yaml(obj: Any) -> bytes:
     """sigs.k8s.io/yaml output: the JSON value as block YAML, keys sorted (`yamlout`)."""
     return yamlout.encode(obj)
-
-
-def parse_bool(value: str) -> bool | None:
-    """Go's strconv.ParseBool; None when the text is not a boolean."""
-    if value in ("1", "t", "T", "TRUE", "true", "True"):
-        return True
-    if value in ("0", "f", "F", "FALSE", "false", "False"):
-        return False
-    return None
 
 
 def is_pretty(request: web.BaseRequest) -> bool:
