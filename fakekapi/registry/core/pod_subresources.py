@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from fakekapi.catalog.types import ResourceType
@@ -37,6 +36,7 @@ from fakekapi.core.errors import (
     not_supported,
     required,
 )
+from fakekapi.core.gotime import now_rfc3339
 from fakekapi.core.objects import as_dict as _d
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.encoding import stored_form
@@ -59,10 +59,6 @@ WRITE_RETRIES = 5
 SIMULATED_LOGS = "simulate.fakekapi.dev/logs"
 EVICTION_REFUSED = "Cannot evict pod as it would violate the pod's disruption budget."
 DISRUPTION_BUDGET_CAUSE = "DisruptionBudget"
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _success(code: int = 201) -> dict[str, Any]:
@@ -136,7 +132,7 @@ async def _check_budgets(
     new["status"]["disruptionsAllowed"] = allowed - 1
     pod_name = str(_d(pod.get("metadata")).get("name") or "")
     disrupted = new["status"].setdefault("disruptedPods", {})
-    disrupted[pod_name] = _now()
+    disrupted[pod_name] = now_rfc3339()
     await engine.update(pdb_rt, namespace, pdb_name, new, WriteOptions(), subresource="status")
 
 
@@ -234,7 +230,7 @@ async def bind(
                 "type": "PodScheduled",
                 "status": "True",
                 "lastProbeTime": None,
-                "lastTransitionTime": _now(),
+                "lastTransitionTime": now_rfc3339(),
             }
         )
         status["conditions"] = conditions
