@@ -44,6 +44,20 @@ PROVISIONED_BY = "pv.kubernetes.io/provisioned-by"
 CLAIM_PREFIX = "claim:"
 
 
+def claim_ref(claim: JSONDict) -> JSONDict:
+    """reference.GetReference of a claim: the claimRef a volume bound to it carries, written
+    the same whether the binder binds an existing volume or provisions a new one."""
+    md = claim["metadata"]
+    return {
+        "kind": "PersistentVolumeClaim",
+        "namespace": md["namespace"],
+        "name": md["name"],
+        "uid": md["uid"],
+        "apiVersion": "v1",
+        "resourceVersion": md.get("resourceVersion", ""),
+    }
+
+
 def made_here(rt_key: tuple[str, str], obj: JSONDict) -> bool:
     """What this controller makes by itself and a start makes again: the `standard` class it
     created and the volumes it provisioned (for `fakekapi fixtures export`)."""
@@ -285,14 +299,7 @@ class PersistentVolumeBinderController(WorkloadController):
             "spec": {
                 "capacity": {"storage": size},
                 "accessModes": list(spec.get("accessModes") or ["ReadWriteOnce"]),
-                "claimRef": {
-                    "kind": "PersistentVolumeClaim",
-                    "namespace": md["namespace"],
-                    "name": md["name"],
-                    "uid": md["uid"],
-                    "apiVersion": "v1",
-                    "resourceVersion": md.get("resourceVersion", ""),
-                },
+                "claimRef": claim_ref(claim),
                 "persistentVolumeReclaimPolicy": sc.get("reclaimPolicy") or "Delete",
                 "storageClassName": sc["metadata"]["name"],
                 "volumeMode": spec.get("volumeMode") or "Filesystem",
@@ -318,14 +325,7 @@ class PersistentVolumeBinderController(WorkloadController):
             return
         volume = {"apiVersion": "v1", "kind": "PersistentVolume", **volume}
         if not ref.get("uid") or ref.get("name") != md["name"]:
-            vspec["claimRef"] = {
-                "kind": "PersistentVolumeClaim",
-                "namespace": md["namespace"],
-                "name": md["name"],
-                "uid": md["uid"],
-                "apiVersion": "v1",
-                "resourceVersion": md.get("resourceVersion", ""),
-            }
+            vspec["claimRef"] = claim_ref(claim)
             vmd = volume["metadata"]
             vmd.setdefault("annotations", {})[BOUND_BY_CONTROLLER] = "yes"
             volume = {
