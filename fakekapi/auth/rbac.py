@@ -23,12 +23,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.auth.authz import Decision
-from fakekapi.core.errors import go_quote
+from fakekapi.core.errors import go_quote, go_quote_list
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.rbac.rules import Binding, Rule, Subject, rules_of
@@ -367,11 +367,6 @@ def describe_request(info: RequestInfo) -> str:
     return text
 
 
-def _quoted(items: Iterable[str]) -> str:
-    """A list as Go's %q prints a []string (`["" "apps"]`), the way kube's RBAC messages do."""
-    return "[" + " ".join(go_quote(x) for x in items) + "]"
-
-
 def near_miss(rule: Rule, info: RequestInfo) -> str:
     """If exactly one condition keeps `rule` from allowing `info`, say which ("" otherwise)."""
     if not info.is_resource_request:
@@ -381,11 +376,11 @@ def near_miss(rule: Rule, info: RequestInfo) -> str:
         urls = list(rule.non_resource_urls)
         if url and not verb:
             return (
-                f"allows {_quoted(urls)} with verbs {_quoted(rule.verbs)}, "
+                f"allows {go_quote_list(urls)} with verbs {go_quote_list(rule.verbs)}, "
                 f"not verb {go_quote(info.verb)}"
             )
         if verb and not url:
-            return f"allows verb {go_quote(info.verb)} only on paths {_quoted(urls)}"
+            return f"allows verb {go_quote(info.verb)} only on paths {go_quote_list(urls)}"
         return ""
     if not rule.resources:
         return ""
@@ -399,25 +394,28 @@ def near_miss(rule: Rule, info: RequestInfo) -> str:
     failed = [k for k, ok in checks.items() if not ok]
     if len(failed) != 1:
         return ""
-    what = f"{_quoted(rule.resources)} in API groups {_quoted(rule.api_groups)}"
+    what = f"{go_quote_list(rule.resources)} in API groups {go_quote_list(rule.api_groups)}"
     match failed[0]:
         case "verb":
-            verbs = _quoted(rule.verbs)
+            verbs = go_quote_list(rule.verbs)
             return f"allows {what} with verbs {verbs}, missing verb {go_quote(info.verb)}"
         case "group":
-            return f"allows {_quoted(rule.resources)} only in API groups {_quoted(rule.api_groups)}"
+            return (
+                f"allows {go_quote_list(rule.resources)} "
+                f"only in API groups {go_quote_list(rule.api_groups)}"
+            )
         case "resource":
             return (
-                f"allows verb {go_quote(info.verb)} on {_quoted(rule.resources)}, "
+                f"allows verb {go_quote(info.verb)} on {go_quote_list(rule.resources)}, "
                 f"missing resource {go_quote(combined)}"
             )
         case _:
             if not info.name:
                 return (
-                    f"allows {what} only for names {_quoted(rule.resource_names)} "
+                    f"allows {what} only for names {go_quote_list(rule.resource_names)} "
                     f"(a request without a name never matches resourceNames)"
                 )
-            return f"allows {what} only for names {_quoted(rule.resource_names)}"
+            return f"allows {what} only for names {go_quote_list(rule.resource_names)}"
 
 
 class RBACSource:

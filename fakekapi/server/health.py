@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from fakekapi.core.errors import page_not_found
+from fakekapi.core.errors import go_quote, page_not_found
 from fakekapi.server.responses import PLAIN_TEXT, plain_error_response, plain_response, raw_response
 
 Check = tuple[str, Callable[[web.Request], str | None]]
@@ -75,7 +75,8 @@ def checks_for(endpoint: str, shutting_down: Callable[[], bool]) -> list[Check]:
 
 
 def _quoted_list(names: list[str]) -> str:
-    return ", ".join('"' + n.replace("\\", "\\\\").replace('"', '\\"') + '"' for n in names)
+    """kube's formatQuoted: each name as `%q`."""
+    return ", ".join(go_quote(n) for n in names)
 
 
 def root_handler(endpoint: str, checks: list[Check]) -> Callable[[web.Request], web.Response]:

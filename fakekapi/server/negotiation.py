@@ -288,7 +288,8 @@ def check_kind(obj: dict[str, Any], expected: ExpectedKind) -> dict[str, Any]:
 
 def _cannot_handle(kind: str, expected: ExpectedKind) -> StatusError:
     """transformDecodeError for a body of another kind than the URL's (create.go)."""
-    prefix = f"{kind} in version {_quote(expected.version)} cannot be handled as a {expected.kind}"
+    version = go_quote(expected.version)
+    prefix = f"{kind} in version {version} cannot be handled as a {expected.kind}"
     if protobuf.knows(expected.api_version, kind, expected.release):
         dst = internal_package(expected.group, expected.kind)
         return bad_request(
@@ -296,8 +297,8 @@ def _cannot_handle(kind: str, expected: ExpectedKind) -> StatusError:
             "unknown conversion"
         )
     return bad_request(
-        f"{prefix}: no kind {_quote(kind)} is registered for version "
-        f'{_quote(expected.api_version)} in scheme "pkg/api/legacyscheme/scheme.go:30"'
+        f"{prefix}: no kind {go_quote(kind)} is registered for version "
+        f'{go_quote(expected.api_version)} in scheme "pkg/api/legacyscheme/scheme.go:30"'
     )
 
 
@@ -328,6 +329,3 @@ def patch_type(content_type: str | None, *, is_crd: bool) -> str:
     if mt not in PATCH_TYPES:
         raise unsupported_patch_type()
     return mt
-
-
-_quote = go_quote
