@@ -174,18 +174,26 @@ def load_fixture_files(
     if report is not None:
         report.documents += len(docs)
     if catalog is not None:
-        crd_kinds = _crd_kinds(docs)
-        known = []
-        for doc in docs:
-            group, version = doc.group_version
-            if catalog.by_kind(group, version, doc.kind) is None and (
-                (group, version, doc.kind) not in crd_kinds
-            ):
-                _report(doc.error(no_matches(doc)), report)
-            else:
-                known.append(doc)
-        docs = known
+        docs = known_kinds(docs, catalog, report)
     return docs
+
+
+def known_kinds(
+    docs: Sequence[FixtureDocument], catalog: Catalog, report: FixtureReport | None = None
+) -> list[FixtureDocument]:
+    """The documents whose kinds the catalog serves or the fixtures' own CRDs define, checked as
+    kubectl's REST mapper checks them; an unknown kind is raised (or recorded in `report`)."""
+    crd_kinds = _crd_kinds(docs)
+    known = []
+    for doc in docs:
+        group, version = doc.group_version
+        if catalog.by_kind(group, version, doc.kind) is None and (
+            (group, version, doc.kind) not in crd_kinds
+        ):
+            _report(doc.error(no_matches(doc)), report)
+        else:
+            known.append(doc)
+    return known
 
 
 def no_matches(doc: FixtureDocument) -> str:

@@ -55,7 +55,7 @@ from fakekapi.store.trim import release_free_memory
 if TYPE_CHECKING:
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.controllers.kubernetes_service import ApiEndpoint
-    from fakekapi.registry.fixtures import FixtureReport
+    from fakekapi.registry.fixtures import FixtureDocument, FixtureReport
     from fakekapi.registry.registry import Registry
     from fakekapi.server.pki import PKI
     from fakekapi.server.ports import RegistryAPI
@@ -144,12 +144,17 @@ def components_lifecycle(
     auth: AuthSetup | None = None,
     api_endpoint: ApiEndpoint | None = None,
     fixture_report: FixtureReport | None = None,
+    fixture_docs: list[FixtureDocument] | None = None,
 ) -> Lifecycle:
     """Open the store, bootstrap, apply fixtures and start controllers; undo it in reverse.
 
     `api_endpoint`: where the server listens, for the `kubernetes` Service's endpoints.
     `fixture_report`: record every bad fixture there instead of failing on the first (how
-    `fakekapi fixtures check` judges fixtures by this very start-up)."""
+    `fakekapi fixtures check` judges fixtures by this very start-up).
+    `fixture_docs`: the documents of `settings.fixtures` as the caller read them already (the
+    check before anything is written), so the files are not parsed twice; start-up checks their
+    kinds against this server's catalog, applies them and empties the list (they are start-up's
+    garbage: held to the end they would keep ~6 KiB per document). None: read the files."""
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         from fakekapi.client.informer import SharedInformers
@@ -158,7 +163,7 @@ def components_lifecycle(
         from fakekapi.controllers.names import parse
         from fakekapi.nodes import Nodes
         from fakekapi.registry.bootstrap import bootstrap
-        from fakekapi.registry.fixtures import apply_fixtures, load_fixture_files
+        from fakekapi.registry.fixtures import apply_fixtures, known_kinds, load_fixture_files
         from fakekapi.registry.rbac_bootstrap import bootstrap_rbac
 
         registry = components.registry
@@ -190,9 +195,13 @@ def components_lifecycle(
             if auth is not None and controllers.tokens is not None:
                 auth.legacy_use = controllers.tokens.record_use
             if settings.fixtures:
-                docs = load_fixture_files(
-                    list(settings.fixtures), components.catalog, fixture_report
-                )
+                if fixture_docs is not None:
+                    docs = known_kinds(fixture_docs, components.catalog, fixture_report)
+                    fixture_docs.clear()
+                else:
+                    docs = load_fixture_files(
+                        list(settings.fixtures), components.catalog, fixture_report
+                    )
                 await apply_fixtures(registry, docs, fixture_report)
                 del docs  # the parsed manifests are not needed once applied (~6 KiB each)
             # The nodes register before serving, so the first pods already have somewhere to go.
@@ -253,6 +262,7 @@ def build_app(
     authorizer: ExplainingAuthorizer | None = None,
     token_authenticators: Sequence[TokenAuthenticator] = (),
     lifecycle: Lifecycle | None = None,
+    fixture_docs: list[FixtureDocument] | None = None,
 ) -> web.Application:
     """The API server application.
 
@@ -261,6 +271,7 @@ def build_app(
     `catalog` too unless `registry.catalog` is the one to serve. `lifecycle` adds a cleanup
     context of the caller's (started before the app serves, ended after it stops).
     `token_authenticators` feed the default authenticator's bearer-token check.
+    `fixture_docs`: settings.fixtures read already (see `components_lifecycle`).
     """
     if registry is None:
         components = create_components(settings, token_authenticators=token_authenticators)
@@ -279,7 +290,7 @@ def build_app(
         # The port is known here unless it is 0 (any free port): run.py sets it once bound.
         api_endpoint: ApiEndpoint | None = ApiEndpoint(settings.host, settings.port)
         own_lifecycle: Lifecycle | None = components_lifecycle(
-            settings, components, pki, auth, api_endpoint
+            settings, components, pki, auth, api_endpoint, fixture_docs=fixture_docs
         )
     else:
         auth = _auth_setup(settings, pki, registry.store)

@@ -42,6 +42,7 @@ from fakekapi.server.settings import Settings, default_data_dir
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from fakekapi.registry.fixtures import FixtureDocument
     from fakekapi.server.pki import PKI
 
 log = logging.getLogger("fakekapi.server")
@@ -171,16 +172,17 @@ def validate(settings: Settings) -> Settings:
     return dataclasses.replace(settings, kubernetes_version=version)
 
 
-def check_fixtures(paths: tuple[Path, ...], release: str | None = None) -> None:
+def check_fixtures(paths: tuple[Path, ...], release: str | None = None) -> list[FixtureDocument]:
     """Parse the fixture files now, so a bad document stops start-up before anything is written
-    (against the built-in types of the emulated `release`; None: the default)."""
+    (against the built-in types of the emulated `release`; None: the default). Returns the
+    documents, which start-up then applies without reading and parsing the files again."""
     if not paths:
-        return
+        return []
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.registry.fixtures import FixtureError, load_fixture_files
 
     try:
-        load_fixture_files(list(paths), Catalog.builtin(release=release))
+        return load_fixture_files(list(paths), Catalog.builtin(release=release))
     except FixtureError as e:
         raise ServeError(str(e), 2) from e
 
@@ -329,10 +331,12 @@ def _remove_server_json(data_dir: Path) -> None:
         pass
 
 
-async def _build_app(settings: Settings, pki: PKI) -> web.Application:
+async def _build_app(
+    settings: Settings, pki: PKI, fixture_docs: list[FixtureDocument] | None = None
+) -> web.Application:
     from fakekapi.server.app import build_app
 
-    app: web.Application = build_app(settings, pki=pki)
+    app: web.Application = build_app(settings, pki=pki, fixture_docs=fixture_docs)
     return app
 
 
@@ -345,7 +349,7 @@ async def start(settings: Settings) -> RunningServer:
     from fakekapi.server.pki import PKI, PKIError, write_atomic
 
     settings = validate(settings)
-    check_fixtures(settings.fixtures, settings.kubernetes_version or None)
+    fixture_docs = check_fixtures(settings.fixtures, settings.kubernetes_version or None)
     probe_bind(settings.host, settings.port)
 
     temp_dir: Path | None = None
@@ -374,7 +378,9 @@ async def start(settings: Settings) -> RunningServer:
         except PKIError as e:
             raise ServeError(str(e)) from e
 
-        app = await _build_app(settings, pki)
+        # The app's start-up applies the documents and empties the list.
+        app = await _build_app(settings, pki, fixture_docs)
+        del fixture_docs
         runner = web.AppRunner(
             app,
             handle_signals=False,
