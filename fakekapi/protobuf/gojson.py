@@ -212,6 +212,8 @@ class GoJSON:
             if not isinstance(v, dict):
                 raise GoDecodeError(_type_error(v, "map"))
             _, vkind, vref = ref
+            if vkind == STRING and all(x.__class__ is str for x in v.values()):
+                return {k: v[k] for k in sorted(v)}  # map[string]string: as single() would
             return {k: self.single(vkind, vref, v[k]) for k in sorted(v)}
         if kind == BYTES:
             if v is None:

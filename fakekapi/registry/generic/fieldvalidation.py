@@ -49,8 +49,12 @@ def _items(v: Any) -> list[tuple[str, Any]]:
     return list(v) if isinstance(v, Pairs) else list(v.items())
 
 
+_OBJECTS = (dict, Pairs)
+"""A tuple, not `dict | Pairs`: that expression builds a union object at every evaluation."""
+
+
 def _is_object(v: Any) -> bool:
-    return isinstance(v, dict | Pairs)
+    return isinstance(v, _OBJECTS)
 
 
 def plain(v: Any) -> Any:
@@ -178,6 +182,17 @@ class _Decoder:
 
     def map(self, t: Type, v: Any, path: str, struct: str, stack: list[str]) -> dict[str, Any]:
         assert t.item is not None
+        item = t.item
+        if (
+            item.kind == SCALAR
+            and item.go == "string"
+            and v.__class__ is dict
+            and all(x.__class__ is str for x in v.values())
+        ):
+            # map[string]string (labels, annotations, ConfigMap data) of strings only, the
+            # common case: nothing to report (no duplicates in a dict, no type mismatch), the
+            # value is a copy. Same result as the loop below, without a call per entry.
+            return dict(sorted(v.items())) if self.sort_keys else dict(v)
         out: dict[str, Any] = {}
         for k, x in self.ordered(v):
             if k in out and not self.converter:

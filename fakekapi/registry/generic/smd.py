@@ -449,6 +449,7 @@ def _fs(value: Any, node: Node) -> FieldSet:
 # --- compare ------------------------------------------------------------------------------------
 
 _MISSING: Any = object()
+_CONTAINERS = (dict, list)
 
 
 class Comparison:
@@ -476,7 +477,11 @@ def _every_node(value: Any, node: Node) -> FieldSet:
     out: FieldSet = {MEMBER: {}}
     if kind in (STRUCT_N, MAP_N) and isinstance(value, dict):
         for k, v in value.items():
-            out["f:" + k] = _every_node(v, node.field(k))
+            # A scalar (or null) is one node whatever its schema says: no call, no field lookup.
+            if isinstance(v, _CONTAINERS):
+                out["f:" + k] = _every_node(v, node.field(k))
+            else:
+                out["f:" + k] = {MEMBER: {}}
     elif kind == LIST_N and isinstance(value, list):
         elem = node.elem or DEDUCED
         order, by = _index(node, value)
