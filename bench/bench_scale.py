@@ -4,6 +4,8 @@ to 1,000 watchers, memory per 10,000 objects (ConfigMaps, Pods, Secrets) and gro
 
     python bench/bench_scale.py              # about 10 minutes on a busy 2-core machine
     python bench/bench_scale.py --full       # also 100,000 ConfigMaps (a long start)
+    python bench/bench_scale.py --only warm,fixtures --cases ConfigMap:10000
+                                             # the start-up rows only
 
 Rows and baselines:
 * authorized GET of one ConfigMap with a ServiceAccount token (RBAC `view`), 16 keep-alive
@@ -184,26 +186,56 @@ def progress(what: str, value: Any) -> None:
 # --------------------------------------------------------------------------- the run
 
 
+SECTIONS = ("get", "create", "watch", "warm", "fixtures")
+"""What `--only` may name: the rows of the table, in the order they are measured."""
+
+
 def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
     global PYCACHE
     work = Path(tempfile.mkdtemp(prefix="fakekapi-scale-"))
     PYCACHE = work / "pycache"
     r: dict[str, Any] = {"machine": bs.machine(), "load_start": os.getloadavg()}
+    want = set(args.only.split(",")) if args.only else set(SECTIONS)
+    if want - set(SECTIONS):
+        raise SystemExit(f"--only: unknown sections {sorted(want - set(SECTIONS))}")
     procs: list[subprocess.Popen[bytes]] = []
-    window = {"duration": args.duration, "warmup": 1.0}
     try:
-        data = work / "data"
-        srv = serve(data)
-        procs.append(srv.proc)
-        pki = data / "pki"
-        token = subprocess.run(
-            [sys.executable, "-m", "fakekapi.cli", "sa", "create", "bench", "-n", "default",
-             "--cluster-role", "view", "--data-dir", str(data)],
-            capture_output=True, check=True, env=bs.server_env(PYCACHE),
-        ).stdout.decode().strip()  # fmt: skip
-        load(srv.url, srv.proc.pid, pki, "create", count=1, namespaces=["default"])
+        pki = None
+        if want & {"get", "create", "watch"}:
+            pki = _requests(r, work, want, args, procs)
+        if "warm" in want:
+            _warm(r, work, pki)
+        if "fixtures" in want:
+            _fixtures(r, work, args)
+    finally:
+        for p in procs:
+            bs.stop(p)
+        shutil.rmtree(work, ignore_errors=True)
+    r["load_end"] = os.getloadavg()
+    return r
 
-        # ---- authorized GET vs the bare handler
+
+def _requests(
+    r: dict[str, Any],
+    work: Path,
+    want: set[str],
+    args: argparse.Namespace,
+    procs: list[subprocess.Popen[bytes]],
+) -> Path:
+    """The GET, create and watch rows, against one server; the server's PKI folder."""
+    window = {"duration": args.duration, "warmup": 1.0}
+    data = work / "data"
+    srv = serve(data)
+    procs.append(srv.proc)
+    pki = data / "pki"
+    token = subprocess.run(
+        [sys.executable, "-m", "fakekapi.cli", "sa", "create", "bench", "-n", "default",
+         "--cluster-role", "view", "--data-dir", str(data)],
+        capture_output=True, check=True, env=bs.server_env(PYCACHE),
+    ).stdout.decode().strip()  # fmt: skip
+    load(srv.url, srv.proc.pid, pki, "create", count=1, namespaces=["default"])
+
+    if "get" in want:  # authorized GET vs the bare handler
         bare_port = bs.free_port()
         bare, _, _ = spawn([sys.executable, str(bs.__file__), "_bare", str(bare_port), str(pki)],
                            bare_port, "bare app")  # fmt: skip
@@ -218,7 +250,7 @@ def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
         progress("get", {"bare": bares, "get": gets})
         bs.stop(bare)
 
-        # ---- durable creates vs aiohttp + SQLite
+    if "create" in want:  # durable creates vs aiohttp + SQLite
         base_port = bs.free_port()
         base, _, _ = spawn(
             [sys.executable, str(HERE), "_sqlite", str(base_port), str(pki), str(work / "b.db")],
@@ -235,61 +267,83 @@ def orchestrate(args: argparse.Namespace) -> dict[str, Any]:
         progress("create", {"baseline": basep, "fakekapi": posts})
         bs.stop(base)
 
-        # ---- watch fan-out
+    if "watch" in want:  # watch fan-out
         r["watch"] = load(srv.url, srv.proc.pid, pki, "watch", clients=args.watchers,
                           namespaces=["bench-watch"], updates=20)  # fmt: skip
         progress("watch", r["watch"])
-        bs.stop(srv.proc)
+    bs.stop(srv.proc)
+    return pki
 
-        # ---- warm start vs bare start
-        warm_dir = work / "warm"
-        bs.stop(serve(warm_dir).proc)  # cold start: PKI, bootstrap objects
-        warm, bare_starts = [], []
-        for _ in range(5):
-            s = serve(warm_dir)
-            warm.append((s.ready_seconds, s.cpu_seconds, rss_mib(s.proc.pid)))
-            bs.stop(s.proc)
-            port = bs.free_port()
-            b, ready, cpu = spawn([sys.executable, str(bs.__file__), "_bare", str(port), str(pki)],
-                                  port, "bare app")  # fmt: skip
-            bare_starts.append((ready, cpu))
-            bs.stop(b)
-        r["warm"], r["bare_start"] = warm, bare_starts
-        progress("warm", {"fakekapi": warm, "bare": bare_starts})
 
-        # ---- objects as fixtures: start, memory, LIST; growth
-        cases = [("ConfigMap", 1_000), ("ConfigMap", 10_000), ("Secret", 10_000), ("Pod", 10_000)]
-        if args.quick:
-            cases = [("ConfigMap", 300), ("ConfigMap", 1_000), ("Secret", 300), ("Pod", 300)]
-        if args.full:
-            cases.append(("ConfigMap", 100_000))
-        r["fixtures"] = []
-        idle = statistics.median(w[2] for w in warm)
-        for kind, n in cases:
-            fx = work / f"{kind}-{n}.json"
-            fixture_file(fx, kind, n)
-            dd = work / f"fx-{kind}-{n}"
-            s = serve(dd, "--fixtures", str(fx), "--nodes", "0")
-            row: dict[str, Any] = {
-                "kind": kind, "n": n, "ready_s": s.ready_seconds, "cpu_s": s.cpu_seconds,
-                "rss_mib": rss_mib(s.proc.pid), "idle_rss_mib": idle,
-            }  # fmt: skip
-            plural = {"ConfigMap": "configmaps", "Secret": "secrets", "Pod": "pods"}[kind]
-            row["list_ms"], row["list_bytes"] = list_ms(s, f"/api/v1/{plural}")
-            bs.stop(s.proc)
-            again = serve(dd, "--nodes", "0")
-            row["restart_ready_s"], row["restart_cpu_s"] = again.ready_seconds, again.cpu_seconds
-            row["restart_rss_mib"] = rss_mib(again.proc.pid)
-            bs.stop(again.proc)
-            r["fixtures"].append(row)
-            progress("fixtures", row)
-            shutil.rmtree(dd, ignore_errors=True)
-    finally:
-        for p in procs:
-            bs.stop(p)
-        shutil.rmtree(work, ignore_errors=True)
-    r["load_end"] = os.getloadavg()
-    return r
+def _warm(r: dict[str, Any], work: Path, pki: Path | None) -> None:
+    """Warm start vs the bare app's start, medians of 5 (alternating)."""
+    warm_dir = work / "warm"
+    bs.stop(serve(warm_dir).proc)  # cold start: PKI, bootstrap objects
+    pki = pki or warm_dir / "pki"  # the bare app's certificate (any will do)
+    warm, bare_starts = [], []
+    for _ in range(5):
+        s = serve(warm_dir)
+        warm.append((s.ready_seconds, s.cpu_seconds, rss_mib(s.proc.pid)))
+        bs.stop(s.proc)
+        port = bs.free_port()
+        b, ready, cpu = spawn([sys.executable, str(bs.__file__), "_bare", str(port), str(pki)],
+                              port, "bare app")  # fmt: skip
+        bare_starts.append((ready, cpu))
+        bs.stop(b)
+    r["warm"], r["bare_start"] = warm, bare_starts
+    progress("warm", {"fakekapi": warm, "bare": bare_starts})
+
+
+def _cases(args: argparse.Namespace) -> list[tuple[str, int]]:
+    if args.cases:
+        out = []
+        for case in args.cases.split(","):
+            kind, _, n = case.partition(":")
+            if kind not in ("ConfigMap", "Secret", "Pod") or not n.isdigit():
+                raise SystemExit(f"--cases: {case!r} is not KIND:N (ConfigMap, Secret or Pod)")
+            out.append((kind, int(n)))
+        return out
+    if args.quick:
+        return [("ConfigMap", 300), ("ConfigMap", 1_000), ("Secret", 300), ("Pod", 300)]
+    cases = [("ConfigMap", 1_000), ("ConfigMap", 10_000), ("Secret", 10_000), ("Pod", 10_000)]
+    if args.full:
+        cases.append(("ConfigMap", 100_000))
+    return cases
+
+
+def _fixtures(r: dict[str, Any], work: Path, args: argparse.Namespace) -> None:
+    """Objects as fixtures: start, memory, LIST; growth. The idle server's RSS (for the
+    per-10,000 column) comes from the warm starts, or from one more start when they were not
+    measured."""
+    if "warm" in r:
+        idle = statistics.median(w[2] for w in r["warm"])
+    else:
+        idle_dir = work / "idle"
+        bs.stop(serve(idle_dir).proc)
+        s = serve(idle_dir)
+        idle = rss_mib(s.proc.pid)
+        bs.stop(s.proc)
+    r["fixtures"] = []
+    for kind, n in _cases(args):
+        fx = work / f"{kind}-{n}.json"
+        fixture_file(fx, kind, n)
+        dd = work / f"fx-{kind}-{n}"
+        s = serve(dd, "--fixtures", str(fx), "--nodes", "0")
+        row: dict[str, Any] = {
+            "kind": kind, "n": n, "ready_s": s.ready_seconds, "cpu_s": s.cpu_seconds,
+            "rss_mib": rss_mib(s.proc.pid), "idle_rss_mib": idle,
+            "load_at_ready": os.getloadavg()[0],
+        }  # fmt: skip
+        plural = {"ConfigMap": "configmaps", "Secret": "secrets", "Pod": "pods"}[kind]
+        row["list_ms"], row["list_bytes"] = list_ms(s, f"/api/v1/{plural}")
+        bs.stop(s.proc)
+        again = serve(dd, "--nodes", "0")
+        row["restart_ready_s"], row["restart_cpu_s"] = again.ready_seconds, again.cpu_seconds
+        row["restart_rss_mib"] = rss_mib(again.proc.pid)
+        bs.stop(again.proc)
+        r["fixtures"].append(row)
+        progress("fixtures", row)
+        shutil.rmtree(dd, ignore_errors=True)
 
 
 def _best(rows: list[dict[str, Any]], key: str) -> float:
@@ -301,54 +355,70 @@ def _cpu(rows: list[dict[str, Any]]) -> float:
 
 
 def table(r: dict[str, Any]) -> str:
-    g, b = r["get"], r["bare"]
-    c, cb = r["create"], r["create_baseline"]
-    warm = statistics.median(w[0] for w in r["warm"]) * 1e3
-    warm_cpu = statistics.median(w[1] for w in r["warm"]) * 1e3
-    bare_start = statistics.median(x[0] for x in r["bare_start"]) * 1e3
-    bare_cpu = statistics.median(x[1] for x in r["bare_start"]) * 1e3
-    ten = max((x for x in r["fixtures"] if x["kind"] == "ConfigMap"), key=lambda x: x["n"])
-    n = f"{ten['n']:,}"
-    lines = [
-        "| figure | fakekapi | baseline, same run | ratio | target |",
-        "|---|---|---|---|---|",
-        f"| authorized GET of one ConfigMap (SA token, RBAC, 16 conns), best of"
-        f" {len(g)} rounds | {_best(g, 'rps'):,.0f} req/s, {_cpu(g):.0f} CPU-us/req"
-        f" | bare aiohttp TLS {_best(b, 'rps'):,.0f} req/s, {_cpu(b):.0f} CPU-us/req"
-        f" | {_best(g, 'rps') / _best(b, 'rps'):.2f}x (per CPU-second {_cpu(b) / _cpu(g):.2f}x)"
-        " | >= 0.6x |",
-        f"| durable creates (8 conns, POST generateName), best of {len(c)} rounds"
-        f" | {_best(c, 'rps'):,.0f}/s, {_cpu(c):.0f} CPU-us/create"
-        f" | aiohttp + SQLite, a transaction per request: {_best(cb, 'rps'):,.0f}/s,"
-        f" {_cpu(cb):.0f} CPU-us/create | {_best(c, 'rps') / _best(cb, 'rps'):.2f}x | >= 1.0x |",
-        f"| {n} ConfigMaps (~1 KiB) as fixtures, start to ready | {ten['ready_s']:.1f} s"
-        f" (server CPU {ten['cpu_s']:.1f} s) | | | <= 3 s |",
-        f"| RSS with those {n} ConfigMaps | {ten['rss_mib']:.0f} MiB at ready,"
-        f" {ten['restart_rss_mib']:.0f} MiB after a restart | idle {ten['idle_rss_mib']:.0f} MiB"
-        " | | <= 90 MiB |",
-        f"| LIST of all {n} (admin cert, new connection, median of 5) | {ten['list_ms']:.0f} ms"
-        f" ({ten['list_bytes'] / MIB:.1f} MiB) | | | <= 120 ms |",
-        f"| warm start to ready (median of 5) | {warm:.0f} ms (server CPU {warm_cpu:.0f} ms)"
-        f" | bare aiohttp TLS app {bare_start:.0f} ms (CPU {bare_cpu:.0f} ms)"
-        f" | {warm / bare_start:.2f}x (CPU {warm_cpu / bare_cpu:.2f}x) | <= 1.3x |",
-        "",
-        "| objects as fixtures | start to ready | server CPU | RSS at ready | RSS after restart"
-        " | per 10,000 objects (restart - idle) | LIST all |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for x in r["fixtures"]:
+    """The figures as markdown tables: the rows of the sections measured."""
+    lines = ["| figure | fakekapi | baseline, same run | ratio | target |", "|---|---|---|---|---|"]
+    if "get" in r:
+        g, b = r["get"], r["bare"]
+        lines.append(
+            f"| authorized GET of one ConfigMap (SA token, RBAC, 16 conns), best of"
+            f" {len(g)} rounds | {_best(g, 'rps'):,.0f} req/s, {_cpu(g):.0f} CPU-us/req"
+            f" | bare aiohttp TLS {_best(b, 'rps'):,.0f} req/s, {_cpu(b):.0f} CPU-us/req"
+            f" | {_best(g, 'rps') / _best(b, 'rps'):.2f}x (per CPU-second"
+            f" {_cpu(b) / _cpu(g):.2f}x) | >= 0.6x |"
+        )
+    if "create" in r:
+        c, cb = r["create"], r["create_baseline"]
+        lines.append(
+            f"| durable creates (8 conns, POST generateName), best of {len(c)} rounds"
+            f" | {_best(c, 'rps'):,.0f}/s, {_cpu(c):.0f} CPU-us/create"
+            f" | aiohttp + SQLite, a transaction per request: {_best(cb, 'rps'):,.0f}/s,"
+            f" {_cpu(cb):.0f} CPU-us/create | {_best(c, 'rps') / _best(cb, 'rps'):.2f}x"
+            " | >= 1.0x |"
+        )
+    configmaps = [x for x in r.get("fixtures", []) if x["kind"] == "ConfigMap"]
+    if configmaps:
+        ten = max(configmaps, key=lambda x: x["n"])
+        n = f"{ten['n']:,}"
+        lines += [
+            f"| {n} ConfigMaps (~1 KiB) as fixtures, start to ready | {ten['ready_s']:.1f} s"
+            f" (server CPU {ten['cpu_s']:.1f} s) | | | <= 3 s |",
+            f"| RSS with those {n} ConfigMaps | {ten['rss_mib']:.0f} MiB at ready,"
+            f" {ten['restart_rss_mib']:.0f} MiB after a restart"
+            f" | idle {ten['idle_rss_mib']:.0f} MiB | | <= 90 MiB |",
+            f"| LIST of all {n} (admin cert, new connection, median of 5)"
+            f" | {ten['list_ms']:.0f} ms ({ten['list_bytes'] / MIB:.1f} MiB) | | | <= 120 ms |",
+        ]
+    if "warm" in r:
+        warm = statistics.median(w[0] for w in r["warm"]) * 1e3
+        warm_cpu = statistics.median(w[1] for w in r["warm"]) * 1e3
+        bare_start = statistics.median(x[0] for x in r["bare_start"]) * 1e3
+        bare_cpu = statistics.median(x[1] for x in r["bare_start"]) * 1e3
+        lines.append(
+            f"| warm start to ready (median of 5) | {warm:.0f} ms (server CPU {warm_cpu:.0f} ms)"
+            f" | bare aiohttp TLS app {bare_start:.0f} ms (CPU {bare_cpu:.0f} ms)"
+            f" | {warm / bare_start:.2f}x (CPU {warm_cpu / bare_cpu:.2f}x) | <= 1.3x |"
+        )
+    if r.get("fixtures"):
+        lines += [
+            "",
+            "| objects as fixtures | start to ready | server CPU | RSS at ready"
+            " | RSS after restart | per 10,000 objects (restart - idle) | LIST all |",
+            "|---|---|---|---|---|---|---|",
+        ]
+    for x in r.get("fixtures", []):
         per = (x["restart_rss_mib"] - x["idle_rss_mib"]) * 10_000 / x["n"]
         lines.append(
             f"| {x['n']:,} {x['kind']}s | {x['ready_s']:.1f} s | {x['cpu_s']:.1f} s"
             f" | {x['rss_mib']:.0f} MiB | {x['restart_rss_mib']:.0f} MiB | {per:.0f} MiB"
             f" | {x['list_ms']:.0f} ms ({x['list_bytes'] / MIB:.1f} MiB) |"
         )
-    w = r["watch"]
-    lines += [
-        "",
-        f"Watch fan-out, {r.get('watchers', 1000)} watchers x 20 updates: {json.dumps(w)}",
-        f"Load average at start {r['load_start']}, at end {r['load_end']}.",
-    ]
+    if "watch" in r:
+        lines += [
+            "",
+            f"Watch fan-out, {r.get('watchers', 1000)} watchers x 20 updates:"
+            f" {json.dumps(r['watch'])}",
+        ]
+    lines.append(f"Load average at start {r['load_start']}, at end {r['load_end']}.")
     return "\n".join(lines)
 
 
@@ -363,6 +433,8 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds per comparison")
     p.add_argument("--watchers", type=int, default=1000)
     p.add_argument("--json", type=Path, help="also write the raw figures here")
+    p.add_argument("--only", help=f"comma-separated sections to run, of {','.join(SECTIONS)}")
+    p.add_argument("--cases", help="fixture cases as KIND:N,... (e.g. ConfigMap:10000)")
     args = p.parse_args()
     r = orchestrate(args)
     r["watchers"] = args.watchers
