@@ -8,8 +8,7 @@ tests/admission pins it against kube's list. RBACEscalation is not one of kube's
 checks escalation in the RBAC types' storage); it goes last, where it judges the object the
 plugins before it have finished.
 
-Not implemented, with why: LimitRanger (changes nothing without LimitRanges, and fakekapi
-enforces none), ResourceQuota, PodSecurity, the webhook and policy plugins.
+Not implemented: ResourceQuota, PodSecurity, the webhook and policy plugins.
 
 To add a plugin: a module in this package with a class whose `name` is kube's plugin name and
 whose `async __call__(attrs)` admits or refuses; its name in ORDER at kube's position; its
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from fakekapi.admission.defaultstorageclass import DefaultStorageClass
 from fakekapi.admission.defaulttolerationseconds import DefaultTolerationSeconds
+from fakekapi.admission.limitranger import LimitRanger
 from fakekapi.admission.namespace_lifecycle import NamespaceLifecycle
 from fakekapi.admission.priority import Priority
 from fakekapi.admission.rbac_escalation import RBACEscalationCheck
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 ORDER: tuple[str, ...] = (
     "NamespaceLifecycle",
+    "LimitRanger",
     "ServiceAccount",
     "Priority",
     "DefaultTolerationSeconds",
@@ -50,6 +51,7 @@ def plugins(
     store, catalog = registry.store, registry.catalog
     chain: dict[str, AdmissionPlugin] = {
         "NamespaceLifecycle": NamespaceLifecycle(store),
+        "LimitRanger": LimitRanger(store, catalog),
         "ServiceAccount": ServiceAccount(store, catalog),
         "Priority": Priority(store, catalog),
         "DefaultTolerationSeconds": DefaultTolerationSeconds(),
