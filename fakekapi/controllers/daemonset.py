@@ -15,7 +15,6 @@ kube's. Events: SuccessfulCreate, SuccessfulDelete, FailedDaemonPod, SelectingAl
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import math
 from typing import Any
@@ -38,6 +37,7 @@ from fakekapi.controllers.worker import WorkloadController, key_of, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.nodeaffinity import fits_affinity, untolerated_taint
 from fakekapi.core.objects import JSONDict
+from fakekapi.registry.generic.bulk import gather_all
 
 REVISION_LABEL = "controller-revision-hash"
 TEMPLATE_GENERATION_LABEL = "pod-template-generation"
@@ -239,12 +239,7 @@ class DaemonSetController(WorkloadController):
             if await self.delete(self.pod_rt, pmd["namespace"], pmd["name"], uid=pmd.get("uid")):
                 self.recorder.event(ds, NORMAL, "SuccessfulDelete", f"Deleted pod: {pmd['name']}")
 
-        results = await asyncio.gather(
-            *(create(n) for n in create_on), *(remove(p) for p in delete), return_exceptions=True
-        )
-        for r in results:
-            if isinstance(r, BaseException):
-                raise r
+        await gather_all([*(create(n) for n in create_on), *(remove(p) for p in delete)])
 
     async def _rolling_update(
         self, ds: JSONDict, by_node: dict[str, list[JSONDict]], rev_hash: str, min_ready: int

@@ -49,6 +49,7 @@ from fakekapi.controllers.pods import (
 from fakekapi.controllers.worker import WorkloadController, key_of, spec_replicas, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
+from fakekapi.registry.generic.bulk import gather_all
 
 BURST_REPLICAS = 500
 """kube's --concurrent... burstReplicas: at most this many creates or deletes per sync."""
@@ -286,12 +287,7 @@ class ReplicaSetController(WorkloadController):
             count = min(diff, BURST_REPLICAS)
             victims = sorted(pods, key=deletion_order)[:count]
             self.expectations.expect_deletions(key, [key_of(p) for p in victims])
-            results = await asyncio.gather(
-                *(self._delete_pod(key, owner, p) for p in victims), return_exceptions=True
-            )
-            for r in results:
-                if isinstance(r, BaseException):
-                    raise r
+            await gather_all(self._delete_pod(key, owner, p) for p in victims)
 
     async def _create_pod(self, owner: JSONDict) -> None:
         md = owner.get("metadata") or {}

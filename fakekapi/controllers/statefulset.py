@@ -21,7 +21,6 @@ Left out: maxUnavailable > 1 (alpha), PVC retention deletion on scale-down.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import re
 
@@ -42,6 +41,7 @@ from fakekapi.controllers.pods import (
 from fakekapi.controllers.worker import WorkloadController, spec_replicas, split_key
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
+from fakekapi.registry.generic.bulk import gather_all
 
 REVISION_LABEL = "controller-revision-hash"
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
@@ -320,12 +320,7 @@ class StatefulSetController(WorkloadController):
             if not is_available(slot, min_ready):
                 return _until_available(slot, min_ready)
         if creates:
-            results = await asyncio.gather(
-                *(self._create_pod(sts, p) for p in creates), return_exceptions=True
-            )
-            for r in results:
-                if isinstance(r, BaseException):
-                    raise r
+            await gather_all(self._create_pod(sts, p) for p in creates)
         unhealthy = any(
             by_ordinal.get(o) is None
             or not is_running_and_ready(by_ordinal[o])
