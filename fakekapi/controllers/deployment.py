@@ -26,7 +26,12 @@ from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.labels import selector_matches, selects_all
-from fakekapi.controllers.ownership import adoption_patch, controller_of, new_controller_ref
+from fakekapi.controllers.ownership import (
+    adoption_patch,
+    controller_of,
+    new_controller_ref,
+    owner_key,
+)
 from fakekapi.controllers.pods import FAILED, SUCCEEDED, phase
 from fakekapi.controllers.worker import WorkloadController, key_of, spec_replicas, split_key
 from fakekapi.core.errors import StatusError
@@ -61,14 +66,7 @@ class DeploymentController(WorkloadController):
     # -- handlers -----------------------------------------------------------------------------
 
     def _owner_of(self, rs: JSONDict) -> str | None:
-        ref = controller_of(rs)
-        if ref is None or ref.get("kind") != "Deployment":
-            return None
-        ns = (rs.get("metadata") or {}).get("namespace") or ""
-        d = self.deployments.get(ns, str(ref.get("name") or ""))
-        if d is None or (d.get("metadata") or {}).get("uid") != ref.get("uid"):
-            return None
-        return f"{ns}/{ref.get('name')}"
+        return owner_key(rs, "Deployment", self.deployments.get)
 
     def _rs_changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
         for obj in (old, new):

@@ -25,7 +25,7 @@ from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.index import NamespaceIndex
 from fakekapi.controllers.labels import selector_matches
-from fakekapi.controllers.ownership import controller_of
+from fakekapi.controllers.ownership import controller_of, resolve
 from fakekapi.controllers.pods import is_ready, parse_time
 from fakekapi.controllers.worker import WorkloadController, key_of, spec_replicas, split_key
 from fakekapi.core.objects import JSONDict
@@ -149,15 +149,15 @@ class DisruptionController(WorkloadController):
         return sum(scales.values())
 
     def _controller_scale(self, ns: str, ref: JSONDict) -> tuple[str, int] | None:
-        kind, name = ref.get("kind"), str(ref.get("name") or "")
+        kind = ref.get("kind")
         if kind == "ReplicaSet":
-            rs = self.replicasets.get(ns, name)
-            if rs is None or (rs.get("metadata") or {}).get("uid") != ref.get("uid"):
+            rs = resolve(ref, ns, self.replicasets.get)
+            if rs is None:
                 return None
             owner = controller_of(rs)
             if owner is not None and owner.get("kind") == "Deployment":
-                d = self.deployments.get(ns, str(owner.get("name") or ""))
-                if d is not None and (d.get("metadata") or {}).get("uid") == owner.get("uid"):
+                d = resolve(owner, ns, self.deployments.get)
+                if d is not None:
                     return str(owner.get("uid")), spec_replicas(d)
             return str(ref.get("uid")), spec_replicas(rs)
         informer = {"ReplicationController": self.rcs, "StatefulSet": self.statefulsets}.get(
@@ -165,8 +165,8 @@ class DisruptionController(WorkloadController):
         )
         if informer is None:
             return None
-        obj = informer.get(ns, name)
-        if obj is None or (obj.get("metadata") or {}).get("uid") != ref.get("uid"):
+        obj = resolve(ref, ns, informer.get)
+        if obj is None:
             return None
         return str(ref.get("uid")), spec_replicas(obj)
 

@@ -4,6 +4,7 @@ pkg/controller/controller_ref_manager.go (adopting orphans, releasing what no lo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fakekapi.core.objects import JSONDict
@@ -35,12 +36,28 @@ def is_controlled_by(obj: JSONDict, owner: JSONDict) -> bool:
     return ref is not None and ref.get("uid") == (owner.get("metadata") or {}).get("uid")
 
 
-def owner_key(obj: JSONDict, kind: str) -> str | None:
-    """`namespace/name` of the object's controller when it is of `kind`, else None."""
+Lookup = Callable[[str, str], JSONDict | None]
+"""An informer cache's get: (namespace, name) → the object or None."""
+
+
+def resolve(ref: JSONDict, namespace: str, get: Lookup) -> JSONDict | None:
+    """resolveControllerRef: the object `ref` names, when it exists with the referenced UID
+    (a namesake created since is not the owner)."""
+    obj = get(namespace, str(ref.get("name") or ""))
+    if obj is None or (obj.get("metadata") or {}).get("uid") != ref.get("uid"):
+        return None
+    return obj
+
+
+def owner_key(obj: JSONDict, kind: str, get: Lookup | None = None) -> str | None:
+    """`namespace/name` of the object's controller when it is of `kind`, else None; with `get`,
+    only when that controller is resolved (exists with the referenced UID)."""
     ref = controller_of(obj)
     if ref is None or ref.get("kind") != kind:
         return None
     ns = (obj.get("metadata") or {}).get("namespace") or ""
+    if get is not None and resolve(ref, ns, get) is None:
+        return None
     return f"{ns}/{ref.get('name', '')}"
 
 

@@ -32,6 +32,7 @@ from fakekapi.controllers.ownership import (
     adoption_patch,
     controller_of,
     new_controller_ref,
+    owner_key,
 )
 from fakekapi.controllers.pods import (
     FAILED,
@@ -123,14 +124,7 @@ class ReplicaSetController(WorkloadController):
             self.queue.add(key_of(new))
 
     def _owner_key(self, pod: JSONDict) -> str | None:
-        ref = controller_of(pod)
-        if ref is None or ref.get("kind") != self.kind:
-            return None
-        ns = (pod.get("metadata") or {}).get("namespace") or ""
-        owner = self.owners.get(ns, str(ref.get("name") or ""))
-        if owner is None or (owner.get("metadata") or {}).get("uid") != ref.get("uid"):
-            return None
-        return f"{ns}/{ref.get('name')}"
+        return owner_key(pod, self.kind, self.owners.get)
 
     def _enqueue_matching(self, pod: JSONDict) -> None:
         md = pod.get("metadata") or {}
