@@ -602,7 +602,7 @@ def _server_url(data_dir: Path) -> str:
 
 
 def _write_file(path: Path, data: bytes, mode: int) -> None:
-    from fakekapi.sandbox.clientconfig import write_file
+    from fakekapi.sandbox.session import write_file
 
     _sandbox_sync(lambda: write_file(path, data, mode))
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from fakekapi.sandbox.session import SandboxError
-from fakekapi.server.pki import ADMIN_USER, CLUSTER_NAME, PKI, kubeconfig_document, write_atomic
+from fakekapi.sandbox.session import SandboxError, write_file
+from fakekapi.server.pki import ADMIN_USER, CLUSTER_NAME, PKI, kubeconfig_document
 
 TOKEN_FILE = "token"
 CA_FILE = "ca.crt"
@@ -112,14 +112,6 @@ def write_kubeconfig(path: Path, config: Mapping[str, Any]) -> bool:
     return bool(existing)
 
 
-def write_file(path: Path, data: bytes, mode: int) -> None:
-    """Write atomically with `mode`; SandboxError naming the file if it cannot be written."""
-    try:
-        write_atomic(path, data, mode)
-    except OSError as e:
-        raise SandboxError(f"cannot write {path}: {e.strerror or e}") from e
-
-
 def service_env(server_url: str) -> dict[str, str]:
     """KUBERNETES_SERVICE_HOST/PORT for a server URL (an IPv6 host without brackets, as kube)."""
     parts = urlsplit(server_url)
@@ -153,7 +145,6 @@ __all__ = [
     "sa_kubeconfig",
     "sa_user_name",
     "service_env",
-    "write_file",
     "write_incluster",
     "write_kubeconfig",
 ]

@@ -27,8 +27,7 @@ from fakekapi.auth.rbac import RBAC_GROUP, RBAC_RESOURCES, RBACIndex
 from fakekapi.registry.rbac.aggregation import aggregate_rules
 from fakekapi.registry.rbac_bootstrap import policy_objects
 from fakekapi.sandbox.credentials import service_account_token
-from fakekapi.sandbox.session import SandboxError, Session
-from fakekapi.server.pki import write_atomic
+from fakekapi.sandbox.session import SandboxError, Session, write_file
 
 
 def rbac_index(session: Session) -> RBACIndex:
@@ -85,10 +84,7 @@ async def export(session: Session, namespace: str, name: str, out_dir: Path) -> 
     )
     modes = (0o644, 0o600, 0o644)  # the environment holds the token
     for path, data, mode in zip(paths, contents, modes, strict=True):
-        try:
-            write_atomic(path, data, mode)
-        except OSError as e:
-            raise SandboxError(f"cannot write {path}: {e.strerror or e}") from e
+        write_file(path, data, mode)
     codes = list(expected_codes(collection).values())
     return PostmanExport(*paths, requests=len(codes), forbidden=codes.count(403))
 

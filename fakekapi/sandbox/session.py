@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from fakekapi.server.pki import write_atomic
 from fakekapi.server.run import ServerInfo, read_server_info
 
 if TYPE_CHECKING:
@@ -45,6 +46,15 @@ class SandboxError(Exception):
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+def write_file(path: Path, data: bytes, mode: int) -> None:
+    """Write a file the sandbox hands to a person (kubeconfig, token, Postman export, fixtures)
+    atomically with `mode`; a SandboxError naming the file if it cannot be written."""
+    try:
+        write_atomic(path, data, mode)
+    except OSError as e:
+        raise SandboxError(f"cannot write {path}: {e.strerror or e}") from e
 
 
 def load_pki(data_dir: Path) -> PKI:

@@ -43,8 +43,7 @@ from fakekapi.controllers.serviceaccount_token import (
 from fakekapi.core.objects import meta_of
 from fakekapi.registry.bootstrap import LABEL_METADATA_NAME, SYSTEM_NAMESPACES
 from fakekapi.registry.fixtures import LAST_APPLIED, split_api_version
-from fakekapi.sandbox.session import SandboxError, Session, store_path
-from fakekapi.server.pki import write_atomic
+from fakekapi.sandbox.session import SandboxError, Session, store_path, write_file
 
 SERVER_FIELDS = (
     "uid",
@@ -211,10 +210,7 @@ def export_fixtures(session: Session, out_dir: Path) -> ExportResult:
         objs = by_type[rt]
         text = yaml.safe_dump_all(objs, sort_keys=False, explicit_start=True)
         path = out_dir / _file_name(i, rt)
-        try:
-            write_atomic(path, text.encode("utf-8"), 0o600 if rt.plural == "secrets" else 0o644)
-        except OSError as e:
-            raise SandboxError(f"cannot write {path}: {e.strerror or e}") from e
+        write_file(path, text.encode("utf-8"), 0o600 if rt.plural == "secrets" else 0o644)
         files.append(path)
         total += len(objs)
     return ExportResult(files, total)
