@@ -571,19 +571,12 @@ def _post_token_request(
     session: Session, namespace: str, name: str, body: dict[str, Any]
 ) -> dict[str, Any]:
     """POST the TokenRequest to the running server as kubernetes-admin."""
-    import http.client
-    from urllib.parse import quote, urlsplit
+    from urllib.parse import quote
 
     assert session.server is not None
-    url = urlsplit(session.server.url)
     ns, sa = quote(namespace, safe=""), quote(name, safe="")
     path = f"/api/v1/namespaces/{ns}/serviceaccounts/{sa}/token"
-    conn = http.client.HTTPSConnection(
-        url.hostname or "127.0.0.1",
-        url.port or 443,
-        context=session.pki.client_ssl_context(),
-        timeout=30,
-    )
+    conn = session.connection(timeout=30)
     try:
         conn.request(
             "POST",

@@ -25,6 +25,8 @@ from fakekapi.server.pki import write_atomic
 from fakekapi.server.run import ServerInfo, read_server_info
 
 if TYPE_CHECKING:
+    import http.client
+
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.catalog.types import ResourceType
     from fakekapi.registry.registry import Registry
@@ -101,6 +103,21 @@ class Session:
             if rt.group == group and rt.plural == plural:
                 return rt
         raise RuntimeError(f"the catalog does not serve {plural}.{group}")  # pragma: no cover
+
+    def connection(self, timeout: float) -> http.client.HTTPSConnection:
+        """An HTTPS connection to the running server (there must be one) as kubernetes-admin:
+        the data dir's admin client certificate, its CA trusted."""
+        import http.client
+        from urllib.parse import urlsplit
+
+        assert self.server is not None
+        url = urlsplit(self.server.url)
+        return http.client.HTTPSConnection(
+            url.hostname or "127.0.0.1",
+            url.port or 443,
+            context=self.pki.client_ssl_context(),
+            timeout=timeout,
+        )
 
 
 def store_path(data_dir: Path) -> Path:
@@ -201,16 +218,8 @@ def _served_revision(session: Session) -> int | None:
     """The resourceVersion of a one-item namespace list from the server (None: unreachable)."""
     import http.client
     import json
-    from urllib.parse import urlsplit
 
-    assert session.server is not None
-    url = urlsplit(session.server.url)
-    conn = http.client.HTTPSConnection(
-        url.hostname or "127.0.0.1",
-        url.port or 443,
-        context=session.pki.client_ssl_context(),
-        timeout=5,
-    )
+    conn = session.connection(timeout=5)
     try:
         conn.request("GET", "/api/v1/namespaces?limit=1", headers={"Accept": "application/json"})
         resp = conn.getresponse()
