@@ -105,7 +105,8 @@ def skip_field(buf: bytes, pos: int, end: int, wire: int) -> int:
         wire = tag & 7
 
 
-def _int32(v: int) -> int:
+def to_int32(v: int) -> int:
+    """A varint as Go reads an int32 field: the low 32 bits, signed."""
     v &= 0xFFFFFFFF
     return v - (1 << 32) if v >= 1 << 31 else v
 
@@ -116,7 +117,7 @@ def _int64(v: int) -> int:
 
 def _scalar(kind: int, v: int) -> int | bool:
     if kind == INT32:
-        return _int32(v)
+        return to_int32(v)
     if kind == INT64:
         return _int64(v)
     return v != 0
@@ -262,7 +263,7 @@ class Decoder:
                     pos += 1
                 else:
                     v, pos = read_varint(buf, pos, end)
-                sv2 = (v != 0) if kind == BOOL else _int32(v) if kind == INT32 else _int64(v)
+                sv2 = (v != 0) if kind == BOOL else to_int32(v) if kind == INT32 else _int64(v)
                 if f.repeated:
                     vals.setdefault(num, []).append(sv2)
                 else:
@@ -362,7 +363,7 @@ class Decoder:
         if kind == INTORSTR:
             typ = _int64(ints.get(1, 0))
             if typ == 0:
-                return _int32(ints.get(2, 0))
+                return to_int32(ints.get(2, 0))
             if typ == 1:
                 return strs.get(3, "")
             raise ProtoError("impossible IntOrString.Type")
@@ -387,7 +388,7 @@ class Decoder:
                 if num == 1:
                     sec = _int64(v)
                 else:
-                    nanos = _int32(v)
+                    nanos = to_int32(v)
             else:
                 if num & 0xFFFFFFFF == 0:
                     raise ProtoError(f"proto: Timestamp: illegal tag 0 (wire type {tag})")

@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from fakekapi.core import errors
-from fakekapi.protobuf.decoder import Decoder, ProtoError, read_length, read_varint, skip_field
+from fakekapi.protobuf.decoder import (
+    Decoder,
+    ProtoError,
+    read_length,
+    read_varint,
+    skip_field,
+    to_int32,
+)
 
 MAGIC = b"k8s\x00"
 SCHEME = "pkg/api/legacyscheme/scheme.go:30"
@@ -69,7 +76,7 @@ def _strings(buf: bytes, pos: int, end: int, names: dict[int, str], msg: str) ->
         if wire == 4:
             raise ProtoError(f"proto: {msg}: wiretype end group for non-group")
         if num & 0xFFFFFFFF == 0 or num & 0xFFFFFFFF >= 1 << 31:
-            raise ProtoError(f"proto: {msg}: illegal tag {_i32(num)} (wire type {tag})")
+            raise ProtoError(f"proto: {msg}: illegal tag {to_int32(num)} (wire type {tag})")
         if num in names:
             if wire != 2:
                 raise ProtoError(f"proto: wrong wireType = {wire} for field {names[num]}")
@@ -78,11 +85,6 @@ def _strings(buf: bytes, pos: int, end: int, names: dict[int, str], msg: str) ->
         else:
             pos = skip_field(buf, pos, end, wire)
     return out
-
-
-def _i32(v: int) -> int:
-    v &= 0xFFFFFFFF
-    return v - (1 << 32) if v >= 1 << 31 else v
 
 
 def parse_envelope(body: bytes) -> Envelope:
@@ -105,7 +107,7 @@ def parse_envelope(body: bytes) -> Envelope:
         if wire == 4:
             raise ProtoError("proto: Unknown: wiretype end group for non-group")
         if num & 0xFFFFFFFF == 0 or num & 0xFFFFFFFF >= 1 << 31:
-            raise ProtoError(f"proto: Unknown: illegal tag {_i32(num)} (wire type {tag})")
+            raise ProtoError(f"proto: Unknown: illegal tag {to_int32(num)} (wire type {tag})")
         if num in (1, 2, 3, 4):
             if wire != 2:
                 name = ("TypeMeta", "Raw", "ContentEncoding", "ContentType")[num - 1]
