@@ -7,6 +7,10 @@ again afterwards (never twice at once); failed keys come back after an exponenti
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from fakekapi.core.errors import StatusError
 
 BASE_DELAY = 0.005
 MAX_DELAY = 2.0
@@ -81,3 +85,33 @@ class WorkQueue:
         for handle in self._timers:
             handle.cancel()
         self._timers.clear()
+
+
+Sync = Callable[[str], Awaitable[float | None]]
+"""Brings a key to its desired state; may return a delay after which to look at it again."""
+
+
+async def work(name: str, queue: WorkQueue, sync: Sync, log: logging.Logger) -> None:
+    """One worker over `queue`, until cancelled: client-go's processNextWorkItem loop, which
+    every controller and the node components run. A key whose sync fails is logged (on `log`,
+    the component's logger) and comes back rate-limited; a 409 is routine (a write raced the
+    cache, which has not seen the component's own last write yet; the retry reads the newer
+    object), so it is logged at debug level only."""
+    while True:
+        key = await queue.get()
+        try:
+            again = await sync(key)
+            queue.forget(key)
+            if again is not None:
+                queue.add_after(key, again)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            if isinstance(e, StatusError) and e.code == 409:
+                log.debug("%s: syncing %r: %s", name, key, e.message)
+            else:
+                level = logging.INFO if isinstance(e, StatusError) else logging.WARNING
+                log.log(level, "%s: syncing %r failed: %s", name, key, e, exc_info=True)
+            queue.add_rate_limited(key)
+        finally:
+            queue.done(key)

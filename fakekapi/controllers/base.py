@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.client.informer import Informer
-from fakekapi.client.workqueue import WorkQueue
+from fakekapi.client.workqueue import WorkQueue, work
 from fakekapi.core import gotime
 from fakekapi.core.errors import StatusError
 
@@ -55,23 +55,4 @@ class Controller:
     async def run(self) -> None:
         # As WaitForCacheSync: decisions are made on complete caches only.
         await asyncio.gather(*(i.synced.wait() for i in self.informers))
-        while True:
-            key = await self.queue.get()
-            try:
-                again = await self.sync(key)
-                self.queue.forget(key)
-                if again is not None:
-                    self.queue.add_after(key, again)
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:
-                if isinstance(e, StatusError) and e.code == 409:
-                    # A write raced the cache (it has not seen our own last write yet): the
-                    # retry reads the newer object. Routine, as in kube's controllers.
-                    log.debug("%s: syncing %r: %s", self.name, key, e.message)
-                else:
-                    level = logging.INFO if isinstance(e, StatusError) else logging.WARNING
-                    log.log(level, "%s: syncing %r failed: %s", self.name, key, e, exc_info=True)
-                self.queue.add_rate_limited(key)
-            finally:
-                self.queue.done(key)
+        await work(self.name, self.queue, self.sync, log)
