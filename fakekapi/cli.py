@@ -28,7 +28,7 @@ def _data_dir_option(f: F) -> F:
     return click.option(
         "--data-dir",
         # Not click's file_okay=False: an unusable data dir is one `fakekapi:` line, exit 1, for
-        # every reason alike (server/datadir.py), not a usage error.
+        # every reason alike (datadir/check.py), not a usage error.
         type=click.Path(path_type=Path),
         envvar="FAKEKAPI_DATA_DIR",
         default=None,
@@ -45,7 +45,7 @@ def _data_dir(value: Path | None) -> Path:
 def _usable_data_dir(value: Path | None, *, writable: bool = True) -> Path:
     """The data dir, once checked (created if missing when `writable`); unusable → one line,
     exit 1. `serve` checks in the server's start-up instead (so the library checks it too)."""
-    from fakekapi.server.datadir import DataDirError, check_data_dir
+    from fakekapi.datadir.check import DataDirError, check_data_dir
 
     path = _data_dir(value)
     try:
@@ -561,8 +561,8 @@ def status(data_dir: Path | None, as_json: bool) -> None:
     Example:
       until fakekapi status >/dev/null; do sleep 0.1; done
     """
+    from fakekapi.datadir.serverinfo import read_server_info
     from fakekapi.sandbox.snapshot import store_counts
-    from fakekapi.server.run import read_server_info
 
     dd = _usable_data_dir(data_dir, writable=False)
     info = read_server_info(dd)

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from fakekapi.datadir.pki import ADMIN_USER, CLUSTER_NAME, PKI, kubeconfig_document
 from fakekapi.sandbox.session import SandboxError, write_file
-from fakekapi.server.pki import ADMIN_USER, CLUSTER_NAME, PKI, kubeconfig_document
 
 TOKEN_FILE = "token"
 CA_FILE = "ca.crt"

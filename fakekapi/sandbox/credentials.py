@@ -548,10 +548,10 @@ async def create_token(
     if session.server is not None:
         out = _post_token_request(session, namespace, name, body)
     else:
+        from fakekapi.auth.issuer import DEFAULT_ISSUER
         from fakekapi.auth.serviceaccount import SigningKey
         from fakekapi.registry.core.tokenrequest import create_token as run_token_request
         from fakekapi.registry.generic.access import TokenConfig
-        from fakekapi.server.settings import DEFAULT_ISSUER
 
         config = TokenConfig(
             signer=SigningKey.from_file(session.pki.sa_key_path), issuer=DEFAULT_ISSUER

@@ -21,16 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fakekapi.server.pki import write_atomic
-from fakekapi.server.run import ServerInfo, read_server_info
+from fakekapi.datadir.pki import write_atomic
+from fakekapi.datadir.serverinfo import ServerInfo, read_server_info
 
 if TYPE_CHECKING:
     import http.client
 
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.catalog.types import ResourceType
+    from fakekapi.datadir.pki import PKI
     from fakekapi.registry.registry import Registry
-    from fakekapi.server.pki import PKI
     from fakekapi.store.sqlite import SqliteStore
 
 DEFAULT_SERVER_URL = "https://127.0.0.1:6443"
@@ -61,7 +61,7 @@ def write_file(path: Path, data: bytes, mode: int) -> None:
 
 def load_pki(data_dir: Path) -> PKI:
     """The data dir's PKI, created if missing (as `ca export` does); SandboxError if unusable."""
-    from fakekapi.server.pki import PKI, PKIError
+    from fakekapi.datadir.pki import PKI, PKIError
 
     try:
         return PKI.load_or_create(data_dir, None)

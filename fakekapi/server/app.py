@@ -55,9 +55,9 @@ from fakekapi.store.trim import release_free_memory
 if TYPE_CHECKING:
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.controllers.kubernetes_service import ApiEndpoint
+    from fakekapi.datadir.pki import PKI
     from fakekapi.registry.fixtures import FixtureDocument, FixtureReport
     from fakekapi.registry.registry import Registry
-    from fakekapi.server.pki import PKI
     from fakekapi.server.ports import RegistryAPI
     from fakekapi.store.base import Store
 

@@ -33,17 +33,22 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from fakekapi.datadir.serverinfo import (
+    ServerInfo,
+    kubeconfig_path,
+    read_server_info,
+    server_json_path,
+)
 from fakekapi.server.settings import Settings, default_data_dir
 
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from fakekapi.datadir.pki import PKI
     from fakekapi.registry.fixtures import FixtureDocument
-    from fakekapi.server.pki import PKI
 
 log = logging.getLogger("fakekapi.server")
 
@@ -71,29 +76,6 @@ class ServeError(Exception):
         self.exit_code = exit_code
 
 
-@dataclass(frozen=True)
-class ServerInfo:
-    """What `server.json` records about a running server."""
-
-    url: str
-    pid: int
-    data_dir: Path
-    ca_path: Path
-    kubeconfig_path: Path
-    kubernetes_version: str = ""
-    """The emulated release (`1.36`); "" in a server.json written before it was recorded."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "pid": self.pid,
-            "dataDir": str(self.data_dir),
-            "ca": str(self.ca_path),
-            "kubeconfig": str(self.kubeconfig_path),
-            "kubernetesVersion": self.kubernetes_version,
-        }
-
-
 def normalize_version(value: str) -> str:
     """`v1.36`, `1.36` or `1.36.2` → `1.36` ("" → the default release); ServeError(2) listing
     the supported releases for versions not emulated."""
@@ -110,7 +92,7 @@ def validate(settings: Settings) -> Settings:
 
     Raises ServeError(exit_code=2) with one line naming the flag. Touches nothing on disk.
     """
-    from fakekapi.server.pki import validate_san
+    from fakekapi.datadir.pki import validate_san
 
     if not 0 <= settings.port <= 65535:
         raise ServeError(f"--port {settings.port} is not a valid port (0-65535; 0 = any free)", 2)
@@ -198,65 +180,12 @@ def client_url(host: str, port: int) -> str:
     return f"https://{host}:{port}"
 
 
-def server_json_path(data_dir: Path) -> Path:
-    return data_dir / "server.json"
-
-
-def kubeconfig_path(data_dir: Path) -> Path:
-    return data_dir / "admin.kubeconfig"
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid runs (a pid we may not signal still counts).
-
-    A process killed with `kill -9` whose parent has not reaped it yet is a zombie: kill(pid, 0)
-    still succeeds, but it holds nothing any more (no port, no files), so it does not count."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return not _exited(pid)
-    return not _exited(pid)
-
-
-def _exited(pid: int) -> bool:
-    """Whether `pid` is a zombie (or being reaped): state Z or X in /proc/PID/stat (Linux; on
-    systems without /proc, never)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:
-        return False
-    # pid (comm) state ...: comm may hold spaces and parentheses, the state follows the last ')'
-    state = stat[stat.rfind(b")") + 1 :].split(maxsplit=1)[:1]
-    return state in ([b"Z"], [b"X"])
-
-
-def read_server_info(data_dir: Path) -> ServerInfo | None:
-    """The server running on `data_dir`, or None (no server.json, unreadable, or a dead pid)."""
-    try:
-        raw = json.loads(server_json_path(data_dir).read_bytes())
-        info = ServerInfo(
-            url=str(raw["url"]),
-            pid=int(raw["pid"]),
-            data_dir=Path(raw.get("dataDir", data_dir)),
-            ca_path=Path(raw.get("ca", data_dir / "pki" / "ca.crt")),
-            kubeconfig_path=Path(raw.get("kubeconfig", kubeconfig_path(data_dir))),
-            kubernetes_version=str(raw.get("kubernetesVersion", "")),
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return info if pid_alive(info.pid) else None
-
-
 def write_admin_kubeconfig(path: Path, pki: PKI, server_url: str) -> None:
     """Write the admin kubeconfig a start leaves in the data dir (0600: it holds the admin key;
     always rewritten, never merged: `fakekapi kubeconfig` writes and merges users' files)."""
     import yaml
 
-    from fakekapi.server.pki import write_atomic
+    from fakekapi.datadir.pki import write_atomic
 
     text = yaml.safe_dump(pki.kubeconfig(server_url), sort_keys=False)
     write_atomic(path, text.encode(), 0o600)
@@ -344,9 +273,9 @@ async def start(settings: Settings) -> RunningServer:
     """Validate, prepare the data dir and PKI, start the app and bind; raises ServeError."""
     from aiohttp import web
 
+    from fakekapi.datadir.check import DataDirError, check_data_dir
+    from fakekapi.datadir.pki import PKI, PKIError, write_atomic
     from fakekapi.server.connections import IDLE_TIMEOUT, ApiSite
-    from fakekapi.server.datadir import DataDirError, check_data_dir
-    from fakekapi.server.pki import PKI, PKIError, write_atomic
 
     settings = validate(settings)
     fixture_docs = check_fixtures(settings.fixtures, settings.kubernetes_version or None)

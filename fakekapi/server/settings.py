@@ -6,7 +6,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local"
+from fakekapi.auth.issuer import DEFAULT_ISSUER
+
+__all__ = ["DEFAULT_ISSUER", "Settings", "default_data_dir"]
 
 
 def default_data_dir() -> Path:

@@ -19,6 +19,7 @@ from cryptography import x509
 
 import fakekapi
 from fakekapi import cli
+from fakekapi.datadir import serverinfo
 from fakekapi.server import run
 from fakekapi.server.settings import DEFAULT_ISSUER, Settings
 
@@ -34,13 +35,13 @@ def invoke(*args: str | Path, env: dict[str, str] | None = None) -> Result:
 
 def fake_server_json(data_dir: Path, url: str, pid: int) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
-    info = run.ServerInfo(url, pid, data_dir, data_dir / "pki" / "ca.crt", data_dir / "x")
+    info = serverinfo.ServerInfo(url, pid, data_dir, data_dir / "pki" / "ca.crt", data_dir / "x")
     (data_dir / "server.json").write_text(json.dumps(info.to_json()))
 
 
 def dead_pid() -> int:
     pid = 999_999
-    while run.pid_alive(pid):
+    while serverinfo.pid_alive(pid):
         pid -= 1
     return pid
 
@@ -174,7 +175,7 @@ def test_kubeconfig_refuses_plain_http(tmp_path: Path) -> None:
 
 
 def test_kubeconfig_does_not_touch_the_serving_cert(tmp_path: Path) -> None:
-    from fakekapi.server.pki import PKI
+    from fakekapi.datadir.pki import PKI
 
     pki = PKI.load_or_create(tmp_path, ("custom.example.test",))
     before = pki.server_cert_path.read_bytes()

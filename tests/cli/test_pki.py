@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from fakekapi.server.pki import DEFAULT_SANS, PKI, serving_sans, validate_san, write_atomic
+from fakekapi.datadir.pki import DEFAULT_SANS, PKI, serving_sans, validate_san, write_atomic
 
 FILES = (
     "ca.crt",

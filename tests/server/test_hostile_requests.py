@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from fakekapi import testing
-from fakekapi.server.run import pid_alive
+from fakekapi.datadir.serverinfo import pid_alive
 from fakekapi.testing import ServerHandle, running_server
 from server.conftest import ADMIN, ClientFactory
 from server.fakes import FakeRegistry
