@@ -89,7 +89,14 @@ from .generic.selectors import (
     parse_field_selector,
     parse_label_selector,
 )
-from .generic.watch import WatchEvent, WatchSpec, copy_obj, default_timeout, stream, too_large_error
+from .generic.watch import (
+    WatchEvent,
+    WatchSpec,
+    copy_obj,
+    stream,
+    too_large_error,
+    wait_for_revision,
+)
 from .strategies import Strategy, strategy_for
 from .validation import (
     validate_object_meta,
@@ -769,12 +776,8 @@ class Registry:
         return matches
 
     async def _wait_revision(self, revision: int) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.too_large_wait
-        while self.store.revision < revision:
-            if loop.time() >= deadline:
-                raise too_large_error(revision, self.store.revision)
-            await asyncio.sleep(0.05)
+        if not await wait_for_revision(self.store, revision, self.too_large_wait):
+            raise too_large_error(revision, self.store.revision)
 
     async def list_shared(
         self, rt: ResourceType, namespace: str, opts: ListOptions
@@ -881,15 +884,23 @@ class Registry:
         return cur[0]
 
     def watch(
-        self, rt: ResourceType, namespace: str, opts: ListOptions
+        self,
+        rt: ResourceType,
+        namespace: str,
+        opts: ListOptions,
+        *,
+        timeout: float | None = None,
     ) -> AsyncIterator[WatchEvent]:
         """A watch stream. Bad options raise here (before streaming); a too old resourceVersion is
-        one ERROR event. Iteration ends at timeoutSeconds or when the caller closes it."""
+        one ERROR event. Iteration ends at timeoutSeconds, else after `timeout` (the deadline of
+        the request it serves, kube's request context: its last bookmark comes just before),
+        or when the caller closes it."""
         validate_list_options(dataclasses.replace(opts, watch=True))
         labels, fields = self._selectors(rt, opts)
         rv = opts.resource_version
         start = None if rv in ("", "0") else _rv_int(rv, rt)
-        timeout = float(opts.timeout_seconds) if opts.timeout_seconds else default_timeout()
+        if opts.timeout_seconds:
+            timeout = float(opts.timeout_seconds)
         spec = WatchSpec(
             rt=rt,
             prefix=collection_prefix(rt, namespace),

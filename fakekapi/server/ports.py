@@ -177,5 +177,12 @@ class RegistryAPI(Protocol):
     ) -> dict[str, Any]: ...
 
     def watch(
-        self, rt: ResourceType, namespace: str, opts: ListOptions
-    ) -> AsyncIterator[WatchEventLike]: ...
+        self,
+        rt: ResourceType,
+        namespace: str,
+        opts: ListOptions,
+        *,
+        timeout: float | None = None,
+    ) -> AsyncIterator[WatchEventLike]:
+        """The watch stream; `timeout`: how long the request streams (its last bookmark comes
+        just before)."""

@@ -157,6 +157,25 @@ async def test_bookmarks_and_timeout(registry: Registry) -> None:
     assert 0.9 < loop.time() - started < 2
 
 
+async def test_the_callers_deadline_ends_the_watch_after_a_last_bookmark(
+    registry: Registry,
+) -> None:
+    """Without timeoutSeconds the request's own deadline (the server's one draw of the watch's
+    length) ends the stream, with kube's last bookmark two seconds before it; a watch with
+    neither runs until it is closed."""
+    rv = str(registry.store.revision)
+    opts = ListOptions(resource_version=rv, allow_watch_bookmarks=True)
+    it = registry.watch(CONFIGMAPS, "default", opts, timeout=2.3)
+    assert (await _next(it, 5)).type == "BOOKMARK"
+    with pytest.raises(StopAsyncIteration):
+        await _next(it, 5)
+    registry.bookmark_interval = 0.05
+    endless = registry.watch(CONFIGMAPS, "default", opts)
+    for _ in range(3):
+        assert (await _next(endless, 5)).type == "BOOKMARK"
+    await endless.aclose()  # type: ignore[attr-defined]
+
+
 async def test_no_bookmarks_unless_asked(registry: Registry) -> None:
     registry.bookmark_interval = 0.05
     it = registry.watch(CONFIGMAPS, "default", ListOptions(resource_version="1", timeout_seconds=1))

@@ -202,7 +202,14 @@ class FakeRegistry:
             del self.objects[k]
         return out
 
-    def watch(self, rt: ResourceType, namespace: str, opts: ListOptions) -> AsyncIterator[Event]:
+    def watch(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        opts: ListOptions,
+        *,
+        timeout: float | None = None,
+    ) -> AsyncIterator[Event]:
         self.watch_opts.append(opts)
         return self._events()
 

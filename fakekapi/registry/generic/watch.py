@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -70,11 +69,6 @@ def copy_obj(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def default_timeout() -> float:
-    """kube-apiserver's default watch length: a random 30 to 60 minutes."""
-    return 1800.0 * (1.0 + random.random())
-
-
 @dataclass
 class WatchSpec:
     """Everything one watch needs, resolved and validated before streaming starts."""
@@ -84,7 +78,9 @@ class WatchSpec:
     matches: Callable[[dict[str, Any]], bool]
     start: int | None
     """Revision to watch after; None = send the current state first (RV unset or "0")."""
-    timeout: float
+    timeout: float | None
+    """Seconds until the watch ends (timeoutSeconds, or the deadline of the request it
+    serves: kube's request context); None: it runs until the caller closes it."""
     bookmarks: bool
     bookmark_interval: float = BOOKMARK_INTERVAL
     too_large_wait: float = 3.0
@@ -140,7 +136,9 @@ def convert(event: Event, matches: Callable[[dict[str, Any]], bool]) -> WatchEve
     return None
 
 
-async def _wait_for_revision(store: Store, revision: int, wait: float) -> bool:
+async def wait_for_revision(store: Store, revision: int, wait: float) -> bool:
+    """Whether the store reaches `revision` within `wait` seconds (a read or watch from a
+    resourceVersion newer than the store's waits this long before kube's 504)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     while store.revision < revision:
@@ -167,7 +165,7 @@ def too_large_error(requested: int, current: int) -> StatusError:
 async def stream(store: Store, spec: WatchSpec) -> AsyncIterator[WatchEvent]:
     """The events of one watch (see the module docstring)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + spec.timeout
+    deadline = loop.time() + spec.timeout if spec.timeout is not None else None
     initial: list[WatchEvent] = []
     if spec.start is None:
         items, after = store.list_raw(spec.prefix)
@@ -181,7 +179,7 @@ async def stream(store: Store, spec: WatchSpec) -> AsyncIterator[WatchEvent]:
             ]
     else:
         after = spec.start
-        if after > store.revision and not await _wait_for_revision(
+        if after > store.revision and not await wait_for_revision(
             store, after, spec.too_large_wait
         ):
             yield _error(too_large_error(after, store.revision))
@@ -205,14 +203,17 @@ async def stream(store: Store, spec: WatchSpec) -> AsyncIterator[WatchEvent]:
         def next_bookmark(now: float) -> float | None:
             if not spec.bookmarks:
                 return None
-            at = min(now + spec.bookmark_interval, deadline - BOOKMARK_BEFORE_TIMEOUT)
+            at = now + spec.bookmark_interval
+            if deadline is not None:
+                at = min(at, deadline - BOOKMARK_BEFORE_TIMEOUT)
             return at if at > now else None
 
         bookmark_at = next_bookmark(loop.time())
         while True:
-            if loop.time() >= deadline:
+            if deadline is not None and loop.time() >= deadline:
                 return
-            wake = deadline if bookmark_at is None else min(deadline, bookmark_at)
+            wakes = [t for t in (deadline, bookmark_at) if t is not None]
+            wake = min(wakes) if wakes else None  # None: wait for the next event only
             try:
                 async with asyncio.timeout_at(wake):
                     item = await anext(events)

@@ -483,7 +483,10 @@ async def _watch(
     target = neg.target
     if target is not None and target.kind == "Table":
         include = tables.check_include_object(query.get("includeObject", ""))
-    events = request.app[REGISTRY].watch(rt, route.namespace, opts)
+    # One draw of the watch's length (kube's ListResource), for the stream and the registry's
+    # last bookmark alike.
+    timeout = float(opts.timeout_seconds) if opts.timeout_seconds else default_watch_timeout()
+    events = request.app[REGISTRY].watch(rt, route.namespace, opts, timeout=timeout)
     columns = _printer_columns(request, rt)
     printer = table_printer(rt, request.app[CATALOG].release)
     first = True
@@ -515,7 +518,6 @@ async def _watch(
             obj = _partial(obj, target.version)
         return {"type": event.type, "object": obj}
 
-    timeout = float(opts.timeout_seconds) if opts.timeout_seconds else default_watch_timeout()
     state_of(request).long_running = True
     return await stream_events(
         request, events, encode, tracker=request.app[WATCHES], timeout=timeout
