@@ -35,6 +35,7 @@ from typing import Any
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
+from fakekapi.controllers.root_ca_cert_publisher import ROOT_CA_CONFIGMAP
 from fakekapi.controllers.serviceaccount_token import (
     LAST_USED_LABEL,
     SECRET_TYPE,
@@ -43,6 +44,7 @@ from fakekapi.controllers.serviceaccount_token import (
 from fakekapi.core.objects import meta_of
 from fakekapi.registry.bootstrap import LABEL_METADATA_NAME, SYSTEM_NAMESPACES
 from fakekapi.registry.fixtures import LAST_APPLIED, split_api_version
+from fakekapi.registry.rbac_bootstrap import AUTOUPDATE
 from fakekapi.sandbox.session import SandboxError, Session, store_path, write_file
 
 SERVER_FIELDS = (
@@ -54,8 +56,6 @@ SERVER_FIELDS = (
     "selfLink",
 )
 BOOTSTRAPPING_LABEL = "kubernetes.io/bootstrapping"
-AUTOUPDATE = "rbac.authorization.kubernetes.io/autoupdate"
-ROOT_CA_CONFIGMAP = "kube-root-ca.crt"
 KUBERNETES_SERVICE_TYPES = (
     ("", "services"),
     ("", "endpoints"),
