@@ -44,6 +44,12 @@ class RequestInfo:
     subresource: str = ""
     name: str = ""
     parts: tuple[str, ...] = field(default=())
+    """The path after the group-version, a `watch/` or `proxy/` verb and a `namespaces/NS/`
+    prefix, as kube's RequestInfo.Parts: what routing reads, so the URL is split once."""
+    path_verb: str = ""
+    """`watch` or `proxy` when the path named the verb (the deprecated `/watch/` URLs)."""
+    namespaced_path: bool = False
+    """Whether `namespaces/NS/` was taken off the front of `parts` (a namespaced URL)."""
 
 
 def _split_path(path: str) -> list[str]:
@@ -99,16 +105,19 @@ def parse_request_info(method: str, path: str, query: Mapping[str, str]) -> Requ
         if len(parts) < 2:
             # kube-apiserver errors here; treat it as a plain resource-less request.
             return RequestInfo(True, path, parts[0], api_prefix, api_group, api_version)
-        verb = parts[0]
+        verb = path_verb = parts[0]
         parts = parts[1:]
     else:
         verb = _METHOD_VERBS.get(method, "")
+        path_verb = ""
 
     namespace = ""
+    namespaced_path = False
     if parts and parts[0] == "namespaces" and len(parts) > 1:
         namespace = parts[1]
         if len(parts) > 2 and parts[2] not in NAMESPACE_SUBRESOURCES:
             parts = parts[2:]
+            namespaced_path = True
 
     resource = subresource = name = ""
     if len(parts) >= 3 and verb not in SPECIAL_VERBS_NO_SUBRESOURCES:
@@ -140,4 +149,6 @@ def parse_request_info(method: str, path: str, query: Mapping[str, str]) -> Requ
         subresource=subresource,
         name=name,
         parts=tuple(parts),
+        path_verb=path_verb,
+        namespaced_path=namespaced_path,
     )

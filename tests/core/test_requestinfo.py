@@ -157,3 +157,26 @@ def test_exact_field_match_ignores_other_terms() -> None:
     assert exact_field_match("a=b,metadata.name=x", "metadata.name") == "x"
     assert exact_field_match("metadata.name!=x", "metadata.name") is None
     assert exact_field_match("", "metadata.name") is None
+
+
+@pytest.mark.parametrize(
+    ("path", "parts", "path_verb", "namespaced_path"),
+    [
+        ("/api/v1/namespaces/ns/pods/p/log", ("pods", "p", "log"), "", True),
+        ("/api/v1/namespaces/ns", ("namespaces", "ns"), "", False),
+        ("/api/v1/namespaces/ns/finalize", ("namespaces", "ns", "finalize"), "", False),
+        ("/api/v1/watch/namespaces/ns/pods", ("pods",), "watch", True),
+        ("/apis/apps/v1/proxy/deployments/d", ("deployments", "d"), "proxy", False),
+        ("/apis/apps/v1/deployments", ("deployments",), "", False),
+    ],
+)
+def test_parts_are_what_routing_reads(
+    path: str, parts: tuple[str, ...], path_verb: str, namespaced_path: bool
+) -> None:
+    """The resource handler routes on these, so the URL is split once per request."""
+    info = parse_request_info("GET", path, {})
+    assert (info.parts, info.path_verb, info.namespaced_path) == (
+        parts,
+        path_verb,
+        namespaced_path,
+    )

@@ -33,7 +33,7 @@ from fakekapi.core.errors import (
     page_not_found,
     too_large,
 )
-from fakekapi.core.requestinfo import NAMESPACE_SUBRESOURCES, RequestInfo, exact_field_match
+from fakekapi.core.requestinfo import RequestInfo, exact_field_match
 from fakekapi.registry import gcfinalizers
 from fakekapi.registry.generic import options as registry_options
 from fakekapi.registry.generic import tables
@@ -118,28 +118,12 @@ def first_values(request: web.Request) -> dict[str, str]:
     return out
 
 
-def _url_segments(request: web.Request, info: RequestInfo) -> tuple[list[str], bool, bool, str]:
-    """(rest, legacy_watch, namespaced_url, namespace): the URL after /api/v1 or /apis/G/V."""
-    segs = [s for s in request.path.split("/") if s]
-    rest = segs[2:] if info.api_prefix == "api" else segs[3:]
-    legacy_watch = bool(rest) and rest[0] == "watch"
-    if legacy_watch:
-        rest = rest[1:]
-    namespaced_url = False
-    namespace = ""
-    if len(rest) > 1 and rest[0] == "namespaces":
-        namespace = rest[1]
-        if len(rest) > 2 and rest[2] not in NAMESPACE_SUBRESOURCES:
-            rest = rest[2:]
-            namespaced_url = True
-    return rest, legacy_watch, namespaced_url, namespace
-
-
 def resolve(request: web.Request, info: RequestInfo) -> Route:
     """The Route of a resource request, or the 404/405 kube-apiserver's router answers."""
     catalog = request.app[CATALOG]
     group, version = info.api_group, info.api_version
-    rest, legacy_watch, namespaced_url, namespace = _url_segments(request, info)
+    # The URL as the pipeline's RequestInfo split it (kube serves no `proxy/` paths here).
+    rest = [] if info.path_verb == "proxy" else list(info.parts)
     rt = catalog.lookup(group, version, rest[0]) if rest else None
     if rt is None and rest:
         rt = catalog.unlisted(group, version, rest[0])
@@ -152,7 +136,7 @@ def resolve(request: web.Request, info: RequestInfo) -> Route:
         raise page_not_found() if crd_only else generic_not_found()
     name = rest[1] if len(rest) > 1 else ""
     sub = rest[2] if len(rest) > 2 else ""
-    methods = _methods(rt, name, sub, legacy_watch, namespaced_url)
+    methods = _methods(rt, name, sub, info.path_verb == "watch", info.namespaced_path)
     if not methods:
         raise generic_not_found()
     method = "GET" if request.method == "HEAD" else request.method
@@ -163,7 +147,7 @@ def resolve(request: web.Request, info: RequestInfo) -> Route:
         verb = "watch"
     if verb in ("list", "watch") and verb not in rt.verbs:
         raise method_not_supported(rt.plural, rt.group, verb)
-    return Route(rt, namespace if rt.namespaced else "", name, sub, verb)
+    return Route(rt, info.namespace if rt.namespaced else "", name, sub, verb)
 
 
 def _methods(
