@@ -30,6 +30,7 @@ from fakekapi.controllers.job import COMPLETE, FAILED_COND, is_finished
 from fakekapi.controllers.ownership import controller_of, new_controller_ref
 from fakekapi.controllers.pods import parse_time
 from fakekapi.controllers.worker import WorkloadController, split_key
+from fakekapi.core import gotime
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
 
@@ -91,7 +92,7 @@ def rfc3339(t: datetime) -> str:
 
 
 def _utc(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return gotime.format_utc(int(t.timestamp()))
 
 
 class CronJobController(WorkloadController):

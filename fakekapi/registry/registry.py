@@ -14,10 +14,10 @@ import asyncio
 import builtins
 import dataclasses
 import random
+import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import orjson
@@ -1584,16 +1584,14 @@ class Registry:
             if period is None or period >= current:
                 return _PENDING
             new = copy_obj(old)
-            started = datetime.strptime(str(md["deletionTimestamp"]), "%Y-%m-%dT%H:%M:%SZ")
-            stamp = started.replace(tzinfo=UTC) - timedelta(seconds=current - period)
-            meta(new)["deletionTimestamp"] = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+            started, _ = gotime.parse(str(md["deletionTimestamp"]))
+            meta(new)["deletionTimestamp"] = gotime.format_utc(started - (current - period))
             meta(new)["deletionGracePeriodSeconds"] = period
             return new
         period = strategy.grace_period(old, opts.grace_period_seconds)
         new = copy_obj(old)
         nmd = meta(new)
-        stamp = datetime.now(UTC) + timedelta(seconds=period)
-        nmd["deletionTimestamp"] = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+        nmd["deletionTimestamp"] = gotime.format_utc(int(time.time()) + period)
         nmd["deletionGracePeriodSeconds"] = period
         if nmd.get("generation"):
             nmd["generation"] = int(nmd["generation"]) + 1

@@ -23,11 +23,11 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.core.errors import StatusError, bad_request, conflict, invalid, invalid_value
 from fakekapi.core.gojson import unmarshal_type
+from fakekapi.core.gotime import format_utc
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.access import TokenConfig
 from fakekapi.registry.generic.engine import Engine, WriteResult
@@ -44,10 +44,6 @@ MIN_EXPIRATION_SECONDS = 600
 MAX_EXPIRATION_SECONDS = 1 << 32
 WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS = 60 * 60 + 7
 EXPIRATION_EXTENSION_SECONDS = 24 * 365 * 60 * 60
-
-
-def rfc3339(ts: float) -> str:
-    return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def bound_claims(
@@ -159,7 +155,7 @@ async def create_token(
     now = config.clock()
     md["name"] = md.get("name") or name
     md["namespace"] = md.get("namespace") or namespace
-    md["creationTimestamp"] = rfc3339(now)
+    md["creationTimestamp"] = format_utc(int(now))
 
     if expiration < MIN_EXPIRATION_SECONDS:
         raise _invalid(
@@ -218,7 +214,7 @@ async def create_token(
         "apiVersion": API_VERSION,
         "metadata": md,
         "spec": spec,
-        "status": {"token": token, "expirationTimestamp": rfc3339(int(now) + expiration)},
+        "status": {"token": token, "expirationTimestamp": format_utc(int(now) + expiration)},
     }
     return out, warnings
 
