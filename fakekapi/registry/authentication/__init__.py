@@ -22,16 +22,12 @@ from typing import Any
 
 from fakekapi.core.errors import bad_request
 from fakekapi.core.gotime import now_rfc3339
+from fakekapi.core.objects import meta_of
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.access import Access
 from fakekapi.registry.generic.strategy import ReviewStrategy, Strategy
 
 GROUP = "authentication.k8s.io"
-
-
-def _metadata(obj: dict[str, Any]) -> dict[str, Any]:
-    md = obj.get("metadata")
-    return dict(md) if isinstance(md, dict) else {}
 
 
 class TokenReviewStrategy(ReviewStrategy):
@@ -46,7 +42,7 @@ class TokenReviewStrategy(ReviewStrategy):
         if not token:
             raise bad_request("token is required for TokenReview in authentication")
         audiences = [str(a) for a in spec.get("audiences") or []]
-        md = _metadata(obj)
+        md = dict(meta_of(obj))
         md.setdefault("creationTimestamp", None)
         return {
             "kind": "TokenReview",
@@ -63,7 +59,7 @@ class SelfSubjectReviewStrategy(ReviewStrategy):
     def answer(
         self, access: Access, namespace: str, obj: dict[str, Any], user: UserInfo
     ) -> dict[str, Any]:
-        md = _metadata(obj)
+        md = dict(meta_of(obj))
         md["creationTimestamp"] = now_rfc3339()
         return {
             "kind": "SelfSubjectReview",

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakekapi.core.errors import INVALID, FieldError, bad_request, invalid, invalid_value
+from fakekapi.core.objects import meta_of
 from fakekapi.core.requestinfo import RequestInfo
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.access import Access, PolicyRuleLike
@@ -56,13 +57,6 @@ def _struct_invalid(path: str, name: str, d: Any, detail: str) -> FieldError:
     d = d if isinstance(d, dict) else {}
     inner = ", ".join(f'{f.capitalize()}:"{d.get(f) or ""}"' for f in ("path", "verb"))
     return FieldError(INVALID, path, detail=f"authorization.{name}{{{inner}}}: {detail}")
-
-
-def _meta(obj: dict[str, Any]) -> dict[str, Any]:
-    md = obj.get("metadata")
-    md = dict(md) if isinstance(md, dict) else {}
-    md.setdefault("creationTimestamp", None)
-    return md
 
 
 def _spec_errors(spec: dict[str, Any], *, self_review: bool) -> list[FieldError]:
@@ -187,7 +181,8 @@ def access_review(
             groups=tuple(str(g) for g in spec.get("groups") or ()),
             extra={str(k): tuple(str(x) for x in v or ()) for k, v in extra.items()},
         )
-    meta = _meta(obj)
+    meta = dict(meta_of(obj))
+    meta.setdefault("creationTimestamp", None)
     if plural == "localsubjectaccessreviews":
         meta["namespace"] = namespace
     return {
