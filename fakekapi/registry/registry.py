@@ -1082,19 +1082,7 @@ class Registry:
         obj = await cpu.copy(heavy, obj)
         self._check_subresource(rt, subresource)
         self._check_type(rt, obj)
-        md = meta(obj)
-        body_name = str(md.get("name") or "")
-        if body_name != name:
-            raise bad_request(
-                f"the name of the object ({body_name}) does not match the name on the URL ({name})"
-            )
-        if rt.namespaced:
-            body_ns = str(md.get("namespace") or "")
-            if body_ns and body_ns != namespace:
-                raise bad_request(
-                    f"the namespace of the object ({body_ns}) does not match the namespace on the "
-                    f"URL ({namespace})"
-                )
+        self._check_url_names(rt, namespace, name, meta(obj))
         obj, warnings = await cpu.run(heavy, self._decode_fields, rt, obj, opts, raw)
         how = _Managed(opts.field_manager)
 
@@ -1109,6 +1097,23 @@ class Registry:
         result = await self._guaranteed(key, attempt)
         result.warnings[:0] = warnings
         return result
+
+    @staticmethod
+    def _check_url_names(rt: ResourceType, namespace: str, name: str, md: dict[str, Any]) -> None:
+        """The body's name must be the URL's, and its namespace, when set, the URL's (kube's
+        update and apply handlers: the 400s they answer before anything is read)."""
+        body_name = str(md.get("name") or "")
+        if body_name != name:
+            raise bad_request(
+                f"the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )
+        if rt.namespaced:
+            body_ns = str(md.get("namespace") or "")
+            if body_ns and body_ns != namespace:
+                raise bad_request(
+                    f"the namespace of the object ({body_ns}) does not match the namespace on the "
+                    f"URL ({namespace})"
+                )
 
     def _check_subresource(self, rt: ResourceType, subresource: str) -> None:
         """Subresources written through the object's own update path (`status`, and the
@@ -1418,18 +1423,7 @@ class Registry:
         md = meta(applied)
         if md.get("managedFields") is not None:
             raise bad_request("metadata.managedFields must be nil")
-        body_name = str(md.get("name") or "")
-        if body_name != name:
-            raise bad_request(
-                f"the name of the object ({body_name}) does not match the name on the URL ({name})"
-            )
-        if rt.namespaced:
-            body_ns = str(md.get("namespace") or "")
-            if body_ns and body_ns != namespace:
-                raise bad_request(
-                    f"the namespace of the object ({body_ns}) does not match the namespace on the "
-                    f"URL ({namespace})"
-                )
+        self._check_url_names(rt, namespace, name, md)
         return applied
 
     def _apply_to(

@@ -130,7 +130,16 @@ class Strategy:
         user: UserInfo | None,
     ) -> WriteResult:
         """POST of a create-only resource (`create_only`): the response body and its warnings
-        (`created`: the 201 kube answers)."""
+        (`created`: the 201 kube answers). By default the strategy's `answer`, for the
+        (possibly impersonated) requester; a kind that writes through the engine overrides it."""
+        requester = user if user is not None else UserInfo(name="")
+        return WriteResult(self.answer(engine.access, namespace, obj, requester), created=True)
+
+    def answer(
+        self, access: Access, namespace: str, obj: dict[str, Any], user: UserInfo
+    ) -> dict[str, Any]:
+        """A create-only resource that only asks the server a question: the answer (a review
+        with its status filled in)."""
         raise NotImplementedError
 
     # -- delete --------------------------------------------------------------------------------
@@ -162,23 +171,6 @@ class ReviewStrategy(Strategy):
     SelfSubjectReview, the access reviews): `answer` is the 201's body."""
 
     create_only = True
-
-    async def create(
-        self,
-        engine: Engine,
-        namespace: str,
-        obj: dict[str, Any],
-        opts: WriteOptions,
-        user: UserInfo | None,
-    ) -> WriteResult:
-        requester = user if user is not None else UserInfo(name="")
-        return WriteResult(self.answer(engine.access, namespace, obj, requester), created=True)
-
-    def answer(
-        self, access: Access, namespace: str, obj: dict[str, Any], user: UserInfo
-    ) -> dict[str, Any]:
-        """The review with its status filled in, for the (possibly impersonated) requester."""
-        raise NotImplementedError
 
 
 class GenerationStrategy(Strategy):
