@@ -619,13 +619,7 @@ class Registry:
             return errors
         detail = "strict decoding error: " + ", ".join(errors)
         if patch:
-            err = invalid_value("patch", shown, detail)
-            raise StatusError(
-                422,
-                "Invalid",
-                f"{qualified('', '')} {go_quote('')} is invalid: {err}",
-                {"causes": [{"reason": err.type[1], "message": err.body(), "field": err.field}]},
-            )
+            raise self._patch_invalid(shown, detail)
         raise bad_request(
             f"{rt.kind} in version {go_quote(rt.version)} cannot be handled as a {rt.kind}: "
             + detail
