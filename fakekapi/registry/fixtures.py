@@ -590,10 +590,11 @@ async def _resource_type(
 
 
 async def _apply_one(registry: Registry, rt: ResourceType, doc: FixtureDocument) -> None:
-    obj = _copy(doc.object)
+    # Copies of only what is changed here (the object, its metadata and annotations): the
+    # registry's create and update deep-copy what they are given before changing anything.
+    obj = dict(doc.object)
     md = obj.get("metadata")
-    if not isinstance(md, dict):
-        md = obj["metadata"] = {}
+    md = obj["metadata"] = dict(md) if isinstance(md, dict) else {}
     if rt.namespaced:
         namespace = md.get("namespace") or "default"
         md["namespace"] = namespace
@@ -602,8 +603,7 @@ async def _apply_one(registry: Registry, rt: ResourceType, doc: FixtureDocument)
         namespace = ""
         md.pop("namespace", None)
     annotations = md.get("annotations")
-    if not isinstance(annotations, dict):
-        annotations = md["annotations"] = {}
+    annotations = md["annotations"] = dict(annotations) if isinstance(annotations, dict) else {}
     annotations.pop(LAST_APPLIED, None)
     annotations[LAST_APPLIED] = last_applied(obj)
 
