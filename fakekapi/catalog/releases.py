@@ -15,7 +15,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources as importlib_resources
 from typing import Any
 
@@ -51,8 +51,10 @@ def base() -> str:
     return str(_index()["base"])
 
 
+@lru_cache(maxsize=64)
 def normalize(value: str) -> str:
-    """`v1.36`, `1.36` or `1.36.2` → `1.36`; UnsupportedRelease for anything else."""
+    """`v1.36`, `1.36` or `1.36.2` → `1.36`; UnsupportedRelease for anything else (not cached:
+    raised again each time). Cached: every typed decoding and validation resolves its release."""
     text = value.strip()
     parts = text.removeprefix("v").split(".")
     short = ".".join(parts[:2])
