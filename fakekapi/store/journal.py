@@ -41,6 +41,9 @@ CHANGELOG_MAX_BYTES = 32 * 1024 * 1024
 follow the log; one further behind reloads every object instead)."""
 VACUUM_MIN_FREE_BYTES = 1024 * 1024
 BUSY_TIMEOUT_SECONDS = 30.0
+_SIZE_BITS = 32
+"""A change row's size in `Journal._written`: below 4 GiB (objects are bounded far below)."""
+_SIZE_MASK = (1 << _SIZE_BITS) - 1
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
@@ -101,8 +104,9 @@ class Journal:
         self._keep = changelog_keep
         self._prune_every = max(1, prune_every)
         self._max_bytes = changelog_max_bytes
-        self._written: deque[tuple[int, int]] = deque()
-        """(revision, bytes) of the change rows this process wrote and has not pruned yet."""
+        self._written: deque[int] = deque()
+        """`revision << 32 | bytes` of each change row this process wrote and has not pruned yet:
+        one int per row rather than a tuple of two (10,000 rows held ~0.9 MiB as tuples)."""
         self._written_bytes = 0
         self._db: sqlite3.Connection | None = None
         self.commits = 0
@@ -280,14 +284,17 @@ class Journal:
         to `changelog_max_bytes` (a process further behind than the log reloads every object)."""
         db = self._conn()
         for rev, _, _, data in rows:
-            self._written.append((rev, len(data)))
+            self._written.append(rev << _SIZE_BITS | len(data))
             self._written_bytes += len(data)
         cut = 0
         if revision // self._prune_every != current // self._prune_every:
             cut = revision - self._keep
         written = self._written
-        while written and (self._written_bytes > self._max_bytes or written[0][0] <= cut):
-            rev, size = written.popleft()
+        while written and (
+            self._written_bytes > self._max_bytes or written[0] >> _SIZE_BITS <= cut
+        ):
+            packed = written.popleft()
+            rev, size = packed >> _SIZE_BITS, packed & _SIZE_MASK
             self._written_bytes -= size
             cut = max(cut, rev)
         if cut > 0:
