@@ -112,6 +112,8 @@ class MemoryStore:
         self._index = KeyIndex()
         self._revision = 0
         self._oldest = 0
+        self._loaded = 0
+        """The revision of the last `reset`: objects not modified since were read in one go."""
         self._history: deque[Change] = deque()
         self._history_bytes = 0
         self._dropped_bytes = 0
@@ -293,25 +295,33 @@ class MemoryStore:
         self._index.load(list(self._objects))
         self._revision = revision
         self._oldest = revision
+        self._loaded = revision
         self._history.clear()
         self._history_bytes = 0
 
     def repack(self) -> None:
-        """Copy every stored object's bytes into fresh memory (call after a bulk load, once its
-        garbage is freed, then hand free memory back to the OS).
+        """Copy the bytes of the objects written since the store was loaded into fresh memory
+        (call after a bulk load, once its garbage is freed, then hand free memory back to the OS).
 
         Each object's bytes were allocated between a write's temporaries (request bodies, decoded
         dicts, encodings); once those are freed, the long-lived bytes keep nearly every heap page
         partly used and the allocator can return none of them: 10,000 ConfigMaps loaded as
         fixtures held ~190 MiB of RSS for ~15 MiB of objects. Copied now, they fill the holes
-        densely and the pages of the old copies become wholly free (measured: 189 -> 75 MiB)."""
-        fresh: dict[str, tuple[bytes, int]] = {}
+        densely and the pages of the old copies become wholly free (measured: 189 -> 75 MiB).
+        Objects not written since the store was loaded (`reset`) are left where they are: read
+        in one go, they are packed already, and copying them would only leave holes behind (a
+        restart with 10,000 ConfigMaps: ~2 MiB more RSS, and 27 MiB copied for nothing)."""
+        objects = self._objects
+        loaded = self._loaded
         moved: dict[int, bytes] = {}
-        for key, (data, rev) in self._objects.items():
+        written = [(key, data, rev) for key, (data, rev) in objects.items() if rev > loaded]
+        for key, data, rev in written:
             copy = bytes(memoryview(data))
             moved[id(data)] = copy
-            fresh[key] = (copy, rev)
-        self._objects = fresh
+            objects[key] = (copy, rev)
+        del written
+        if not moved:
+            return
         # History entries that hold a current object's bytes share the copy.
         self._history = deque(
             c._replace(data=moved.get(id(c.data), c.data)) if id(c.data) in moved else c
