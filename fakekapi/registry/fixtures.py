@@ -497,6 +497,28 @@ def _is_namespace(doc: FixtureDocument) -> bool:
     return doc.api_version == "v1" and doc.kind == "Namespace"
 
 
+ADMISSION_READS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("", "ServiceAccount"),
+        ("", "LimitRange"),
+        ("scheduling.k8s.io", "PriorityClass"),
+        ("storage.k8s.io", "StorageClass"),
+    }
+)
+"""(group, kind) of the objects admission reads when others are created (the ServiceAccount,
+LimitRanger, Priority and DefaultStorageClass plugins): applied before the rest, so a Pod or a
+claim in the same fixtures is judged with them in place wherever the file has them (as Helm's
+InstallOrder puts these kinds before workloads)."""
+
+ALLOCATING: frozenset[tuple[str, str]] = frozenset({("", "Service")})
+"""(group, kind) whose create allocates from what the stored objects of its kind hold (cluster
+IPs, node ports): never two in one chunk, so each allocation sees the ones before it."""
+
+
+def _key_kind(doc: FixtureDocument) -> tuple[str, str]:
+    return doc.group_version[0], doc.kind
+
+
 def _crd_kinds(docs: Sequence[FixtureDocument]) -> set[tuple[str, str, str]]:
     """(group, version, kind) of the custom resources the fixtures' CRDs define."""
     out: set[tuple[str, str, str]] = set()
@@ -527,13 +549,16 @@ def _crd_kinds(docs: Sequence[FixtureDocument]) -> set[tuple[str, str, str]]:
 async def apply_fixtures(
     registry: Registry, docs: Sequence[FixtureDocument], report: FixtureReport | None = None
 ) -> None:
-    """Create or update every document: Namespaces and CRDs first, then the rest in file order.
+    """Create or update every document: Namespaces and CRDs first, then what admission reads
+    (ADMISSION_READS), then the rest in file order.
 
     Registry errors come back as FixtureError with the document's FILE:LINE and kube's message;
     with a `report` they are recorded there and the other documents still applied.
     """
     first = [d for d in docs if _is_namespace(d) or _is_crd(d)]
-    rest = [d for d in docs if not (_is_namespace(d) or _is_crd(d))]
+    later = [d for d in docs if not (_is_namespace(d) or _is_crd(d))]
+    read_by_admission = [d for d in later if _key_kind(d) in ADMISSION_READS]
+    rest = [d for d in later if _key_kind(d) not in ADMISSION_READS]
     crd_kinds = _crd_kinds(docs)
 
     async def apply(doc: FixtureDocument) -> None:
@@ -547,27 +572,35 @@ async def apply_fixtures(
             _report(e, report)
 
     # Documents are applied a chunk at a time, concurrently, so the store commits each chunk in
-    # one transaction (group commit); a document naming an object already in the chunk starts the
-    # next one, so repeated documents still apply in file order and the last one wins.
-    for group in (first, rest):
+    # one transaction (group commit). Writes in one chunk do not see each other (the store shows
+    # a write once it is committed), so what creating another object reads comes in an earlier
+    # phase: Namespaces and CRDs, then what admission reads; and a document naming an object
+    # already in the chunk, or a second allocating one, starts the next chunk, so repeated
+    # documents still apply in file order and the last one wins.
+    for group in (first, read_by_admission, rest):
         for chunk in _chunks(group):
             await gather_all(apply(doc) for doc in chunk)
 
 
 def _chunks(docs: Sequence[FixtureDocument]) -> Iterator[list[FixtureDocument]]:
-    """Consecutive documents, at most BULK_CHUNK at a time, never two for the same object."""
+    """Consecutive documents, at most BULK_CHUNK at a time, never two for the same object and
+    never two that allocate from the same pool (ALLOCATING)."""
     chunk: list[FixtureDocument] = []
     seen: set[tuple[str, str, str, str]] = set()
+    allocating: set[tuple[str, str]] = set()
     for doc in docs:
         md = doc.object.get("metadata") or {}
         name = md.get("name") if isinstance(md, dict) else None
         ident = (doc.api_version, doc.kind, str(md.get("namespace") or ""), str(name or ""))
-        if len(chunk) >= BULK_CHUNK or (name and ident in seen):
+        pool = _key_kind(doc) if _key_kind(doc) in ALLOCATING else None
+        if len(chunk) >= BULK_CHUNK or (name and ident in seen) or pool in allocating:
             yield chunk
-            chunk, seen = [], set()
+            chunk, seen, allocating = [], set(), set()
         chunk.append(doc)
         if name:
             seen.add(ident)
+        if pool is not None:
+            allocating.add(pool)
     if chunk:
         yield chunk
 

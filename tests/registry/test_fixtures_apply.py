@@ -16,12 +16,14 @@ from fakekapi.registry.bootstrap import bootstrap
 from fakekapi.registry.fixtures import (
     LAST_APPLIED,
     FixtureError,
+    FixtureReport,
     apply_fixtures,
     load_fixture_files,
 )
 from fakekapi.registry.generic.options import ListOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
+from fakekapi.store.sqlite import SqliteStore
 
 
 @pytest.fixture
@@ -193,3 +195,66 @@ async def test_folder_order_is_kept_after_namespaces(registry: Registry, tmp_pat
         < int(cm["metadata"]["resourceVersion"])
         < int(secret["metadata"]["resourceVersion"])
     )
+
+
+DEPENDENT = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: default}
+spec:
+  priorityClassName: high
+  serviceAccountName: quiet
+  containers: [{name: c, image: nginx}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: default}
+spec: {clusterIP: 10.96.100.100, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b, namespace: default}
+spec: {clusterIP: 10.96.100.100, ports: [{port: 80}]}
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: high}
+value: 1000
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: quiet, namespace: default}
+automountServiceAccountToken: false
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults, namespace: default}
+spec:
+  limits: [{type: Container, default: {cpu: 200m}}]
+"""
+
+
+async def test_a_document_sees_what_admission_and_allocation_read(tmp_path: Path) -> None:
+    """Chunks are written concurrently and the durable store shows a write once committed; yet
+    each document is judged as if created after the ones before it (and after the PriorityClass,
+    ServiceAccount and LimitRange admission reads), and two Services never share an address."""
+    store = SqliteStore(tmp_path / "store.db")
+    await store.start()
+    try:
+        reg = install(Registry(store, Catalog.builtin()))
+        await bootstrap(reg)
+        f = write(tmp_path / "fx" / "app.yaml", DEPENDENT)
+        report = FixtureReport()
+        await apply_fixtures(reg, load_fixture_files([f], reg.catalog), report)
+        assert [str(e) for e in report.sorted_errors()] == [
+            f'{f}:14: Service "b" is invalid: spec.clusterIPs: Invalid value: '
+            '[]string{"10.96.100.100"}: failed to allocate IP 10.96.100.100: provided IP is '
+            "already allocated"
+        ]
+        pod = await reg.get(rt(reg, "", "v1", "pods"), "default", "web")
+        assert pod["spec"]["priority"] == 1000
+        assert "volumes" not in pod["spec"]  # the ServiceAccount turns automounting off
+        container = pod["spec"]["containers"][0]
+        assert container["resources"]["limits"] == {"cpu": "200m"}
+    finally:
+        await store.close()
