@@ -510,10 +510,6 @@ LimitRanger, Priority and DefaultStorageClass plugins): applied before the rest,
 claim in the same fixtures is judged with them in place wherever the file has them (as Helm's
 InstallOrder puts these kinds before workloads)."""
 
-ALLOCATING: frozenset[tuple[str, str]] = frozenset({("", "Service")})
-"""(group, kind) whose create allocates from what the stored objects of its kind hold (cluster
-IPs, node ports): never two in one chunk, so each allocation sees the ones before it."""
-
 
 def _key_kind(doc: FixtureDocument) -> tuple[str, str]:
     return doc.group_version[0], doc.kind
@@ -574,33 +570,29 @@ async def apply_fixtures(
     # Documents are applied a chunk at a time, concurrently, so the store commits each chunk in
     # one transaction (group commit). Writes in one chunk do not see each other (the store shows
     # a write once it is committed), so what creating another object reads comes in an earlier
-    # phase: Namespaces and CRDs, then what admission reads; and a document naming an object
-    # already in the chunk, or a second allocating one, starts the next chunk, so repeated
-    # documents still apply in file order and the last one wins.
+    # phase: Namespaces and CRDs, then what admission reads (Services, whose creates allocate,
+    # are written one at a time by the Registry); a document naming an object already in the
+    # chunk starts the next one, so repeated documents still apply in file order and the last
+    # one wins.
     for group in (first, read_by_admission, rest):
         for chunk in _chunks(group):
             await gather_all(apply(doc) for doc in chunk)
 
 
 def _chunks(docs: Sequence[FixtureDocument]) -> Iterator[list[FixtureDocument]]:
-    """Consecutive documents, at most BULK_CHUNK at a time, never two for the same object and
-    never two that allocate from the same pool (ALLOCATING)."""
+    """Consecutive documents, at most BULK_CHUNK at a time, never two for the same object."""
     chunk: list[FixtureDocument] = []
     seen: set[tuple[str, str, str, str]] = set()
-    allocating: set[tuple[str, str]] = set()
     for doc in docs:
         md = doc.object.get("metadata") or {}
         name = md.get("name") if isinstance(md, dict) else None
         ident = (doc.api_version, doc.kind, str(md.get("namespace") or ""), str(name or ""))
-        pool = _key_kind(doc) if _key_kind(doc) in ALLOCATING else None
-        if len(chunk) >= BULK_CHUNK or (name and ident in seen) or pool in allocating:
+        if len(chunk) >= BULK_CHUNK or (name and ident in seen):
             yield chunk
-            chunk, seen, allocating = [], set(), set()
+            chunk, seen = [], set()
         chunk.append(doc)
         if name:
             seen.add(ident)
-        if pool is not None:
-            allocating.add(pool)
     if chunk:
         yield chunk
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 import dataclasses
 import random
 import time
@@ -218,6 +219,7 @@ class Registry:
         self.store = store
         self.catalog = catalog
         self.access: Access = NO_ACCESS
+        self._allocation_locks: dict[str, asyncio.Lock] = {}
         """The server's authenticators, authorizer and token settings (set by the server)."""
         self._release: str | None = getattr(catalog, "release", None)
         """The emulated release whose schemas and Go types apply (None: the default)."""
@@ -943,6 +945,15 @@ class Registry:
         result.warnings[:0] = warnings
         return result
 
+    def _in_turn(self, rt: ResourceType) -> contextlib.AbstractAsyncContextManager[Any]:
+        """Writes of a kind whose strategy allocates (`Strategy.allocates`: Services' cluster
+        IPs and node ports) run one at a time, from reading what is allocated to the store's
+        commit: a write shows in the store only once committed, and kube's allocators are
+        atomic, so two concurrent creates must never both take one address."""
+        if not self.strategy(rt).allocates:
+            return contextlib.nullcontext()
+        return self._allocation_locks.setdefault(rt.qualified, asyncio.Lock())
+
     async def _create(
         self,
         rt: ResourceType,
@@ -955,6 +966,20 @@ class Registry:
         heavy: bool = False,
     ) -> WriteResult:
         """`heavy`: the object is big enough for its processing to leave the loop (`cpu`)."""
+        async with self._in_turn(rt):
+            return await self._create_now(rt, namespace, obj, opts, user, how, heavy=heavy)
+
+    async def _create_now(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        user: UserInfo | None,
+        how: _Managed,
+        *,
+        heavy: bool = False,
+    ) -> WriteResult:
         obj = await cpu.copy(heavy, obj)
         self._check_type(rt, obj)
         md = meta(obj)
@@ -1157,6 +1182,26 @@ class Registry:
         return None if handler is None else await handler(self, namespace, name, query)
 
     async def _update(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        name: str,
+        obj: dict[str, Any],
+        opts: WriteOptions,
+        subresource: str,
+        user: UserInfo | None,
+        how: _Managed,
+        *,
+        expected: int | None = None,
+        heavy: bool = False,
+    ) -> WriteResult:
+        async with self._in_turn(rt):
+            return await self._update_now(
+                rt, namespace, name, obj, opts, subresource, user, how,
+                expected=expected, heavy=heavy,
+            )  # fmt: skip
+
+    async def _update_now(
         self,
         rt: ResourceType,
         namespace: str,

@@ -16,6 +16,7 @@ from fakekapi.store.base import Store
 
 class ServiceStrategy(Strategy):
     return_deleted_object = True
+    allocates = True  # cluster IPs and node ports (service_alloc.py)
 
     def create_status(self, obj: dict[str, Any]) -> dict[str, Any]:
         return {"loadBalancer": {}}  # a struct, not a pointer: always serialized

@@ -75,6 +75,9 @@ class Strategy:
     """Subresources whose GET streams bytes rather than an object (pods/log)."""
     graceful_delete: ClassVar[bool] = False
     """RESTGracefulDeleteStrategy: a delete sets deletionTimestamp + `grace_period` first."""
+    allocates: ClassVar[bool] = False
+    """Writes allocate from what the stored objects of the kind hold (Services' cluster IPs and
+    node ports): the Registry runs them one at a time, as kube's allocators are atomic."""
     create_only: ClassVar[bool] = False
     """A create-only resource: `create` is the whole of POST (the generic path stores nothing)."""
 
