@@ -14,12 +14,13 @@ import asyncio
 import builtins
 import contextlib
 import dataclasses
+import functools
 import random
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import orjson
 
@@ -144,6 +145,25 @@ class _Retry(Exception):
 
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
+
+
+def _one_at_a_time(
+    write: Callable[Concatenate[Registry, ResourceType, _P], Awaitable[WriteResult]],
+) -> Callable[Concatenate[Registry, ResourceType, _P], Awaitable[WriteResult]]:
+    """Writes of a kind whose strategy allocates (`Strategy.allocates`: Services' cluster IPs
+    and node ports) run one at a time, from reading what is allocated to the store's commit: a
+    write shows in the store only once committed, and kube's allocators are atomic, so two
+    concurrent writes must never both take one address."""
+
+    @functools.wraps(write)
+    async def in_turn(
+        self: Registry, rt: ResourceType, /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> WriteResult:
+        async with self._in_turn(rt):
+            return await write(self, rt, *args, **kwargs)
+
+    return in_turn
 
 
 _PENDING: dict[str, Any] = {}
@@ -946,30 +966,13 @@ class Registry:
         return result
 
     def _in_turn(self, rt: ResourceType) -> contextlib.AbstractAsyncContextManager[Any]:
-        """Writes of a kind whose strategy allocates (`Strategy.allocates`: Services' cluster
-        IPs and node ports) run one at a time, from reading what is allocated to the store's
-        commit: a write shows in the store only once committed, and kube's allocators are
-        atomic, so two concurrent creates must never both take one address."""
+        """The lock writes of `rt` hold, if its strategy allocates (see `_one_at_a_time`)."""
         if not self.strategy(rt).allocates:
             return contextlib.nullcontext()
         return self._allocation_locks.setdefault(rt.qualified, asyncio.Lock())
 
+    @_one_at_a_time
     async def _create(
-        self,
-        rt: ResourceType,
-        namespace: str,
-        obj: dict[str, Any],
-        opts: WriteOptions,
-        user: UserInfo | None,
-        how: _Managed,
-        *,
-        heavy: bool = False,
-    ) -> WriteResult:
-        """`heavy`: the object is big enough for its processing to leave the loop (`cpu`)."""
-        async with self._in_turn(rt):
-            return await self._create_now(rt, namespace, obj, opts, user, how, heavy=heavy)
-
-    async def _create_now(
         self,
         rt: ResourceType,
         namespace: str,
@@ -1181,27 +1184,8 @@ class Registry:
         handler = self.strategy(rt).stream_subresources.get(subresource)
         return None if handler is None else await handler(self, namespace, name, query)
 
+    @_one_at_a_time
     async def _update(
-        self,
-        rt: ResourceType,
-        namespace: str,
-        name: str,
-        obj: dict[str, Any],
-        opts: WriteOptions,
-        subresource: str,
-        user: UserInfo | None,
-        how: _Managed,
-        *,
-        expected: int | None = None,
-        heavy: bool = False,
-    ) -> WriteResult:
-        async with self._in_turn(rt):
-            return await self._update_now(
-                rt, namespace, name, obj, opts, subresource, user, how,
-                expected=expected, heavy=heavy,
-            )  # fmt: skip
-
-    async def _update_now(
         self,
         rt: ResourceType,
         namespace: str,
