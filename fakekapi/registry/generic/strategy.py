@@ -24,7 +24,9 @@ access reviews).
 The flags say what kube's strategies answer: NamespaceScoped comes from the catalog,
 `has_generation` (metadata.generation maintained), `return_deleted_object`
 (ReturnDeletedObject), `allow_create_on_update` (AllowCreateOnUpdate),
-`allow_unconditional_update` (AllowUnconditionalUpdate).
+`allow_unconditional_update` (AllowUnconditionalUpdate); `allocates` says the kind's REST
+storage allocates from a shared pool (Services: cluster IPs, node ports), whose writes the
+Registry runs one at a time.
 """
 
 from __future__ import annotations
