@@ -42,9 +42,13 @@ def test_updates_of_a_big_object_release_memory_after_the_window(tmp_path: Path)
         )
         path = "/api/v1/namespaces/default/configmaps"
         try:
-            put(conn, "GET", path, b"")  # code paths warm
-            start = rss(pid)
+            start = 0
             for i in range(UPDATES + 1):
+                if i == 2:
+                    # Measured once the big-object path is warm: its first create and update
+                    # start the worker thread that encodes big objects, with a malloc arena of
+                    # its own, which stays (it is not the history this test is about).
+                    start = rss(pid)
                 body = {
                     "apiVersion": "v1",
                     "kind": "ConfigMap",
