@@ -29,6 +29,7 @@ from fractions import Fraction
 from typing import Any
 
 from fakekapi.admission.plugin import ReadingPlugin
+from fakekapi.catalog import releases
 from fakekapi.core import quantity
 from fakekapi.core.errors import forbidden
 from fakekapi.core.objects import JSONDict, as_dict, as_list, sub_dict
@@ -100,8 +101,7 @@ class LimitRanger(ReadingPlugin):
         """The pod's totals, `spec.resources` overriding them where the release counts
         pod-level resources."""
         out = dict(total)
-        minor = int(self.catalog.release.split(".")[1])
-        if minor >= POD_LEVEL_RESOURCES_SINCE:
+        if releases.minor(self.catalog.release) >= POD_LEVEL_RESOURCES_SINCE:
             pod_level = as_dict(as_dict(spec.get("resources")).get(field))
             for name in POD_LEVEL_RESOURCES:
                 if name in pod_level:

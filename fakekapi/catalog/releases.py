@@ -66,6 +66,11 @@ def normalize(value: str) -> str:
     return short
 
 
+def minor(release: str) -> int:
+    """The minor version of a normalised release (`1.33` → 33), for "from 1.NN on" rules."""
+    return int(release.split(".")[1])
+
+
 def resolve(release: str | None) -> str:
     """`release` normalised, or the default release for None or ""."""
     return normalize(release) if release else default()

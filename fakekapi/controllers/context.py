@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from fakekapi.catalog import releases
 from fakekapi.client.informer import Informer, SharedInformers
 from fakekapi.controllers.events import EventRecorder
 from fakekapi.core.user import UserInfo
@@ -70,4 +71,4 @@ class ControllerContext:
     @property
     def minor(self) -> int:
         """The emulated minor version (33 for 1.33)."""
-        return int(self.kubernetes_version.split(".")[1])
+        return releases.minor(self.kubernetes_version)

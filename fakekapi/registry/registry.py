@@ -239,8 +239,9 @@ class Registry:
         self.store = store
         self.catalog = catalog
         self.access: Access = NO_ACCESS
-        self._allocation_locks: dict[str, asyncio.Lock] = {}
         """The server's authenticators, authorizer and token settings (set by the server)."""
+        self._allocation_locks: dict[str, asyncio.Lock] = {}
+        """Per allocating kind, the lock its writes take in turn (`_one_at_a_time`)."""
         self._release: str | None = getattr(catalog, "release", None)
         """The emulated release whose schemas and Go types apply (None: the default)."""
         self.admission: list[AdmissionPlugin] = []

@@ -18,14 +18,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from fakekapi.catalog import releases
 from fakekapi.core.objects import JSONDict
 
 from .base import Column, Printer, Variant, doc
 from .descriptions import DOCS, RELEASE_DOCS
-
-
-def _minor(release: str) -> int:
-    return int(release.split(".")[1])
 
 
 @functools.cache
@@ -79,7 +76,7 @@ def _apply(printer: Printer, variant: Variant | None, release: str) -> Printer:
 @functools.cache
 def for_release(printer: Printer, release: str) -> Printer | None:
     """`printer` (the 1.33 one) as `release` prints, or None where it has no such printer."""
-    minor = _minor(release)
+    minor = releases.minor(release)
     for variant in printer.variants:
         first, last = variant.releases
         if first <= minor <= last:
