@@ -637,22 +637,14 @@ async def _apply_one(registry: Registry, rt: ResourceType, doc: FixtureDocument)
     if not name:  # generateName: every apply makes a new object, as `kubectl create` would
         await _write(registry, rt, doc, registry.create(rt, namespace, obj, opts))
         return
-    key = object_key(rt, namespace, name)
     for _ in range(5):
-        try:
-            # An object not stored yet (the usual case on a first start) is created without
-            # asking for its 404 first.
-            if registry.store.revision_of(key) is None:
-                raise StatusError(404, "NotFound", "")
-            live = await registry.get(rt, namespace, name)
-        except StatusError as e:
-            if e.code != 404:
-                raise
+        live = await _live(registry, rt, namespace, name)
+        if live is None:
             try:
                 await _write(registry, rt, doc, registry.create(rt, namespace, obj, opts))
                 return
-            except StatusError as e2:
-                if e2.reason != "AlreadyExists":
+            except StatusError as e:
+                if e.reason != "AlreadyExists":
                     raise
                 continue
         if is_subset(obj, live):
@@ -666,6 +658,21 @@ async def _apply_one(registry: Registry, rt: ResourceType, doc: FixtureDocument)
             if e.reason != "Conflict":
                 raise
     raise doc.error(f"{rt.qualified} {json.dumps(name)} kept changing while being applied")
+
+
+async def _live(
+    registry: Registry, rt: ResourceType, namespace: str, name: str
+) -> dict[str, Any] | None:
+    """The stored object, or None when there is none. One not stored yet (the usual case on a
+    first start) is known from its key alone, without asking the registry for its 404."""
+    if registry.store.revision_of(object_key(rt, namespace, name)) is None:
+        return None
+    try:
+        return await registry.get(rt, namespace, name)
+    except StatusError as e:
+        if e.code != 404:
+            raise
+        return None
 
 
 async def _write(registry: Registry, rt: ResourceType, doc: FixtureDocument, op: Any) -> None:
