@@ -22,14 +22,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import (
     FieldError,
     StatusError,
     bad_request,
     conflict,
     forbidden,
-    generic_not_found,
     internal,
     invalid,
     not_found,
@@ -40,7 +38,7 @@ from fakekapi.core.gotime import now_rfc3339
 from fakekapi.core.objects import as_dict as _d
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.encoding import stored_form
-from fakekapi.registry.generic.engine import Engine, Streamed, WriteResult
+from fakekapi.registry.generic.engine import Engine, Streamed, WriteResult, served_type
 from fakekapi.registry.generic.keys import collection_prefix, object_key
 from fakekapi.registry.generic.options import WriteOptions, parse_delete_options
 from fakekapi.registry.validation import structured_selector_matches
@@ -69,13 +67,6 @@ def _success(code: int = 201) -> dict[str, Any]:
 # -- pods: eviction ---------------------------------------------------------------------------
 
 
-def _rt(engine: Engine, group: str, version: str, plural: str) -> ResourceType:
-    rt: ResourceType | None = engine.catalog.lookup(group, version, plural)
-    if rt is None:  # pragma: no cover - the built-in catalog has them
-        raise generic_not_found()
-    return rt
-
-
 def _too_many_requests(cause: str) -> StatusError:
     return StatusError(
         429,
@@ -89,7 +80,7 @@ async def _check_budgets(
     engine: Engine, namespace: str, pod: dict[str, Any], dry_run: bool
 ) -> None:
     """checkAndDecrement: at most one matching budget, and it must allow a disruption."""
-    pdb_rt = _rt(engine, "policy", "v1", "poddisruptionbudgets")
+    pdb_rt = served_type(engine, "policy", "v1", "poddisruptionbudgets")
     items, _ = engine.store.list(collection_prefix(pdb_rt, namespace))
     labels = _d(_d(pod.get("metadata")).get("labels"))
     matching = [
@@ -148,7 +139,7 @@ async def evict(
     md = _d(eviction.get("metadata"))
     if str(md.get("name") or "") != name:
         raise bad_request("name in URL does not match name in Eviction object")
-    pods = _rt(engine, "", "v1", "pods")
+    pods = served_type(engine, "", "v1", "pods")
     pod = await engine.get(pods, namespace, name)
     raw_options = eviction.get("deleteOptions")
     delete_opts = parse_delete_options({}, raw_options if isinstance(raw_options, dict) else None)
@@ -193,7 +184,7 @@ async def bind(
     if errs:
         raise invalid("Binding", "", name, errs)
     node = str(_d(binding.get("target"))["name"])
-    pods = _rt(engine, "", "v1", "pods")
+    pods = served_type(engine, "", "v1", "pods")
     key = object_key(pods, namespace, name)
     for _ in range(WRITE_RETRIES):
         cur = engine.store.get(key)
@@ -273,7 +264,7 @@ async def log_subresource(
 
 async def pod_log(engine: Engine, namespace: str, name: str, query: Mapping[str, str]) -> str:
     """The log text, or kube's 400 for an unknown or waiting container."""
-    pods = _rt(engine, "", "v1", "pods")
+    pods = served_type(engine, "", "v1", "pods")
     pod = await engine.get(pods, namespace, name)
     spec = _d(pod.get("spec"))
     regular = _names(spec.get("containers"))

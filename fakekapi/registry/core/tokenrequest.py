@@ -30,11 +30,11 @@ from fakekapi.core.gojson import unmarshal_type
 from fakekapi.core.gotime import format_utc
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.access import TokenConfig
-from fakekapi.registry.generic.engine import Engine, WriteResult
+from fakekapi.registry.generic.engine import Engine, WriteResult, served_type
 from fakekapi.registry.generic.options import WriteOptions
 
 if TYPE_CHECKING:
-    from fakekapi.catalog.types import ResourceType
+    pass
 
 GROUP = "authentication.k8s.io"
 API_VERSION = "authentication.k8s.io/v1"
@@ -97,13 +97,6 @@ def _ref(obj: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _core(registry: Engine, plural: str) -> ResourceType:
-    rt: ResourceType | None = registry.catalog.lookup("", "v1", plural)
-    if rt is None:  # pragma: no cover - the built-in catalog always has them
-        raise RuntimeError(f"the catalog does not serve {plural}")
-    return rt
-
-
 def _invalid(name: str, path: str, value: Any, detail: str) -> StatusError:
     return invalid(KIND, GROUP, name, [invalid_value(path, value, detail)])
 
@@ -142,7 +135,7 @@ async def create_token(
             md["namespace"],
             "must match the service account namespace if specified",
         )
-    sa = await registry.get(_core(registry, "serviceaccounts"), namespace, name)
+    sa = await registry.get(served_type(registry, "", "v1", "serviceaccounts"), namespace, name)
 
     spec = dict(req.get("spec") or {})
     audiences = [str(a) for a in spec.get("audiences") or []]
@@ -229,7 +222,7 @@ async def _bound_object(
     ref_name = str(ref.get("name") or "")
     pod = secret = node = None
     if group == "" and kind == "Pod":
-        pod = await registry.get(_core(registry, "pods"), namespace, ref_name)
+        pod = await registry.get(served_type(registry, "", "v1", "pods"), namespace, ref_name)
         # An unset serviceAccountName is what the ServiceAccount admission plugin defaults.
         if ((pod.get("spec") or {}).get("serviceAccountName") or "default") != sa_name:
             raise bad_request(
@@ -240,14 +233,16 @@ async def _bound_object(
         node_name = (pod.get("spec") or {}).get("nodeName")
         if node_name:
             try:
-                node = await registry.get(_core(registry, "nodes"), "", str(node_name))
+                node = await registry.get(
+                    served_type(registry, "", "v1", "nodes"), "", str(node_name)
+                )
             except StatusError:
                 node = {"metadata": {"name": str(node_name)}}
     elif group == "" and kind == "Node":
-        node = await registry.get(_core(registry, "nodes"), "", ref_name)
+        node = await registry.get(served_type(registry, "", "v1", "nodes"), "", ref_name)
         uid = (node.get("metadata") or {}).get("uid")
     elif group == "" and kind == "Secret":
-        secret = await registry.get(_core(registry, "secrets"), namespace, ref_name)
+        secret = await registry.get(served_type(registry, "", "v1", "secrets"), namespace, ref_name)
         uid = (secret.get("metadata") or {}).get("uid")
     else:
         raise bad_request(f"cannot bind token to object of type {group}/{version}, Kind={kind}")

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
+from fakekapi.core.errors import generic_not_found
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.access import Access
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
@@ -66,3 +67,13 @@ class Engine(Protocol):
         *,
         user: UserInfo | None = None,
     ) -> tuple[dict[str, Any], int]: ...
+
+
+def served_type(engine: Engine, group: str, version: str, plural: str) -> ResourceType:
+    """The type a kind's special subresource reads or writes beside its own (pods for an
+    eviction, a ServiceAccount for a TokenRequest); kube's 404 if this server does not serve it
+    (the built-in catalog always does)."""
+    rt = engine.catalog.lookup(group, version, plural)
+    if rt is None:  # pragma: no cover - the built-in catalog has them
+        raise generic_not_found()
+    return rt
