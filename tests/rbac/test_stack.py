@@ -5,11 +5,22 @@ from __future__ import annotations
 import pytest
 from polling import eventually, until_async
 
+from fakekapi.catalog import releases
 from fakekapi.core.errors import StatusError
 from fakekapi.core.user import UserInfo
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
-from fakekapi.registry.rbac.rules import non_resource_attributes, resource_attributes
-from fakekapi.registry.rbac_bootstrap import bootstrap_rbac, policy
+from fakekapi.registry.rbac.rules import (
+    covers,
+    non_resource_attributes,
+    resource_attributes,
+    rules_of,
+)
+from fakekapi.registry.rbac_bootstrap import (
+    bootstrap_rbac,
+    policy,
+    reconcile_binding,
+    reconcile_role,
+)
 from rbac.conftest import Stack, rbac_type
 from rbac.helpers import binding, cluster_binding, cluster_role, role, rule, sa, user
 
@@ -334,3 +345,42 @@ async def test_bootstrap_reconcile(stack: Stack) -> None:
     assert len((await reg.get(crbs, "", "system:public-info-viewer"))["subjects"]) == 3
     await reg.get(crbs, "", "system:monitoring")
     assert await bootstrap_rbac(reg) == {"unchanged": sum(len(v) for v in policy().values())}
+
+
+@pytest.mark.parametrize("release", releases.supported())
+def test_equal_rules_cover_each_other(release: str) -> None:
+    """Reconciliation decides equal rule lists without breaking them down: that short cut
+    must agree with validation.Covers for every bootstrap role of every release."""
+    data = policy(release)
+    for role_obj in data["clusterRoles"] + data["roles"]:
+        assert covers(rules_of(role_obj), rules_of(role_obj)) == []
+        assert reconcile_role(role_obj, role_obj) is None
+
+
+def test_reconcile_copies_what_it_changes() -> None:
+    """The reconciled object holds copies of the expected object's parts (the policy is read
+    from a cache); the existing object is left as it was."""
+    data = policy()
+    expected = next(r for r in data["clusterRoles"] if r.get("rules"))
+    existing = {
+        "metadata": {"name": expected["metadata"]["name"], "labels": {"mine": "x"}},
+        "rules": [],
+    }
+    before = repr(existing)
+    out = reconcile_role(existing, expected)
+    assert out is not None and repr(existing) == before
+    assert out["metadata"]["labels"] == {**expected["metadata"]["labels"], "mine": "x"}
+    assert out["rules"] and all(r is not e for r in out["rules"] for e in expected["rules"])
+    binding_expected = next(b for b in data["clusterRoleBindings"] if b.get("subjects"))
+    existing_binding = {
+        "metadata": {**binding_expected["metadata"], "name": "n"},
+        "roleRef": {**binding_expected["roleRef"], "name": "other"},
+        "subjects": [],
+    }
+    updated, recreate = reconcile_binding(existing_binding, binding_expected)
+    assert recreate and updated is not None
+    assert updated["roleRef"] == binding_expected["roleRef"]
+    assert updated["roleRef"] is not binding_expected["roleRef"]
+    assert updated["subjects"] == binding_expected["subjects"]
+    assert all(s is not e for s in updated["subjects"] for e in binding_expected["subjects"])
+    assert reconcile_binding(binding_expected, binding_expected) == (None, False)
