@@ -448,14 +448,35 @@ def _no_collections_while_starting() -> Iterator[None]:
     the collections its allocations trigger find next to nothing to free (measured on a warm
     start: ~125 collections, ~45 ms of CPU). The app's start-up ends with one full collection
     and freezes what is left (`app.components_lifecycle`), so nothing is kept that a collection
-    would have freed."""
+    would have freed.
+
+    The modules start-up imports are imported first and frozen at once: a process that serves
+    keeps them to its end, and that last full collection then walks only what start-up made
+    (a warm start: ~5 ms instead of ~40 ms, for the ~200 objects it frees). Only here, where
+    the process is the server's: `start()` in a test's process (fakekapi.testing) leaves the
+    test's heap to the collector."""
     enabled = gc.isenabled()
     gc.disable()
     try:
+        _import_serving_modules()
+        gc.freeze()
         yield
     finally:
         if enabled:
             gc.enable()
+
+
+def _import_serving_modules() -> None:
+    """Import what `start()` and the app's start-up import on their way anyway."""
+    import fakekapi.client.informer
+    import fakekapi.controllers.early
+    import fakekapi.controllers.manager
+    import fakekapi.nodes
+    import fakekapi.registry.bootstrap
+    import fakekapi.registry.rbac_bootstrap
+    import fakekapi.registry.registry
+    import fakekapi.server.app
+    import fakekapi.server.connections  # noqa: F401
 
 
 def _configure_logging() -> None:
