@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import hdrs, web
+from aiohttp import web
 
 from fakekapi.admission.rbac_escalation import RBACEscalationCheck
 from fakekapi.auth.authn import Authenticator, TokenAuthenticator, default_authenticator
@@ -329,7 +329,6 @@ def build_app(
     app[OFFLOAD] = Offloader()
 
     app.on_response_prepare.append(add_common_headers)
-    app.on_response_prepare.append(drop_server_header)
     app.on_shutdown.append(watches.on_shutdown)
     if own_lifecycle is not None:
         app.cleanup_ctx.append(own_lifecycle)
@@ -340,15 +339,6 @@ def build_app(
 
     _add_routes(app, watches)
     return app
-
-
-async def drop_server_header(_request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare: remove the `Server` header aiohttp adds; kube-apiserver sends none.
-
-    aiohttp fills in its defaults (Date, Server) before it fires on_response_prepare (since 3.10,
-    the oldest version supported), so the hook sees the final headers and may drop one.
-    """
-    response.headers.popall(hdrs.SERVER, None)
 
 
 _EPHEMERAL_KEY: list[SigningKey] = []

@@ -59,14 +59,17 @@ class HeaderDeadline(asyncio.Protocol):
         self._timeout = timeout
         self._transport: asyncio.BaseTransport | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._deadline: float | None = None
+        """When the headers being waited for are due (loop time); None while none are."""
         self._in_request = False
 
     # -- what the pipeline reports --------------------------------------------------------------
 
     def request_started(self) -> None:
-        """A request's headers have been read: no deadline while it is served."""
+        """A request's headers have been read: no deadline while it is served (the timer stays;
+        finding no deadline when it fires, it stops)."""
         self._in_request = True
-        self._cancel()
+        self._deadline = None
 
     def request_finished(self) -> None:
         """The answer is done: the connection idles (aiohttp's keep-alive timeout) until the
@@ -88,7 +91,7 @@ class HeaderDeadline(asyncio.Protocol):
         self._inner.connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if not self._in_request and self._timer is None:
+        if not self._in_request and self._deadline is None:
             self._arm()
         self._inner.data_received(data)
 
@@ -104,20 +107,32 @@ class HeaderDeadline(asyncio.Protocol):
 
     # -- the deadline ---------------------------------------------------------------------------
 
+    # One timer per connection at most, moved lazily: a kept-alive connection's every request
+    # would otherwise schedule a timer and cancel it (a heap push, and a cancelled handle the
+    # loop drops later) for a deadline that is nearly always met.
+
     def _arm(self) -> None:
-        self._cancel()
         loop = asyncio.get_running_loop()
-        self._timer = loop.call_later(self._timeout, self._expired)
+        self._deadline = deadline = loop.time() + self._timeout
+        if self._timer is None:
+            self._timer = loop.call_at(deadline, self._expired)
 
     def _cancel(self) -> None:
+        self._deadline = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
 
     def _expired(self) -> None:
         self._timer = None
-        if self._in_request or self._transport is None:
+        deadline = self._deadline
+        if deadline is None or self._in_request or self._transport is None:
             return
+        loop = asyncio.get_running_loop()
+        if loop.time() < deadline:  # a later request's deadline: wait for that one
+            self._timer = loop.call_at(deadline, self._expired)
+            return
+        self._deadline = None
         # Go closes the connection without writing anything; abort frees the socket now (a TLS
         # close would wait up to 30 s for a peer that is not answering).
         peer = self._transport.get_extra_info("peername")

@@ -7,6 +7,10 @@ time's text is made once per second, and lines written from the event loop wait 
 come back to them (at most `FLUSH_AFTER` seconds) and go out in one write. Warnings and errors,
 lines from other threads and lines written while no loop runs are written at once, in order with
 those waiting.
+
+`write_info` is `logger.info(message)` for the access log without the logging machinery in
+between (a record, the logger's and handler's checks, the format string): when the logger's lines
+would reach this handler alone, unfiltered, it writes the same text straight into the batch.
 """
 
 from __future__ import annotations
@@ -46,6 +50,14 @@ class CachedTimeFormatter(logging.Formatter):
             self._second = second
         return f"{self._text},{int(record.msecs):03d}"
 
+    def asctime(self, created: float) -> str:
+        """`formatTime` of a record made at `created` (LogRecord's msecs, as 3.11 computes it)."""
+        second = int(created)
+        if second != self._second:
+            self._text = time.strftime(self.default_time_format, self.converter(created))
+            self._second = second
+        return f"{self._text},{int((created - second) * 1000):03d}"
+
 
 class BatchingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """A StreamHandler whose lines from the event loop are written together, soon after."""
@@ -74,6 +86,26 @@ class BatchingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
             self._scheduled = True
             loop.call_later(FLUSH_AFTER, self.flush)
 
+    def write_info(self, name: str, message: str, created: float) -> None:
+        """What `emit` writes for an INFO record of logger `name` with `message` (no arguments),
+        made at `created`, from any thread; the handler must have a
+        `CachedTimeFormatter` of `FORMAT` (see `write_info` below)."""
+        formatter = self.formatter
+        assert isinstance(formatter, CachedTimeFormatter)
+        line = f"{formatter.asctime(created)} INFO {name}: {message}{self.terminator}"
+        with self.lock:  # type: ignore[union-attr]
+            self._waiting.append(line)
+            if len(self._waiting) >= MAX_WAITING:
+                self._write_waiting()
+            elif not self._scheduled:
+                try:
+                    loop = asyncio.get_running_loop()
+                except RuntimeError:  # as emit: nobody would come back for the line
+                    self._write_waiting()
+                    return
+                self._scheduled = True
+                loop.call_later(FLUSH_AFTER, self.flush)
+
     def flush(self) -> None:
         self.acquire()
         try:
@@ -93,6 +125,35 @@ class BatchingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 return
         with contextlib.suppress(Exception):
             self.stream.flush()
+
+
+def write_info(logger: logging.Logger, message: str) -> bool:
+    """`logger.info(message)` from the event loop's thread, straight into the batch when its one
+    destination is a `BatchingStreamHandler` as `configure` sets it up (no filter on the logger
+    or the handler, the handler's level INFO or below, the formatter `FORMAT`'s); False when it
+    is not (the caller logs the ordinary way), or when INFO is not enabled for the logger."""
+    if logger.filters or not logger.isEnabledFor(logging.INFO):
+        return False
+    handler: logging.Handler | None = None
+    node: logging.Logger | None = logger
+    while node is not None:
+        for h in node.handlers:
+            if handler is not None:
+                return False
+            handler = h
+        if not node.propagate:
+            break
+        node = node.parent
+    if (
+        type(handler) is not BatchingStreamHandler
+        or handler.filters
+        or handler.level > logging.INFO
+        or type(handler.formatter) is not CachedTimeFormatter
+        or handler.formatter._fmt != FORMAT
+    ):
+        return False
+    handler.write_info(logger.name, message, time.time())
+    return True
 
 
 def configure(stream: TextIO) -> None:

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
 from fakekapi.auth import audit as auditing
@@ -40,7 +40,7 @@ from fakekapi.core.errors import (
 from fakekapi.core.ids import uuid4
 from fakekapi.core.requestinfo import parse_request_info
 from fakekapi.core.user import SYSTEM_MASTERS, UserInfo
-from fakekapi.server import bigbody, connections, inflight, metrics
+from fakekapi.server import bigbody, connections, inflight, logoutput, metrics
 from fakekapi.server.authsetup import AUDIT_RECORD, AUTH, audit_record
 from fakekapi.server.console.feed import RequestFeed
 from fakekapi.server.handlers.resources import first_values
@@ -178,24 +178,25 @@ def _to_feed(
 ) -> None:
     """The access-log line's facts, for the console's live request list."""
     info = st.info
-    feed.add(
-        method=request.method,
-        uri=request.raw_path,
-        code=code,
-        latency_ms=elapsed * 1e3,
-        user=st.user.name if st.user is not None else "",
-        groups=st.user.groups if st.user is not None else (),
-        authn=st.authn_method,
-        authn_error=st.authn_error,
-        decision=st.decision,
-        reason=st.authz_reason,
-        explanation=st.authz_explanation,
-        verb=info.verb if info is not None else "",
-        namespace=info.namespace if info is not None else "",
-        resource=info.resource if info is not None else "",
-        headers=request.headers,
-        status=failure.to_status() if failure is not None else None,
-        audit_id=st.audit_id,
+    user = st.user
+    feed.add_values(
+        request.method,
+        request.raw_path,
+        code,
+        elapsed * 1e3,
+        user.name if user is not None else "",
+        tuple(user.groups) if user is not None else (),
+        st.authn_method,
+        st.authn_error,
+        st.decision,
+        st.authz_reason,
+        st.authz_explanation,
+        info.verb if info is not None else "",
+        info.namespace if info is not None else "",
+        info.resource if info is not None else "",
+        request.headers,
+        failure.to_status() if failure is not None else None,
+        st.audit_id,
     )
 
 
@@ -213,7 +214,8 @@ def _log_request(request: web.Request, st: RequestState, code: int, elapsed: flo
         line += f" authz: {st.authz_explanation}"
     elif st.authz_reason:
         line += f" authz_reason={go_quote(st.authz_reason)}"
-    access_log.handle(_access_record(line))
+    if not logoutput.write_info(access_log, line):
+        access_log.handle(_access_record(line))
 
 
 def _access_record(line: str) -> logging.LogRecord:
@@ -467,12 +469,20 @@ after them."""
 
 
 async def add_common_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare: headers every kube-apiserver response has (also 401/403/404)."""
+    """on_response_prepare: headers every kube-apiserver response has (also 401/403/404), and
+    none it does not have: aiohttp's `Server` goes (kube-apiserver sends none).
+
+    aiohttp fills in its defaults (Date, Server) before it fires on_response_prepare (since 3.10,
+    the oldest version supported), so the hook sees the final headers and may drop one. One hook
+    for both: each costs a coroutine per response.
+    """
+    headers = response.headers
     st = request.get(STATE)
     if st is not None:
-        response.headers.setdefault("Audit-Id", st.audit_id)
+        headers.setdefault("Audit-Id", st.audit_id)
         for text in st.warnings:
             header = warning_header(text)
             if header is not None:
-                response.headers.add("Warning", header)
-    response.headers.setdefault("Cache-Control", "no-cache, private")
+                headers.add("Warning", header)
+    headers.setdefault("Cache-Control", "no-cache, private")
+    headers.popall(hdrs.SERVER, None)

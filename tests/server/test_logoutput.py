@@ -7,7 +7,9 @@ import asyncio
 import io
 import logging
 import threading
+import time
 
+import pytest
 from polling import until_async
 
 from fakekapi.server import logoutput
@@ -73,3 +75,48 @@ async def test_lines_from_other_threads_are_written_at_once() -> None:
     await asyncio.sleep(0)
     handler.flush()
     assert stream.getvalue().count("\n") == 2
+
+
+def _private_logger(handler: logging.Handler) -> logging.Logger:
+    """A logger outside the process's hierarchy (no parent, so no root handlers)."""
+    logger = logging.Logger("fakekapi.server.access")
+    logger.addHandler(handler)
+    return logger
+
+
+async def test_write_info_writes_what_logger_info_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    direct, ordinary = CountingStream(), CountingStream()
+    for stream in (direct, ordinary):
+        handler = logoutput.BatchingStreamHandler(stream)
+        handler.setFormatter(logoutput.CachedTimeFormatter())
+        stream.logger = _private_logger(handler)  # type: ignore[attr-defined]
+    for created in (1_700_000_000.0, 1_700_000_000.999, 1_700_000_001.0405):
+        monkeypatch.setattr(time, "time", lambda created=created: created)
+        message = 'GET /api?x=%s 200 1.0ms user="a b" authz: 100% allowed'
+        assert logoutput.write_info(direct.logger, message)  # type: ignore[attr-defined]
+        ordinary.logger.handle(_record(message, created=created))  # type: ignore[attr-defined]
+    monkeypatch.undo()
+    await until_async(lambda: ordinary.getvalue().count("\n") == 3)
+    await until_async(lambda: direct.getvalue().count("\n") == 3)
+    assert direct.getvalue() == ordinary.getvalue()
+    assert direct.writes == 1
+
+
+def test_write_info_declines_what_it_cannot_do_alike() -> None:
+    handler = logoutput.BatchingStreamHandler(io.StringIO())
+    handler.setFormatter(logoutput.CachedTimeFormatter())
+    logger = _private_logger(handler)
+    handler.addFilter(logging.Filter("other"))
+    assert not logoutput.write_info(logger, "filtered by the handler")
+    handler.filters.clear()
+    logger.addHandler(logging.StreamHandler(io.StringIO()))  # a second destination
+    assert not logoutput.write_info(logger, "two handlers")
+    logger.handlers[1:] = []
+    handler.setFormatter(logging.Formatter(logoutput.FORMAT))
+    assert not logoutput.write_info(logger, "another formatter")
+    handler.setFormatter(logoutput.CachedTimeFormatter())
+    quiet = _private_logger(handler)
+    quiet.setLevel(logging.WARNING)
+    assert not logoutput.write_info(quiet, "INFO is off")
+    assert logoutput.write_info(logger, "no loop runs: written at once")
+    assert handler.stream.getvalue().endswith(": no loop runs: written at once\n")

@@ -34,6 +34,10 @@ _SHOWN_HEADERS = (
 )
 
 
+_LEFT_OUT = (FEED_PATH, "/ui")
+"""The console's own requests: its feed (which would echo forever) and its assets."""
+
+
 def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The headers a learner may see: credentials replaced by their scheme and `<masked>`."""
     out: dict[str, str] = {}
@@ -100,7 +104,8 @@ class RequestFeed:
     """The ring of recent records and the queues of open streams."""
 
     capacity: int = CAPACITY
-    _ring: deque[_Entry] = field(init=False)
+    _ring: deque[tuple[Any, ...]] = field(init=False)
+    """The records' values in `_Entry`'s field order."""
     _subscribers: set[asyncio.Queue[_Entry]] = field(default_factory=set)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     users_seen: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -129,14 +134,56 @@ class RequestFeed:
         status: dict[str, Any] | None,
         audit_id: str,
     ) -> None:
-        if uri.startswith(FEED_PATH) or uri.startswith("/ui"):
+        self.add_values(
+            method,
+            uri,
+            code,
+            latency_ms,
+            user,
+            tuple(groups),
+            authn,
+            authn_error,
+            decision,
+            reason,
+            explanation,
+            verb,
+            namespace,
+            resource,
+            headers,
+            status,
+            audit_id,
+        )
+
+    def add_values(
+        self,
+        method: str,
+        uri: str,
+        code: int,
+        latency_ms: float,
+        user: str,
+        groups: tuple[str, ...],
+        authn: str,
+        authn_error: str,
+        decision: str,
+        reason: str,
+        explanation: str,
+        verb: str,
+        namespace: str,
+        resource: str,
+        headers: Mapping[str, str],
+        status: dict[str, Any] | None,
+        audit_id: str,
+    ) -> None:
+        """`add`, positionally (the request pipeline's call, once per request: the ring keeps
+        the values as one tuple, made into a record only when a console reads it)."""
+        if uri.startswith(_LEFT_OUT):
             return
-        groups = tuple(groups)
         if user:
-            self.users_seen[user] = groups
-            if len(self.users_seen) > 1000:
-                self.users_seen.pop(next(iter(self.users_seen)))
-        entry = _Entry(
+            seen = self.users_seen
+            seen[user] = groups
+            if len(seen) > 1000:
+                seen.pop(next(iter(seen)))
+        values = (
             next(self._seq),
             time.time(),
             method,
@@ -157,13 +204,15 @@ class RequestFeed:
             status,
             audit_id,
         )
-        self._ring.append(entry)
-        for queue in self._subscribers:
-            if queue.qsize() < self.capacity:
-                queue.put_nowait(entry)
+        self._ring.append(values)
+        if self._subscribers:
+            entry = _Entry(*values)
+            for queue in self._subscribers:
+                if queue.qsize() < self.capacity:
+                    queue.put_nowait(entry)
 
     def recent(self) -> list[dict[str, Any]]:
-        return [e.to_json() for e in self._ring]
+        return [_Entry(*values).to_json() for values in self._ring]
 
     def subscribe(self) -> asyncio.Queue[_Entry]:
         queue: asyncio.Queue[_Entry] = asyncio.Queue()
