@@ -19,6 +19,7 @@ import contextlib
 import os
 import sqlite3
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,40 +203,12 @@ class Journal:
             try:
                 current = self._meta("revision")
                 catch_up = self._catch_up(applied, current)
-                revision = current
-                rows: list[tuple[int, str, str, bytes]] = []
-                for type, key, obj, expected in requests:
-                    row = db.execute(
-                        "SELECT revision, value FROM objects WHERE key = ?", (key,)
-                    ).fetchone()
-                    error = _refusal(type, key, row, expected)
-                    if error is not None:
-                        results.append(error)
-                        continue
-                    revision += 1
-                    if type == "DELETED":
-                        data = encode_deleted(row[1], revision)
-                        db.execute("DELETE FROM objects WHERE key = ?", (key,))
-                    else:
-                        assert obj is not None
-                        try:
-                            data = encode(obj, revision)
-                        except TypeError as e:  # orjson: not a JSON value
-                            revision -= 1
-                            results.append(e)
-                            continue
-                        db.execute(
-                            "INSERT OR REPLACE INTO objects (key, revision, value)"
-                            " VALUES (?, ?, ?)",
-                            (key, revision, data),
-                        )
-                    rows.append((revision, key, type, data))
-                    results.append((revision, key, type, data))
+                rows, results = _apply_requests(
+                    requests, self._stored({key for _, key, _, _ in requests}), current
+                )
                 if rows:
-                    db.executemany(
-                        "INSERT INTO changes (revision, key, type, value) VALUES (?, ?, ?, ?)",
-                        rows,
-                    )
+                    self._write_rows(rows)
+                    revision = rows[-1][0]
                     db.execute("UPDATE meta SET value = ? WHERE name = 'revision'", (revision,))
                     self._prune(rows, current, revision)
                     db.execute("COMMIT")
@@ -279,7 +252,7 @@ class Journal:
         row = self._conn().execute(f"PRAGMA {name}").fetchone()
         return int(row[0]) if row is not None else 0
 
-    def _prune(self, rows: list[tuple[int, str, str, bytes]], current: int, revision: int) -> None:
+    def _prune(self, rows: list[Change], current: int, revision: int) -> None:
         """Keep the change log to its last `changelog_keep` rows, and the rows this process wrote
         to `changelog_max_bytes` (a process further behind than the log reloads every object)."""
         db = self._conn()
@@ -309,6 +282,37 @@ class Journal:
         row = self._conn().execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return int(row[0]) if row is not None else 0
 
+    def _stored(self, keys: set[str]) -> dict[str, tuple[int, bytes]]:
+        """The stored (revision, value) of each of `keys` that exists, in as few statements as
+        SQLite's variable limit allows."""
+        db = self._conn()
+        ordered = sorted(keys)
+        out: dict[str, tuple[int, bytes]] = {}
+        for i in range(0, len(ordered), _MAX_VARIABLES):
+            part = ordered[i : i + _MAX_VARIABLES]
+            marks = ",".join("?" * len(part))
+            query = f"SELECT key, revision, value FROM objects WHERE key IN ({marks})"
+            for key, rev, value in db.execute(query, part):
+                out[key] = (rev, value)
+        return out
+
+    def _write_rows(self, rows: list[Change]) -> None:
+        """The objects' new states and the change rows, a few hundred rows per statement: the
+        sqlite3 module releases the GIL around each statement, and a statement per row made a
+        batch give the GIL up (and wait to get it back from a busy event loop) hundreds of
+        times."""
+        db = self._conn()
+        last: dict[str, Change] = {}
+        for row in rows:
+            last[row[1]] = row
+        gone = [key for key, (_, _, type, _) in last.items() if type == "DELETED"]
+        kept = [(key, rev, data) for key, (rev, _, type, data) in last.items() if type != "DELETED"]
+        for i in range(0, len(gone), _MAX_VARIABLES):
+            part = gone[i : i + _MAX_VARIABLES]
+            db.execute(f"DELETE FROM objects WHERE key IN ({','.join('?' * len(part))})", part)
+        _insert_many(db, "INSERT OR REPLACE INTO objects (key, revision, value)", kept)
+        _insert_many(db, "INSERT INTO changes (revision, key, type, value)", rows)
+
     def _catch_up(self, applied: int, current: int | None) -> CatchUp:
         rows = self._conn().execute(
             "SELECT revision, key, type, value FROM changes WHERE revision > ? ORDER BY revision",
@@ -328,6 +332,57 @@ class Journal:
     def _all_objects(self) -> list[tuple[str, bytes, int]]:
         rows = self._conn().execute("SELECT key, revision, value FROM objects")
         return [(key, bytes(value), rev) for key, rev, value in rows]
+
+
+_MAX_VARIABLES = 999
+"""Host parameters per statement: SQLITE_MAX_VARIABLE_NUMBER of SQLite before 3.32."""
+
+
+def _apply_requests(
+    requests: list[WriteRequest], stored: dict[str, tuple[int, bytes]], current: int
+) -> tuple[list[Change], list[Change | Exception]]:
+    """Each request checked against the objects as the batch has changed them so far, in order:
+    the change rows to write (revisions from `current` + 1 on) and each request's outcome."""
+    state: dict[str, tuple[int, bytes] | None] = dict(stored)
+    revision = current
+    rows: list[Change] = []
+    results: list[Change | Exception] = []
+    for type, key, obj, expected in requests:
+        row = state.get(key)
+        error = _refusal(type, key, row, expected)
+        if error is not None:
+            results.append(error)
+            continue
+        if type == "DELETED":
+            assert row is not None
+            data = encode_deleted(row[1], revision + 1)
+            state[key] = None
+        else:
+            assert obj is not None
+            try:
+                data = encode(obj, revision + 1)
+            except TypeError as e:  # orjson: not a JSON value
+                results.append(e)
+                continue
+            state[key] = (revision + 1, data)
+        revision += 1
+        change: Change = (revision, key, type, data)
+        rows.append(change)
+        results.append(change)
+    return rows, results
+
+
+def _insert_many(db: sqlite3.Connection, insert: str, rows: Sequence[tuple[object, ...]]) -> None:
+    """`insert` ("INSERT ... (columns)") of every row, as multi-row VALUES statements."""
+    if not rows:
+        return
+    width = len(rows[0])
+    per = max(1, _MAX_VARIABLES // width)
+    mark = "(" + ",".join("?" * width) + ")"
+    for i in range(0, len(rows), per):
+        part = rows[i : i + per]
+        values = [v for row in part for v in row]
+        db.execute(f"{insert} VALUES {','.join([mark] * len(part))}", values)
 
 
 def _refusal(
