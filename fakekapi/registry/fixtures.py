@@ -14,6 +14,7 @@ same files computes its three-way diff as usual). Namespaces and CustomResourceD
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import json.scanner
@@ -573,28 +574,48 @@ async def apply_fixtures(
     # phase: Namespaces and CRDs, then what admission reads (Services, whose creates allocate,
     # are written one at a time by the Registry); a document naming an object already in the
     # chunk starts the next one, so repeated documents still apply in file order and the last
-    # one wins.
-    for group in (first, read_by_admission, rest):
-        for chunk in _chunks(group):
+    # one wins. In the last phase a chunk is prepared while the one before it commits (the
+    # store's thread writes while the event loop decodes, validates and admits), unless it names
+    # an object of that chunk.
+    for group in (first, read_by_admission):
+        for chunk, _ in _chunks(group):
             await gather_all(apply(doc) for doc in chunk)
+    in_flight: list[asyncio.Future[None]] = []  # at most two chunks: one commits, one is prepared
+    try:
+        for chunk, follows in _chunks(rest):
+            if follows and in_flight:
+                await in_flight.pop()
+            in_flight.append(asyncio.ensure_future(gather_all(apply(doc) for doc in chunk)))
+            if len(in_flight) == 2:
+                await in_flight.pop(0)
+        while in_flight:
+            await in_flight.pop(0)
+    finally:  # a failed chunk (the store's error) leaves no other chunk running
+        for pending in in_flight:
+            with contextlib.suppress(Exception):
+                await pending
 
 
-def _chunks(docs: Sequence[FixtureDocument]) -> Iterator[list[FixtureDocument]]:
-    """Consecutive documents, at most BULK_CHUNK at a time, never two for the same object."""
+def _chunks(docs: Sequence[FixtureDocument]) -> Iterator[tuple[list[FixtureDocument], bool]]:
+    """Consecutive documents, at most BULK_CHUNK at a time, never two for the same object; with
+    each chunk, whether it names an object of the chunk before it."""
     chunk: list[FixtureDocument] = []
     seen: set[tuple[str, str, str, str]] = set()
+    before: set[tuple[str, str, str, str]] = set()
+    follows = False
     for doc in docs:
         md = doc.object.get("metadata") or {}
         name = md.get("name") if isinstance(md, dict) else None
         ident = (doc.api_version, doc.kind, str(md.get("namespace") or ""), str(name or ""))
         if len(chunk) >= BULK_CHUNK or (name and ident in seen):
-            yield chunk
-            chunk, seen = [], set()
+            yield chunk, follows
+            chunk, before, seen, follows = [], seen, set(), False
         chunk.append(doc)
         if name:
             seen.add(ident)
+            follows = follows or ident in before
     if chunk:
-        yield chunk
+        yield chunk, follows
 
 
 async def _resource_type(

@@ -20,6 +20,7 @@ from fakekapi.registry.fixtures import (
     apply_fixtures,
     load_fixture_files,
 )
+from fakekapi.registry.generic.bulk import BULK_CHUNK
 from fakekapi.registry.generic.options import ListOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
@@ -256,5 +257,32 @@ async def test_a_document_sees_what_admission_and_allocation_read(tmp_path: Path
         assert "volumes" not in pod["spec"]  # the ServiceAccount turns automounting off
         container = pod["spec"]["containers"][0]
         assert container["resources"]["limits"] == {"cpu": "200m"}
+    finally:
+        await store.close()
+
+
+async def test_a_repeated_document_in_the_next_chunk_still_wins(tmp_path: Path) -> None:
+    """The last phase prepares a chunk while the one before it commits; a chunk that names an
+    object of that one waits for it, so the later document is applied as an update (last one
+    wins) instead of racing the create."""
+    store = SqliteStore(tmp_path / "store.db")
+    await store.start()
+    try:
+        reg = install(Registry(store, Catalog.builtin()))
+        await bootstrap(reg)
+        items = [
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i}"}}
+            for i in range(BULK_CHUNK + 10)
+        ]
+        items.append({**items[0], "data": {"later": "yes"}})  # in the second chunk
+        f = write(tmp_path / "fx" / "many.json", json.dumps({"kind": "List", "items": items}))
+        report = FixtureReport()
+        await apply_fixtures(reg, load_fixture_files([f], reg.catalog), report)
+        assert report.sorted_errors() == []
+        cms = rt(reg, "", "v1", "configmaps")
+        first = await reg.get(cms, "default", "cm-0")
+        assert first["data"] == {"later": "yes"}
+        listed = await reg.list(cms, "default", ListOptions())
+        assert len(listed["items"]) == BULK_CHUNK + 10
     finally:
         await store.close()
