@@ -9,6 +9,7 @@ without a schema do.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -65,6 +66,19 @@ _LABEL_VALUE = re.compile(LABEL_VALUE_FMT)
 _CONFIG_MAP_KEY = re.compile(CONFIG_MAP_KEY_FMT)
 
 
+def _remembered(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    """`check` answered from a bounded cache: the same label keys, ConfigMap keys and
+    namespaces come back with every object (10,000 fixtures with 15 keys each ran the same
+    regular expressions 150,000 times). Each call gets its own list."""
+    cached = functools.lru_cache(maxsize=8192)(lambda value: tuple(check(value)))
+
+    @functools.wraps(check)
+    def remembered(value: str) -> list[str]:
+        return list(cached(value))
+
+    return remembered
+
+
 def regex_error(msg: str, fmt: str, *examples: str) -> str:
     """validation.RegexError (note Go's double space between examples)."""
     if not examples:
@@ -81,6 +95,7 @@ def max_len_error(n: int) -> str:
     return f"must be no more than {n} characters"
 
 
+@_remembered
 def is_dns1123_label(value: str) -> list[str]:
     errs = []
     if len(value) > 63:
@@ -93,6 +108,7 @@ def is_dns1123_label(value: str) -> list[str]:
     return errs
 
 
+@_remembered
 def is_dns1123_subdomain(value: str) -> list[str]:
     errs = []
     if len(value) > 253:
@@ -111,6 +127,7 @@ def is_dns1035_label(value: str) -> list[str]:
     return errs
 
 
+@_remembered
 def is_qualified_name(value: str) -> list[str]:
     errs: list[str] = []
     parts = value.split("/")
@@ -140,6 +157,7 @@ def is_qualified_name(value: str) -> list[str]:
     return errs
 
 
+@_remembered
 def is_valid_label_value(value: str) -> list[str]:
     errs = []
     if len(value) > 63:
@@ -149,6 +167,7 @@ def is_valid_label_value(value: str) -> list[str]:
     return errs
 
 
+@_remembered
 def is_config_map_key(value: str) -> list[str]:
     errs = []
     if len(value) > 253:
