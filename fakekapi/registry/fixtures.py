@@ -725,7 +725,12 @@ def last_applied(obj: JSONDict) -> str:
     annotations.pop(LAST_APPLIED, None)
     md["annotations"] = annotations
     manifest = {**obj, "metadata": md}
-    text = json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        # orjson sorts keys as Go does (by their UTF-8 bytes) and writes small exponents as Go
+        # does (1e-7; json.dumps writes 1e-07), at a tenth of json.dumps' cost.
+        text = orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:  # an integer past 64 bits
+        text = json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     for ch, esc in (
         ("<", "\\u003c"),
         (">", "\\u003e"),
