@@ -962,7 +962,8 @@ class Registry:
             answer.warnings[:0] = warnings
             return answer
         how = _Managed(opts.field_manager)
-        result = await self._create(rt, namespace, obj, opts, user, how, heavy=heavy)
+        # `obj` is the typed decoding of a copy: this create's own.
+        result = await self._create(rt, namespace, obj, opts, user, how, heavy=heavy, owned=True)
         result.warnings[:0] = warnings
         return result
 
@@ -983,8 +984,12 @@ class Registry:
         how: _Managed,
         *,
         heavy: bool = False,
+        owned: bool = False,
     ) -> WriteResult:
-        obj = await cpu.copy(heavy, obj)
+        """`owned`: `obj` is the caller's own fresh copy, changed here in place; otherwise the
+        create changes a copy (an update's retry or an apply reuses what it passes)."""
+        if not owned:
+            obj = await cpu.copy(heavy, obj)
         self._check_type(rt, obj)
         md = meta(obj)
         if rt.namespaced:
