@@ -148,6 +148,23 @@ def _read(path: Path) -> bytes:
 
 
 @dataclass(frozen=True)
+class _Missing:
+    """What a PKI on disk lacks (`PKI.missing`)."""
+
+    ca: bool
+    """No CA yet: everything is made."""
+    serving_sans: list[str] | None
+    """The SANs to issue the serving certificate for; None: it is there, for these SANs."""
+    admin: bool
+    """The admin client certificate is to be issued."""
+    sa: bool
+    """The ServiceAccount signing pair is to be generated."""
+
+    def __bool__(self) -> bool:
+        return self.ca or self.serving_sans is not None or self.admin or self.sa
+
+
+@dataclass(frozen=True)
 class PKI:
     """The cluster's certificates and keys on disk, with the few views the server and CLI need."""
 
@@ -220,26 +237,36 @@ class PKI:
             pki._ensure(tls_sans)
         return pki
 
-    def _ensure(self, tls_sans: Sequence[str] | None) -> None:
+    def missing(self, tls_sans: Sequence[str] | None = None) -> _Missing:
+        """What `load_or_create(…, tls_sans)` would make, judged from the files (no lock: the
+        answer may be stale by the time anything acts on it; `_ensure` asks again, locked)."""
         new_ca = not (self.ca_cert_path.exists() and self.ca_key_path.exists())
-        if new_ca:
+        recorded: list[str] | None = None
+        if self.server_sans_path.exists():
+            with contextlib.suppress(ValueError):
+                recorded = list(json.loads(self.server_sans_path.read_bytes()))
+        wanted = serving_sans(tls_sans) if tls_sans is not None else (recorded or serving_sans(()))
+        serving = (
+            new_ca
+            or recorded != wanted
+            or not self.server_cert_path.exists()
+            or not self.server_key_path.exists()
+        )
+        admin = new_ca or not (self.admin_cert_path.exists() and self.admin_key_path.exists())
+        sa = not (self.sa_key_path.exists() and self.sa_pub_path.exists())
+        return _Missing(new_ca, wanted if serving else None, admin, sa)
+
+    def _ensure(self, tls_sans: Sequence[str] | None) -> None:
+        missing = self.missing(tls_sans)
+        if missing.ca:
             import trustme  # imported only when something is issued: keeps warm starts fast
 
             ca = trustme.CA(organization_name=_ORGANIZATION, organization_unit_name="fakekapi CA")
             write_atomic(self.ca_key_path, ca.private_key_pem.bytes(), 0o600)
             write_atomic(self.ca_cert_path, ca.cert_pem.bytes(), 0o644)
 
-        recorded: list[str] | None = None
-        if self.server_sans_path.exists():
-            with contextlib.suppress(ValueError):
-                recorded = list(json.loads(self.server_sans_path.read_bytes()))
-        wanted = serving_sans(tls_sans) if tls_sans is not None else (recorded or serving_sans(()))
-        if (
-            new_ca
-            or recorded != wanted
-            or not self.server_cert_path.exists()
-            or not self.server_key_path.exists()
-        ):
+        wanted = missing.serving_sans
+        if wanted is not None:
             leaf = self._trustme_ca().issue_cert(
                 *wanted,
                 common_name="kube-apiserver",
@@ -250,14 +277,14 @@ class PKI:
             write_atomic(self.server_cert_path, leaf.cert_chain_pems[0].bytes(), 0o644)
             write_atomic(self.server_sans_path, json.dumps(wanted).encode() + b"\n", 0o644)
 
-        if new_ca or not (self.admin_cert_path.exists() and self.admin_key_path.exists()):
+        if missing.admin:
             cert_pem, key_pem = _issue_client_cert(
                 _read(self.ca_cert_path), _read(self.ca_key_path), ADMIN_USER, (ADMIN_GROUP,)
             )
             write_atomic(self.admin_key_path, key_pem, 0o600)
             write_atomic(self.admin_cert_path, cert_pem, 0o644)
 
-        if not (self.sa_key_path.exists() and self.sa_pub_path.exists()):
+        if missing.sa:
             from cryptography.hazmat.primitives import serialization
             from cryptography.hazmat.primitives.asymmetric import rsa
 

@@ -269,10 +269,18 @@ async def _build_app(
     return app
 
 
-async def start(settings: Settings) -> RunningServer:
-    """Validate, prepare the data dir and PKI, start the app and bind; raises ServeError."""
+async def start(settings: Settings, *, own_process: bool = False) -> RunningServer:
+    """Validate, prepare the data dir and PKI, start the app and bind; raises ServeError.
+
+    `own_process`: this process is the server's and nothing else's (`fakekapi serve`). Then a
+    PKI that needs issuing is made by a child process (`datadir/pkichild.py`: cryptography
+    never loads here) while this one imports what start-up needs and freezes it out of the
+    cyclic GC's reach (`_import_serving_modules`). In a test's process (fakekapi.testing) both
+    are left alone: the PKI is issued here, and the test's heap stays the collector's.
+    """
     from aiohttp import web
 
+    from fakekapi.datadir import pkichild
     from fakekapi.datadir.check import DataDirError, check_data_dir
     from fakekapi.datadir.pki import PKI, PKIError, write_atomic
     from fakekapi.server.connections import IDLE_TIMEOUT, ApiSite
@@ -298,8 +306,14 @@ async def start(settings: Settings) -> RunningServer:
             )
 
     runner: web.AppRunner | None = None
+    pki_child: asyncio.subprocess.Process | None = None
     try:
+        if own_process:
+            pki_child = await pkichild.begin(settings.data_dir, settings.tls_sans)
+            _import_serving_modules()
+            gc.freeze()
         try:
+            await pkichild.end(pki_child)
             pki = PKI.load_or_create(settings.data_dir, settings.tls_sans)
             ssl_context = pki.server_ssl_context(settings.client_ca_file)
         except PermissionError as e:
@@ -347,6 +361,7 @@ async def start(settings: Settings) -> RunningServer:
         )
         return server
     except BaseException:
+        await pkichild.abandon(pki_child)
         if runner is not None:
             with contextlib.suppress(Exception):
                 await runner.cleanup()
@@ -448,18 +463,10 @@ def _no_collections_while_starting() -> Iterator[None]:
     the collections its allocations trigger find next to nothing to free (measured on a warm
     start: ~125 collections, ~45 ms of CPU). The app's start-up ends with one full collection
     and freezes what is left (`app.components_lifecycle`), so nothing is kept that a collection
-    would have freed.
-
-    The modules start-up imports are imported first and frozen at once: a process that serves
-    keeps them to its end, and that last full collection then walks only what start-up made
-    (a warm start: ~5 ms instead of ~40 ms, for the ~200 objects it frees). Only here, where
-    the process is the server's: `start()` in a test's process (fakekapi.testing) leaves the
-    test's heap to the collector."""
+    would have freed."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        _import_serving_modules()
-        gc.freeze()
         yield
     finally:
         if enabled:
@@ -467,7 +474,10 @@ def _no_collections_while_starting() -> Iterator[None]:
 
 
 def _import_serving_modules() -> None:
-    """Import what `start()` and the app's start-up import on their way anyway."""
+    """Import what `start()` and the app's start-up import on their way anyway, so that they
+    can be frozen at once: a process that serves keeps its modules to its end, and start-up's
+    last full collection then walks only what start-up made (a warm start: ~5 ms instead of
+    ~40 ms, for the ~200 objects it frees; the fixtures' parse, done by then, leaves ~20)."""
     import fakekapi.client.informer
     import fakekapi.controllers.early
     import fakekapi.controllers.manager
@@ -525,7 +535,7 @@ async def _serve(settings: Settings, ready: Callable[[RunningServer], None] | No
     try:
         started = time.monotonic()
         with _no_collections_while_starting():
-            server = await start(settings)
+            server = await start(settings, own_process=True)
         log.info(
             "listening on %s (ready in %.0f ms)", server.url, (time.monotonic() - started) * 1e3
         )

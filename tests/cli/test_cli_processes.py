@@ -4,11 +4,13 @@ the CA), and the other commands against it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 from pathlib import Path
@@ -98,6 +100,50 @@ def test_restart_keeps_the_ca(tmp_path: Path) -> None:
         assert second.ca_path.read_bytes() == ca
         status, _, _ = second.request("GET", "/readyz")  # the old CA still verifies the server
         assert status == 200
+
+
+def _maps_cryptography(pid: int) -> bool:
+    """Whether the process has cryptography's compiled core mapped (i.e. imported it)."""
+    return "/cryptography/" in Path(f"/proc/{pid}/maps").read_text()
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc (Linux)")
+def test_a_started_server_has_not_loaded_cryptography(tmp_path: Path) -> None:
+    """A first start issues the PKI in a child process and a restart only reads it: at ready,
+    neither server holds cryptography's ~8 MiB (a client certificate's first request loads it,
+    to read the certificate's subject). The PKI is whole and the CA verifies the server."""
+    data_dir = tmp_path / "d"
+    cmd = [*fakekapi_command(), "serve", "--port", "0", "--data-dir", str(data_dir)]
+    for _ in range(2):
+        proc = subprocess.Popen(
+            [*cmd, "--tls-san", "x.example.test"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            env=subprocess_env(),
+        )
+        try:
+            deadline = time.monotonic() + 60
+            info: dict[str, object] = {}
+            while info.get("pid") != proc.pid:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.02)
+                with contextlib.suppress(OSError, ValueError):
+                    info = json.loads((data_dir / "server.json").read_bytes())
+            assert not _maps_cryptography(proc.pid)  # server.json: listening, nothing asked yet
+            sans = json.loads((data_dir / "pki" / "apiserver.sans").read_text())
+            assert "x.example.test" in sans
+            ctx = ssl.create_default_context(cafile=str(data_dir / "pki" / "ca.crt"))
+            port = int(str(info["url"]).rsplit(":", 1)[1])
+            with (
+                socket.create_connection(("127.0.0.1", port)) as sock,
+                ctx.wrap_socket(sock, server_hostname="localhost") as tls,
+            ):
+                tls.sendall(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                assert tls.recv(64).startswith(b"HTTP/1.1 200 ")
+            assert not _maps_cryptography(proc.pid), "an anonymous request needs none either"
+        finally:
+            assert stop_process(proc) == 0
 
 
 def test_a_second_server_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:

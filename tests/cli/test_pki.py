@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from fakekapi.datadir import pkichild
 from fakekapi.datadir.pki import DEFAULT_SANS, PKI, serving_sans, validate_san, write_atomic
 
 FILES = (
@@ -94,6 +95,40 @@ def test_restart_reuses_everything(data_dir: Path) -> None:
     before = snapshot(PKI.load_or_create(data_dir, ("a.example.test",)))
     after = snapshot(PKI.load_or_create(data_dir, ("a.example.test",)))
     assert before == after
+
+
+def test_missing_names_what_load_or_create_would_make(data_dir: Path) -> None:
+    fresh = PKI(data_dir / "pki").missing(("a.example.test",))
+    assert fresh and fresh.ca and fresh.admin and fresh.sa
+    assert fresh.serving_sans == serving_sans(("a.example.test",))
+    pki = PKI.load_or_create(data_dir, ("a.example.test",))
+    assert not pki.missing(("a.example.test",))
+    assert not pki.missing(None), "None keeps the recorded SANs"
+    other = pki.missing(("b.example.test",))
+    assert (other.ca, other.admin, other.sa) == (False, False, False)
+    assert other.serving_sans == serving_sans(("b.example.test",))
+    pki.sa_pub_path.unlink()
+    assert pki.missing(("a.example.test",)).sa
+
+
+def test_child_process_makes_the_same_pki(data_dir: Path, tmp_path: Path) -> None:
+    """`python -m fakekapi.datadir.pkichild` (what `fakekapi serve` runs on a new data dir) is
+    `PKI.load_or_create`: the same files, modes and SANs, reused by the server afterwards."""
+    assert pkichild.main([str(data_dir), "a.example.test"]) == 0
+    pki = PKI(data_dir / "pki")
+    assert not pki.missing(("a.example.test",))
+    before = snapshot(pki)
+    for name in FILES:
+        expected = 0o600 if name.endswith(".key") else 0o644
+        assert mode(pki.dir / name) == expected, name
+    assert mode(pki.dir) == 0o700
+    assert "a.example.test" in san_strings(cert(pki.server_cert_path))
+    cert(pki.server_cert_path).verify_directly_issued_by(cert(pki.ca_cert_path))
+    assert snapshot(PKI.load_or_create(data_dir, ("a.example.test",))) == before
+    assert pkichild.main([]) == 1
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert pkichild.main([str(blocker / "d")]) == 1, "a failure is an exit code, not a trace"
 
 
 def test_san_change_reissues_only_the_serving_cert(data_dir: Path) -> None:
