@@ -187,6 +187,11 @@ def test_bad_fixture_stops_start_up_with_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"fakekapi: {bad}:1: ")
     assert not (tmp_path / "d").exists()
+    # a new data dir's PKI is issued while the fixtures are checked: none of it stays
+    nested = tmp_path / "new" / "d"
+    result = fakekapi("serve", "--data-dir", nested, "--port", "0", "--fixtures", bad)
+    assert result.returncode == 2
+    assert not (tmp_path / "new").exists()
 
 
 def test_ca_export(tmp_path: Path) -> None:
