@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from fakekapi.core.user import ALL_AUTHENTICATED, ANONYMOUS, UserInfo
 
@@ -35,9 +35,8 @@ EXTRA_SPACE_WARNING = (
 )
 
 
-@dataclass(frozen=True)
-class AuthRequest:
-    """What an authenticator may look at."""
+class AuthRequest(NamedTuple):
+    """What an authenticator may look at (a tuple: one is made for every request)."""
 
     headers: Mapping[str, str]
     """Request headers; look-ups must be case-insensitive (the server passes a CIMultiDict)."""
@@ -213,22 +212,25 @@ class Union:
     def authenticate(self, req: AuthRequest) -> AuthResult:
         errors: list[str] = []
         methods: list[str] = []
-        warnings: list[str] = []
+        warnings: list[str] | None = None  # made at the first warning: most requests have none
         for a in self.authenticators:
             res = a.authenticate(req)
-            warnings.extend(res.warnings)
-            if res.authenticated:
-                if not warnings and not res.error:
+            if res.warnings:
+                if warnings is None:
+                    warnings = []
+                warnings.extend(res.warnings)
+            if res.user is not None:
+                if warnings is None and not res.error:
                     return res  # the same answer; results are immutable
-                return AuthResult(res.user, "", res.method, tuple(warnings))
-            if res.rejected:
+                return AuthResult(res.user, "", res.method, tuple(warnings or ()))
+            if res.error:
                 errors.append(res.error)
                 methods.append(res.method)
                 if self.fail_on_error:
                     break
         if errors:
-            return AuthResult(None, _aggregate(errors), ",".join(methods), tuple(warnings))
-        return AuthResult(warnings=tuple(warnings))
+            return AuthResult(None, _aggregate(errors), ",".join(methods), tuple(warnings or ()))
+        return AuthResult(warnings=tuple(warnings or ()))
 
 
 def union(*authenticators: Authenticator) -> Union:

@@ -237,6 +237,10 @@ class StoreLookup:
         rev = self.store.revision_of(_key(resource, namespace, name))
         return int(rev) if rev is not None else None
 
+    def current_revision(self) -> int:
+        """The store's revision: while it stays, no object in the store changed."""
+        return int(self.store.revision)
+
 
 def _key(resource: str, namespace: str, name: str) -> str:
     return f"/core/{resource}/{namespace}/{name}" if namespace else f"/core/{resource}/{name}"
@@ -601,13 +605,15 @@ class ServiceAccountAuthenticator:
         verifier: Verifier,
         lookup: ObjectLookup,
         cache: Any | None = None,
-        on_legacy_use: Callable[[str, str], None] | None = None,
+        on_legacy_use: Callable[[str, str], bool | None] | None = None,
     ) -> None:
         self.verifier = verifier
         self.lookup = lookup
         self.cache = cache
         self.on_legacy_use = on_legacy_use
-        """Called with a legacy token's Secret (namespace, name) on each successful use."""
+        """Called with a legacy token's Secret (namespace, name) on each successful use; True
+        when nothing is left to do for it today (the last-used label says today), which the
+        cache then remembers until the day or the identity changes."""
 
     def authenticate_token(self, token: str) -> AuthResult:
         res, _ = self.review(token)
@@ -620,11 +626,16 @@ class ServiceAccountAuthenticator:
         auds = tuple(audiences or ())
         now = self.verifier.clock()
         if self.cache is not None:
-            hit = self.cache.get(token, auds, now, self.lookup)
-            if hit is not None:
-                verified, identity = hit
-                self._used(identity)
-                return AuthResult.ok(identity.user, self.method), verified.audiences
+            entry = self.cache.get_entry(token, auds, now, self.lookup)
+            if entry is not None:
+                result = entry.result
+                if result is None:
+                    result = entry.result = AuthResult.ok(entry.identity.user, self.method)
+                if entry.identity.secret_ref is not None:
+                    day = int(now // 86400)
+                    if entry.used_day != day and self._used(entry.identity):
+                        entry.used_day = day
+                return result, entry.verified.audiences
         try:
             verified = self.verifier.verify(token, auds or None)
             if verified is None:
@@ -637,9 +648,11 @@ class ServiceAccountAuthenticator:
         self._used(identity)
         return AuthResult.ok(identity.user, self.method), verified.audiences
 
-    def _used(self, identity: Identity) -> None:
+    def _used(self, identity: Identity) -> bool:
+        """Report a legacy token's use; True when nothing is left to do for it today."""
         if identity.secret_ref is not None and self.on_legacy_use is not None:
-            self.on_legacy_use(*identity.secret_ref)
+            return bool(self.on_legacy_use(*identity.secret_ref))
+        return False
 
 
 def build_verifier(

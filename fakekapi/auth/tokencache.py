@@ -9,6 +9,10 @@ Node; "absent" counts as a revision too). A hit is served only while
 * every one of those objects still has the revision it had, checked against the store's
   in-memory index on each hit (a dictionary look-up per object).
 
+The store's revision only grows, with every change to anything it holds: while it has not moved
+since an entry's objects were last found unchanged, they still are, and a hit skips looking them up
+(`current_revision`; an ObjectLookup without one is asked about every object every time).
+
 So a change to the ServiceAccount, the Secret or the bound object takes effect on the very next
 request (well within the 1 s promise, and also for changes another process makes to the same data
 dir, once the store has followed its change log); the look-ups are then redone, while the
@@ -21,6 +25,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from fakekapi.auth.serviceaccount import (
     LEEWAY,
@@ -35,9 +40,19 @@ DEFAULT_MAX_ENTRIES = 10_000
 
 
 @dataclass
-class _Entry:
+class CacheEntry:
+    """One verified token: what verification found, and what its users may memoize beside it
+    (an entry's identity is replaced when its objects changed, and those memos with it)."""
+
     verified: VerifiedToken
     identity: Identity
+    checked_at: int | None = None
+    """The lookup's store revision when the identity's objects were last found unchanged."""
+    result: Any = None
+    """The authenticator's answer for this identity (made once, on its first hit)."""
+    used_day: int = -1
+    """The day (days since the epoch, UTC) the identity's legacy token was last reported used
+    with nothing left to do that day."""
 
 
 class TokenCache:
@@ -45,7 +60,7 @@ class TokenCache:
 
     def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, tuple[str, ...]], _Entry] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, tuple[str, ...]], CacheEntry] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -56,7 +71,14 @@ class TokenCache:
         self, token: str, audiences: Sequence[str], now: float, lookup: ObjectLookup
     ) -> tuple[VerifiedToken, Identity] | None:
         """The cached (verified, identity), refreshed if a dependency changed; None on a miss."""
-        key = (token, tuple(audiences))
+        entry = self.get_entry(token, tuple(audiences), now, lookup)
+        return (entry.verified, entry.identity) if entry is not None else None
+
+    def get_entry(
+        self, token: str, audiences: tuple[str, ...], now: float, lookup: ObjectLookup
+    ) -> CacheEntry | None:
+        """`get`'s entry itself (its identity refreshed if a dependency changed), or None."""
+        key = (token, audiences)
         entry = self._entries.get(key)
         if entry is None:
             self.misses += 1
@@ -69,22 +91,28 @@ class TokenCache:
         if v.not_before is not None and now + LEEWAY < v.not_before:
             self.misses += 1
             return None
-        if not _unchanged(entry.identity, lookup):
-            try:
-                entry.identity = resolve_identity(v, token, lookup, now)
-            except TokenError:
-                del self._entries[key]
-                self.misses += 1
-                return None
+        # Read before the objects are: a change landing meanwhile moves it past what is kept.
+        current = getattr(lookup, "current_revision", None)
+        revision = current() if current is not None else None
+        if revision is None or revision != entry.checked_at:
+            if not _unchanged(entry.identity, lookup):
+                try:
+                    identity = resolve_identity(v, token, lookup, now)
+                except TokenError:
+                    del self._entries[key]
+                    self.misses += 1
+                    return None
+                entry.identity, entry.result, entry.used_day = identity, None, -1
+            entry.checked_at = revision
         self._entries.move_to_end(key)
         self.hits += 1
-        return v, entry.identity
+        return entry
 
     def put(
         self, token: str, audiences: Sequence[str], verified: VerifiedToken, identity: Identity
     ) -> None:
         key = (token, tuple(audiences))
-        self._entries[key] = _Entry(verified, identity)
+        self._entries[key] = CacheEntry(verified, identity)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
@@ -109,4 +137,4 @@ def _unchanged(identity: Identity, lookup: ObjectLookup) -> bool:
     return True
 
 
-__all__ = ["TokenCache"]
+__all__ = ["CacheEntry", "TokenCache"]

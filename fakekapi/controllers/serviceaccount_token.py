@@ -134,14 +134,16 @@ class TokensController(Controller):
             ns, name, uid = md.get("namespace", ""), md.get("name", ""), md.get("uid", "")
             self.queue.add_after(f"{_SA_DELETED}/{ns}/{name}/{uid}", SA_DELETION_DELAY)
 
-    def record_use(self, namespace: str, name: str) -> None:
-        """A legacy token from Secret namespace/name authenticated a request (sync, cheap)."""
+    def record_use(self, namespace: str, name: str) -> bool:
+        """A legacy token from Secret namespace/name authenticated a request (sync, cheap). True
+        when the Secret's last-used label says today already (nothing to do)."""
         secret = self.secrets.get(namespace, name)
         if secret is not None:
             labels = meta_of(secret).get("labels") or {}
             if labels.get(LAST_USED_LABEL) == _today():
-                return
+                return True
         self.queue.add(f"{_USED}/{namespace}/{name}")
+        return False
 
     # -- sync --------------------------------------------------------------------------------
 

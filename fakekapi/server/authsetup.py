@@ -49,8 +49,9 @@ class AuthSetup:
     serviceaccounts: ServiceAccountAuthenticator
     static_tokens: StaticTokenAuthenticator | None = None
     audit: AuditLog | None = None
-    legacy_use: Callable[[str, str], None] | None = None
-    """Where uses of legacy tokens are reported (the token controller's `record_use`)."""
+    legacy_use: Callable[[str, str], bool] | None = None
+    """Where uses of legacy tokens are reported (the token controller's `record_use`: True when
+    the Secret's last-used label says today already)."""
     extra_token_authenticators: list[TokenAuthenticator] = field(default_factory=list)
 
     @property
@@ -63,9 +64,10 @@ class AuthSetup:
         out.extend(self.extra_token_authenticators)
         return out
 
-    def _report_legacy_use(self, namespace: str, name: str) -> None:
-        if self.legacy_use is not None:
-            self.legacy_use(namespace, name)
+    def _report_legacy_use(self, namespace: str, name: str) -> bool:
+        """Whether nothing is left to do today (never without a controller to report to: one
+        may be attached later)."""
+        return self.legacy_use is not None and self.legacy_use(namespace, name)
 
     def review(self, token: str, audiences: Sequence[str]) -> dict[str, Any]:
         """A TokenReview `status` for `token` and the requested audiences."""
@@ -125,9 +127,8 @@ def setup_auth(settings: Settings, key: SigningKey, store: Any) -> AuthSetup:
     verifier = build_verifier(key, settings.service_account_issuer, auds)
     setup_ref: list[AuthSetup] = []
 
-    def on_legacy_use(namespace: str, name: str) -> None:
-        if setup_ref:
-            setup_ref[0]._report_legacy_use(namespace, name)
+    def on_legacy_use(namespace: str, name: str) -> bool:
+        return bool(setup_ref) and setup_ref[0]._report_legacy_use(namespace, name)
 
     sa_auth = ServiceAccountAuthenticator(
         verifier, StoreLookup(store), TokenCache(), on_legacy_use=on_legacy_use

@@ -51,6 +51,10 @@ ACCEPT_RETRY_DELAY = 1.0
 """Seconds accepting pauses after a failure (asyncio's ACCEPT_RETRY_DELAY)."""
 
 
+UNKNOWN = object()
+"""A connection's peer certificate before anyone asked for it."""
+
+
 class HeaderDeadline(asyncio.Protocol):
     """A connection's protocol (aiohttp's request handler) behind a header-read deadline."""
 
@@ -62,6 +66,8 @@ class HeaderDeadline(asyncio.Protocol):
         self._deadline: float | None = None
         """When the headers being waited for are due (loop time); None while none are."""
         self._in_request = False
+        self.peer_certificate: bytes | object | None = UNKNOWN
+        """The client's certificate (DER, None without one) once the pipeline has read it."""
 
     # -- what the pipeline reports --------------------------------------------------------------
 

@@ -19,14 +19,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import NamedTuple, cast
 
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
 from fakekapi.auth import audit as auditing
 from fakekapi.auth import impersonation as impersonating
-from fakekapi.auth.authn import AuthRequest
+from fakekapi.auth.authn import Authenticator, AuthRequest
 from fakekapi.auth.authz import Decision, forbidden_error
+from fakekapi.auth.modes import ExplainingAuthorizer
 from fakekapi.core.errors import (
     PlainHTTPError,
     StatusError,
@@ -41,9 +43,11 @@ from fakekapi.core.ids import uuid4
 from fakekapi.core.requestinfo import parse_request_info
 from fakekapi.core.user import SYSTEM_MASTERS, UserInfo
 from fakekapi.server import bigbody, connections, inflight, logoutput, metrics
-from fakekapi.server.authsetup import AUDIT_RECORD, AUTH, audit_record
+from fakekapi.server.authsetup import AUDIT_RECORD, AUTH, AuthSetup, audit_record
 from fakekapi.server.console.feed import RequestFeed
 from fakekapi.server.handlers.resources import first_values
+from fakekapi.server.inflight import InFlight
+from fakekapi.server.metrics import Metrics
 from fakekapi.server.negotiation import APPLY_PATCH, media_type_of
 from fakekapi.server.responses import (
     is_pretty,
@@ -60,6 +64,7 @@ from fakekapi.server.state import (
     INFOS_MAX,
     METRICS,
     STATE,
+    RequestCaches,
     RequestState,
 )
 
@@ -80,6 +85,35 @@ Stage = Callable[[web.Request, RequestState], "After | None"]
 """One step of the pipeline: look at the request, fill in its state, or refuse it by raising."""
 
 
+class Parts(NamedTuple):
+    """What the stages use of the app, looked up once per app rather than on every request (an
+    app's state no longer changes once it serves)."""
+
+    caches: RequestCaches
+    authenticator: Authenticator
+    authorizer: ExplainingAuthorizer
+    metrics: Metrics
+    feed: RequestFeed | None
+    inflight: InFlight | None
+    auth: AuthSetup | None
+
+
+def _parts(app: web.Application) -> Parts:
+    caches = app[CACHES]
+    parts: Parts | None = caches.parts
+    if parts is None:
+        parts = caches.parts = Parts(
+            caches,
+            app[AUTHENTICATOR],
+            app[AUTHORIZER],
+            app[METRICS],
+            app.get(CONSOLE_FEED),
+            app.get(INFLIGHT),
+            app.get(AUTH),
+        )
+    return parts
+
+
 @web.middleware
 async def pipeline(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Run the stages of `PIPELINE` in order, then the handler; then the stages' `After`s.
@@ -88,6 +122,7 @@ async def pipeline(request: web.Request, handler: Handler) -> web.StreamResponse
     kube's answer; every outer stage sees the final status), without the per-layer cost.
     """
     st = RequestState(audit_id="", started=0.0)
+    st.parts = _parts(request.app)
     request[STATE] = st
     afters: list[After] = []
     guarded = False
@@ -136,7 +171,7 @@ def observe(request: web.Request, st: RequestState) -> After:
     """
     st.audit_id = request.headers.get("Audit-ID", "").strip() or uuid4()
     st.started = time.monotonic()
-    conn = connections.connection_of(request)
+    conn = st.connection = connections.connection_of(request)
     if conn is not None:
         conn.request_started()
     return _observed
@@ -146,7 +181,7 @@ def _observed(
     request: web.Request, st: RequestState, code: int, failure: StatusError | None
 ) -> None:
     elapsed = time.monotonic() - st.started
-    conn = connections.connection_of(request)
+    conn = st.connection
     if conn is not None:
         conn.request_finished()
     if access_log.isEnabledFor(logging.INFO):
@@ -162,8 +197,9 @@ def _observed(
     # The labels are a function of the method, the path and query (request info, dryRun) and
     # whether a PATCH applies: requests alike share them.
     memo = (method, request.raw_path, apply, info is None)
-    request.app[METRICS].observe_memo(memo, labels, code, elapsed)
-    feed = request.app.get(CONSOLE_FEED)
+    parts: Parts = st.parts
+    parts.metrics.observe_memo(memo, labels, code, elapsed)
+    feed = parts.feed
     if feed is not None:
         _to_feed(feed, request, st, code, elapsed, failure)
 
@@ -285,7 +321,7 @@ def _from_aiohttp(request: web.Request, e: web.HTTPException) -> web.StreamRespo
 
 
 def request_info(request: web.Request, st: RequestState) -> None:
-    infos = request.app[CACHES].infos
+    infos = st.parts.caches.infos
     key = (request.method, request.raw_path)
     info = infos.get(key)
     if info is None:
@@ -299,13 +335,24 @@ def request_info(request: web.Request, st: RequestState) -> None:
 # -- 3. authentication: who is asking; a bad credential is 401, never anonymous ----------------
 
 
-def _peer_certificate(request: web.Request) -> bytes | None:
+def _peer_certificate(request: web.Request, st: RequestState) -> bytes | None:
+    # A connection's peer certificate never changes: read it once per TLS connection.
+    conn = st.connection
+    if conn is not None:
+        der = conn.peer_certificate
+        if der is connections.UNKNOWN:
+            der = conn.peer_certificate = _read_peer_certificate(request, st)
+        return cast("bytes | None", der)
+    return _read_peer_certificate(request, st)
+
+
+def _read_peer_certificate(request: web.Request, st: RequestState) -> bytes | None:
     transport = request.transport
     ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
     if ssl_object is None:
         return None
-    # A connection's peer certificate never changes: read it once per TLS connection.
-    peer_certs = request.app[CACHES].peer_certs
+    caches: RequestCaches = st.parts.caches
+    peer_certs = caches.peer_certs
     try:
         return peer_certs[ssl_object]
     except KeyError:
@@ -325,19 +372,17 @@ def authentication(request: web.Request, st: RequestState) -> None:
     if _console_asset(request):
         st.user, st.authn_method = CONSOLE_VISITOR, "public"
         return
-    der = _peer_certificate(request)
+    der = _peer_certificate(request, st)
     # The TLS context requires a presented certificate to chain to a trusted CA (the handshake
     # fails otherwise), so a certificate that reached us is a verified one.
-    auth = AuthRequest(
-        headers=request.headers, peer_cert_der=der, peer_chain_verified=der is not None
-    )
-    result = request.app[AUTHENTICATOR].authenticate(auth)
+    auth = AuthRequest(request.headers, der, der is not None)
+    result = st.parts.authenticator.authenticate(auth)
     if result.warnings:
         st.warnings.extend(result.warnings)
     st.authn_method = result.method
     if result.user is None:
         st.authn_error = result.error or "no credentials"
-        setup = request.app.get(AUTH)
+        setup = st.parts.auth
         if setup is not None and setup.audit is not None:
             rec = audit_record(request, st)
             setup.audit.write(auditing.failed_authentication_event(rec, _attempted(auth)))
@@ -360,7 +405,7 @@ def _attempted(auth: AuthRequest) -> list[str]:
 
 def audit(request: web.Request, st: RequestState) -> After | None:
     """RequestReceived before, ResponseComplete after, with the Audit-Id of `observe`."""
-    setup = request.app.get(AUTH)
+    setup = st.parts.auth
     sink = setup.audit if setup is not None else None
     if sink is None:
         return None
@@ -394,7 +439,7 @@ def impersonation(request: web.Request, st: RequestState) -> None:
     if plan is None:
         return
     assert st.user is not None
-    target = impersonating.apply(plan, st.user, request.app[AUTHORIZER])
+    target = impersonating.apply(plan, st.user, st.parts.authorizer)
     rec = request.get(AUDIT_RECORD)
     if rec is not None:
         rec.impersonated_user = target
@@ -403,8 +448,9 @@ def impersonation(request: web.Request, st: RequestState) -> None:
 
 
 def _mentions_impersonation(request: web.Request) -> bool:
-    """Whether any header name starts with `Impersonate-` (a cheap test before the plan)."""
-    return any(name[:12].lower() == "impersonate-" for name in request.headers)
+    """Whether any header name may start with `Impersonate-` (a cheap test before the plan,
+    which alone decides: a name merely containing it only costs the plan)."""
+    return "impersonate-" in "\n".join(request.headers).lower()
 
 
 # -- 6. max in flight: a slot per request being served, else 429 (maxinflight.go) --------------
@@ -413,7 +459,7 @@ def _mentions_impersonation(request: web.Request) -> bool:
 def max_in_flight(request: web.Request, st: RequestState) -> After | None:
     """`WithMaxInFlightLimit` (see `inflight`): long-running requests take no slot, and members
     of system:masters are served without one when their pool is full."""
-    pools = request.app.get(INFLIGHT)
+    pools = st.parts.inflight
     info = st.info
     if pools is None or info is None or inflight.is_long_running(info):
         return None
@@ -429,13 +475,13 @@ def max_in_flight(request: web.Request, st: RequestState) -> After | None:
 def _release_read_only(
     request: web.Request, st: RequestState, code: int, failure: StatusError | None
 ) -> None:
-    request.app[INFLIGHT].release(False)
+    st.parts.inflight.release(False)
 
 
 def _release_mutating(
     request: web.Request, st: RequestState, code: int, failure: StatusError | None
 ) -> None:
-    request.app[INFLIGHT].release(True)
+    st.parts.inflight.release(True)
 
 
 # -- 7. authorization: may this user do this? 403 before the body or the object is looked at ---
@@ -446,7 +492,7 @@ def authorization(request: web.Request, st: RequestState) -> None:
     if st.user is CONSOLE_VISITOR:
         st.decision, st.authz_reason = "allow", "the console's assets are public"
         return
-    v = request.app[AUTHORIZER].verdict(st.user, st.info)
+    v = st.parts.authorizer.verdict(st.user, st.info)
     decision, reason, st.authz_explanation = v.decision, v.reason, v.explanation
     st.decision = "allow" if decision is Decision.ALLOW else "forbid"
     st.authz_reason = reason
@@ -477,7 +523,10 @@ async def add_common_headers(request: web.Request, response: web.StreamResponse)
     for both: each costs a coroutine per response.
     """
     headers = response.headers
-    st = request.get(STATE)
+    try:
+        st: RequestState | None = request[STATE]
+    except KeyError:  # answered before the pipeline ran (aiohttp's own refusals)
+        st = None
     if st is not None:
         headers.setdefault("Audit-Id", st.audit_id)
         for text in st.warnings:

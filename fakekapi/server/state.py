@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -20,6 +20,7 @@ from fakekapi.server.settings import Settings
 
 if TYPE_CHECKING:
     from fakekapi.catalog.catalog import Catalog
+    from fakekapi.server.connections import HeaderDeadline
     from fakekapi.server.console.feed import RequestFeed
     from fakekapi.server.inflight import InFlight
     from fakekapi.server.metrics import Metrics
@@ -44,6 +45,10 @@ class RequestState:
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
     long_running: bool = False
+    parts: Any = None
+    """The app's pieces the pipeline's stages use (the middleware's `Parts`), found once per app."""
+    connection: HeaderDeadline | None = None
+    """The request's connection (`connections.HeaderDeadline`), None when made otherwise."""
 
 
 @dataclass
@@ -59,6 +64,8 @@ class RequestCaches:
     )
     """The DER peer certificate by TLS connection (ssl object): a connection's certificate never
     changes, and the same bytes object keeps its hash for the login cache's look-up."""
+    parts: Any = None
+    """The pipeline's view of the app (the middleware's `Parts`), made at its first request."""
 
 
 INFOS_MAX = 4096

@@ -478,3 +478,51 @@ def test_settings_shape_tokens(tmp_path: Path) -> None:
         assert claims["exp"] - claims["iat"] == 1800
         assert whoami(s, out["status"]["token"])["username"].endswith(":shaped")
     assert yaml  # kubeconfigs are YAML (imported for the helpers' sake)
+
+
+def test_a_token_in_use_stops_working_at_once_when_revoked(server: ServerHandle) -> None:
+    """The server caches verified tokens and RBAC decisions (and skips looking the token's
+    objects up while nothing in the store changed), yet deleting the token's Secret, its
+    ServiceAccount or the RoleBinding takes effect on the very next request: kube-apiserver
+    would keep a cached success for up to 10 s (--token-success-cache-ttl, tokencache), which
+    this server does not need to."""
+    cm_path = "/api/v1/namespaces/default/configmaps"
+    rolebindings = "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings"
+    for kind in ("secret", "serviceaccount", "rolebinding"):
+        name = f"revoked-{kind}"
+        service_account(server, name)
+        admin(
+            server,
+            "POST",
+            rolebindings,
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": name},
+                "roleRef": {
+                    "apiGroup": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": "view",
+                },
+                "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": "default"}],
+            },
+        )
+        token = legacy_token(server, name, f"{name}-token")
+        for _ in range(5):  # cached by now
+            status, _, _ = call(server, "GET", cm_path, token=token)
+            assert status == 200, kind
+        path = {
+            "secret": f"/api/v1/namespaces/default/secrets/{name}-token",
+            "serviceaccount": f"/api/v1/namespaces/default/serviceaccounts/{name}",
+            "rolebinding": f"{rolebindings}/{name}",
+        }[kind]
+        admin(server, "DELETE", path)
+        status, _, out = call(server, "GET", cm_path, token=token)
+        if kind == "rolebinding":
+            assert status == 403, kind
+            assert out["message"] == (
+                f'configmaps is forbidden: User "system:serviceaccount:default:{name}" cannot'
+                ' list resource "configmaps" in API group "" in the namespace "default"'
+            )
+        else:
+            assert (status, out) == (401, UNAUTHORIZED), kind

@@ -218,6 +218,71 @@ def test_cache_bound_object_deleted() -> None:
     assert auth.authenticate_token(token).error == "service account token has been invalidated"
 
 
+class RevisionLookup(DictLookup):
+    """A DictLookup that tells its revision, as StoreLookup does (deletes count as changes)."""
+
+    def delete(self, resource: str, namespace: str, name: str) -> None:
+        self.revision += 1
+        super().delete(resource, namespace, name)
+
+    def current_revision(self) -> int:
+        return self.revision
+
+
+def test_cache_looks_objects_up_again_only_after_the_store_changed() -> None:
+    lookup = RevisionLookup()
+    lookup.put("serviceaccounts", sa())
+    token = legacy_token(KEY, sa(), "demo-token")
+    lookup.put("secrets", token_secret("demo-token", token))
+    auth = _cached(lookup, time.time())
+    assert auth.authenticate_token(token).authenticated
+    assert auth.authenticate_token(token).authenticated  # checks the objects once more
+    reads = lookup.reads
+    for _ in range(3):
+        assert auth.authenticate_token(token).authenticated
+    assert lookup.reads == reads  # the store did not change: nothing looked up
+    lookup.put("configmaps", obj("ConfigMap", "other", "c1"))
+    assert auth.authenticate_token(token).authenticated
+    assert lookup.reads == reads + 2  # the ServiceAccount and the Secret, unchanged
+    lookup.delete("secrets", "default", "demo-token")
+    assert not auth.authenticate_token(token).authenticated  # on the very next request
+
+
+def test_legacy_use_is_reported_until_nothing_is_left_to_do_that_day() -> None:
+    lookup = RevisionLookup()
+    lookup.put("serviceaccounts", sa())
+    token = legacy_token(KEY, sa(), "demo-token")
+    lookup.put("secrets", token_secret("demo-token", token))
+    reports: list[tuple[str, str]] = []
+    labelled = [False]
+
+    def on_legacy_use(namespace: str, name: str) -> bool:
+        reports.append((namespace, name))
+        return labelled[0]
+
+    now = [time.time()]
+    auth = ServiceAccountAuthenticator(
+        build_verifier(KEY, ISSUER, clock=lambda: now[0]),
+        lookup,
+        TokenCache(),
+        on_legacy_use=on_legacy_use,
+    )
+    for _ in range(3):  # the label is not there yet: every use is reported
+        assert auth.authenticate_token(token).authenticated
+    assert reports == [("default", "demo-token")] * 3
+    labelled[0] = True
+    for _ in range(3):  # reported once more, then remembered for the day
+        assert auth.authenticate_token(token).authenticated
+    assert len(reports) == 4
+    lookup.put("secrets", token_secret("demo-token", token))  # the Secret changed
+    assert auth.authenticate_token(token).authenticated
+    assert len(reports) == 5
+    now[0] += 86400  # the next day
+    assert auth.authenticate_token(token).authenticated
+    assert auth.authenticate_token(token).authenticated
+    assert len(reports) == 6
+
+
 def test_cache_is_bounded() -> None:
     lookup = DictLookup()
     lookup.put("serviceaccounts", sa())
