@@ -19,9 +19,10 @@ import contextlib
 import os
 import sqlite3
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import orjson
 
@@ -288,8 +289,7 @@ class Journal:
         db = self._conn()
         ordered = sorted(keys)
         out: dict[str, tuple[int, bytes]] = {}
-        for i in range(0, len(ordered), _MAX_VARIABLES):
-            part = ordered[i : i + _MAX_VARIABLES]
+        for part in _parts(ordered):
             marks = ",".join("?" * len(part))
             query = f"SELECT key, revision, value FROM objects WHERE key IN ({marks})"
             for key, rev, value in db.execute(query, part):
@@ -307,8 +307,7 @@ class Journal:
             last[row[1]] = row
         gone = [key for key, (_, _, type, _) in last.items() if type == "DELETED"]
         kept = [(key, rev, data) for key, (rev, _, type, data) in last.items() if type != "DELETED"]
-        for i in range(0, len(gone), _MAX_VARIABLES):
-            part = gone[i : i + _MAX_VARIABLES]
+        for part in _parts(gone):
             db.execute(f"DELETE FROM objects WHERE key IN ({','.join('?' * len(part))})", part)
         _insert_many(db, "INSERT OR REPLACE INTO objects (key, revision, value)", kept)
         _insert_many(db, "INSERT INTO changes (revision, key, type, value)", rows)
@@ -334,8 +333,24 @@ class Journal:
         return [(key, bytes(value), rev) for key, rev, value in rows]
 
 
-_MAX_VARIABLES = 999
-"""Host parameters per statement: SQLITE_MAX_VARIABLE_NUMBER of SQLite before 3.32."""
+_R = TypeVar("_R")
+
+_ROWS_PER_STATEMENT = 128
+"""Rows a multi-row statement holds at most (4 columns: 512 host parameters, below the 999
+of SQLite before 3.32)."""
+
+
+def _parts(rows: Sequence[_R]) -> Iterator[Sequence[_R]]:
+    """`rows` cut into statements of _ROWS_PER_STATEMENT rows, then the rest in powers of two:
+    few distinct statement texts, so the sqlite3 module's statement cache holds a handful of
+    prepared statements rather than one per batch size."""
+    i, n = 0, len(rows)
+    size = _ROWS_PER_STATEMENT
+    while i < n:
+        while size > n - i:
+            size //= 2
+        yield rows[i : i + size]
+        i += size
 
 
 def _apply_requests(
@@ -376,11 +391,8 @@ def _insert_many(db: sqlite3.Connection, insert: str, rows: Sequence[tuple[objec
     """`insert` ("INSERT ... (columns)") of every row, as multi-row VALUES statements."""
     if not rows:
         return
-    width = len(rows[0])
-    per = max(1, _MAX_VARIABLES // width)
-    mark = "(" + ",".join("?" * width) + ")"
-    for i in range(0, len(rows), per):
-        part = rows[i : i + per]
+    mark = "(" + ",".join("?" * len(rows[0])) + ")"
+    for part in _parts(rows):
         values = [v for row in part for v in row]
         db.execute(f"{insert} VALUES {','.join([mark] * len(part))}", values)
 
