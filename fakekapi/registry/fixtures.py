@@ -543,6 +543,12 @@ def _crd_kinds(docs: Sequence[FixtureDocument]) -> set[tuple[str, str, str]]:
 # Applying
 
 
+CHUNK = BULK_CHUNK // 2
+"""Documents applied together (one store transaction). Half a bulk write's chunk, as two are in
+flight at once in the last phase: 10,000 ConfigMaps left the server 6 MiB bigger at ready with
+two chunks of BULK_CHUNK (more memory touched at the peak, which the allocator keeps)."""
+
+
 async def apply_fixtures(
     registry: Registry, docs: Sequence[FixtureDocument], report: FixtureReport | None = None
 ) -> None:
@@ -597,7 +603,7 @@ async def apply_fixtures(
 
 
 def _chunks(docs: Sequence[FixtureDocument]) -> Iterator[tuple[list[FixtureDocument], bool]]:
-    """Consecutive documents, at most BULK_CHUNK at a time, never two for the same object; with
+    """Consecutive documents, at most CHUNK at a time, never two for the same object; with
     each chunk, whether it names an object of the chunk before it."""
     chunk: list[FixtureDocument] = []
     seen: set[tuple[str, str, str, str]] = set()
@@ -607,7 +613,7 @@ def _chunks(docs: Sequence[FixtureDocument]) -> Iterator[tuple[list[FixtureDocum
         md = doc.object.get("metadata") or {}
         name = md.get("name") if isinstance(md, dict) else None
         ident = (doc.api_version, doc.kind, str(md.get("namespace") or ""), str(name or ""))
-        if len(chunk) >= BULK_CHUNK or (name and ident in seen):
+        if len(chunk) >= CHUNK or (name and ident in seen):
             yield chunk, follows
             chunk, before, seen, follows = [], seen, set(), False
         chunk.append(doc)

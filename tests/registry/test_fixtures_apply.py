@@ -14,13 +14,13 @@ from fakekapi.catalog.types import ResourceType
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.bootstrap import bootstrap
 from fakekapi.registry.fixtures import (
+    CHUNK,
     LAST_APPLIED,
     FixtureError,
     FixtureReport,
     apply_fixtures,
     load_fixture_files,
 )
-from fakekapi.registry.generic.bulk import BULK_CHUNK
 from fakekapi.registry.generic.options import ListOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
@@ -272,7 +272,7 @@ async def test_a_repeated_document_in_the_next_chunk_still_wins(tmp_path: Path) 
         await bootstrap(reg)
         items = [
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i}"}}
-            for i in range(BULK_CHUNK + 10)
+            for i in range(CHUNK + 10)
         ]
         items.append({**items[0], "data": {"later": "yes"}})  # in the second chunk
         f = write(tmp_path / "fx" / "many.json", json.dumps({"kind": "List", "items": items}))
@@ -283,6 +283,6 @@ async def test_a_repeated_document_in_the_next_chunk_still_wins(tmp_path: Path) 
         first = await reg.get(cms, "default", "cm-0")
         assert first["data"] == {"later": "yes"}
         listed = await reg.list(cms, "default", ListOptions())
-        assert len(listed["items"]) == BULK_CHUNK + 10
+        assert len(listed["items"]) == CHUNK + 10
     finally:
         await store.close()
