@@ -20,6 +20,7 @@ Patch bodies decoded into `map[string]interface{}` only report duplicate keys (`
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,40 @@ class Pairs(list[tuple[str, Any]]):
 def parse_pairs(body: bytes) -> Any:
     """The JSON document with every object as `Pairs` (so duplicate keys survive)."""
     return json.loads(body, object_pairs_hook=Pairs)
+
+
+_KEY_END = re.compile(rb'"\s*:')
+"""The end of an object key in JSON text (or an escaped quote and a colon inside a string)."""
+
+
+def may_repeat_keys(body: bytes, decoded: Any) -> bool:
+    """Whether the JSON text `body`, decoded as `decoded` (last duplicate wins), may hold a key
+    twice in one object. Every key of the text ends in `"`, optional blanks and `:`, so a text
+    with no more such ends than `decoded` has keys has no duplicates, and `parse_pairs` (a
+    Python call per object, and a tree the typed decoder walks entry by entry) is not needed."""
+    return len(_KEY_END.findall(body)) != _keys(decoded)
+
+
+def _keys(value: Any) -> int:
+    stack = [value]
+    pop, push = stack.pop, stack.append
+    n = 0
+    while stack:
+        v = pop()
+        if isinstance(v, dict):
+            n += len(v)
+            children: Any = v.values()
+        elif isinstance(v, list):
+            children = v
+        else:
+            continue
+        for c in children:
+            if isinstance(c, _OBJECTS_OR_LISTS):
+                push(c)
+    return n
+
+
+_OBJECTS_OR_LISTS = (dict, list)
 
 
 def _items(v: Any) -> list[tuple[str, Any]]:
