@@ -49,6 +49,9 @@ class Catalog:
         self._by_kind: dict[tuple[str, str, str], ResourceType] = {}
         self.custom = CustomResources(self.release)
         """Schemas, printer columns and OpenAPI documents of the registered CRD versions."""
+        self.generation = 0
+        """Counts changes to the served types: what is memoized from lookups stays true while it
+        stays."""
 
     @classmethod
     def builtin(cls, runtime_config: Sequence[str] = (), release: str | None = None) -> Catalog:
@@ -157,6 +160,7 @@ class Catalog:
         if rt is None or not rt.is_crd:
             return None
         del versions[version][plural]
+        self.generation += 1
         if self._by_kind.get((group, version, rt.kind)) is rt:
             del self._by_kind[(group, version, rt.kind)]
         if not versions[version]:
@@ -167,6 +171,7 @@ class Catalog:
         return rt
 
     def _add(self, rt: ResourceType) -> None:
+        self.generation += 1
         self._groups.setdefault(rt.group, {}).setdefault(rt.version, {})[rt.plural] = rt
         self._by_kind.setdefault((rt.group, rt.version, rt.kind), rt)
 

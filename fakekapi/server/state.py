@@ -66,6 +66,9 @@ class RequestCaches:
     changes, and the same bytes object keeps its hash for the login cache's look-up."""
     parts: Any = None
     """The pipeline's view of the app (the middleware's `Parts`), made at its first request."""
+    routes: dict[int, tuple[RequestInfo, int, Any]] = field(default_factory=dict)
+    """Resource routes by id of their RequestInfo (kept beside it), with the catalog generation
+    they were found at (`handlers.resources.resolve`)."""
 
 
 INFOS_MAX = 4096

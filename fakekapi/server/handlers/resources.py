@@ -19,7 +19,7 @@ import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -67,6 +67,9 @@ from fakekapi.server.state import (
     state_of,
 )
 from fakekapi.server.watch import default_watch_timeout, stream_events
+
+if TYPE_CHECKING:
+    from fakekapi.catalog.catalog import Catalog
 
 log = logging.getLogger("fakekapi.server")
 
@@ -119,8 +122,28 @@ def first_values(request: web.Request) -> dict[str, str]:
 
 
 def resolve(request: web.Request, info: RequestInfo) -> Route:
-    """The Route of a resource request, or the 404/405 kube-apiserver's router answers."""
+    """The Route of a resource request, or the 404/405 kube-apiserver's router answers.
+
+    Memoized by RequestInfo (the pipeline hands out one per method and URL, so clients' repeated
+    requests bring the same object) while the catalog has not changed; refusals are not."""
     catalog = request.app[CATALOG]
+    routes = state_of(request).parts.caches.routes
+    found = routes.get(id(info))
+    if found is not None and found[0] is info and found[1] == catalog.generation:
+        memoized: Route = found[2]
+        return memoized
+    route = _resolve(request, info, catalog)
+    if len(routes) >= ROUTES_MAX:
+        routes.clear()
+    routes[id(info)] = (info, catalog.generation, route)  # the info kept: its id stays its own
+    return route
+
+
+ROUTES_MAX = 4096
+"""At most this many memoized Routes (the table is emptied when full)."""
+
+
+def _resolve(request: web.Request, info: RequestInfo, catalog: Catalog) -> Route:
     group, version = info.api_group, info.api_version
     # The URL as the pipeline's RequestInfo split it (kube serves no `proxy/` paths here).
     rest = [] if info.path_verb == "proxy" else list(info.parts)
