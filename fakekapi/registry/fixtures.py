@@ -447,7 +447,12 @@ def _walk_items(text: str, pos: int, starts: dict[int, int]) -> tuple[list[Any],
     while True:
         if text[pos] == "{":
             start = pos
-            item, pos = _walk_object(text, pos, starts)
+            # An item is read whole by the C scanner; only a List among the items (its own
+            # `items` to record) is read again key by key.
+            item, end = _C_SCAN(text, pos)
+            if isinstance(item.get("items"), list):
+                item, end = _walk_object(text, pos, starts)
+            pos = end
             starts[id(item)] = start
         else:
             item, pos = _C_SCAN(text, pos)
