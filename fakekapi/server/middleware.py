@@ -183,6 +183,7 @@ def _observed(
     elapsed = time.monotonic() - st.started
     conn = st.connection
     if conn is not None:
+        st.connection = None  # the state may outlive the request (the console's feed keeps it)
         conn.request_finished()
     if access_log.isEnabledFor(logging.INFO):
         _log_request(request, st, code, elapsed)
@@ -213,26 +214,14 @@ def _to_feed(
     failure: StatusError | None,
 ) -> None:
     """The access-log line's facts, for the console's live request list."""
-    info = st.info
-    user = st.user
-    feed.add_values(
+    feed.add_request(
         request.method,
         request.raw_path,
         code,
         elapsed * 1e3,
-        user.name if user is not None else "",
-        tuple(user.groups) if user is not None else (),
-        st.authn_method,
-        st.authn_error,
-        st.decision,
-        st.authz_reason,
-        st.authz_explanation,
-        info.verb if info is not None else "",
-        info.namespace if info is not None else "",
-        info.resource if info is not None else "",
+        st,
         request.headers,
         failure.to_status() if failure is not None else None,
-        st.audit_id,
     )
 
 

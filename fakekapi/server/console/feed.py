@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 CAPACITY = 500
 FEED_PATH = "/fakekapi/v1/requests"
@@ -99,13 +99,86 @@ class _Entry:
         }
 
 
+class _About(Protocol):
+    @property
+    def verb(self) -> str: ...
+    @property
+    def namespace(self) -> str: ...
+    @property
+    def resource(self) -> str: ...
+
+
+class _User(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def groups(self) -> tuple[str, ...]: ...
+
+
+class RequestFacts(Protocol):
+    """What a record reads of the request pipeline's state (server.state.RequestState)."""
+
+    @property
+    def user(self) -> _User | None: ...
+    @property
+    def authn_method(self) -> str: ...
+    @property
+    def authn_error(self) -> str: ...
+    @property
+    def decision(self) -> str: ...
+    @property
+    def authz_reason(self) -> str: ...
+    @property
+    def authz_explanation(self) -> str: ...
+    @property
+    def info(self) -> _About | None: ...
+    @property
+    def audit_id(self) -> str: ...
+
+
+class _Facts(NamedTuple):
+    """A record's facts given one by one (`add`), or of a request without a user."""
+
+    user: str
+    groups: tuple[str, ...]
+    authn_method: str
+    authn_error: str
+    decision: str
+    authz_reason: str
+    authz_explanation: str
+    verb: str
+    namespace: str
+    resource: str
+    audit_id: str
+
+
+def _about(info: _About | None) -> tuple[str, str, str]:
+    return (info.verb, info.namespace, info.resource) if info is not None else ("", "", "")
+
+
+def _entry(values: tuple[Any, ...]) -> _Entry:
+    """The record of a ring item (seq, at, method, uri, code, latency, facts, headers, status)."""
+    seq, at, method, uri, code, latency_ms, facts, headers, status = values
+    if isinstance(facts, _Facts):
+        user, groups = facts.user, facts.groups
+        verb, namespace, resource = facts.verb, facts.namespace, facts.resource
+    else:
+        user, groups = facts.user.name, tuple(facts.user.groups)
+        verb, namespace, resource = _about(facts.info)
+    return _Entry(
+        seq, at, method, uri, code, latency_ms, user, groups, facts.authn_method,
+        facts.authn_error, facts.decision, facts.authz_reason, facts.authz_explanation,
+        verb, namespace, resource, headers, status, facts.audit_id,
+    )  # fmt: skip
+
+
 @dataclass
 class RequestFeed:
     """The ring of recent records and the queues of open streams."""
 
     capacity: int = CAPACITY
     _ring: deque[tuple[Any, ...]] = field(init=False)
-    """The records' values in `_Entry`'s field order."""
+    """The records as `_add` keeps them (made into `_Entry`s when read)."""
     _subscribers: set[asyncio.Queue[_Entry]] = field(default_factory=set)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     users_seen: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -134,53 +207,55 @@ class RequestFeed:
         status: dict[str, Any] | None,
         audit_id: str,
     ) -> None:
-        self.add_values(
-            method,
-            uri,
-            code,
-            latency_ms,
-            user,
-            tuple(groups),
-            authn,
-            authn_error,
-            decision,
-            reason,
-            explanation,
-            verb,
-            namespace,
-            resource,
-            headers,
-            status,
-            audit_id,
-        )
+        facts = _Facts(
+            user, tuple(groups), authn, authn_error, decision, reason, explanation,
+            verb, namespace, resource, audit_id,
+        )  # fmt: skip
+        self._add(method, uri, code, latency_ms, facts, headers, status)
 
-    def add_values(
+    def add_request(
         self,
         method: str,
         uri: str,
         code: int,
         latency_ms: float,
-        user: str,
-        groups: tuple[str, ...],
-        authn: str,
-        authn_error: str,
-        decision: str,
-        reason: str,
-        explanation: str,
-        verb: str,
-        namespace: str,
-        resource: str,
+        state: RequestFacts,
         headers: Mapping[str, str],
         status: dict[str, Any] | None,
-        audit_id: str,
     ) -> None:
-        """`add`, positionally (the request pipeline's call, once per request: the ring keeps
-        the values as one tuple, made into a record only when a console reads it)."""
+        """`add` of a request as the pipeline's state tells it (the request pipeline's call,
+        once per request: the state is kept as it is, read only when a console reads the
+        record)."""
+        user = state.user
+        if user is None:
+            facts: _Facts | RequestFacts = _Facts(
+                "", (), state.authn_method, state.authn_error, state.decision,
+                state.authz_reason, state.authz_explanation, *_about(state.info), state.audit_id,
+            )  # fmt: skip
+        else:
+            facts = state
+        self._add(method, uri, code, latency_ms, facts, headers, status)
+
+    def _add(
+        self,
+        method: str,
+        uri: str,
+        code: int,
+        latency_ms: float,
+        facts: _Facts | RequestFacts,
+        headers: Mapping[str, str],
+        status: dict[str, Any] | None,
+    ) -> None:
         if uri.startswith(_LEFT_OUT):
             return
-        if user:
+        if isinstance(facts, _Facts):
+            name, groups = facts.user, facts.groups
+        else:
+            user = facts.user
+            name, groups = (user.name, user.groups) if user is not None else ("", ())
+        if name:
             seen = self.users_seen
-            seen[user] = groups
+            seen[name] = tuple(groups)
             if len(seen) > 1000:
                 seen.pop(next(iter(seen)))
         values = (
@@ -190,29 +265,19 @@ class RequestFeed:
             uri,
             code,
             latency_ms,
-            user,
-            groups,
-            authn,
-            authn_error,
-            decision,
-            reason,
-            explanation,
-            verb,
-            namespace,
-            resource,
+            facts,
             headers,
             status,
-            audit_id,
         )
         self._ring.append(values)
         if self._subscribers:
-            entry = _Entry(*values)
+            entry = _entry(values)
             for queue in self._subscribers:
                 if queue.qsize() < self.capacity:
                     queue.put_nowait(entry)
 
     def recent(self) -> list[dict[str, Any]]:
-        return [_Entry(*values).to_json() for values in self._ring]
+        return [_entry(values).to_json() for values in self._ring]
 
     def subscribe(self) -> asyncio.Queue[_Entry]:
         queue: asyncio.Queue[_Entry] = asyncio.Queue()
