@@ -14,7 +14,7 @@ from fakekapi.admission.chain import install
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.errors import StatusError
 from fakekapi.registry.bootstrap import bootstrap
-from fakekapi.registry.generic.options import WriteOptions
+from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.sqlite import SqliteStore
 from registry.registry_helpers import SERVICES
@@ -66,5 +66,40 @@ async def test_concurrent_creates_asking_for_one_address(tmp_path: Path) -> None
         with pytest.raises(StatusError) as e:
             await registry.create(SERVICES, "default", service("late", clusterIP="10.96.7.7"), W)
         assert e.value.code == 422
+    finally:
+        await store.close()
+
+
+async def test_allocations_follow_updates_and_deletes(tmp_path: Path) -> None:
+    """What each stored Service holds is remembered by its revision: an address or node port
+    is taken while a Service holds it and free again once it is changed or gone."""
+    store = SqliteStore(tmp_path / "store.db")
+    await store.start()
+    try:
+        registry = install(Registry(store, Catalog.builtin()))
+        await bootstrap(registry)
+        a = service(
+            "a", type="NodePort", clusterIP="10.96.9.9", ports=[{"port": 80, "nodePort": 30090}]
+        )
+        await registry.create(SERVICES, "default", a, W)
+        for clash in (
+            service("b", clusterIP="10.96.9.9"),
+            service("b", type="NodePort", ports=[{"port": 80, "nodePort": 30090}]),
+        ):
+            with pytest.raises(StatusError, match="already allocated"):
+                await registry.create(SERVICES, "default", clash, W)
+        # a gives its node port back by becoming a ClusterIP Service
+        current = await registry.get(SERVICES, "default", "a")
+        current["spec"]["type"] = "ClusterIP"
+        for p in current["spec"]["ports"]:
+            p.pop("nodePort", None)
+        await registry.update(SERVICES, "default", "a", current, W)
+        b = service("b", type="NodePort", ports=[{"port": 80, "nodePort": 30090}])
+        assert (await registry.create(SERVICES, "default", b, W)).created
+        with pytest.raises(StatusError, match="already allocated"):
+            await registry.create(SERVICES, "default", service("c", clusterIP="10.96.9.9"), W)
+        await registry.delete(SERVICES, "default", "a", DeleteOptions())
+        c = await registry.create(SERVICES, "default", service("c", clusterIP="10.96.9.9"), W)
+        assert c.object["spec"]["clusterIP"] == "10.96.9.9"
     finally:
         await store.close()
