@@ -284,8 +284,8 @@ class Journal:
         return int(row[0]) if row is not None else 0
 
     def _stored(self, keys: set[str]) -> dict[str, tuple[int, bytes]]:
-        """The stored (revision, value) of each of `keys` that exists, in as few statements as
-        SQLite's variable limit allows."""
+        """The stored (revision, value) of each of `keys` that exists, read by `_parts` of up to
+        _ROWS_PER_STATEMENT keys a statement."""
         db = self._conn()
         ordered = sorted(keys)
         out: dict[str, tuple[int, bytes]] = {}
@@ -297,10 +297,10 @@ class Journal:
         return out
 
     def _write_rows(self, rows: list[Change]) -> None:
-        """The objects' new states and the change rows, a few hundred rows per statement: the
-        sqlite3 module releases the GIL around each statement, and a statement per row made a
-        batch give the GIL up (and wait to get it back from a busy event loop) hundreds of
-        times."""
+        """The objects' new states and the change rows, up to _ROWS_PER_STATEMENT rows a
+        statement: the sqlite3 module releases the GIL around each statement, and a statement per
+        row made a batch give the GIL up (and wait to get it back from a busy event loop)
+        hundreds of times."""
         db = self._conn()
         last: dict[str, Change] = {}
         for row in rows:
