@@ -6,7 +6,9 @@ wrong shape; one function keeps every such message naming types the same way.
 
 from __future__ import annotations
 
+import binascii
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,9 +59,21 @@ class Base64Error(ValueError):
         self.offset = offset
 
 
+_CANONICAL_B64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+"""Base64 with nothing for the decoder below to skip or refuse: whole quads of the alphabet, the
+last one padded where short."""
+
+
 def base64_decode(s: str) -> bytes:
     """encoding/base64 StdEncoding.Decode, as encoding/json decodes a []byte: padding
-    required, CR and LF skipped anywhere, the error offset counted in input bytes."""
+    required, CR and LF skipped anywhere, the error offset counted in input bytes.
+
+    Canonical text (every Secret value a client sends) is decoded by binascii, which gives the
+    same bytes (both ignore the unused bits of a padded quad): the loop below, written for Go's
+    skipping and error offsets, took ~30 us for a 48-character value, and a Secret's values go
+    through it three times per write."""
+    if _CANONICAL_B64.fullmatch(s):
+        return binascii.a2b_base64(s)
     src = s.encode("utf-8", "surrogatepass")
     out = bytearray()
     si = 0
