@@ -19,6 +19,7 @@ keys are children (`to_fields_v1` turns a member without children back into `{}`
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from functools import cache
@@ -319,8 +320,11 @@ def _value_rank(v: Any) -> tuple[Any, ...]:
     return (5,)
 
 
+@functools.lru_cache(maxsize=4096)
 def _pe_rank(pe: str) -> tuple[Any, ...]:
-    """PathElement.Compare: field names, then keys (field by field), then values, indexes."""
+    """PathElement.Compare: field names, then keys (field by field), then values, indexes.
+    Remembered: the same elements (`k:{"name":"app"}`, a container's env names) come back with
+    every object of a kind, and each one's rank parses its JSON."""
     kind, _, rest = pe.partition(":")
     if kind == "f":
         return (0, rest)
