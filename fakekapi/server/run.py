@@ -281,60 +281,39 @@ async def start(settings: Settings, *, own_process: bool = False) -> RunningServ
     from aiohttp import web
 
     from fakekapi.datadir import pkichild
-    from fakekapi.datadir.check import DataDirError, check_data_dir
     from fakekapi.datadir.pki import PKI, PKIError, write_atomic
     from fakekapi.server.connections import IDLE_TIMEOUT, ApiSite
 
     settings = validate(settings)
     temp_dir: Path | None = None
-    pki_child: asyncio.subprocess.Process | None = None
-    made: Path | None = None
-    """The topmost folder of a data dir that did not exist, which an early PKI child makes."""
-    if own_process:
-        # A new data dir's PKI is issued while this process imports and parses the fixtures;
-        # a start that fails its checks below removes what the child made, as if it never ran.
-        if settings.ephemeral:
-            temp_dir = Path(tempfile.mkdtemp(prefix="fakekapi-"))
-            settings = dataclasses.replace(settings, data_dir=temp_dir)
-        else:
-            made = _topmost_missing(settings.data_dir)
-        if temp_dir is not None or made is not None:
-            pki_child = await pkichild.begin(settings.data_dir, settings.tls_sans)
-        # Frozen before the fixtures are parsed: their documents are garbage once applied, and
-        # frozen they stayed (measured: +37 MiB at ready with 10,000 ConfigMaps).
-        _import_serving_modules()
-        gc.freeze()
-    try:
-        fixture_docs = check_fixtures(settings.fixtures, settings.kubernetes_version or None)
-        probe_bind(settings.host, settings.port)
-    except BaseException:
-        await pkichild.abandon(pki_child)
-        for folder in (made, temp_dir):
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
-        raise
-
-    if settings.ephemeral and temp_dir is None:
+    if settings.ephemeral:
         temp_dir = Path(tempfile.mkdtemp(prefix="fakekapi-"))
         settings = dataclasses.replace(settings, data_dir=temp_dir)
-    elif not settings.ephemeral:
-        try:
-            try:
-                check_data_dir(settings.data_dir)
-            except DataDirError as e:
-                raise ServeError(str(e)) from e
-            running = read_server_info(settings.data_dir)
-            if running is not None and running.pid != os.getpid():
-                raise ServeError(
-                    f"a server (pid {running.pid}) is already running at {running.url} "
-                    f"on data dir {settings.data_dir}"
-                )
-        except BaseException:
-            await pkichild.abandon(pki_child)
-            raise
-
+    made = None if temp_dir is not None else _topmost_missing(settings.data_dir)
+    """The topmost folder of a data dir that did not exist: a start that fails its checks removes
+    it, with what an early PKI child made in it, as if the start never ran."""
+    pki_child: asyncio.subprocess.Process | None = None
     runner: web.AppRunner | None = None
     try:
+        if own_process:
+            # A new data dir's PKI is issued while this process imports and parses the fixtures.
+            if temp_dir is not None or made is not None:
+                pki_child = await pkichild.begin(settings.data_dir, settings.tls_sans)
+            # Frozen before the fixtures are parsed: their documents are garbage once applied,
+            # and frozen they stayed (measured: +37 MiB at ready with 10,000 ConfigMaps).
+            _import_serving_modules()
+            gc.freeze()
+        try:
+            fixture_docs = check_fixtures(settings.fixtures, settings.kubernetes_version or None)
+            probe_bind(settings.host, settings.port)
+            if temp_dir is None:
+                _check_data_dir(settings.data_dir)
+        except BaseException:
+            await pkichild.abandon(pki_child)  # before removing what it writes to
+            if made is not None:
+                shutil.rmtree(made, ignore_errors=True)
+            raise
+
         if own_process and pki_child is None:
             pki_child = await pkichild.begin(settings.data_dir, settings.tls_sans)
         try:
@@ -393,6 +372,22 @@ async def start(settings: Settings, *, own_process: bool = False) -> RunningServ
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
         raise
+
+
+def _check_data_dir(data_dir: Path) -> None:
+    """ServeError unless `data_dir` is usable and no other server runs on it."""
+    from fakekapi.datadir.check import DataDirError, check_data_dir
+
+    try:
+        check_data_dir(data_dir)
+    except DataDirError as e:
+        raise ServeError(str(e)) from e
+    running = read_server_info(data_dir)
+    if running is not None and running.pid != os.getpid():
+        raise ServeError(
+            f"a server (pid {running.pid}) is already running at {running.url} "
+            f"on data dir {data_dir}"
+        )
 
 
 def _publish_endpoint(app: web.Application, host: str, port: int) -> None:
