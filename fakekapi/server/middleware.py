@@ -325,29 +325,24 @@ def request_info(request: web.Request, st: RequestState) -> None:
 
 
 def _peer_certificate(request: web.Request, st: RequestState) -> bytes | None:
-    # A connection's peer certificate never changes: read it once per TLS connection.
+    # A connection's peer certificate never changes: read it once per TLS connection (an app
+    # served without fakekapi's connections, as in some tests, reads it on each request).
     conn = st.connection
-    if conn is not None:
-        der = conn.peer_certificate
-        if der is connections.UNKNOWN:
-            der = conn.peer_certificate = _read_peer_certificate(request, st)
-        return cast("bytes | None", der)
-    return _read_peer_certificate(request, st)
+    if conn is None:
+        return _read_peer_certificate(request)
+    der = conn.peer_certificate
+    if der is connections.UNKNOWN:
+        der = conn.peer_certificate = _read_peer_certificate(request)
+    return cast("bytes | None", der)
 
 
-def _read_peer_certificate(request: web.Request, st: RequestState) -> bytes | None:
+def _read_peer_certificate(request: web.Request) -> bytes | None:
     transport = request.transport
     ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
     if ssl_object is None:
         return None
-    caches: RequestCaches = st.parts.caches
-    peer_certs = caches.peer_certs
-    try:
-        return peer_certs[ssl_object]
-    except KeyError:
-        raw = ssl_object.getpeercert(binary_form=True)
-        der = peer_certs[ssl_object] = bytes(raw) if raw else None
-        return der
+    raw = ssl_object.getpeercert(binary_form=True)
+    return bytes(raw) if raw else None
 
 
 def _console_asset(request: web.Request) -> bool:

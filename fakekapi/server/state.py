@@ -6,7 +6,6 @@ App state is set once by `build_app`; request state is filled by the middleware 
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,11 +58,6 @@ class RequestCaches:
     infos: dict[tuple[str, str], RequestInfo] = field(default_factory=dict)
     """RequestInfo by (method, raw path and query): a pure function of them, and clients repeat
     their requests (a RequestInfo is immutable, so sharing one is safe)."""
-    peer_certs: weakref.WeakKeyDictionary[object, bytes | None] = field(
-        default_factory=weakref.WeakKeyDictionary
-    )
-    """The DER peer certificate by TLS connection (ssl object): a connection's certificate never
-    changes, and the same bytes object keeps its hash for the login cache's look-up."""
     parts: Any = None
     """The pipeline's view of the app (the middleware's `Parts`), made at its first request."""
     routes: dict[int, tuple[RequestInfo, int, Any]] = field(default_factory=dict)
