@@ -44,19 +44,19 @@ class CachedTimeFormatter(logging.Formatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         if datefmt is not None:
             return super().formatTime(record, datefmt)
-        second = int(record.created)
-        if second != self._second:
-            self._text = time.strftime(self.default_time_format, self.converter(record.created))
-            self._second = second
-        return f"{self._text},{int(record.msecs):03d}"
+        return f"{self._second_text(record.created)},{int(record.msecs):03d}"
 
     def asctime(self, created: float) -> str:
         """`formatTime` of a record made at `created` (LogRecord's msecs, as 3.11 computes it)."""
+        return f"{self._second_text(created)},{int((created - int(created)) * 1000):03d}"
+
+    def _second_text(self, created: float) -> str:
+        """The text of `created`'s second, made once per second."""
         second = int(created)
         if second != self._second:
             self._text = time.strftime(self.default_time_format, self.converter(created))
             self._second = second
-        return f"{self._text},{int((created - second) * 1000):03d}"
+        return self._text
 
 
 class BatchingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -73,18 +73,7 @@ class BatchingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         except Exception:
             self.handleError(record)
             return
-        self._waiting.append(line)
-        if record.levelno >= logging.WARNING or len(self._waiting) >= MAX_WAITING:
-            self._write_waiting()
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop in this thread: nobody would come back for the line
-            self._write_waiting()
-            return
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_later(FLUSH_AFTER, self.flush)
+        self._queue(line, record.levelno >= logging.WARNING)
 
     def write_info(self, name: str, message: str, created: float) -> None:
         """What `emit` writes for an INFO record of logger `name` with `message` (no arguments),
@@ -94,17 +83,24 @@ class BatchingStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         assert isinstance(formatter, CachedTimeFormatter)
         line = f"{formatter.asctime(created)} INFO {name}: {message}{self.terminator}"
         with self.lock:  # type: ignore[union-attr]
-            self._waiting.append(line)
-            if len(self._waiting) >= MAX_WAITING:
-                self._write_waiting()
-            elif not self._scheduled:
-                try:
-                    loop = asyncio.get_running_loop()
-                except RuntimeError:  # as emit: nobody would come back for the line
-                    self._write_waiting()
-                    return
-                self._scheduled = True
-                loop.call_later(FLUSH_AFTER, self.flush)
+            self._queue(line, False)
+
+    def _queue(self, line: str, at_once: bool) -> None:
+        """Add a line; write what waits now if `at_once`, when too much waits, or when no event
+        loop runs in this thread (nobody would come back for the line), else soon (the caller
+        holds the handler's lock)."""
+        self._waiting.append(line)
+        if at_once or len(self._waiting) >= MAX_WAITING:
+            self._write_waiting()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._write_waiting()
+            return
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_later(FLUSH_AFTER, self.flush)
 
     def flush(self) -> None:
         self.acquire()
