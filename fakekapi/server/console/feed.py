@@ -17,9 +17,9 @@ import asyncio
 import itertools
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 CAPACITY = 500
 FEED_PATH = "/fakekapi/v1/requests"
@@ -136,22 +136,6 @@ class RequestFacts(Protocol):
     def audit_id(self) -> str: ...
 
 
-class _Facts(NamedTuple):
-    """A record's facts given one by one (`add`), or of a request without a user."""
-
-    user: str
-    groups: tuple[str, ...]
-    authn_method: str
-    authn_error: str
-    decision: str
-    authz_reason: str
-    authz_explanation: str
-    verb: str
-    namespace: str
-    resource: str
-    audit_id: str
-
-
 def _about(info: _About | None) -> tuple[str, str, str]:
     return (info.verb, info.namespace, info.resource) if info is not None else ("", "", "")
 
@@ -159,16 +143,12 @@ def _about(info: _About | None) -> tuple[str, str, str]:
 def _entry(values: tuple[Any, ...]) -> _Entry:
     """The record of a ring item (seq, at, method, uri, code, latency, facts, headers, status)."""
     seq, at, method, uri, code, latency_ms, facts, headers, status = values
-    if isinstance(facts, _Facts):
-        user, groups = facts.user, facts.groups
-        verb, namespace, resource = facts.verb, facts.namespace, facts.resource
-    else:
-        user, groups = facts.user.name, tuple(facts.user.groups)
-        verb, namespace, resource = _about(facts.info)
+    user = facts.user
+    name, groups = (user.name, tuple(user.groups)) if user is not None else ("", ())
     return _Entry(
-        seq, at, method, uri, code, latency_ms, user, groups, facts.authn_method,
+        seq, at, method, uri, code, latency_ms, name, groups, facts.authn_method,
         facts.authn_error, facts.decision, facts.authz_reason, facts.authz_explanation,
-        verb, namespace, resource, headers, status, facts.audit_id,
+        *_about(facts.info), headers, status, facts.audit_id,
     )  # fmt: skip
 
 
@@ -178,40 +158,13 @@ class RequestFeed:
 
     capacity: int = CAPACITY
     _ring: deque[tuple[Any, ...]] = field(init=False)
-    """The records as `_add` keeps them (made into `_Entry`s when read)."""
+    """The records as `add_request` keeps them (made into `_Entry`s when read)."""
     _subscribers: set[asyncio.Queue[_Entry]] = field(default_factory=set)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     users_seen: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._ring = deque(maxlen=self.capacity)
-
-    def add(
-        self,
-        *,
-        method: str,
-        uri: str,
-        code: int,
-        latency_ms: float,
-        user: str,
-        groups: Iterable[str],
-        authn: str,
-        authn_error: str,
-        decision: str,
-        reason: str,
-        explanation: str,
-        verb: str,
-        namespace: str,
-        resource: str,
-        headers: Mapping[str, str],
-        status: dict[str, Any] | None,
-        audit_id: str,
-    ) -> None:
-        facts = _Facts(
-            user, tuple(groups), authn, authn_error, decision, reason, explanation,
-            verb, namespace, resource, audit_id,
-        )  # fmt: skip
-        self._add(method, uri, code, latency_ms, facts, headers, status)
 
     def add_request(
         self,
@@ -223,39 +176,14 @@ class RequestFeed:
         headers: Mapping[str, str],
         status: dict[str, Any] | None,
     ) -> None:
-        """`add` of a request as the pipeline's state tells it (the request pipeline's call,
-        once per request: the state is kept as it is, read only when a console reads the
-        record)."""
-        user = state.user
-        if user is None:
-            facts: _Facts | RequestFacts = _Facts(
-                "", (), state.authn_method, state.authn_error, state.decision,
-                state.authz_reason, state.authz_explanation, *_about(state.info), state.audit_id,
-            )  # fmt: skip
-        else:
-            facts = state
-        self._add(method, uri, code, latency_ms, facts, headers, status)
-
-    def _add(
-        self,
-        method: str,
-        uri: str,
-        code: int,
-        latency_ms: float,
-        facts: _Facts | RequestFacts,
-        headers: Mapping[str, str],
-        status: dict[str, Any] | None,
-    ) -> None:
+        """Record a request as the pipeline's state tells it (once per request: the state is
+        kept as it is and read only when a console reads the record)."""
         if uri.startswith(_LEFT_OUT):
             return
-        if isinstance(facts, _Facts):
-            name, groups = facts.user, facts.groups
-        else:
-            user = facts.user
-            name, groups = (user.name, user.groups) if user is not None else ("", ())
-        if name:
+        user = state.user
+        if user is not None and user.name:
             seen = self.users_seen
-            seen[name] = tuple(groups)
+            seen[user.name] = tuple(user.groups)
             if len(seen) > 1000:
                 seen.pop(next(iter(seen)))
         values = (
@@ -265,7 +193,7 @@ class RequestFeed:
             uri,
             code,
             latency_ms,
-            facts,
+            state,
             headers,
             status,
         )
