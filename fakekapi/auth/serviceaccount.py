@@ -626,7 +626,7 @@ class ServiceAccountAuthenticator:
         auds = tuple(audiences or ())
         now = self.verifier.clock()
         if self.cache is not None:
-            entry = self.cache.get_entry(token, auds, now, self.lookup)
+            entry = self.cache.get(token, auds, now, self.lookup)
             if entry is not None:
                 result = entry.result
                 if result is None:

@@ -68,16 +68,9 @@ class TokenCache:
         return len(self._entries)
 
     def get(
-        self, token: str, audiences: Sequence[str], now: float, lookup: ObjectLookup
-    ) -> tuple[VerifiedToken, Identity] | None:
-        """The cached (verified, identity), refreshed if a dependency changed; None on a miss."""
-        entry = self.get_entry(token, tuple(audiences), now, lookup)
-        return (entry.verified, entry.identity) if entry is not None else None
-
-    def get_entry(
         self, token: str, audiences: tuple[str, ...], now: float, lookup: ObjectLookup
     ) -> CacheEntry | None:
-        """`get`'s entry itself (its identity refreshed if a dependency changed), or None."""
+        """The cached entry, its identity refreshed if a dependency changed; None on a miss."""
         key = (token, audiences)
         entry = self._entries.get(key)
         if entry is None:
