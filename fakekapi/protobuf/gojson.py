@@ -84,6 +84,13 @@ class _Info(NamedTuple):
     fields: dict[str, _Plan]
     always: tuple[_Plan, ...]
     """Fields written even when absent (their zero value), in Go order."""
+    checked: dict[str, _Plan]
+    """The fields whose value Go's decoding may refuse (`GoJSON.check` looks at no other)."""
+
+
+_NEVER_REFUSED = frozenset({STRING, BOOL, INT32, INT64, DURATION, RAWEXT, FIELDSV1})
+"""Kinds whose single value `GoJSON.single` passes through whatever it is: a plain value (its
+type was checked by the typed decoding before), a Duration, raw JSON."""
 
 
 _TYPE_META = (
@@ -113,7 +120,9 @@ class GoJSON:
             for i, p in enumerate(plans):
                 p.index = i
             info = self._infos[msg.name] = _Info(
-                {p.json: p for p in plans}, tuple(p for p in plans if p.absent != _SKIP)
+                {p.json: p for p in plans},
+                tuple(p for p in plans if p.absent != _SKIP),
+                {p.json: p for p in plans if p.repeated or p.kind not in _NEVER_REFUSED},
             )
         return info
 
@@ -152,7 +161,7 @@ class GoJSON:
     def message(self, src: dict[str, Any], msg: Message) -> dict[str, Any]:
         """Walks the fields present (usually far fewer than the struct has), then adds the
         absent ones Go always writes, and orders the result as Go's struct does."""
-        fields, always = self.info(msg)
+        fields, always, _ = self.info(msg)
         items: list[tuple[int, str, Any]] = []
         single = self.single
         in_order = True
@@ -189,6 +198,46 @@ class GoJSON:
         if not in_order:
             items.sort(key=_first)
         return {k: v for _, k, v in items}
+
+    def check(self, src: dict[str, Any], msg: Message) -> None:
+        """Raise what `message(src, msg)` would raise, building nothing: the same fields in the
+        same order (so the same first error), skipping the values `single` never refuses."""
+        checked = self.info(msg).checked
+        if not checked:
+            return
+        for k, v in src.items():
+            p = checked.get(k)
+            if p is None or v is None:
+                continue
+            if p.repeated:
+                if not isinstance(v, list):
+                    raise GoDecodeError(_type_error(v, "[]" + _go_name(p.field)))
+                if p.kind not in _NEVER_REFUSED:
+                    for x in v:
+                        self.check_single(p.kind, p.ref, x)
+            else:
+                self.check_single(p.kind, p.ref, v)
+
+    def check_single(self, kind: int, ref: Any, v: Any) -> None:
+        """`single`'s refusals for one value: structs and maps walked by `check`, the others
+        (bytes, quantities, times, IntOrString...) through `single` itself."""
+        if kind == MSG:
+            if v is None:
+                return
+            if not isinstance(v, dict):
+                raise GoDecodeError(_type_error(v, "struct"))
+            self.check(v, self.schema.messages[ref])
+        elif kind == MAP:
+            if v is None:
+                return
+            if not isinstance(v, dict):
+                raise GoDecodeError(_type_error(v, "map"))
+            _, vkind, vref = ref
+            if vkind not in _NEVER_REFUSED:
+                for k in sorted(v):
+                    self.check_single(vkind, vref, v[k])
+        elif kind not in _NEVER_REFUSED:
+            self.single(kind, ref, v)
 
     def single(self, kind: int, ref: Any, v: Any) -> Any:
         """One value of a field (a list item, a map value, a plain field)."""
@@ -295,6 +344,19 @@ def _get(release: str | None = None) -> GoJSON:
 def knows(api_version: str, kind: str, release: str | None = None) -> bool:
     """Whether `api_version` `kind` is a built-in kind with a Go type."""
     return schema(release).message_for(api_version, kind) is not None
+
+
+def go_check(obj: dict[str, Any], release: str | None = None) -> None:
+    """Raise the GoDecodeError `go_roundtrip(obj, release)` would raise, without encoding: a
+    body is checked when it is decoded and encoded only once, as stored, after defaulting,
+    admission and validation changed it."""
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return
+    enc = _get(release)
+    msg = enc.schema.message_for(api_version, kind)
+    if msg is not None:
+        enc.check(obj, msg)
 
 
 def go_roundtrip(obj: dict[str, Any], release: str | None = None) -> dict[str, Any] | None:

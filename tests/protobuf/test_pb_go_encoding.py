@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from fakekapi.protobuf.gojson import GoDecodeError, go_roundtrip
+from fakekapi.protobuf.gojson import GoDecodeError, go_check, go_roundtrip
 
 RELEASE = "1.33"
 """Pinned: the expectations are kubernetes/api's v1.33.0 testdata."""
@@ -217,12 +217,43 @@ def test_trace_bodies_from_the_reference_data_round_trip() -> None:
             },
             "json: cannot unmarshal object into Go value of type int32",
         ),
+        (
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"ownerReferences": {}}},
+            "json: cannot unmarshal object into Go value of type []struct",
+        ),
+        (
+            {"apiVersion": "v1", "kind": "ConfigMap", "data": ["a"]},
+            "json: cannot unmarshal array into Go value of type map",
+        ),
+        (
+            {"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"name": "c"}, "x"]}},
+            "json: cannot unmarshal string into Go value of type struct",
+        ),
+        (
+            # The first refused value in the body's order is the one reported.
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "binaryData": {"b": "!", "a": "x!"},
+                "metadata": {"creationTimestamp": "yesterday"},
+            },
+            "illegal base64 data at input byte 1",
+        ),
     ],
 )
 def test_values_the_go_types_refuse(obj: dict[str, Any], message: str) -> None:
     with pytest.raises(GoDecodeError) as e:
         go_roundtrip(obj)
     assert str(e.value) == message
+    with pytest.raises(GoDecodeError) as e:
+        go_check(obj)  # the decode-time check refuses it alike, without encoding
+    assert str(e.value) == message
+
+
+def test_the_check_passes_what_the_round_trip_encodes() -> None:
+    for text in TESTDATA.values():
+        go_check(json.loads(text), RELEASE)
+    go_check({"apiVersion": "example.com/v1", "kind": "Widget", "data": ["a"]})
 
 
 def test_quantities_everywhere_are_canonical() -> None:

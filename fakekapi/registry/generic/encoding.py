@@ -12,7 +12,7 @@ from typing import Any
 
 from fakekapi.core.errors import bad_request, go_quote
 from fakekapi.core.objects import OBJECT_META_ORDER
-from fakekapi.protobuf.gojson import GoDecodeError, go_roundtrip
+from fakekapi.protobuf.gojson import GoDecodeError, go_check, go_roundtrip
 
 
 def canonical_order(obj: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +54,7 @@ def go_decode_error(obj: dict[str, Any], release: str | None = None) -> str:
     """The error Go's decoding of a built-in object into its type gives ("" if none): what
     the apimachinery types' UnmarshalJSON refuse (quantities, times, base64, IntOrString)."""
     try:
-        go_roundtrip(obj, release)
+        go_check(obj, release)
     except GoDecodeError as e:
         return str(e)
     return ""
