@@ -340,10 +340,15 @@ def _pe_rank(pe: str) -> tuple[Any, ...]:
 
 
 def _sorted_elements(s: FieldSet) -> list[str]:
-    keys = [k for k in s if k != MEMBER]
-    if all(k.startswith("f:") for k in keys):
-        return sorted(keys)  # field names only: the common case, plain string order
-    return sorted(keys, key=_pe_rank)
+    keys = sorted(s)
+    if MEMBER in s:
+        keys.remove(MEMBER)
+    # Field names only (the common case) keep plain string order; in that order the first and
+    # the last key start with "f:" exactly when all of them do.
+    if keys and not (keys[0].startswith("f:") and keys[-1].startswith("f:")):
+        # From the set's own order: elements of equal rank (`v:1`, `v:1.0`) keep it.
+        return sorted((k for k in s if k != MEMBER), key=_pe_rank)
+    return keys
 
 
 def members(s: FieldSet, prefix: list[str] | None = None) -> Iterator[list[str]]:
@@ -495,6 +500,13 @@ def _every_node(value: Any, node: Node) -> FieldSet:
     return out
 
 
+def _node_at(s: FieldSet, path: list[str]) -> FieldSet:
+    """The node of `s` at `path`, made if missing (as `insert` makes it)."""
+    for pe in path:
+        s = s.setdefault(pe, {})
+    return s
+
+
 def _leaf(lhs: Any, rhs: Any, path: list[str], c: Comparison) -> None:
     if lhs is _MISSING:
         insert(c.added, path)
@@ -538,8 +550,27 @@ def _cmp(lhs: Any, rhs: Any, node: Node, path: list[str], c: Comparison) -> None
     if kind in (STRUCT_N, MAP_N):
         lm: dict[str, Any] = lv or {}
         rm: dict[str, Any] = rv or {}
-        for k in {**lm, **rm}:
-            _cmp(lm.get(k, _MISSING), rm.get(k, _MISSING), node.field(k), [*path, "f:" + k], c)
+        # A key on one side only is the MISSING case of `_cmp`, done here without the call:
+        # most keys of a create's object (compared with the zero object) are such keys.
+        added_at: FieldSet | None = None  # c.added at `path`, once needed
+        removed_at: FieldSet | None = None
+        for k in {**lm, **rm} if lm and rm else lm or rm:
+            lk, rk = lm.get(k, _MISSING), rm.get(k, _MISSING)
+            if lk is _MISSING:
+                if added_at is None:
+                    added_at = _node_at(c.added, path)
+                base, v = added_at, rk
+            elif rk is _MISSING:
+                if removed_at is None:
+                    removed_at = _node_at(c.removed, path)
+                base, v = removed_at, lk
+            else:
+                _cmp(lk, rk, node.field(k), [*path, "f:" + k], c)
+                continue
+            # A scalar (or null) is one node whatever its schema says, as in `_every_node`.
+            sub = _every_node(v, node.field(k)) if isinstance(v, _CONTAINERS) else {MEMBER: {}}
+            cur = base.setdefault("f:" + k, {})
+            cur.update(union(cur, sub) if cur else sub)
     else:
         _cmp_list(lv or [], rv or [], node, path, c)
     if lhs is _MISSING:
