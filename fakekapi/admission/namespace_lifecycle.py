@@ -9,6 +9,8 @@ plugin's `a.GetName()` does: names are generated after admission.
 
 from __future__ import annotations
 
+import orjson
+
 from fakekapi.core.errors import forbidden, not_found
 from fakekapi.core.objects import as_dict
 from fakekapi.registry.admission import CREATE, DELETE, Attributes
@@ -26,6 +28,10 @@ class NamespaceLifecycle:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._terminating: dict[str, tuple[bytes, bool]] = {}
+        """Per namespace key: the stored bytes last looked at, and whether they are of a
+        terminating namespace (every create in a namespace asks; decoding the namespace each
+        time was most of this plugin's cost)."""
 
     async def __call__(self, a: Attributes) -> None:
         rt = a.rt
@@ -35,13 +41,7 @@ class NamespaceLifecycle:
             return
         if a.operation != CREATE or not rt.namespaced or a.subresource:
             return
-        cur = self.store.get(namespace_key(a.namespace))
-        if cur is None:
-            raise not_found("namespaces", "", a.namespace)
-        ns = cur[0]
-        if as_dict(ns.get("status")).get("phase") == "Terminating" or as_dict(
-            ns.get("metadata")
-        ).get("deletionTimestamp"):
+        if self._is_terminating(namespace_key(a.namespace), a.namespace):
             raise forbidden(
                 rt.plural,
                 rt.group,
@@ -56,3 +56,27 @@ class NamespaceLifecycle:
                     }
                 ],
             )
+
+    def _is_terminating(self, key: str, namespace: str) -> bool:
+        """Whether the namespace is terminating (404 if there is none), from its stored bytes:
+        decoded only when they are not the very bytes object looked at last time."""
+        found = self.store.get_raw(key)
+        if found is None:
+            raise not_found("namespaces", "", namespace)
+        data = found[0]
+        known = self._terminating.get(key)
+        if known is not None and known[0] is data:
+            return known[1]
+        ns = orjson.loads(data)
+        terminating = bool(
+            as_dict(ns.get("status")).get("phase") == "Terminating"
+            or as_dict(ns.get("metadata")).get("deletionTimestamp")
+        )
+        if len(self._terminating) >= _REMEMBERED:
+            self._terminating.clear()
+        self._terminating[key] = (data, terminating)
+        return terminating
+
+
+_REMEMBERED = 1024
+"""Namespaces whose state is kept at most (then forgotten all at once: a cache, not a copy)."""

@@ -137,6 +137,7 @@ async def test_namespace_must_exist(registry: Registry) -> None:
 
 async def test_terminating_namespace_refuses_content(registry: Registry) -> None:
     await registry.create(NAMESPACES, "", {"metadata": {"name": "gone"}}, W)
+    await registry.create(PODS, "gone", pod("before"), W)  # admitted while the namespace is live
     await registry.delete(NAMESPACES, "", "gone", DeleteOptions())
     with pytest.raises(StatusError) as e:
         await registry.create(PODS, "gone", pod("web"), W)
