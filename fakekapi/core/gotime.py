@@ -10,6 +10,7 @@ time/format.go `parse` is ported for these two layouts: the element that failed,
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from datetime import UTC, datetime
@@ -197,6 +198,20 @@ def format_utc(seconds: int, nanos: int = 0, layout: str = RFC3339) -> str:
 def from_json(value: object, layout: str = RFC3339) -> str | None:
     """UnmarshalJSON then MarshalJSON of a decoded JSON value; None is JSON null (the zero
     time). Raises TimeError with Go's message (a non-string: json's UnmarshalTypeError)."""
+    if value.__class__ is str:
+        return _from_text(value, layout)
+    return _from_value(value, layout)
+
+
+@functools.lru_cache(maxsize=256)
+def _from_text(value: str, layout: str) -> str | None:
+    """`from_json` of a string, remembered: every write of an object re-encodes its times, and
+    the times of one second (creationTimestamp, the managedFields entry's time) are the same
+    text for every write in it. A refused text raises each time (exceptions are not kept)."""
+    return _from_value(value, layout)
+
+
+def _from_value(value: object, layout: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
