@@ -16,10 +16,9 @@ import gzip
 import json
 import threading
 from functools import cache, lru_cache
-from importlib import resources as importlib_resources
 from typing import Any
 
-from fakekapi.core import jsondiff
+from fakekapi.core import jsondiff, packagedata
 
 JSON = dict[str, Any]
 _lock = threading.Lock()
@@ -31,8 +30,7 @@ class UnsupportedRelease(ValueError):
 
 @cache
 def _index() -> JSON:
-    raw = importlib_resources.files("fakekapi.catalog").joinpath("data", "releases.json")
-    doc: JSON = json.loads(raw.read_bytes())
+    doc: JSON = json.loads(packagedata.read_bytes("fakekapi.catalog", "data", "releases.json"))
     return doc
 
 
@@ -96,10 +94,7 @@ def aggregated_discovery_versions(release: str) -> tuple[str, ...]:
 
 def read_gz(package: str, *parts: str) -> JSON:
     """A gzipped JSON file of a package's data directory."""
-    node = importlib_resources.files(package).joinpath("data")
-    for part in parts:
-        node = node.joinpath(part)
-    doc: JSON = json.loads(gzip.decompress(node.read_bytes()))
+    doc: JSON = json.loads(gzip.decompress(packagedata.read_bytes(package, "data", *parts)))
     return doc
 
 

@@ -15,10 +15,10 @@ import json
 import threading
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources as importlib_resources
 from typing import Any
 
 from fakekapi.catalog import releases
+from fakekapi.core import packagedata
 
 SCALAR = "scalar"
 STRUCT = "struct"
@@ -114,8 +114,7 @@ def _index(release: str) -> dict[str, Any]:
 def _atomic(release: str) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     """data/smd_atomic.json (scripts/gen_smd_atomic.py): atomic structs and atomic map fields of
     `release` (1.33's, with the release's differences applied)."""
-    raw = importlib_resources.files("fakekapi.catalog").joinpath("data", "smd_atomic.json")
-    data = json.loads(raw.read_text())
+    data = json.loads(packagedata.read_bytes("fakekapi.catalog", "data", "smd_atomic.json"))
     delta = data.get("releases", {}).get(release, {})
     types = (set(data["types"]) | set(delta.get("addTypes", ()))) - set(
         delta.get("removeTypes", ())

@@ -10,10 +10,9 @@ import gzip
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, NamedTuple
 
-from fakekapi.core import jsondiff
+from fakekapi.core import jsondiff, packagedata
 
 # Field kinds (the "kind" strings of schema.json).
 STRING, BOOL, INT32, INT64, BYTES, MSG, MAP, WRAP = range(8)
@@ -66,34 +65,59 @@ class Message:
     by_num: dict[int, Field]
 
 
+class _Messages(dict[str, Message]):
+    """Messages by name, each built from its schema.json entry the first time it is asked for:
+    a request touches a few dozen of a release's ~1,100 messages, and building them all cost
+    ~9 ms of every start (the Node a start registers is the first write to need one)."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        super().__init__()
+        self._raw = raw
+
+    def __missing__(self, name: str) -> Message:
+        message = self[name] = _message(name, self._raw[name])
+        return message
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+
+def _message(name: str, raw: dict[str, Any]) -> Message:
+    fields = []
+    for num, js, kind, ref, flags, go_name in raw["fields"]:
+        k = KINDS[kind]
+        if k == MAP:
+            ref = (KINDS[ref[0]], KINDS[ref[1]], KINDS.get(ref[2], ref[2]))
+        elif k == WRAP:
+            ref = KINDS[ref]
+        fields.append(
+            Field(
+                num,
+                js,
+                k,
+                ref,
+                bool(flags & REPEATED),
+                bool(flags & POINTER),
+                bool(flags & OMITEMPTY),
+                bool(flags & INLINE),
+                bool(flags & SKIPJSON),
+                go_name,
+            )
+        )
+    return Message(name, raw["go"], tuple(fields), {f.num: f for f in fields})
+
+
 class Schema:
     """All messages, and which `apiVersion Kind` pairs are built-in kinds."""
 
     def __init__(self, raw: dict[str, Any]) -> None:
-        self.messages: dict[str, Message] = {}
-        for name, m in raw["messages"].items():
-            fields = []
-            for num, js, kind, ref, flags, go_name in m["fields"]:
-                k = KINDS[kind]
-                if k == MAP:
-                    ref = (KINDS[ref[0]], KINDS[ref[1]], KINDS.get(ref[2], ref[2]))
-                elif k == WRAP:
-                    ref = KINDS[ref]
-                fields.append(
-                    Field(
-                        num,
-                        js,
-                        k,
-                        ref,
-                        bool(flags & REPEATED),
-                        bool(flags & POINTER),
-                        bool(flags & OMITEMPTY),
-                        bool(flags & INLINE),
-                        bool(flags & SKIPJSON),
-                        go_name,
-                    )
-                )
-            self.messages[name] = Message(name, m["go"], tuple(fields), {f.num: f for f in fields})
+        self.messages: dict[str, Message] = _Messages(raw["messages"])
         self.kinds: dict[tuple[str, str], str] = {}
         for key, msg in raw["kinds"].items():
             api_version, kind = key.split(" ")
@@ -105,7 +129,7 @@ class Schema:
 
 
 def _read(name: str) -> dict[str, Any]:
-    raw = resources.files("fakekapi.protobuf").joinpath("data", "releases", name).read_bytes()
+    raw = packagedata.read_bytes("fakekapi.protobuf", "data", "releases", name)
     doc: dict[str, Any] = json.loads(gzip.decompress(raw))
     return doc
 
@@ -113,8 +137,8 @@ def _read(name: str) -> dict[str, Any]:
 @cache
 def default_release() -> str:
     """The default release (as fakekapi.catalog.releases has it; the generator writes both)."""
-    raw = resources.files("fakekapi.protobuf").joinpath("data", "releases", "index.json")
-    return str(json.loads(raw.read_bytes())["default"])
+    raw = packagedata.read_bytes("fakekapi.protobuf", "data", "releases", "index.json")
+    return str(json.loads(raw)["default"])
 
 
 def schema(release: str | None = None) -> Schema:

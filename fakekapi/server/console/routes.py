@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from importlib import resources as package_files
 from typing import Any
 
 from aiohttp import web
 
 from fakekapi.auth.explain import Explanation, impersonated_user, request_attributes
+from fakekapi.core import packagedata
 from fakekapi.core.errors import bad_request, internal, page_not_found
 from fakekapi.server.console.feed import FEED_PATH, RequestFeed
 from fakekapi.server.state import AUTHORIZER, CATALOG, REGISTRY, WATCHES
@@ -44,8 +44,8 @@ MAX_ACCESS_QUESTIONS = 400
 def _asset(name: str) -> bytes | None:
     if not name or "/" in name or name.startswith("."):
         return None
-    node = package_files.files("fakekapi.server.console").joinpath("static", name)
-    return node.read_bytes() if node.is_file() else None
+    path = packagedata.package_dir("fakekapi.server.console") / "static" / name
+    return path.read_bytes() if path.is_file() else None
 
 
 async def ui_redirect(request: web.Request) -> web.StreamResponse:
