@@ -87,7 +87,10 @@ class ControllerManager:
     async def _ensure_service_accounts(self) -> None:
         """The kube-system ServiceAccounts the controllers act as, created when missing, as
         kube-controller-manager's SAControllerClientBuilder does with
-        --use-service-account-credentials (so `kubectl get sa -n kube-system` lists them)."""
+        --use-service-account-credentials (so `kubectl get sa -n kube-system` lists them).
+        Looked up first, as its getOrCreateServiceAccount does (pkg/controller/
+        client_builder.go): after the first start every one exists, and a create that ends in
+        AlreadyExists runs the whole write path first."""
         registry = self.context.registry
         sa_type = self.context.resource("", "v1", "serviceaccounts")
         names = sorted(
@@ -95,6 +98,13 @@ class ControllerManager:
         )
         manager = UserInfo(name="system:kube-controller-manager", groups=("system:authenticated",))
         for name in names:
+            try:
+                await registry.get(sa_type, "kube-system", name)
+                continue
+            except StatusError as e:
+                if e.code != 404:
+                    log.info("ServiceAccount kube-system/%s not read: %s", name, e.message)
+                    continue
             sa = {
                 "apiVersion": "v1",
                 "kind": "ServiceAccount",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from controllers.controller_harness import eventually, items
+from controllers.controller_harness import create, eventually, items
 from fakekapi.controllers.manager import ControllerManager
 from fakekapi.controllers.names import parse
 from fakekapi.registry.registry import Registry
@@ -39,3 +39,36 @@ async def test_only_selected_controllers_run(registry: Registry) -> None:
     finally:
         await m.stop()
     assert m.idle()
+
+
+async def test_an_existing_identity_is_kept_and_the_missing_ones_made(registry: Registry) -> None:
+    """Looked up before created (getOrCreateServiceAccount): the one already there keeps its
+    resourceVersion and labels; the one missing is created."""
+    kept = await create(
+        registry,
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {
+                "name": "job-controller",
+                "namespace": "kube-system",
+                "labels": {"a": "b"},
+            },
+        },
+    )
+    m = ControllerManager.start(registry, parse(["job,deployment"]))
+    try:
+
+        async def made() -> None:
+            by_name = {
+                sa["metadata"]["name"]: sa
+                for sa in await items(registry, "", "v1", "serviceaccounts", "kube-system")
+            }
+            assert "deployment-controller" in by_name
+            job = by_name["job-controller"]["metadata"]
+            assert job["resourceVersion"] == kept["metadata"]["resourceVersion"]
+            assert job["labels"] == {"a": "b"}
+
+        await eventually(made)
+    finally:
+        await m.stop()
