@@ -238,21 +238,23 @@ class _Decoder:
 
     def struct(self, t: Type, v: Any, path: str, stack: list[str]) -> dict[str, Any]:
         fields = t.fields()
+        struct_name = t.struct_name
         out: dict[str, Any] = {}
         unknown: list[str] = []
         for k, x in self.ordered(v):
             f = fields.get(k)
-            sub = self.key_path(path, k)
+            sub = f"{path}.{k}" if path else k  # key_path
             if f is None:
                 if self.converter:
                     unknown.append(f"unknown field {go_q(sub)}")
                 else:
                     self.strict_error(f"unknown field {go_q(sub)}")
                 continue
-            if k in out and not self.converter:
+            again = k in out
+            if again and not self.converter:
                 self.strict_error(f"duplicate field {go_q(sub)}")
-            decoded = self.value(f.type, x, sub, t.struct_name, [*stack, k])
-            out[k] = _go_merge(out.get(k), decoded)
+            decoded = self.value(f.type, x, sub, struct_name, [*stack, k])
+            out[k] = _go_merge(out[k], decoded) if again else decoded
         for msg in unknown:
             self.strict_error(msg)
         return out
