@@ -209,11 +209,21 @@ def zero_object(api_version: str, kind: str, release: str | None = None) -> dict
     return out
 
 
+@cache
+def _zero_shared(api_version: str, kind: str, release: str | None = None) -> dict[str, Any]:
+    """`zero_object`, one copy per kind for the comparison of every create (which only reads
+    it)."""
+    return zero_object(api_version, kind, release)
+
+
 # --- Updater ------------------------------------------------------------------------------------
 
 
-def _strip_ignored(s: FieldSet, ignored: Iterable[str]) -> FieldSet:
-    """RecursiveDifference with top-level paths (the strategy's reset fields)."""
+def _strip_ignored(s: FieldSet, ignored: tuple[str, ...]) -> FieldSet:
+    """RecursiveDifference with top-level paths (the strategy's reset fields); `s` itself when
+    there are none."""
+    if not ignored:
+        return s
     return {k: v for k, v in s.items() if k not in ignored}
 
 
@@ -286,10 +296,11 @@ def record_update(
     live = (
         _body(old)
         if old is not None
-        else zero_object(new.get("apiVersion", ""), new["kind"], release)
+        else _zero_shared(new.get("apiVersion", ""), new["kind"], release)
     )
     c = _comparison(live, _body(new), node, ignored)
-    _update(c, managers, None, True)
+    if managers:  # (no other manager: nothing to take from anyone)
+        _update(c, managers, None, True)
     mine = smd.union(c.modified, c.added)
     if mine:
         entry = Entry(manager, "Update", api_version, now, subresource, mine)
