@@ -247,10 +247,16 @@ def name_rule(group: str, plural: str) -> NameFunc:
 
 def validate_labels(labels: Any, path: str) -> list[FieldError]:
     errs: list[FieldError] = []
+    # Each check's messages are looked at before a list is built for them: there are
+    # usually none, and every object's labels, annotations and keys pass here.
     for k, v in _dict(labels).items():
-        errs += [invalid_value(path, k, m) for m in is_qualified_name(k)]
+        msgs = is_qualified_name(k)
+        if msgs:
+            errs += [invalid_value(path, k, m) for m in msgs]
         if isinstance(v, str):
-            errs += [invalid_value(path, v, m) for m in is_valid_label_value(v)]
+            msgs = is_valid_label_value(v)
+            if msgs:
+                errs += [invalid_value(path, v, m) for m in msgs]
     return errs
 
 
@@ -261,7 +267,9 @@ def validate_annotations(annotations: Any, path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     total = 0
     for k, v in _dict(annotations).items():
-        errs += [invalid_value(path, k, m) for m in is_qualified_name(k.lower())]
+        msgs = is_qualified_name(k.lower())
+        if msgs:
+            errs += [invalid_value(path, k, m) for m in msgs]
         total += len(k) + len(v if isinstance(v, str) else "")
     if total > TOTAL_ANNOTATION_SIZE_LIMIT:
         errs.append(
@@ -603,7 +611,9 @@ def validate_data_keys(obj: dict[str, Any]) -> list[FieldError]:
     binary = _dict(obj.get("binaryData"))
     for field_name, items in (("data", data), ("binaryData", binary)):
         for k in items:
-            errs += [invalid_value(f"{field_name}[{k}]", k, m) for m in is_config_map_key(k)]
+            msgs = is_config_map_key(k)
+            if msgs:
+                errs += [invalid_value(f"{field_name}[{k}]", k, m) for m in msgs]
     for k in binary:
         if k in data:
             errs.append(invalid_value(f"data[{k}]", k, "duplicate of key present in binaryData"))
@@ -613,7 +623,9 @@ def validate_data_keys(obj: dict[str, Any]) -> list[FieldError]:
 def validate_secret(obj: dict[str, Any]) -> list[FieldError]:
     errs: list[FieldError] = []
     for k in _dict(obj.get("data")):
-        errs += [invalid_value(f"data[{k}]", k, m) for m in is_config_map_key(k)]
+        msgs = is_config_map_key(k)
+        if msgs:
+            errs += [invalid_value(f"data[{k}]", k, m) for m in msgs]
     return errs
 
 
