@@ -25,9 +25,13 @@ from fakekapi.core.user import ALL_AUTHENTICATED, ANONYMOUS, UserInfo
 CREDENTIAL_ID_KEY = "authentication.kubernetes.io/credential-id"
 """The user extra key kube-apiserver 1.33 fills with `X509SHA256=<hex>` for client certificates."""
 
-_UID_OID = "0.9.2342.19200300.100.1.1"
-"""The subject attribute kube reads a certificate user's uid from (cryptography.x509 is imported
-at the first certificate login, not with the module: most starts never see one)."""
+Subject = tuple[tuple[str, str], ...]
+"""A certificate subject's attributes in order, as (name, value) pairs named the way Python's
+`ssl` module names them (OpenSSL's long names: `commonName`, `organizationName`, `userId`)."""
+
+_COMMON_NAME, _ORGANIZATION, _USER_ID = "commonName", "organizationName", "userId"
+"""The subject attributes kube reads a certificate user's name, groups and uid from (CN, O and
+UID, 0.9.2342.19200300.100.1.1)."""
 
 INVALID_BEARER_TOKEN = "invalid bearer token"
 EXTRA_SPACE_WARNING = (
@@ -44,6 +48,8 @@ class AuthRequest(NamedTuple):
     """The client's leaf certificate (DER) if it presented one."""
     peer_chain_verified: bool = False
     """True when the TLS layer verified the client certificate against the cluster CA."""
+    peer_subject: Subject | None = None
+    """The certificate's subject as the TLS layer decoded it (None: decode `peer_cert_der`)."""
 
 
 @dataclass(frozen=True)
@@ -119,28 +125,23 @@ class X509Authenticator:
             )
         res = self._cache.get(der)
         if res is None:
-            res = self._login(der)
+            res = self._login(der, req.peer_subject)
             if len(self._cache) >= self.cache_size:
                 del self._cache[next(iter(self._cache))]  # the oldest entry
             self._cache[der] = res
         return res
 
-    def _login(self, der: bytes) -> AuthResult:
-        from cryptography import x509
-        from cryptography.x509.oid import NameOID
-
-        try:
-            cert = x509.load_der_x509_certificate(der)
-        except ValueError as e:
-            return AuthResult.reject(f"parsing certificate: {e}", self.method)
-        subject = cert.subject
-        cns = subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-        name = str(cns[0].value) if cns else ""
+    def _login(self, der: bytes, subject: Subject | None) -> AuthResult:
+        if subject is None:
+            try:
+                subject = subject_of(der)
+            except ValueError as e:
+                return AuthResult.reject(f"parsing certificate: {e}", self.method)
+        name = next((v for k, v in subject if k == _COMMON_NAME), "")
         if not name:
             return AuthResult.reject("common name of client certificate is empty", self.method)
-        groups = [str(a.value) for a in subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
-        uids = subject.get_attributes_for_oid(x509.ObjectIdentifier(_UID_OID))
-        uid = str(uids[0].value) if uids else ""
+        groups = [v for k, v in subject if k == _ORGANIZATION]
+        uid = next((v for k, v in subject if k == _USER_ID), "")
         fingerprint = hashlib.sha256(der).hexdigest()
         user = UserInfo(
             name=name,
@@ -149,6 +150,23 @@ class X509Authenticator:
             extra={CREDENTIAL_ID_KEY: (f"X509SHA256={fingerprint}",)},
         )
         return AuthResult.ok(user, self.method)
+
+
+def subject_of(der: bytes) -> Subject:
+    """The subject of a DER certificate the TLS layer did not decode (a caller without a TLS
+    connection); raises ValueError. The server's requests carry `ssl`'s decoding instead:
+    `cryptography.x509` costs ~45 ms and ~14 MiB of RSS to import, so it is loaded only here.
+    The attributes kube reads get `ssl`'s names; any other keeps its dotted OID."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    names = {
+        NameOID.COMMON_NAME: _COMMON_NAME,
+        NameOID.ORGANIZATION_NAME: _ORGANIZATION,
+        NameOID.USER_ID: _USER_ID,
+    }
+    cert = x509.load_der_x509_certificate(der)
+    return tuple((names.get(a.oid, a.oid.dotted_string), str(a.value)) for a in cert.subject)
 
 
 class BearerTokenAuthenticator:

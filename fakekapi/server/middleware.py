@@ -26,7 +26,7 @@ from aiohttp.typedefs import Handler
 
 from fakekapi.auth import audit as auditing
 from fakekapi.auth import impersonation as impersonating
-from fakekapi.auth.authn import Authenticator, AuthRequest
+from fakekapi.auth.authn import Authenticator, AuthRequest, Subject
 from fakekapi.auth.authz import Decision, forbidden_error
 from fakekapi.auth.modes import ExplainingAuthorizer
 from fakekapi.core.errors import (
@@ -324,25 +324,35 @@ def request_info(request: web.Request, st: RequestState) -> None:
 # -- 3. authentication: who is asking; a bad credential is 401, never anonymous ----------------
 
 
-def _peer_certificate(request: web.Request, st: RequestState) -> bytes | None:
+PeerCertificate = tuple[bytes, Subject]
+"""A verified client certificate: its DER and its subject as the TLS layer decoded it."""
+
+
+def _peer_certificate(request: web.Request, st: RequestState) -> PeerCertificate | None:
     # A connection's peer certificate never changes: read it once per TLS connection (an app
     # served without fakekapi's connections, as in some tests, reads it on each request).
     conn = st.connection
     if conn is None:
         return _read_peer_certificate(request)
-    der = conn.peer_certificate
-    if der is connections.UNKNOWN:
-        der = conn.peer_certificate = _read_peer_certificate(request)
-    return cast("bytes | None", der)
+    cert = conn.peer_certificate
+    if cert is connections.UNKNOWN:
+        cert = conn.peer_certificate = _read_peer_certificate(request)
+    return cast("PeerCertificate | None", cert)
 
 
-def _read_peer_certificate(request: web.Request) -> bytes | None:
+def _read_peer_certificate(request: web.Request) -> PeerCertificate | None:
     transport = request.transport
     ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
     if ssl_object is None:
         return None
     raw = ssl_object.getpeercert(binary_form=True)
-    return bytes(raw) if raw else None
+    if not raw:
+        return None
+    # The decoded form (given for a verified certificate, which every one that reaches here is)
+    # spares the authenticator parsing the DER: its attributes, relative names flattened.
+    decoded = ssl_object.getpeercert() or {}
+    subject = tuple(pair for rdn in decoded.get("subject", ()) for pair in rdn)
+    return bytes(raw), subject
 
 
 def _console_asset(request: web.Request) -> bool:
@@ -356,10 +366,13 @@ def authentication(request: web.Request, st: RequestState) -> None:
     if _console_asset(request):
         st.user, st.authn_method = CONSOLE_VISITOR, "public"
         return
-    der = _peer_certificate(request, st)
+    cert = _peer_certificate(request, st)
     # The TLS context requires a presented certificate to chain to a trusted CA (the handshake
     # fails otherwise), so a certificate that reached us is a verified one.
-    auth = AuthRequest(request.headers, der, der is not None)
+    if cert is None:
+        auth = AuthRequest(request.headers)
+    else:
+        auth = AuthRequest(request.headers, cert[0], True, cert[1])
     result = st.parts.authenticator.authenticate(auth)
     if result.warnings:
         st.warnings.extend(result.warnings)

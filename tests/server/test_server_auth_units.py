@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import ssl
+from pathlib import Path
 
 import pytest
 import trustme
@@ -20,6 +23,7 @@ from fakekapi.auth.authn import (
     Union,
     X509Authenticator,
     default_authenticator,
+    subject_of,
     with_anonymous,
 )
 from fakekapi.auth.authz import (
@@ -228,3 +232,59 @@ def test_forbidden_reason_suffix_is_not_escaped() -> None:
     info = parse_request_info("GET", "/api/v1/namespaces/default/pods", {})
     err = forbidden_error(UserInfo("jane"), info, "RBAC: <x>")
     assert err.message.endswith('in the namespace "default": RBAC: <x>')
+
+
+def _self_signed(tmp_path: Path, attributes: list[tuple[x509.ObjectIdentifier, str]]) -> Path:
+    """A PEM certificate whose subject has `attributes` in order."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(oid, value) for oid, value in attributes])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    path = tmp_path / "client.pem"
+    path.write_bytes(cert.public_bytes(Encoding.PEM))
+    return path
+
+
+def test_x509_subject_as_ssl_decodes_it_is_the_subject_the_der_has(tmp_path: Path) -> None:
+    """The server passes the subject `ssl` decoded (no cryptography import per process); it
+    names the same user, groups in order and uid as parsing the DER does."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509.oid import NameOID
+
+    pem = _self_signed(
+        tmp_path,
+        [
+            (NameOID.ORGANIZATION_NAME, "team-b"),
+            (NameOID.COMMON_NAME, "jane"),
+            (NameOID.USER_ID, "u-123"),
+            (NameOID.ORGANIZATION_NAME, "team-a"),
+            (NameOID.COUNTRY_NAME, "NL"),
+        ],
+    )
+    der = x509.load_pem_x509_certificate(pem.read_bytes()).public_bytes(Encoding.DER)
+    decoded = getattr(ssl, "_ssl")._test_decode_cert(str(pem))  # noqa: B009 (what getpeercert() gives)
+    subject = tuple(pair for rdn in decoded["subject"] for pair in rdn)
+    kube_reads = {"commonName", "organizationName", "userId"}
+    assert [p for p in subject_of(der) if p[0] in kube_reads] == [
+        p for p in subject if p[0] in kube_reads
+    ]
+    from_ssl = X509Authenticator().authenticate(AuthRequest({}, der, True, subject))
+    from_der = X509Authenticator().authenticate(AuthRequest({}, der, True))
+    assert from_ssl == from_der
+    assert from_ssl.user is not None
+    assert from_ssl.user.name == "jane"
+    assert from_ssl.user.uid == "u-123"
+    assert from_ssl.user.groups == ("team-b", "team-a", "system:authenticated")
