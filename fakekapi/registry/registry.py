@@ -1055,7 +1055,7 @@ class Registry:
         md = meta(obj)
         for _ in range(MAX_GENERATE_NAME_ATTEMPTS):
             try:
-                stored, _rev = await self.store.create(key, obj)
+                stored, _rev = await self.store.create_raw(key, obj)
             except KeyExistsError:
                 existing = self.store.get(key)
                 if not generated:
@@ -1064,7 +1064,7 @@ class Registry:
                 strategy.canonicalize(obj)
                 key = object_key(rt, namespace, md["name"])
                 continue
-            return WriteResult(stored, warnings, True)  # the store's own fresh decode
+            return WriteResult(warnings=warnings, created=True, stored=stored)
         raise generate_name_conflict(rt.plural, rt.group, md["name"])
 
     async def _create_or_retry(

@@ -79,10 +79,10 @@ def encode_json_list(obj: dict[str, Any], *, pretty: bool = False) -> bytes:
     return _go_escape(b"".join(parts)) + b"\n"
 
 
-def stored_json_response(data: bytes) -> web.Response:
+def stored_json_response(data: bytes, status: int = 200) -> web.Response:
     """A compact JSON response whose body is an object's (or list's) stored JSON bytes: the same
     bytes `encode_json` gives for the decoded value, without decoding or encoding it."""
-    return raw_response(_go_escape(data) + b"\n", JSON)
+    return raw_response(_go_escape(data) + b"\n", JSON, status)
 
 
 async def write_stored_json(request: web.Request, chunks: list[bytes]) -> web.StreamResponse:

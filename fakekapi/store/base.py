@@ -173,6 +173,9 @@ class Store(Protocol):
         The object returned by create, update and delete is decoded afresh from what was
         stored: the caller's own, to change or hand out without copying."""
 
+    async def create_raw(self, key: str, obj: Obj) -> tuple[bytes, int]:
+        """`create`, answering the stored JSON bytes (nothing decoded)."""
+
     async def update(
         self, key: str, obj: Obj, expected_revision: int | None = None
     ) -> tuple[Obj, int]:

@@ -221,12 +221,16 @@ class MemoryStore:
         return out, revision
 
     async def create(self, key: str, obj: Obj) -> tuple[Obj, int]:
+        data, revision = await self.create_raw(key, obj)
+        return decode(data), revision
+
+    async def create_raw(self, key: str, obj: Obj) -> tuple[bytes, int]:
         if key in self._objects:
             raise KeyExistsError(key)
         revision = self._revision + 1
         data = encode(obj, revision)
         self.apply("ADDED", key, data, revision)
-        return decode(data), revision
+        return data, revision
 
     async def update(
         self, key: str, obj: Obj, expected_revision: int | None = None

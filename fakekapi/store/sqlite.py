@@ -69,7 +69,7 @@ class _Pending:
     """A queued write and the future its caller waits on."""
 
     request: WriteRequest
-    future: asyncio.Future[tuple[Obj, int]]
+    future: asyncio.Future[tuple[bytes, int]]
 
 
 _Batch = list[_Pending]  # (a module-level alias: inside the class `list` is the Store method)
@@ -222,15 +222,21 @@ class SqliteStore:
     # -- writes -----------------------------------------------------------------------------------
 
     async def create(self, key: str, obj: Obj) -> tuple[Obj, int]:
+        data, revision = await self._write("ADDED", key, obj, None)
+        return decode(data), revision
+
+    async def create_raw(self, key: str, obj: Obj) -> tuple[bytes, int]:
         return await self._write("ADDED", key, obj, None)
 
     async def update(
         self, key: str, obj: Obj, expected_revision: int | None = None
     ) -> tuple[Obj, int]:
-        return await self._write("MODIFIED", key, obj, expected_revision)
+        data, revision = await self._write("MODIFIED", key, obj, expected_revision)
+        return decode(data), revision
 
     async def delete(self, key: str, expected_revision: int | None = None) -> tuple[Obj, int]:
-        return await self._write("DELETED", key, None, expected_revision)
+        data, revision = await self._write("DELETED", key, None, expected_revision)
+        return decode(data), revision
 
     async def sync(self) -> int:
         """Apply other processes' changes now (instead of at the next poll); the revision after."""
@@ -243,9 +249,10 @@ class SqliteStore:
 
     async def _write(
         self, type: EventType, key: str, obj: Obj | None, expected: int | None
-    ) -> tuple[Obj, int]:
+    ) -> tuple[bytes, int]:
+        """The write's stored bytes and revision, once its batch committed."""
         self._check_open()
-        future: asyncio.Future[tuple[Obj, int]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[tuple[bytes, int]] = asyncio.get_running_loop().create_future()
         self._queue.append(_Pending((type, key, obj, expected), future))
         self._queued.set()
         return await future
@@ -289,7 +296,7 @@ class SqliteStore:
                 if revision > self._cache.revision:
                     self._cache.apply(type, key, data, revision)
                 if not pending.future.done():
-                    pending.future.set_result((decode(data), revision))
+                    pending.future.set_result((data, revision))
 
     def _apply(self, catch_up: CatchUp) -> None:
         """Bring the cache up to what the log says (called with the lock held)."""

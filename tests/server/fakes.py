@@ -24,6 +24,7 @@ class Result:
     object: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     created: bool = False
+    stored: bytes | None = None
 
 
 @dataclass

@@ -141,6 +141,35 @@ async def test_get_answers_the_stored_bytes(client: Client, registry: Registry) 
         assert body == encode_json(orjson.loads(key[0])), path
 
 
+async def test_create_answers_the_stored_bytes(client: Client, registry: Registry) -> None:
+    """A create's compact JSON answer is what it stored, as GET writes it (nothing decoded);
+    pretty JSON and YAML are still encoded from the object, as before."""
+    for collection, obj in CORPUS:
+        created = await client.post(collection, json=obj, headers=ADMIN)
+        assert created.status == 201, await created.text()
+        assert created.headers["Content-Type"] == "application/json"
+        body = await created.read()
+        path = f"{collection}/{obj['metadata']['name']}"
+        r = await client.get(path, headers=ADMIN)
+        assert body == await r.read(), path
+        stored = registry.store.get_raw(
+            "/apps/deployments/default/d" if "deployments" in path else _key(path)
+        )
+        assert stored is not None
+        assert body == encode_json(orjson.loads(stored[0])), path
+    again = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": "p-"}}
+    pretty = await client.post(f"{NS}/configmaps?pretty=true", json=again, headers=ADMIN)
+    assert pretty.status == 201
+    text = await pretty.read()
+    assert text == encode_json(orjson.loads(text), pretty=True)
+    yaml = await client.post(
+        f"{NS}/configmaps", json=again, headers={**ADMIN, "Accept": "application/yaml"}
+    )
+    assert yaml.status == 201
+    assert yaml.headers["Content-Type"] == "application/yaml"
+    assert (await yaml.read()).startswith(b"apiVersion: v1\nkind: ConfigMap\n")
+
+
 def _key(path: str) -> str:
     parts = path.split("/")  # /api/v1/namespaces/default/<plural>/<name>
     return f"/core/{parts[5]}/default/{parts[6]}"

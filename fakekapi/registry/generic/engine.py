@@ -7,8 +7,10 @@ to the subresource handlers its strategies declare.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+import orjson
 
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
@@ -19,13 +21,55 @@ from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.store.base import Store
 
 
-@dataclass
 class WriteResult:
-    """What a create/update/patch wrote (or, for dry runs and no-op updates, would have)."""
+    """What a create/update/patch wrote (or, for dry runs and no-op updates, would have).
 
-    object: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
-    created: bool = False
+    A write can answer with the store's bytes of what it stored (`stored`) instead of the
+    object: decoded only when someone asks for `object`, and a JSON response writes the bytes
+    as they are (the same bytes encoding the decoded object gives, as GET does), so most
+    creates never decode what they stored nor encode it again."""
+
+    __slots__ = ("_object", "_stored", "created", "warnings")
+
+    def __init__(
+        self,
+        object: dict[str, Any] | None = None,
+        warnings: list[str] | None = None,
+        created: bool = False,
+        *,
+        stored: bytes | None = None,
+    ) -> None:
+        if object is None and stored is None:
+            raise ValueError("a WriteResult needs its object or its stored bytes")
+        self._object = object
+        self._stored = stored
+        self.warnings: list[str] = [] if warnings is None else warnings
+        self.created = created
+
+    @property
+    def object(self) -> dict[str, Any]:
+        """The object written (the caller's own, to change or hand out)."""
+        if self._object is None:
+            assert self._stored is not None
+            self._object = orjson.loads(self._stored)
+        # Whoever took the object may change it: the bytes no longer vouch for it.
+        self._stored = None
+        return self._object
+
+    @object.setter
+    def object(self, value: dict[str, Any]) -> None:
+        self._object = value
+        self._stored = None
+
+    @property
+    def stored(self) -> bytes | None:
+        """The stored JSON bytes of `object`, while nobody has taken the object (None after,
+        or when the write answers an object that is not a stored one: dry runs, reviews)."""
+        return self._stored
+
+    def __repr__(self) -> str:
+        what = f"stored={self._stored!r}" if self._stored is not None else repr(self._object)
+        return f"WriteResult({what}, warnings={self.warnings!r}, created={self.created!r})"
 
 
 @dataclass(frozen=True)

@@ -444,6 +444,15 @@ async def handle(request: web.Request) -> web.StreamResponse:
             raw = _json_body(request, body)
             result = await registry.create(rt, ns, obj, opts, user=user, raw=raw)
         st.warnings.extend(result.warnings)
+        stored = result.stored
+        if (
+            stored is not None
+            and neg.target is None
+            and neg.media_type == JSON
+            and not (neg.pretty or responses.is_pretty(request))
+        ):
+            # Compact JSON of what was stored: its bytes as GET writes them (nothing decoded).
+            return responses.stored_json_response(stored, 201)
         return await _render(request, result.object, neg, 201)
 
     if route.verb == "update":
