@@ -40,7 +40,7 @@ from fakekapi.controllers.kubernetes_service import (
 from fakekapi.controllers.namespace import NamespaceController
 from fakekapi.controllers.root_ca_cert_publisher import ROOT_CA_CONFIGMAP, RootCAPublisher
 from fakekapi.controllers.serviceaccount import ServiceAccountsController
-from fakekapi.controllers.serviceaccount_token import TokensController
+from fakekapi.controllers.serviceaccount_token import SECRET_TYPE, TokensController
 
 if TYPE_CHECKING:
     from fakekapi.catalog.types import ResourceType
@@ -120,7 +120,13 @@ class Controllers:
         self.tokens: TokensController | None = None
         """The token controller; only with a signer (it signs legacy tokens)."""
         if token_signer is not None and enabled(SERVICEACCOUNT_TOKEN):
-            secrets = Informer(registry, _core(registry, "secrets"))
+            # Only token Secrets, as the tokens controller once listed them (a field selector on
+            # `type`): kube-controller-manager now shares its all-Secrets informer with other
+            # controllers, but here none other reads Secrets, and the controller acts on token
+            # Secrets alone (is_token_secret); caching every Secret decoded cost ~8 KiB each.
+            secrets = Informer(
+                registry, _core(registry, "secrets"), field_selector=f"type={SECRET_TYPE}"
+            )
             self.informers.append(secrets)
             self.tokens = TokensController(
                 registry, secrets.rt, sa_type, secrets, serviceaccounts, token_signer, ca_pem

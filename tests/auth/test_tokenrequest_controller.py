@@ -295,3 +295,29 @@ async def test_controller_keeps_existing_token_and_marks_use(
         return "kubernetes.io/legacy-token-last-used" in labels
 
     await until_async(labelled)
+
+
+async def test_controller_caches_token_secrets_only(
+    registry: Registry, controllers: Controllers
+) -> None:
+    """The controller's informer lists and watches `type=kubernetes.io/service-account-token`
+    Secrets alone: other Secrets are neither cached nor written."""
+    await make_sa(registry)
+    plain = await create(
+        registry,
+        "secrets",
+        "default",
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "plain"}, "data": {}},
+    )
+    await create(registry, "secrets", "default", token_secret("demo-token", "demo"))
+    assert controllers.tokens is not None
+    cache = controllers.tokens.secrets.cache
+
+    async def cached() -> bool:
+        return ("default", "demo-token") in cache
+
+    await until_async(cached)
+    assert ("default", "plain") not in cache
+    again = await get_or_none(registry, "secrets", "default", "plain")
+    assert again is not None
+    assert again["metadata"]["resourceVersion"] == plain["metadata"]["resourceVersion"]
