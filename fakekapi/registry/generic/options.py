@@ -6,6 +6,7 @@ kube's 400/422 StatusErrors); the registry only ever sees validated values.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -222,8 +223,10 @@ def _dry_run_errors(values: list[str]) -> list[FieldError]:
     return [not_supported("dryRun", values, list(DRY_RUN_VALUES))]
 
 
+@functools.lru_cache(maxsize=64)
 def manager_from_user_agent(user_agent: str) -> str:
-    """prefixFromUserAgent: the User-Agent up to the first `/`, printable characters, ≤128."""
+    """prefixFromUserAgent: the User-Agent up to the first `/`, printable characters, ≤128.
+    Remembered: a client sends the same User-Agent with every write."""
     out = ""
     for ch in user_agent.split("/", 1)[0]:
         if not ch.isprintable():

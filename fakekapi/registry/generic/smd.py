@@ -569,8 +569,12 @@ def _cmp(lhs: Any, rhs: Any, node: Node, path: list[str], c: Comparison) -> None
                 continue
             # A scalar (or null) is one node whatever its schema says, as in `_every_node`.
             sub = _every_node(v, node.field(k)) if isinstance(v, _CONTAINERS) else {MEMBER: {}}
-            cur = base.setdefault("f:" + k, {})
-            cur.update(union(cur, sub) if cur else sub)
+            fk = "f:" + k
+            had: FieldSet | None = base.get(fk)
+            if had is None:
+                base[fk] = sub  # (a fresh tree: nothing else holds it)
+            else:
+                had.update(union(had, sub) if had else sub)
     else:
         _cmp_list(lv or [], rv or [], node, path, c)
     if lhs is _MISSING:
