@@ -187,7 +187,32 @@ def crd_node(s: dict[str, Any]) -> Node:
 
 
 def _compact(v: Any) -> str:
+    t = type(v)
+    if t is dict:
+        if all(type(x) in _EXACT for x in v.values()):
+            return _compact_remembered(("d", tuple((k, type(x), x) for k, x in v.items())))
+    elif t in _EXACT:
+        return _compact_remembered(("s", t, v))
+    return _dumps(v)
+
+
+def _dumps(v: Any) -> str:
     return json.dumps(v, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+_EXACT = frozenset({str, int, bool, type(None)})
+"""Values whose equality and hash (with their type beside them) tell their JSON text apart:
+not floats (0.0 == -0.0)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _compact_remembered(form: tuple[Any, ...]) -> str:
+    """`_dumps` of an associative list item's key (or a set's value), remembered: the same keys
+    (a container's name, its env names, its ports) come back with every object of a kind, and
+    each one's text took a JSON encoder built for the call."""
+    if form[0] == "d":
+        return _dumps({k: x for k, _, x in form[1]})
+    return _dumps(form[2])
 
 
 def item_element(node: Node, item: Any, index: int) -> str:
