@@ -21,7 +21,7 @@ import json.scanner
 import logging
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -591,12 +591,27 @@ async def apply_fixtures(
     for group in (first, read_by_admission):
         for chunk, _ in _chunks(group):
             await gather_all(apply(doc) for doc in chunk)
+    await _pipelined(registry, rest, apply)
+
+
+async def _pipelined(
+    registry: Registry,
+    docs: Sequence[FixtureDocument],
+    apply: Callable[[FixtureDocument], Coroutine[Any, Any, None]],
+) -> None:
+    """Apply `docs` a chunk at a time, each chunk prepared while the one before it commits."""
     in_flight: list[asyncio.Future[None]] = []  # at most two chunks: one commits, one is prepared
     try:
-        for chunk, follows in _chunks(rest):
+        for chunk, follows in _chunks(docs):
             if follows and in_flight:
                 await in_flight.pop()
-            in_flight.append(asyncio.ensure_future(gather_all(apply(doc) for doc in chunk)))
+            tasks = [asyncio.ensure_future(apply(doc)) for doc in chunk]
+            in_flight.append(asyncio.ensure_future(gather_all(tasks)))
+            # The next chunk starts once the store has taken this one's writes (its tasks run up
+            # to them in the next turn of the loop): started at once, both chunks were prepared
+            # in the same turns of the loop and committed as one batch, the loop idle meanwhile.
+            await asyncio.sleep(0)
+            await registry.store.drained()
             if len(in_flight) == 2:
                 await in_flight.pop(0)
         while in_flight:

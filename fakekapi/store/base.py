@@ -187,6 +187,11 @@ class Store(Protocol):
         deletion revision (as kube does for DELETED events). Raises KeyNotFoundError,
         RevisionConflict."""
 
+    async def drained(self) -> None:
+        """Return once every write queued so far is being committed (or is done): a bulk writer
+        hands a store with a writer thread its next batch only then, so that the batch commits
+        while the next one is prepared rather than both being committed together later."""
+
     def watch(self, prefix: str, after_revision: int) -> Watch:
         """Start a watch: events with revision > after_revision under prefix, in revision order.
 

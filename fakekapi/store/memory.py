@@ -165,6 +165,9 @@ class MemoryStore:
         with other processes first)."""
         return self._revision
 
+    async def drained(self) -> None:
+        """Nothing is ever queued: every write is done when its call returns."""
+
     async def close(self) -> None:
         """End every open watch; later watches end at once."""
         self._closed = True

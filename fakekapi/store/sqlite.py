@@ -118,6 +118,9 @@ class SqliteStore:
         self._follower: asyncio.Task[None] | None = None
         self._queue: deque[_Pending] = deque()
         self._queued = asyncio.Event()
+        self._drained = asyncio.Event()
+        """Set while the writer has taken every queued write (see `drained`)."""
+        self._drained.set()
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -153,6 +156,7 @@ class SqliteStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
             self._writer = None
+        self._drained.set()
         if self._follower is not None:
             self._follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -238,6 +242,11 @@ class SqliteStore:
         data, revision = await self._write("DELETED", key, None, expected_revision)
         return decode(data), revision
 
+    async def drained(self) -> None:
+        """Return once the writer has taken every write queued so far into a batch (it commits
+        meanwhile), or the store closed."""
+        await self._drained.wait()
+
     async def sync(self) -> int:
         """Apply other processes' changes now (instead of at the next poll); the revision after."""
         async with self._lock:
@@ -255,6 +264,7 @@ class SqliteStore:
         future: asyncio.Future[tuple[bytes, int]] = asyncio.get_running_loop().create_future()
         self._queue.append(_Pending((type, key, obj, expected), future))
         self._queued.set()
+        self._drained.clear()
         return await future
 
     async def _write_loop(self) -> None:
@@ -262,11 +272,14 @@ class SqliteStore:
         while True:
             if not self._queue:
                 if self._closed:
+                    self._drained.set()
                     return
                 self._queued.clear()
                 await self._queued.wait()
                 continue
             batch: _Batch = [self._queue.popleft() for _ in range(min(len(self._queue), MAX_BATCH))]
+            if not self._queue:
+                self._drained.set()
             try:
                 await self._commit(batch)
             except Exception as e:  # never leave a caller waiting, whatever the batch hit

@@ -286,3 +286,27 @@ async def test_a_repeated_document_in_the_next_chunk_still_wins(tmp_path: Path) 
         assert len(listed["items"]) == CHUNK + 10
     finally:
         await store.close()
+
+
+async def test_each_chunk_commits_in_a_transaction_of_its_own(tmp_path: Path) -> None:
+    """The last phase hands the store a chunk's writes before preparing the next chunk, so the
+    store commits one chunk while the loop prepares the next (started together, two chunks were
+    prepared in the same turns of the loop and committed as one batch while the loop idled)."""
+    store = SqliteStore(tmp_path / "store.db")
+    await store.start()
+    try:
+        reg = install(Registry(store, Catalog.builtin()))
+        await bootstrap(reg)
+        items = [
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i}"}}
+            for i in range(3 * CHUNK)
+        ]
+        f = write(tmp_path / "fx" / "many.json", json.dumps({"kind": "List", "items": items}))
+        docs = load_fixture_files([f], reg.catalog)
+        commits = store.commits
+        await apply_fixtures(reg, docs)
+        assert store.commits - commits == 3
+        listed = await reg.list(rt(reg, "", "v1", "configmaps"), "default", ListOptions())
+        assert len(listed["items"]) == 3 * CHUNK
+    finally:
+        await store.close()

@@ -169,6 +169,23 @@ async def test_a_batch_checks_each_write_against_the_ones_before_it(
     assert [r for _, _, r in store.list(CM)[0]] == [rev + 1, rev + 2]
 
 
+async def test_drained_returns_once_the_writer_took_the_queued_writes(
+    open_sqlite: SqliteFactory,
+) -> None:
+    """A bulk writer waits for `drained` before queueing its next batch: the writes queued so
+    far are then in a transaction of their own, and the next ones wait for the one after it."""
+    store = await open_sqlite()
+    await store.drained()  # nothing queued
+    first = [asyncio.create_task(store.create(f"{CM}ns/a{i}", cm("a"))) for i in range(10)]
+    await asyncio.sleep(0)  # the tasks queue their writes
+    await store.drained()
+    assert not any(t.done() for t in first)  # taken, not yet committed
+    commits = store.commits
+    second = [asyncio.create_task(store.create(f"{CM}ns/b{i}", cm("b"))) for i in range(10)]
+    await asyncio.gather(*first, *second)
+    assert store.commits == commits + 2
+
+
 async def test_close_commits_the_writes_already_queued(open_sqlite: SqliteFactory) -> None:
     store = await open_sqlite()
     writes = [asyncio.create_task(store.create(f"{CM}ns/c{i}", cm("c"))) for i in range(20)]

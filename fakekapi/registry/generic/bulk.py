@@ -9,15 +9,16 @@ other clients' writes queued behind a bulk operation.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 BULK_CHUNK = 256
 """Writes in flight at once during a bulk operation."""
 
 
-async def gather_all(coros: Iterable[Coroutine[Any, Any, Any]]) -> None:
-    """Run every coroutine to its end; then raise the first exception (in argument order), if any.
+async def gather_all(coros: Iterable[Awaitable[Any]]) -> None:
+    """Run every coroutine (or task) to its end; then raise the first exception (in argument
+    order), if any.
 
     Unlike a bare asyncio.gather, nothing is left running when one of them fails: a bulk write
     stops with all its writes settled, as the sequential loop it replaces did."""
