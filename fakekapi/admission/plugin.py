@@ -31,3 +31,17 @@ def object_of(
     if attrs.operation not in operations or attrs.subresource or rt.is_crd:
         return None
     return attrs.obj if (rt.group, rt.plural) == resource else None
+
+
+def mutating_forbidden_name(attrs: Attributes) -> str:
+    """The name admission.NewForbidden gives a mutating plugin's 403 (apiserver admission
+    errors.go extractResourceName): the request's name, else the object's. kube generates a
+    generateName object's name after mutating admission (rest.BeforeCreate), so such a plugin
+    still sees only the generateName there; here the name is generated first, so a create
+    without a requested name answers with its generateName."""
+    if attrs.name:
+        return attrs.name
+    md = attrs.obj.get("metadata") if attrs.obj is not None else None
+    if not isinstance(md, dict):
+        return "Unknown"
+    return str(md.get("generateName") or md.get("name") or "Unknown")

@@ -8,7 +8,7 @@ a `priority` the client set that differs from the computed one, is a 403.
 
 from __future__ import annotations
 
-from fakekapi.admission.plugin import PODS, ReadingPlugin, object_of
+from fakekapi.admission.plugin import PODS, ReadingPlugin, mutating_forbidden_name, object_of
 from fakekapi.catalog.catalog import Catalog
 from fakekapi.core.errors import forbidden
 from fakekapi.core.objects import JSONDict, as_dict, sub_dict
@@ -31,11 +31,12 @@ class Priority(ReadingPlugin):
     async def __call__(self, a: Attributes) -> None:
         pod = object_of(a, PODS)
         if pod is not None:
-            admit_pod(self.store, self.catalog, pod)
+            admit_pod(self.store, self.catalog, pod, mutating_forbidden_name(a))
 
 
-def admit_pod(store: Store, catalog: Catalog, pod: JSONDict) -> None:
-    """Resolve priorityClassName into priority and preemptionPolicy (admission.go admitPod)."""
+def admit_pod(store: Store, catalog: Catalog, pod: JSONDict, pod_name: str) -> None:
+    """Resolve priorityClassName into priority and preemptionPolicy (admission.go admitPod);
+    `pod_name` is what a 403 calls the pod."""
     spec = sub_dict(pod, "spec")
     name = str(spec.get("priorityClassName") or "")
     value: int | None = None
@@ -49,7 +50,6 @@ def admit_pod(store: Store, catalog: Catalog, pod: JSONDict) -> None:
         elif name in SYSTEM_PRIORITY_CLASSES:
             value, policy = SYSTEM_PRIORITY_CLASSES[name]
         else:
-            pod_name = str(as_dict(pod.get("metadata")).get("name") or "")
             raise forbidden("pods", "", pod_name, f"no PriorityClass with name {name} was found")
     else:
         value = 0
@@ -65,7 +65,7 @@ def admit_pod(store: Store, catalog: Catalog, pod: JSONDict) -> None:
         raise forbidden(
             "pods",
             "",
-            str(as_dict(pod.get("metadata")).get("name") or ""),
+            pod_name,
             f"the integer value of priority ({spec['priority']}) must not be provided in pod "
             f"spec; priority admission controller computed {value} from the given PriorityClass "
             "name",

@@ -451,3 +451,15 @@ async def test_ingress_path_type(registry: Registry) -> None:
         '"Exact", "ImplementationSpecific", "Prefix", '
         'spec.rules[0].http.paths[2].path: Invalid value: "b": must be an absolute path]'
     )
+
+
+async def test_pod_priority_403_names_the_generate_name(registry: Registry) -> None:
+    """Priority is a mutating plugin: in kube it runs before the name is generated, so its 403
+    names the generateName (admission.NewForbidden's extractResourceName)."""
+    body = _pod("", priorityClassName="nope")
+    body["metadata"].pop("name", None)
+    body["metadata"]["generateName"] = "web-"
+    with pytest.raises(StatusError) as e:
+        await registry.create(PODS, "default", body, W)
+    assert e.value.message == 'pods "web-" is forbidden: no PriorityClass with name nope was found'
+    assert e.value.details is not None and e.value.details["name"] == "web-"
