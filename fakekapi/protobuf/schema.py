@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
+import orjson
+
 from fakekapi.core import jsondiff, packagedata
 
 # Field kinds (the "kind" strings of schema.json).
@@ -130,7 +132,9 @@ class Schema:
 
 def _read(name: str) -> dict[str, Any]:
     raw = packagedata.read_bytes("fakekapi.protobuf", "data", "releases", name)
-    doc: dict[str, Any] = json.loads(gzip.decompress(raw))
+    # orjson: the same values as json's (checked for every release's file), in ~40% of the
+    # time; a start reads the base release's 380 KB for the Node it registers.
+    doc: dict[str, Any] = orjson.loads(gzip.decompress(raw))
     return doc
 
 
