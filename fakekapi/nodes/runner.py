@@ -178,9 +178,10 @@ class Nodes:
             if e.code != 409:
                 raise
             node = await self.registry.get(self.nodes_rt, "", sim.name)
-        await self._post_status(sim, node)
         uid = str((node.get("metadata") or {}).get("uid") or "")
-        await self._renew(sim, uid)
+        # Independent writes, as kubelet's node status updater and lease controller are: made
+        # together, the store commits them in one batch (a start waits for one fsync, not two).
+        await asyncio.gather(self._post_status(sim, node), self._renew(sim, uid))
         self._started_events(sim, uid)
 
     def _started_events(self, sim: SimNode, uid: str) -> None:
