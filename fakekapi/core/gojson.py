@@ -64,6 +64,23 @@ _CANONICAL_B64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z
 last one padded where short."""
 
 
+def base64_check(s: str) -> None:
+    """Raise the Base64Error `base64_decode(s)` would raise, decoding nothing when `s` is
+    canonical (which decodes without error): a body's []byte values are checked at decode time,
+    and only the stored encoding needs their bytes."""
+    if not _CANONICAL_B64.fullmatch(s):
+        base64_decode(s)
+
+
+def base64_canonical(s: str) -> str:
+    """StdEncoding.EncodeToString of `base64_decode(s)`: how a []byte marshals again. Text of
+    whole unpadded quads is its own encoding (each quad is three bytes and back, no unused
+    bits), so it is returned as it is; a padded or non-canonical text is decoded and encoded."""
+    if not s.endswith("=") and _CANONICAL_B64.fullmatch(s):
+        return s
+    return binascii.b2a_base64(base64_decode(s), newline=False).decode("ascii")
+
+
 def base64_decode(s: str) -> bytes:
     """encoding/base64 StdEncoding.Decode, as encoding/json decodes a []byte: padding
     required, CR and LF skipped anywhere, the error offset counted in input bytes.

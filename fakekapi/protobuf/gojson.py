@@ -19,11 +19,10 @@ the decoder would (`<Kind> in version "v1" cannot be handled as a <Kind>: <messa
 
 from __future__ import annotations
 
-import base64
 from typing import Any, NamedTuple
 
 from fakekapi.core import gotime, quantity
-from fakekapi.core.gojson import Base64Error, base64_decode, unmarshal_type
+from fakekapi.core.gojson import Base64Error, base64_canonical, base64_check, unmarshal_type
 from fakekapi.protobuf.schema import (
     BOOL,
     BYTES,
@@ -236,6 +235,15 @@ class GoJSON:
             if vkind not in _NEVER_REFUSED:
                 for k in sorted(v):
                     self.check_single(vkind, vref, v[k])
+        elif kind == BYTES:
+            if v is None:
+                return
+            if not isinstance(v, str):
+                raise GoDecodeError(_type_error(v, "[]uint8"))
+            try:
+                base64_check(v)
+            except Base64Error as e:
+                raise GoDecodeError(str(e)) from None
         elif kind not in _NEVER_REFUSED:
             self.single(kind, ref, v)
 
@@ -270,10 +278,9 @@ class GoJSON:
             if not isinstance(v, str):
                 raise GoDecodeError(_type_error(v, "[]uint8"))
             try:
-                raw = base64_decode(v)
+                return base64_canonical(v)
             except Base64Error as e:
                 raise GoDecodeError(str(e)) from None
-            return base64.b64encode(raw).decode("ascii")
         if kind == WRAP:
             return None if v is None else list(v)
         if kind == QUANTITY:

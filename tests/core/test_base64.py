@@ -72,3 +72,39 @@ def test_random_text_agrees_with_the_loop() -> None:
     for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 14)))
         assert _decode(text) == _loop(text), text
+
+
+def _reencoded(s: str) -> str:
+    """What `base64_canonical` must give: the decoded bytes encoded again (or the error)."""
+    try:
+        return base64.b64encode(base64_decode(s)).decode("ascii")
+    except Base64Error as e:
+        return f"error: {e}"
+
+
+def test_the_check_and_the_re_encoding_agree_with_decoding() -> None:
+    """`base64_check` refuses what decoding refuses; `base64_canonical` is the decoded bytes
+    encoded again (whole unpadded quads come back as they are, a padded quad's unused bits
+    are dropped, newlines are skipped)."""
+    rng = random.Random(16)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n\r -_"
+    texts = ["", "QQ==", "QR==", "QUI=", "QUJ=", "QUJD", "QU\nJD", "QUJD\n", "!", "QUJ", "QQ=\n="]
+    for _ in range(3000):
+        text = base64.b64encode(rng.randbytes(rng.randint(0, 12))).decode()
+        if rng.random() < 0.5:
+            i = rng.randint(0, len(text))
+            text = text[:i] + rng.choice(alphabet) + text[i:]
+        texts.append(text)
+    for text in texts:
+        try:
+            got = gojson.base64_canonical(text)
+        except Base64Error as e:
+            got = f"error: {e}"
+        assert got == _reencoded(text), text
+        try:
+            gojson.base64_check(text)
+            checked = ""
+        except Base64Error as e:
+            checked = str(e)
+        decoded = _decode(text)
+        assert checked == (decoded if isinstance(decoded, str) else ""), text

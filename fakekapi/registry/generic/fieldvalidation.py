@@ -26,7 +26,7 @@ from typing import Any
 
 from fakekapi.catalog.schemas import FREE, LIST, MAP, SCALAR, STRUCT, Type
 from fakekapi.core.errors import go_quote
-from fakekapi.core.gojson import Base64Error, base64_decode, unmarshal_type
+from fakekapi.core.gojson import Base64Error, base64_check, unmarshal_type
 
 MAX_STRICT_ERRORS = 100
 """sigs.k8s.io/json keeps at most this many strict errors."""
@@ -169,7 +169,7 @@ class _Decoder:
         if self.error:
             return
         try:
-            base64_decode(v)
+            base64_check(v)
         except Base64Error as e:
             self.error = str(e)
 
