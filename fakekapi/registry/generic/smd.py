@@ -365,6 +365,11 @@ def _pe_rank(pe: str) -> tuple[Any, ...]:
 
 
 def _sorted_elements(s: FieldSet) -> list[str]:
+    for k in s:
+        if k != MEMBER:
+            if not k.startswith("f:"):  # a list's items (`k:`, `v:`, `i:`): by rank only
+                return sorted((k for k in s if k != MEMBER), key=_pe_rank)
+            break
     keys = sorted(s)
     if MEMBER in s:
         keys.remove(MEMBER)
