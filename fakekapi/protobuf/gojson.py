@@ -58,10 +58,6 @@ _NEVER_EMPTY = frozenset({MSG, QUANTITY, INTORSTR, TIME, MICROTIME, DURATION, RA
 """Structs: omitempty never drops them (a zero IntOrString is 0, a zero Time null)."""
 
 
-def _first(item: tuple[int, str, Any]) -> int:
-    return item[0]
-
-
 class _Plan:
     __slots__ = ("absent", "const", "field", "index", "json", "keep", "kind", "ref", "repeated")
 
@@ -161,7 +157,7 @@ class GoJSON:
         """Walks the fields present (usually far fewer than the struct has), then adds the
         absent ones Go always writes, and orders the result as Go's struct does."""
         fields, always, _ = self.info(msg)
-        items: list[tuple[int, str, Any]] = []
+        out: dict[str, Any] = {}  # in the source's order, which is usually Go's already
         single = self.single
         in_order = True
         last = -1
@@ -186,17 +182,18 @@ class GoJSON:
             if p.index < last:
                 in_order = False
             last = p.index
-            items.append((p.index, k, value))
+            out[k] = value
         if always:
             get = src.get
             for p in always:
                 if get(p.json) is None:
-                    value = self.zero(p.ref) if p.absent == _ZERO_STRUCT else p.const
-                    items.append((p.index, p.json, value))
+                    out[p.json] = self.zero(p.ref) if p.absent == _ZERO_STRUCT else p.const
                     in_order = False
         if not in_order:
-            items.sort(key=_first)
-        return {k: v for _, k, v in items}
+            # (each key is a field's: the source's keys are distinct, and a field written as
+            # absent was not among them)
+            return dict(sorted(out.items(), key=lambda kv: fields[kv[0]].index))
+        return out
 
     def check(self, src: dict[str, Any], msg: Message) -> None:
         """Raise what `message(src, msg)` would raise, building nothing: the same fields in the
