@@ -505,7 +505,7 @@ class Registry:
         if schema is None:
             return obj, []
         tree: Any = obj
-        if raw is not None and raw.lstrip()[:1] == b"{" and fv.may_repeat_keys(raw, obj):
+        if raw is not None and raw.lstrip()[:1] == b"{" and fv.may_repeat_keys(raw):
             try:
                 tree = fv.parse_pairs(raw)
             except ValueError:

@@ -119,6 +119,29 @@ async def test_duplicate_fields_need_the_raw_body(registry: Registry) -> None:
     assert result.object["spec"]["replicas"] == 3
 
 
+@pytest.mark.parametrize("missing", ["apiVersion", "kind"])
+async def test_a_duplicate_is_found_when_the_body_lacks_apiversion_or_kind(
+    registry: Registry, missing: str
+) -> None:
+    """The handler fills a missing apiVersion or kind in from the URL before the registry sees
+    the object: one key more there, one duplicate more in the text, and the counts match."""
+    body: dict[str, Any] = {"apiVersion": "apps/v1", "kind": "Deployment"}
+    del body[missing]
+    head = json.dumps(body)[:-1]
+    raw = (
+        head + ', "metadata": {"name": "a", "name": "b"}, "spec": {"replicas": 1,'
+        ' "selector": {"matchLabels": {"app": "x"}}, "template": {"metadata": {"labels":'
+        ' {"app": "x"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}}'
+    ).encode()
+    obj = {**json.loads(raw), **{missing: "apps/v1" if missing == "apiVersion" else "Deployment"}}
+    with pytest.raises(StatusError) as e:
+        await registry.create(DEPLOYMENTS, "default", obj, STRICT, raw=raw)
+    assert e.value.message.endswith('strict decoding error: duplicate field "metadata.name"')
+    result = await registry.create(DEPLOYMENTS, "default", obj, WARN, raw=raw)
+    assert result.warnings == ['duplicate field "metadata.name"']
+    assert result.object["metadata"]["name"] == "b"
+
+
 def test_duplicates_in_maps_and_lists() -> None:
     root = kind_type("", "v1", "Pod")
     assert root is not None

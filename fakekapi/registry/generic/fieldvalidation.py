@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from fakekapi.catalog.schemas import FREE, LIST, MAP, SCALAR, STRUCT, Type
 from fakekapi.core.errors import go_quote
 from fakekapi.core.gojson import Base64Error, base64_check, unmarshal_type
@@ -50,11 +52,17 @@ _KEY_END = re.compile(rb'"\s*:')
 """The end of an object key in JSON text (or an escaped quote and a colon inside a string)."""
 
 
-def may_repeat_keys(body: bytes, decoded: Any) -> bool:
-    """Whether the JSON text `body`, decoded as `decoded` (last duplicate wins), may hold a key
-    twice in one object. Every key of the text ends in `"`, optional blanks and `:`, so a text
-    with no more such ends than `decoded` has keys has no duplicates, and `parse_pairs` (a
-    Python call per object, and a tree the typed decoder walks entry by entry) is not needed."""
+def may_repeat_keys(body: bytes) -> bool:
+    """Whether the JSON text `body` may hold a key twice in one object. Every key of the text
+    ends in `"`, optional blanks and `:`, so a text with no more such ends than its decoding
+    (orjson, last duplicate wins) has keys has no duplicates, and `parse_pairs` (a Python call
+    per object, and a tree the typed decoder walks entry by entry) is not needed. The text is
+    decoded again here rather than compared with the caller's object: the request handler adds
+    a missing apiVersion or kind to that one (from the URL), which would hide a duplicate."""
+    try:
+        decoded = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return True
     return len(_KEY_END.findall(body)) != _keys(decoded)
 
 
