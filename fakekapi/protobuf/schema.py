@@ -70,7 +70,8 @@ class Message:
 class _Messages(dict[str, Message]):
     """Messages by name, each built from its schema.json entry the first time it is asked for:
     a request touches a few dozen of a release's ~1,100 messages, and building them all cost
-    ~9 ms of every start (the Node a start registers is the first write to need one)."""
+    ~9 ms of every start (the Node a start registers is the first write to need one). Look-ups
+    only (`[]`, `get`, `in`): iterating, `len` and `keys` see only the messages built so far."""
 
     def __init__(self, raw: dict[str, Any]) -> None:
         super().__init__()
@@ -81,10 +82,7 @@ class _Messages(dict[str, Message]):
         return message
 
     def get(self, name: str, default: Any = None) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            return default
+        return self[name] if name in self._raw else default
 
     def __contains__(self, name: object) -> bool:
         return name in self._raw

@@ -66,7 +66,7 @@ class HeaderDeadline(asyncio.Protocol):
         self._deadline: float | None = None
         """When the headers being waited for are due (loop time); None while none are."""
         self._in_request = False
-        self.peer_certificate: tuple[bytes, tuple[tuple[str, str], ...]] | object | None = UNKNOWN
+        self.peer_certificate: object = UNKNOWN
         """The client's certificate (DER and decoded subject, None without one) once the
         pipeline has read it."""
 

@@ -324,7 +324,7 @@ def request_info(request: web.Request, st: RequestState) -> None:
 # -- 3. authentication: who is asking; a bad credential is 401, never anonymous ----------------
 
 
-PeerCertificate = tuple[bytes, Subject]
+PeerCertificate = tuple[bytes, Subject | None]
 """A verified client certificate: its DER and its subject as the TLS layer decoded it."""
 
 
@@ -350,7 +350,9 @@ def _read_peer_certificate(request: web.Request) -> PeerCertificate | None:
         return None
     # The decoded form (given for a verified certificate, which every one that reaches here is)
     # spares the authenticator parsing the DER: its attributes, relative names flattened.
-    decoded = ssl_object.getpeercert() or {}
+    decoded = ssl_object.getpeercert()
+    if not decoded:  # not verified by this context (it always is): the DER will be parsed
+        return bytes(raw), None
     subject = tuple(pair for rdn in decoded.get("subject", ()) for pair in rdn)
     return bytes(raw), subject
 
