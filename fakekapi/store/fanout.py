@@ -49,6 +49,12 @@ class QueueWatch:
             self._wakeup.clear()
             await self._wakeup.wait()
 
+    def poll(self) -> Event | None:
+        """The next queued event without waiting; None when none is queued (or stopped)."""
+        if self._stopped or not self._queue:
+            return None
+        return self._queue.popleft()
+
     def push(self, event: Event, max_queue: int) -> None:
         """Queue an event (Fanout only); a reader that fell too far behind is ended."""
         if len(self._queue) >= max_queue:
