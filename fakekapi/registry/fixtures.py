@@ -32,7 +32,7 @@ import yaml
 from fakekapi.core import yamljson
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
-from fakekapi.registry.generic.bulk import BULK_CHUNK, gather_all
+from fakekapi.registry.generic.bulk import BULK_CHUNK, gather_all, quick_handoffs
 from fakekapi.registry.generic.keys import object_key
 from fakekapi.registry.generic.options import WriteOptions
 
@@ -591,7 +591,8 @@ async def apply_fixtures(
     for group in (first, read_by_admission):
         for chunk, _ in _chunks(group):
             await gather_all(apply(doc) for doc in chunk)
-    await _pipelined(registry, rest, apply)
+    with quick_handoffs():
+        await _pipelined(registry, rest, apply)
 
 
 async def _pipelined(

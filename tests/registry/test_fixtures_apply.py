@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +23,7 @@ from fakekapi.registry.fixtures import (
     apply_fixtures,
     load_fixture_files,
 )
+from fakekapi.registry.generic.bulk import BULK_SWITCH_INTERVAL
 from fakekapi.registry.generic.options import ListOptions, WriteOptions
 from fakekapi.registry.registry import Registry
 from fakekapi.store.memory import MemoryStore
@@ -310,3 +313,30 @@ async def test_each_chunk_commits_in_a_transaction_of_its_own(tmp_path: Path) ->
         assert len(listed["items"]) == 3 * CHUNK
     finally:
         await store.close()
+
+
+async def test_the_switch_interval_is_shortened_while_applying_then_restored(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last phase runs with BULK_SWITCH_INTERVAL (the store's thread gets the GIL back
+    sooner); the interval is the caller's again afterwards, also when a document fails."""
+    seen: list[float] = []
+    real_create = registry.create
+
+    async def create(*args: Any, **kwargs: Any) -> Any:
+        seen.append(sys.getswitchinterval())
+        return await real_create(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "create", create)
+    before = sys.getswitchinterval()
+    f = write(tmp_path / "fx" / "app.yaml", APP)
+    await apply_fixtures(registry, load_fixture_files([f], registry.catalog))
+    assert sys.getswitchinterval() == before
+    assert min(seen) == BULK_SWITCH_INTERVAL
+    bad = write(
+        tmp_path / "bad" / "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: missing\n",
+    )
+    with pytest.raises(FixtureError):
+        await apply_fixtures(registry, load_fixture_files([bad], registry.catalog))
+    assert sys.getswitchinterval() == before
