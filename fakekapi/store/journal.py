@@ -313,6 +313,10 @@ class Journal:
         _insert_many(db, "INSERT INTO changes (revision, key, type, value)", rows)
 
     def _catch_up(self, applied: int, current: int | None) -> CatchUp:
+        if current == applied:
+            # Inside a write transaction, nothing was written since: no query (after each
+            # statement this thread waits for the GIL, which a busy event loop holds).
+            return CatchUp()
         rows = self._conn().execute(
             "SELECT revision, key, type, value FROM changes WHERE revision > ? ORDER BY revision",
             (applied,),
