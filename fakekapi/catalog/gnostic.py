@@ -13,8 +13,6 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-import yaml
-
 JSON = dict[str, Any]
 
 
@@ -71,6 +69,8 @@ class Msg:
 
 def any_yaml(value: Any) -> Msg:
     """gnostic Any{yaml: 2}: the value re-serialised as YAML."""
+    import yaml  # the protobuf OpenAPI document is built on its first request, not at start
+
     text = yaml.safe_dump(value, default_flow_style=False, sort_keys=False, width=1 << 30)
     if text.endswith("\n...\n"):
         text = text[: -len("...\n")]

@@ -27,9 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-import yaml
 
-from fakekapi.core import yamljson
 from fakekapi.core.errors import StatusError
 from fakekapi.core.objects import JSONDict
 from fakekapi.registry.generic.bulk import BULK_CHUNK, gather_all, quick_handoffs
@@ -37,6 +35,8 @@ from fakekapi.registry.generic.keys import object_key
 from fakekapi.registry.generic.options import WriteOptions
 
 if TYPE_CHECKING:
+    import yaml
+
     from fakekapi.catalog.catalog import Catalog
     from fakekapi.catalog.types import ResourceType
     from fakekapi.registry.registry import Registry
@@ -319,6 +319,10 @@ def _json_type(v: Any) -> str:
 
 def _yaml_documents(file: Path, text: str) -> Iterator[tuple[Any, int, LineOf]]:
     """(value, line, item lines) per YAML document; empty documents come out as None."""
+    import yaml
+
+    from fakekapi.core import yamljson
+
     loader = yamljson.Loader(text)
     try:
         while loader.check_node():
@@ -344,6 +348,8 @@ def _yaml_documents(file: Path, text: str) -> Iterator[tuple[Any, int, LineOf]]:
 
 def _item_lines(node: yaml.Node, value: Any) -> LineOf:
     """Lines of the `items` of a List document (nested Lists included)."""
+    import yaml
+
     lines: LineOf = {}
     if not (isinstance(node, yaml.MappingNode) and isinstance(value, dict)):
         return lines

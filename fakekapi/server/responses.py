@@ -17,7 +17,7 @@ from aiohttp import web
 
 from fakekapi.core.errors import PlainHTTPError, StatusError
 from fakekapi.core.strconv import parse_bool
-from fakekapi.server import bigbody, yamlout
+from fakekapi.server import bigbody
 
 JSON = "application/json"
 YAML = "application/yaml"
@@ -107,6 +107,8 @@ def stored_watch_line(type: str, data: bytes) -> bytes:
 
 def encode_yaml(obj: Any) -> bytes:
     """sigs.k8s.io/yaml output: the JSON value as block YAML, keys sorted (`yamlout`)."""
+    from fakekapi.server import yamlout  # with yaml: loaded by the first YAML response
+
     return yamlout.encode(obj)
 
 

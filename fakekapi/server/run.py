@@ -183,11 +183,10 @@ def client_url(host: str, port: int) -> str:
 def write_admin_kubeconfig(path: Path, pki: PKI, server_url: str) -> None:
     """Write the admin kubeconfig a start leaves in the data dir (0600: it holds the admin key;
     always rewritten, never merged: `fakekapi kubeconfig` writes and merges users' files)."""
-    import yaml
-
+    from fakekapi.datadir.kubeconfigtext import kubeconfig_yaml
     from fakekapi.datadir.pki import write_atomic
 
-    text = yaml.safe_dump(pki.kubeconfig(server_url), sort_keys=False)
+    text = kubeconfig_yaml(pki.kubeconfig(server_url))
     write_atomic(path, text.encode(), 0o600)
 
 

@@ -132,6 +132,8 @@ def test_a_started_server_has_not_loaded_cryptography(tmp_path: Path) -> None:
                 with contextlib.suppress(OSError, ValueError):
                     info = json.loads((data_dir / "server.json").read_bytes())
             assert not _maps_cryptography(proc.pid)  # server.json: listening, nothing asked yet
+            # Nor PyYAML's (the admin kubeconfig is written without it; YAML requests load it).
+            assert "/_yaml" not in Path(f"/proc/{proc.pid}/maps").read_text()
             sans = json.loads((data_dir / "pki" / "apiserver.sans").read_text())
             assert "x.example.test" in sans
             ctx = ssl.create_default_context(cafile=str(data_dir / "pki" / "ca.crt"))

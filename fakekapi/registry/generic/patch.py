@@ -14,10 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from fakekapi.catalog.schemas import LIST, MAP, STRUCT, Field, Type
-from fakekapi.core import gojson, yamljson
+from fakekapi.core import gojson
 from fakekapi.core.errors import StatusError, bad_request, internal, rejected_generic, too_large
 from fakekapi.core.gojson import unmarshal_type
 
@@ -343,6 +341,10 @@ def strategic_merge_patch(
 
 def decode_apply(body: bytes) -> dict[str, Any]:
     """The applied configuration (YAML or JSON)."""
+    import yaml
+
+    from fakekapi.core import yamljson
+
     try:
         obj = yamljson.load(body.decode("utf-8") if body else "")
     except (yaml.YAMLError, UnicodeDecodeError) as e:

@@ -39,7 +39,7 @@ from fakekapi.registry.generic import options as registry_options
 from fakekapi.registry.generic import tables
 from fakekapi.registry.generic.options import ListOptions
 from fakekapi.registry.strategies import table_printer
-from fakekapi.server import offload, responses, yamlout
+from fakekapi.server import offload, responses
 from fakekapi.server.handlers import discovery
 from fakekapi.server.negotiation import (
     APPLY_PATCH,
@@ -322,6 +322,8 @@ def transform(
 
 def _yaml_of_raw_list(raw_list: RawListLike) -> bytes:
     """A stored list as YAML, its items decoded a slice at a time (on a worker thread)."""
+    from fakekapi.server import yamlout
+
     return yamlout.encode_json_items(raw_list.head, raw_list.items)
 
 
