@@ -12,8 +12,9 @@ nothing.
 
 Each measurement runs in its own process with `PYTHONPATH` set to the tree it measures (its
 bytecode cached in a temporary directory), a warm-up of 200 creates, then `--count` creates;
-the figure is the event loop thread's CPU time per create (`time.thread_time`), the best of
-`--rounds` rounds, each round alternating the trees.
+the figure is the event loop thread's CPU time per create (`time.thread_time`): the best and
+the median of `--rounds` rounds, each round alternating the trees, and the median of the two
+trees' ratio within a round (the steadiest figure on a shared machine).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -121,19 +123,28 @@ def main() -> None:
         return
     trees = [ROOT] + ([args.compare.resolve()] if args.compare else [])
     kinds = args.kinds.split(",")
-    best: dict[tuple[Path, str], float] = {}
+    seen: dict[tuple[Path, str], list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-create-") as tmp:
         for _ in range(args.rounds):
             for kind in kinds:
                 for tree in trees:
                     us = run_in(tree, kind, args.count, Path(tmp) / tree.name)
-                    key = (tree, kind)
-                    best[key] = min(best.get(key, us), us)
-    print("| kind | " + " | ".join(f"CPU us per create, {t}" for t in trees) + " |")
-    print("|---|" + "---|" * len(trees))
+                    seen.setdefault((tree, kind), []).append(us)
+    head = [f"CPU us per create, {t} (best, median)" for t in trees]
+    if len(trees) > 1:
+        head.append("ratio of the same round, median")
+    print("| kind | " + " | ".join(head) + " |")
+    print("|---|" + "---|" * len(head))
     for kind in kinds:
-        print(f"| {kind} | " + " | ".join(f"{best[(t, kind)]:.0f}" for t in trees) + " |")
-    print(f"best of {args.rounds} rounds of {args.count} creates; load average {os.getloadavg()}")
+        cells = [
+            f"{min(seen[(t, kind)]):.0f}, {statistics.median(seen[(t, kind)]):.0f}" for t in trees
+        ]
+        if len(trees) > 1:
+            mine, other = seen[(trees[0], kind)], seen[(trees[1], kind)]
+            ratios = [a / b for a, b in zip(mine, other, strict=True)]
+            cells.append(f"{statistics.median(ratios):.2f}")
+        print(f"| {kind} | " + " | ".join(cells) + " |")
+    print(f"{args.rounds} rounds of {args.count} creates; load average {os.getloadavg()}")
 
 
 if __name__ == "__main__":
