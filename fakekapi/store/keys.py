@@ -16,6 +16,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 
+_FEW = 16
+"""Pending keys merged one by one (a binary search each) rather than by a sort of the bucket,
+which compares every key once even when it finds them all in order."""
+
 
 def bucket_of(key: str) -> str | None:
     """The resource part of a key or prefix (`/<group>/<plural>/`); None without a third slash."""
@@ -65,8 +69,12 @@ class KeyIndex:
         keys = self._buckets.get(name)
         pending = self._pending.pop(name, None)
         if keys is not None and pending:
-            keys += pending
-            keys.sort()
+            if len(pending) <= _FEW:
+                for key in pending:
+                    insort(keys, key)
+            else:
+                keys += pending
+                keys.sort()
         return keys
 
     def remove(self, key: str) -> None:
