@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +177,44 @@ def test_document_errors_carry_file_and_line(
     assert load_error([f]) == f"{f}:{line}: {message}"
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            '{"apiVersion": "v1", "kind": "List", "items": [\n'
+            '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}},\n\n'
+            '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}]}\n',
+            4,
+            "metadata.name: Required value: name or generateName is required",
+        ),
+        ('{"kind": "List", "items": [\n\n null]}', 1, "expected a Kubernetes object, got null"),
+        (
+            '\n{"kind": "List", "items": [\n{"kind": "List", "items": [\n'
+            '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": [1]}]}]}',
+            4,
+            "metadata: expected a mapping, got a list",
+        ),
+    ],
+)
+def test_json_list_item_errors_carry_their_lines(
+    tmp_path: Path, text: str, line: int, message: str
+) -> None:
+    """A JSON file orjson decodes whole gets its items' lines only for a message: the same
+    lines as the decoding that records them."""
+    f = write(tmp_path / "bad.json", text)
+    assert load_error([f]) == f"{f}:{line}: {message}"
+
+
+def test_json_list_items_know_their_lines(tmp_path: Path) -> None:
+    items = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{i}"}} for i in range(3)
+    ]
+    text = '{"kind": "List", "items": [\n' + ",\n\n".join(json.dumps(i) for i in items) + "]}"
+    f = write(tmp_path / "many.json", text)
+    docs = load_fixture_files([f])
+    assert [(d.name, d.line) for d in docs] == [("c0", 2), ("c1", 4), ("c2", 6)]
+
+
 def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
     f = write(tmp_path / "syntax.yaml", CM.format(name="a") + "---\napiVersion: v1\nkind: [oops\n")
     err = load_error([f])
@@ -297,6 +336,8 @@ JSON_CORPUS = [
     '{"items":[{"k":1,"k":2}]}',
     '{"kind":"List","items":[{"data":{"\\u00e9":"\\u2028"}} ,\n\t{"n":1e3,"f":-0.5,"t":true}]}',
     '{\n"items":\n[\n{"items":[\n{"a":1}\n]}\n,\n{}]}',
+    '\n\n  {"kind":"List","items":[\n{"n":NaN},\n{"big":123456789012345678901234567890}]}',
+    '{"kind":"List",\n"items":[\n{"a":1},\n\n{"kind":"List","items":[\n{"b":2}]},\n7]}\n',
 ]
 
 
@@ -317,7 +358,7 @@ def test_json_documents_read_as_the_recording_decoder_reads_them(text: str) -> N
             pos = end
         return out
 
-    def item_lines(value: Any, lines: dict[int, int], default: int) -> list[int]:
+    def item_lines(value: Any, lines: Mapping[int, int], default: int) -> list[int]:
         out: list[int] = []
         if isinstance(value, dict) and isinstance(value.get("items"), list):
             for item in value["items"]:
