@@ -40,6 +40,19 @@ async def registry() -> AsyncIterator[Registry]:
     await store.close()
 
 
+@pytest.fixture
+async def durable(tmp_path: Path) -> AsyncIterator[tuple[Registry, SqliteStore]]:
+    """A registry over the SQLite store, which shows a write once its batch committed."""
+    store = SqliteStore(tmp_path / "store.db")
+    await store.start()
+    try:
+        reg = install(Registry(store, Catalog.builtin()))
+        await bootstrap(reg)
+        yield reg, store
+    finally:
+        await store.close()
+
+
 def rt(registry: Registry, group: str, version: str, plural: str) -> ResourceType:
     found: ResourceType | None = registry.catalog.lookup(group, version, plural)
     assert found is not None
@@ -238,81 +251,69 @@ spec:
 """
 
 
-async def test_a_document_sees_what_admission_and_allocation_read(tmp_path: Path) -> None:
+async def test_a_document_sees_what_admission_and_allocation_read(
+    tmp_path: Path, durable: tuple[Registry, SqliteStore]
+) -> None:
     """Chunks are written concurrently and the durable store shows a write once committed; yet
     each document is judged as if created after the ones before it (and after the PriorityClass,
     ServiceAccount and LimitRange admission reads), and two Services never share an address."""
-    store = SqliteStore(tmp_path / "store.db")
-    await store.start()
-    try:
-        reg = install(Registry(store, Catalog.builtin()))
-        await bootstrap(reg)
-        f = write(tmp_path / "fx" / "app.yaml", DEPENDENT)
-        report = FixtureReport()
-        await apply_fixtures(reg, load_fixture_files([f], reg.catalog), report)
-        assert [str(e) for e in report.sorted_errors()] == [
-            f'{f}:14: Service "b" is invalid: spec.clusterIPs: Invalid value: '
-            '[]string{"10.96.100.100"}: failed to allocate IP 10.96.100.100: provided IP is '
-            "already allocated"
-        ]
-        pod = await reg.get(rt(reg, "", "v1", "pods"), "default", "web")
-        assert pod["spec"]["priority"] == 1000
-        assert "volumes" not in pod["spec"]  # the ServiceAccount turns automounting off
-        container = pod["spec"]["containers"][0]
-        assert container["resources"]["limits"] == {"cpu": "200m"}
-    finally:
-        await store.close()
+    reg, _ = durable
+    f = write(tmp_path / "fx" / "app.yaml", DEPENDENT)
+    report = FixtureReport()
+    await apply_fixtures(reg, load_fixture_files([f], reg.catalog), report)
+    assert [str(e) for e in report.sorted_errors()] == [
+        f'{f}:14: Service "b" is invalid: spec.clusterIPs: Invalid value: '
+        '[]string{"10.96.100.100"}: failed to allocate IP 10.96.100.100: provided IP is '
+        "already allocated"
+    ]
+    pod = await reg.get(rt(reg, "", "v1", "pods"), "default", "web")
+    assert pod["spec"]["priority"] == 1000
+    assert "volumes" not in pod["spec"]  # the ServiceAccount turns automounting off
+    container = pod["spec"]["containers"][0]
+    assert container["resources"]["limits"] == {"cpu": "200m"}
 
 
-async def test_a_repeated_document_in_the_next_chunk_still_wins(tmp_path: Path) -> None:
+async def test_a_repeated_document_in_the_next_chunk_still_wins(
+    tmp_path: Path, durable: tuple[Registry, SqliteStore]
+) -> None:
     """The last phase prepares a chunk while the one before it commits; a chunk that names an
     object of that one waits for it, so the later document is applied as an update (last one
     wins) instead of racing the create."""
-    store = SqliteStore(tmp_path / "store.db")
-    await store.start()
-    try:
-        reg = install(Registry(store, Catalog.builtin()))
-        await bootstrap(reg)
-        items = [
-            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i}"}}
-            for i in range(CHUNK + 10)
-        ]
-        items.append({**items[0], "data": {"later": "yes"}})  # in the second chunk
-        f = write(tmp_path / "fx" / "many.json", json.dumps({"kind": "List", "items": items}))
-        report = FixtureReport()
-        await apply_fixtures(reg, load_fixture_files([f], reg.catalog), report)
-        assert report.sorted_errors() == []
-        cms = rt(reg, "", "v1", "configmaps")
-        first = await reg.get(cms, "default", "cm-0")
-        assert first["data"] == {"later": "yes"}
-        listed = await reg.list(cms, "default", ListOptions())
-        assert len(listed["items"]) == CHUNK + 10
-    finally:
-        await store.close()
+    reg, _ = durable
+    items = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i}"}}
+        for i in range(CHUNK + 10)
+    ]
+    items.append({**items[0], "data": {"later": "yes"}})  # in the second chunk
+    f = write(tmp_path / "fx" / "many.json", json.dumps({"kind": "List", "items": items}))
+    report = FixtureReport()
+    await apply_fixtures(reg, load_fixture_files([f], reg.catalog), report)
+    assert report.sorted_errors() == []
+    cms = rt(reg, "", "v1", "configmaps")
+    first = await reg.get(cms, "default", "cm-0")
+    assert first["data"] == {"later": "yes"}
+    listed = await reg.list(cms, "default", ListOptions())
+    assert len(listed["items"]) == CHUNK + 10
 
 
-async def test_each_chunk_commits_in_a_transaction_of_its_own(tmp_path: Path) -> None:
+async def test_each_chunk_commits_in_a_transaction_of_its_own(
+    tmp_path: Path, durable: tuple[Registry, SqliteStore]
+) -> None:
     """The last phase hands the store a chunk's writes before preparing the next chunk, so the
     store commits one chunk while the loop prepares the next (started together, two chunks were
     prepared in the same turns of the loop and committed as one batch while the loop idled)."""
-    store = SqliteStore(tmp_path / "store.db")
-    await store.start()
-    try:
-        reg = install(Registry(store, Catalog.builtin()))
-        await bootstrap(reg)
-        items = [
-            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i}"}}
-            for i in range(3 * CHUNK)
-        ]
-        f = write(tmp_path / "fx" / "many.json", json.dumps({"kind": "List", "items": items}))
-        docs = load_fixture_files([f], reg.catalog)
-        commits = store.commits
-        await apply_fixtures(reg, docs)
-        assert store.commits - commits == 3
-        listed = await reg.list(rt(reg, "", "v1", "configmaps"), "default", ListOptions())
-        assert len(listed["items"]) == 3 * CHUNK
-    finally:
-        await store.close()
+    reg, store = durable
+    items = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i}"}}
+        for i in range(3 * CHUNK)
+    ]
+    f = write(tmp_path / "fx" / "many.json", json.dumps({"kind": "List", "items": items}))
+    docs = load_fixture_files([f], reg.catalog)
+    commits = store.commits
+    await apply_fixtures(reg, docs)
+    assert store.commits - commits == 3
+    listed = await reg.list(rt(reg, "", "v1", "configmaps"), "default", ListOptions())
+    assert len(listed["items"]) == 3 * CHUNK
 
 
 async def test_the_switch_interval_is_shortened_while_applying_then_restored(
