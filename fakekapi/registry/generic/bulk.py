@@ -40,10 +40,10 @@ def quick_handoffs() -> Iterator[None]:
     thread commits the batch before it: it takes the GIL back after each SQLite call (the sqlite3
     module releases it around every step and reset of the ~10 statements of a batch), and each
     time waits until the interpreter makes the busy loop give it up, after the switch interval
-    (5 ms by default). A
-    batch of 128 ConfigMaps then took 26-30 ms to commit instead of 17-22 ms at 0.5 ms, longer
-    than the loop took to prepare the next batch, which waited for it. Only a thread asking for
-    the GIL makes the loop switch, so the loop pays nothing more when the store's thread is idle.
+    (5 ms by default). A batch of 128 ConfigMaps then took 26-30 ms to commit instead of 17-22 ms
+    at 0.5 ms, longer than the loop took to prepare the next batch, which waited for it. Only a
+    thread asking for the GIL makes the loop switch, so the loop pays nothing more when the
+    store's thread is idle.
     """
     before = sys.getswitchinterval()
     sys.setswitchinterval(min(before, BULK_SWITCH_INTERVAL))
