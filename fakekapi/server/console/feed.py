@@ -19,7 +19,11 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fakekapi.core.requestinfo import RequestInfo
+    from fakekapi.server.state import RequestState
 
 CAPACITY = 500
 FEED_PATH = "/fakekapi/v1/requests"
@@ -99,44 +103,7 @@ class _Entry:
         }
 
 
-class _About(Protocol):
-    @property
-    def verb(self) -> str: ...
-    @property
-    def namespace(self) -> str: ...
-    @property
-    def resource(self) -> str: ...
-
-
-class _User(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def groups(self) -> tuple[str, ...]: ...
-
-
-class RequestFacts(Protocol):
-    """What a record reads of the request pipeline's state (server.state.RequestState)."""
-
-    @property
-    def user(self) -> _User | None: ...
-    @property
-    def authn_method(self) -> str: ...
-    @property
-    def authn_error(self) -> str: ...
-    @property
-    def decision(self) -> str: ...
-    @property
-    def authz_reason(self) -> str: ...
-    @property
-    def authz_explanation(self) -> str: ...
-    @property
-    def info(self) -> _About | None: ...
-    @property
-    def audit_id(self) -> str: ...
-
-
-def _about(info: _About | None) -> tuple[str, str, str]:
+def _about(info: RequestInfo | None) -> tuple[str, str, str]:
     return (info.verb, info.namespace, info.resource) if info is not None else ("", "", "")
 
 
@@ -172,7 +139,7 @@ class RequestFeed:
         uri: str,
         code: int,
         latency_ms: float,
-        state: RequestFacts,
+        state: RequestState,
         headers: Mapping[str, str],
         status: dict[str, Any] | None,
     ) -> None:
