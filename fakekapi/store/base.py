@@ -126,6 +126,9 @@ class Watch(Protocol):
 
     def __aiter__(self) -> AsyncIterator[Event]: ...
 
+    def poll(self) -> Event | None:
+        """The next event if one is ready now (None: wait for it by iterating)."""
+
     def stop(self) -> None:
         """End the iteration (idempotent); the iterator then finishes."""
 

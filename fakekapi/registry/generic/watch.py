@@ -148,11 +148,6 @@ async def wait_for_revision(store: Store, revision: int, wait: float) -> bool:
     return True
 
 
-def _nothing() -> Event | None:
-    """`poll` of a store watch that cannot be polled: nothing is ever ready without waiting."""
-    return None
-
-
 def too_large_error(requested: int, current: int) -> StatusError:
     return StatusError(
         504,
@@ -202,7 +197,6 @@ async def stream(store: Store, spec: WatchSpec) -> AsyncIterator[WatchEvent]:
     # is taken without the timeout's timer (`poll`): each one cost a timer scheduled and
     # cancelled, per watcher, on every write (a 10,000-object load: ~10,000 per watch).
     events = watch.__aiter__()
-    poll: Callable[[], Event | None] = getattr(watch, "poll", _nothing)
     try:
         for ev in initial:
             yield ev
@@ -220,7 +214,7 @@ async def stream(store: Store, spec: WatchSpec) -> AsyncIterator[WatchEvent]:
         while True:
             if deadline is not None and loop.time() >= deadline:
                 return
-            item = poll()
+            item = watch.poll()
             if item is None:
                 wakes = [t for t in (deadline, bookmark_at) if t is not None]
                 wake = min(wakes) if wakes else None  # None: wait for the next event only
