@@ -69,16 +69,20 @@ def base64_check(s: str) -> None:
     canonical (which decodes without error): a body's []byte values are checked at decode time,
     and only the stored encoding needs their bytes."""
     if not _CANONICAL_B64.fullmatch(s):
-        base64_decode(s)
+        _go_decode(s)
 
 
 def base64_canonical(s: str) -> str:
     """StdEncoding.EncodeToString of `base64_decode(s)`: how a []byte marshals again. Text of
     whole unpadded quads is its own encoding (each quad is three bytes and back, no unused
     bits), so it is returned as it is; a padded or non-canonical text is decoded and encoded."""
-    if not s.endswith("=") and _CANONICAL_B64.fullmatch(s):
-        return s
-    return binascii.b2a_base64(base64_decode(s), newline=False).decode("ascii")
+    if _CANONICAL_B64.fullmatch(s):
+        if not s.endswith("="):
+            return s
+        data = binascii.a2b_base64(s)
+    else:
+        data = _go_decode(s)
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def base64_decode(s: str) -> bytes:
@@ -91,6 +95,11 @@ def base64_decode(s: str) -> bytes:
     through it three times per write."""
     if _CANONICAL_B64.fullmatch(s):
         return binascii.a2b_base64(s)
+    return _go_decode(s)
+
+
+def _go_decode(s: str) -> bytes:
+    """StdEncoding.Decode's own loop: any text, Go's skipping and error offsets."""
     src = s.encode("utf-8", "surrogatepass")
     out = bytearray()
     si = 0
