@@ -25,8 +25,7 @@ PodLevelResources) count from 1.34, where the feature is on by default.
 from __future__ import annotations
 
 from collections.abc import Callable
-from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fakekapi.admission.plugin import ReadingPlugin
 from fakekapi.catalog import releases
@@ -36,6 +35,9 @@ from fakekapi.core.objects import JSONDict, as_dict, as_list, sub_dict
 from fakekapi.core.podresources import Resources, pod_total
 from fakekapi.registry.admission import CREATE, UPDATE, Attributes
 from fakekapi.registry.generic.keys import collection_prefix
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 NAME = "LimitRanger"
 ANNOTATION = "kubernetes.io/limit-ranger"

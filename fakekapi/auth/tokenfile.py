@@ -8,7 +8,6 @@ later line wins, extra columns are ignored. Tokens are matched exactly.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 from collections.abc import Mapping
@@ -27,7 +26,10 @@ class TokenFileError(ValueError):
 
 
 def parse_token_csv(text: str, source: str = "") -> dict[str, UserInfo]:
-    """token → user for the CSV text (`source` names the file in messages)."""
+    """token → user for the CSV text (`source` names the file in messages). `csv` is imported
+    here: a server without --token-auth-file never needs it."""
+    import csv
+
     tokens: dict[str, UserInfo] = {}
     reader = csv.reader(io.StringIO(text), skipinitialspace=True)
     record_number = 0

@@ -12,7 +12,6 @@ Nothing is read at import; each file is read on first use and kept.
 
 from __future__ import annotations
 
-import gzip
 import json
 import threading
 from functools import cache, lru_cache
@@ -94,7 +93,7 @@ def aggregated_discovery_versions(release: str) -> tuple[str, ...]:
 
 def read_gz(package: str, *parts: str) -> JSON:
     """A gzipped JSON file of a package's data directory."""
-    doc: JSON = json.loads(gzip.decompress(packagedata.read_bytes(package, "data", *parts)))
+    doc: JSON = json.loads(packagedata.read_gzip(package, "data", *parts))
     return doc
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
@@ -80,8 +79,12 @@ def next_after(expr: str, after: datetime) -> datetime:
 
 
 def time_zone(name: str | None) -> tzinfo:
+    """UTC, or the named zone (ZoneInfoNotFoundError, a KeyError, or ValueError when there is
+    none). `zoneinfo` is imported at the first named zone: the server starts without it."""
     if not name:
         return UTC
+    from zoneinfo import ZoneInfo
+
     return ZoneInfo(name)
 
 
@@ -219,7 +222,7 @@ class CronJobController(WorkloadController):
             return None
         try:
             zone = time_zone(spec.get("timeZone"))
-        except (ZoneInfoNotFoundError, ValueError) as e:
+        except (KeyError, ValueError) as e:  # ZoneInfoNotFoundError is a KeyError
             self.recorder.event(
                 cj, WARNING, "UnknownTimeZone",
                 f'invalid timeZone: "{spec.get("timeZone")}": {e}',

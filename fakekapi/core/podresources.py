@@ -11,17 +11,19 @@ limits, requests defaulted from limits) is the caller's.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-Resources = dict[str, Fraction]
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+Resources = dict[str, "Fraction"]
 """Resource name → exact amount (cores, bytes, ...)."""
 
 
 def add(into: Resources, more: Mapping[str, Fraction]) -> None:
     """addResourceList: `into` += `more`, resource by resource."""
     for k, v in more.items():
-        into[k] = into.get(k, Fraction(0)) + v
+        into[k] = into.get(k, 0) + v  # 0 + Fraction is a Fraction (no import at start)
 
 
 def at_least(into: Resources, other: Mapping[str, Fraction]) -> None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.client.informer import Informer
@@ -103,7 +102,7 @@ class Usage:
         self._pods[key] = (node, req, ports)
         total = self.requested.setdefault(node, {})
         for k, v in req.items():
-            total[k] = total.get(k, Fraction(0)) + v
+            total[k] = total.get(k, 0) + v
         self.count[node] += 1
         if ports:
             self.ports.setdefault(node, Counter()).update(ports)
@@ -115,7 +114,7 @@ class Usage:
         node, req, ports = entry
         total = self.requested.get(node, {})
         for k, v in req.items():
-            total[k] = total.get(k, Fraction(0)) - v
+            total[k] = total.get(k, 0) - v
         self.count[node] -= 1
         if ports:
             used = self.ports.get(node, Counter())
@@ -273,17 +272,15 @@ class Scheduler:
             reasons.append("Too many pods")
         used = self.usage.requested.get(name, {})
         for resource in ("cpu", "memory", "ephemeral-storage"):
-            want = req.get(resource, Fraction(0))
-            if want and want + used.get(resource, Fraction(0)) > quantity.amount(
+            want = req.get(resource, 0)
+            if want and want + used.get(resource, 0) > quantity.amount(
                 allocatable.get(resource, 0)
             ):
                 reasons.append(f"Insufficient {resource}")
         for resource, want in sorted(req.items()):
             if resource in ("cpu", "memory", "ephemeral-storage", "pods") or not want:
                 continue
-            if want + used.get(resource, Fraction(0)) > quantity.amount(
-                allocatable.get(resource, 0)
-            ):
+            if want + used.get(resource, 0) > quantity.amount(allocatable.get(resource, 0)):
                 reasons.append(f"Insufficient {resource}")
         if reasons:
             return Rejection(tuple(reasons), False)

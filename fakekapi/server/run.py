@@ -416,13 +416,13 @@ def probe_bind(host: str, port: int) -> None:
     """
     if port == 0:
         return
+    from fakekapi.server.connections import listen_addresses
+
     try:
-        infos = socket.getaddrinfo(
-            host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )
+        infos = listen_addresses(host.strip("[]"), port)
     except socket.gaierror as e:
         raise ServeError(_bind_error(host, port, e)) from e
-    for family, kind, proto, _, address in infos:
+    for family, kind, proto, address in infos:
         with socket.socket(family, kind, proto) as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if family == socket.AF_INET6:
