@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 from collections import deque
@@ -24,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from fakekapi.store.base import EventType, Obj, RawItems, StorageError
 from fakekapi.store.fanout import DEFAULT_MAX_QUEUE, QueueWatch
@@ -360,6 +359,40 @@ class SqliteStore:
             raise StorageError(f"store {self.path} is not open")
 
     async def _run(self, fn: Callable[..., T], *args: object) -> T:
+        """`fn(*args)` on the worker thread, its outcome handed back by one callback.
+
+        Not `loop.run_in_executor`: that chains a concurrent Future to an asyncio one through
+        two done-callbacks and a state copy, on top of the hop itself, and a write batch makes
+        this hop (~20-40 us of CPU less per batch here, measured with one writer). The work
+        still runs when the caller stops waiting (as a started `run_in_executor` call does);
+        the one worker thread keeps journal calls in submission order either way."""
         assert self._executor is not None
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        done: asyncio.Future[T] = loop.create_future()
+
+        def work() -> None:
+            try:
+                result = fn(*args)
+            except BaseException as e:  # handed to the waiting caller, whatever it is
+                _call_back(loop, _settle, done, None, e)
+            else:
+                _call_back(loop, _settle, done, result, None)
+
+        self._executor.submit(work)
+        return await done
+
+
+def _call_back(loop: asyncio.AbstractEventLoop, fn: Callable[..., object], *args: object) -> None:
+    """`loop.call_soon_threadsafe(fn, *args)` unless the loop is closed (nobody waits then)."""
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(fn, *args)
+
+
+def _settle(done: asyncio.Future[T], result: T | None, error: BaseException | None) -> None:
+    """`done`'s outcome on the loop (nothing when its waiter was cancelled meanwhile)."""
+    if done.done():
+        return
+    if error is not None:
+        done.set_exception(error)
+    else:
+        done.set_result(cast(T, result))
