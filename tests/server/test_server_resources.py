@@ -5,7 +5,9 @@ The registry is a recording stand-in (fakes.py): these tests pin what the HTTP l
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import AsyncIterator
 
 import orjson
 import pytest
@@ -417,6 +419,29 @@ async def test_crash_is_500_status_without_traceback(
 async def test_content_length_over_limit_is_413_early(client: Client) -> None:
     big = io.BytesIO(b" " * (3 * 1024 * 1024 + 1))
     r = await client.put(f"{CMS}/x", data=big, headers=ADMIN)
+    assert r.status == 413
+
+
+async def test_body_in_pieces_is_read_whole(client: Client) -> None:
+    """A chunked body read as it arrives: the pieces joined, and the limit on their sum."""
+    body = orjson.dumps({"metadata": {"name": "pieces"}, "data": {"k": "v" * 5000}})
+
+    async def pieces(data: bytes) -> AsyncIterator[bytes]:
+        for i in range(0, len(data), 1000):
+            yield data[i : i + 1000]
+            await asyncio.sleep(0)
+
+    json_body = {**ADMIN, "Content-Type": "application/json"}
+    r = await client.post(CMS, data=pieces(body), headers=json_body)
+    assert r.status == 201, await r.text()
+    assert (await r.json())["data"] == {"k": "v" * 5000}
+
+    async def too_much() -> AsyncIterator[bytes]:
+        for _ in range(4):
+            yield b" " * (1024 * 1024)
+            await asyncio.sleep(0)
+
+    r = await client.post(CMS, data=too_much(), headers=json_body)
     assert r.status == 413
 
 
