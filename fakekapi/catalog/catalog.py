@@ -18,7 +18,6 @@ new goes after the built-in groups; a CRD version that is new goes after the kno
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -85,7 +84,7 @@ class Catalog:
         if served_version is None or self.lookup(group, version, plural) is not None:
             return None
         served = self.lookup(group, served_version, plural)
-        return None if served is None else dataclasses.replace(served, version=version)
+        return None if served is None else served._replace(version=version)
 
     def by_kind(self, group: str, version: str, kind: str) -> ResourceType | None:
         """The (top-level) type whose objects have this apiVersion and kind, or None."""

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from fakekapi.catalog import releases
 from fakekapi.core import packagedata
@@ -31,8 +30,7 @@ never checked for unknown fields, stored as sent."""
 _lock = threading.Lock()
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """A struct field: its type and the patch metadata of its struct tags."""
 
     type: Type

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Subresource:
+class Subresource(NamedTuple):
     """One subresource of a resource (`pods/status`, `deployments/scale`)."""
 
     name: str
@@ -21,8 +20,7 @@ class Subresource:
     """Sorted verbs, as discovery lists them."""
 
 
-@dataclass(frozen=True)
-class ResourceType:
+class ResourceType(NamedTuple):
     """A resource served at /api/v1 or /apis/GROUP/VERSION (the catalog's unit)."""
 
     group: str

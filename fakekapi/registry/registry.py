@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
-import dataclasses
 import functools
 import random
 import time
@@ -827,7 +826,7 @@ class Registry:
         since do not appear. A revision older than the history is kube's 410: Expired, and for a
         continue token `handleCompactedErrorForPaging`'s Status carrying a fresh token (revision
         -1) that goes on from the same key at the current state."""
-        validate_list_options(dataclasses.replace(opts, watch=False))
+        validate_list_options(opts._replace(watch=False))
         labels, fields = self._selectors(rt, opts)
         matches = self._matcher(rt, labels, fields)
         prefix = collection_prefix(rt, namespace)
@@ -913,7 +912,7 @@ class Registry:
         one ERROR event. Iteration ends at timeoutSeconds, else after `timeout` (the deadline of
         the request it serves, kube's request context: its last bookmark comes just before),
         or when the caller closes it."""
-        validate_list_options(dataclasses.replace(opts, watch=True))
+        validate_list_options(opts._replace(watch=True))
         labels, fields = self._selectors(rt, opts)
         rv = opts.resource_version
         start = None if rv in ("", "0") else _rv_int(rv, rt)

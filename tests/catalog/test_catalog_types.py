@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import pytest
@@ -173,8 +172,8 @@ def test_register(catalog: Catalog) -> None:
     assert c.serves("example.com", "v1")
     assert c.resolve("wd") is widget
     with pytest.raises(ValueError):
-        c.register(dataclasses.replace(widget, namespaced=False))
+        c.register(widget._replace(namespaced=False))
     with pytest.raises(ValueError):
-        c.register(dataclasses.replace(widget, plural="gadgets"))
+        c.register(widget._replace(plural="gadgets"))
     # another catalog is not affected
     assert catalog.lookup("example.com", "v1", "widgets") is None

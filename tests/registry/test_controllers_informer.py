@@ -181,9 +181,9 @@ async def test_queue_dedupes_and_reprocesses_keys_added_while_busy() -> None:
 
 
 def test_deletable_types_one_version_each() -> None:
-    v2 = ResourceType(**{**RT.__dict__, "version": "v2"})
-    cluster = ResourceType(**{**RT.__dict__, "plural": "globals", "namespaced": False})
-    create_only = ResourceType(**{**RT.__dict__, "plural": "reviews", "verbs": ("create",)})
+    v2 = RT._replace(version="v2")
+    cluster = RT._replace(plural="globals", namespaced=False)
+    create_only = RT._replace(plural="reviews", verbs=("create",))
     assert deletable_types([RT, v2, cluster, create_only]) == [RT]
 
 

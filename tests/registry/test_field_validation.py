@@ -3,7 +3,6 @@ duplicate fields at several depths, type mismatches, and the exact texts kube-ap
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -16,9 +15,9 @@ from fakekapi.registry.generic.options import WriteOptions
 from fakekapi.registry.registry import Registry
 from registry.registry_helpers import DEPLOYMENTS, PODS, SERVICES, WIDGETS, W, pod
 
-STRICT = dataclasses.replace(W, field_validation="Strict")
-WARN = dataclasses.replace(W, field_validation="Warn")
-IGNORE = dataclasses.replace(W, field_validation="Ignore")
+STRICT = W._replace(field_validation="Strict")
+WARN = W._replace(field_validation="Warn")
+IGNORE = W._replace(field_validation="Ignore")
 POD_PREFIX = 'Pod in version "v1" cannot be handled as a Pod: '
 SMP = "application/strategic-merge-patch+json"
 MERGE = "application/merge-patch+json"
@@ -351,7 +350,7 @@ async def test_apply_refuses_undeclared_fields(registry: Registry) -> None:
     """Server-side apply's typed conversion: a 500 with no reason, whatever the directive."""
     obj = with_unknown("spec.containers.0")
     obj["spec"]["bar"] = {"x": 1}
-    opts = dataclasses.replace(IGNORE, field_manager_given=True)
+    opts = IGNORE._replace(field_manager_given=True)
     with pytest.raises(StatusError) as e:
         await registry.patch(PODS, "default", "web", APPLY, json.dumps(obj).encode(), opts)
     assert (e.value.code, e.value.reason) == (500, "")

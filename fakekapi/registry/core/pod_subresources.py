@@ -17,7 +17,6 @@ Everything here goes through the `Engine` port, never the Registry class (no imp
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -144,7 +143,7 @@ async def evict(
     raw_options = eviction.get("deleteOptions")
     delete_opts = parse_delete_options({}, raw_options if isinstance(raw_options, dict) else None)
     if opts.dry_run:
-        delete_opts = dataclasses.replace(delete_opts, dry_run=True)
+        delete_opts = delete_opts._replace(dry_run=True)
     pmd = _d(pod.get("metadata"))
     phase = _d(pod.get("status")).get("phase")
     ignore_budgets = phase in ("Succeeded", "Failed", "Pending", None) or bool(

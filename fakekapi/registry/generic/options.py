@@ -9,8 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from fakekapi.core.errors import (
     TOO_LONG,
@@ -27,8 +26,7 @@ from fakekapi.core.errors import (
 from fakekapi.core.gojson import unmarshal_type
 
 
-@dataclass(frozen=True)
-class ListOptions:
+class ListOptions(NamedTuple):
     label_selector: str = ""
     field_selector: str = ""
     limit: int = 0
@@ -41,8 +39,7 @@ class ListOptions:
     send_initial_events: bool | None = None
 
 
-@dataclass(frozen=True)
-class WriteOptions:
+class WriteOptions(NamedTuple):
     """CreateOptions, UpdateOptions and PatchOptions share these fields."""
 
     dry_run: bool = False
@@ -56,8 +53,7 @@ class WriteOptions:
     """True when `fieldManager` came from the request, not the User-Agent (apply requires it)."""
 
 
-@dataclass(frozen=True)
-class DeleteOptions:
+class DeleteOptions(NamedTuple):
     grace_period_seconds: int | None = None
     preconditions_uid: str | None = None
     preconditions_resource_version: str | None = None

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum, auto
+from typing import NamedTuple
 
 from fakekapi.core.errors import FieldError, bad_request, invalid_value
 
@@ -102,8 +102,7 @@ class Op(Enum):
     LESS_THAN = "lt"
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(NamedTuple):
     """One label requirement (labels.Requirement)."""
 
     key: str
@@ -143,8 +142,7 @@ def _go_parse_int(s: str) -> int:
     return n
 
 
-@dataclass(frozen=True)
-class LabelSelector:
+class LabelSelector(NamedTuple):
     """A parsed label selector: all requirements must match (comma = AND)."""
 
     requirements: tuple[Requirement, ...] = ()
@@ -346,8 +344,7 @@ def parse_label_selector(selector: str) -> LabelSelector:
 # --- field selectors ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FieldTerm:
+class FieldTerm(NamedTuple):
     field: str
     value: str
     negated: bool
@@ -357,8 +354,7 @@ class FieldTerm:
         return not has if self.negated else has
 
 
-@dataclass(frozen=True)
-class FieldSelector:
+class FieldSelector(NamedTuple):
     """A parsed field selector: all terms must match."""
 
     terms: tuple[FieldTerm, ...] = ()

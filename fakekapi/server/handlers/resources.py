@@ -15,7 +15,6 @@ negotiation live in `negotiation`, the watch stream in `watch`.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -503,7 +502,7 @@ async def _watch(
     if route.name:
         selected = exact_field_match(opts.field_selector, "metadata.name")
         if not opts.field_selector:
-            opts = dataclasses.replace(opts, field_selector=f"metadata.name={route.name}")
+            opts = opts._replace(field_selector=f"metadata.name={route.name}")
         elif selected is not None and selected != route.name:
             raise bad_request("fieldSelector metadata.name doesn't match requested name")
     include = "Metadata"

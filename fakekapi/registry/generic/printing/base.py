@@ -9,17 +9,15 @@ releases.py), and which served versions' objects another printer reads (`version
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from fakekapi.core.objects import JSONDict
 
 from .descriptions import DOCS
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """metav1.TableColumnDefinition."""
 
     name: str
@@ -43,8 +41,7 @@ RowFunc = Callable[[JSONDict, datetime], list[Any]]
 ConditionsFunc = Callable[[JSONDict], list[JSONDict] | None]
 
 
-@dataclass(frozen=True)
-class Variant:
+class Variant(NamedTuple):
     """One kind's columns in a run of releases, relative to the 1.33 printer."""
 
     releases: tuple[int, int]
@@ -60,8 +57,7 @@ class Variant:
     """The releases have no printer like this one (the 1.29/1.30 DRA API was another)."""
 
 
-@dataclass(frozen=True)
-class Printer:
+class Printer(NamedTuple):
     """One kind's table handler."""
 
     columns: tuple[Column, ...]

@@ -14,7 +14,6 @@ doc strings) are the release's own where its OpenAPI document words a field othe
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -56,21 +55,21 @@ def _apply(printer: Printer, variant: Variant | None, release: str) -> Printer:
     for i in index:
         c = printer.columns[i]
         if c.name in descriptions:
-            c = replace(c, description=doc(descriptions[c.name]))
+            c = c._replace(description=doc(descriptions[c.name]))
         elif c.description in reworded:
-            c = replace(c, description=reworded[c.description])
+            c = c._replace(description=reworded[c.description])
         columns.append(c)
     if index == list(range(len(names))):
         if tuple(columns) == printer.columns:
             return printer
-        return replace(printer, columns=tuple(columns))
+        return printer._replace(columns=tuple(columns))
     row = printer.row
 
     def cells(obj: JSONDict, now: datetime) -> list[Any]:
         full = row(obj, now)
         return [full[i] for i in index]
 
-    return replace(printer, columns=tuple(columns), row=cells)
+    return printer._replace(columns=tuple(columns), row=cells)
 
 
 @functools.cache
