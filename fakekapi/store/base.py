@@ -129,6 +129,10 @@ class Watch(Protocol):
     def poll(self) -> Event | None:
         """The next event if one is ready now (None: wait for it by iterating)."""
 
+    @property
+    def stopped(self) -> bool:
+        """Ended (stopped, or ended by the store: a reset, a reader too far behind)."""
+
     def stop(self) -> None:
         """End the iteration (idempotent); the iterator then finishes."""
 

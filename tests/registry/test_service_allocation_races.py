@@ -8,6 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from fakekapi.admission.chain import install
@@ -16,6 +17,7 @@ from fakekapi.core.errors import StatusError
 from fakekapi.registry.bootstrap import bootstrap
 from fakekapi.registry.generic.options import DeleteOptions, WriteOptions
 from fakekapi.registry.registry import Registry
+from fakekapi.store.memory import MemoryStore
 from fakekapi.store.sqlite import SqliteStore
 from registry.registry_helpers import SERVICES
 
@@ -103,3 +105,34 @@ async def test_allocations_follow_updates_and_deletes(tmp_path: Path) -> None:
         assert c.object["spec"]["clusterIP"] == "10.96.9.9"
     finally:
         await store.close()
+
+
+async def test_allocations_read_again_after_the_store_resyncs() -> None:
+    """What Services hold is kept current from a watch; when the store ends its watches (a
+    reset: a resync after missing another process's writes) it is read again, so a Service that
+    arrived with the reset holds its address and node port like any other."""
+    store = MemoryStore()
+    registry = install(Registry(store, Catalog.builtin()))
+    await bootstrap(registry)
+    await registry.create(SERVICES, "default", service("a", clusterIP="10.96.9.9"), W)
+    other = service("b", type="NodePort", clusterIP="10.96.8.8")
+    other["spec"]["ports"] = [{"port": 80, "nodePort": 30088, "protocol": "TCP"}]
+    other["metadata"].update(namespace="default", uid="u-b", resourceVersion="1")
+    items, revision = store.list_raw("/")
+    store.reset(
+        [*items, ("/core/services/default/b", orjson.dumps(other), revision + 1)], revision + 1
+    )
+    for clash in (
+        service("c", clusterIP="10.96.9.9"),
+        service("c", clusterIP="10.96.8.8"),
+        service("c", type="NodePort", ports=[{"port": 80, "nodePort": 30088}]),
+    ):
+        with pytest.raises(StatusError, match="already allocated"):
+            await registry.create(SERVICES, "default", clash, W)
+    # b's own update keeps what it holds; a's delete frees its address
+    current = await registry.get(SERVICES, "default", "b")
+    current["metadata"]["labels"] = {"x": "y"}
+    await registry.update(SERVICES, "default", "b", current, W)
+    await registry.delete(SERVICES, "default", "a", DeleteOptions())
+    c = await registry.create(SERVICES, "default", service("c", clusterIP="10.96.9.9"), W)
+    assert c.object["spec"]["clusterIP"] == "10.96.9.9"
