@@ -21,7 +21,7 @@ from typing import Any
 
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import WARNING
-from fakekapi.controllers.index import NamespaceIndex
+from fakekapi.controllers.index import Index, NamespaceIndex
 from fakekapi.controllers.ownership import controller_of, new_controller_ref
 from fakekapi.controllers.pods import is_ready
 from fakekapi.controllers.servicepods import (
@@ -62,7 +62,7 @@ class EndpointSliceController(WorkloadController):
         super().__init__(ctx, [self.services, self.pods, self.nodes, self.slices])
         self.services_by_ns = NamespaceIndex(self.services)
         self.pods_by_ns = NamespaceIndex(self.pods)
-        self.slices_by_ns = NamespaceIndex(self.slices)
+        self.slices_by_service = Index(self.slices, _service_of_slice)
         self.services.add_handler(self.enqueue_any)
         self.pods.add_handler(self._pod_changed)
         self.slices.add_handler(self._slice_changed)
@@ -92,9 +92,8 @@ class EndpointSliceController(WorkloadController):
         families = spec.get("ipFamilies") or ["IPv4"]
         existing = [
             s
-            for s in self.slices_by_ns.list(ns)
-            if ((s.get("metadata") or {}).get("labels") or {}).get(SERVICE_NAME) == name
-            and ((s.get("metadata") or {}).get("labels") or {}).get(MANAGED_BY) == CONTROLLER_NAME
+            for s in self.slices_by_service.get((ns, name))
+            if ((s.get("metadata") or {}).get("labels") or {}).get(MANAGED_BY) == CONTROLLER_NAME
             and (controller_of(s) or {}).get("uid") == service["metadata"].get("uid")
         ]
         desired: list[tuple[str, list[JSONDict], list[JSONDict]]] = []
@@ -227,6 +226,14 @@ class EndpointSliceController(WorkloadController):
         for stale in unused:
             md = stale["metadata"]
             await self.delete(self.slice_rt, ns, md["name"], uid=md.get("uid"))
+
+
+def _service_of_slice(obj: JSONDict) -> tuple[str, str] | None:
+    """(namespace, Service name) of a slice with the service-name label (kube lists a Service's
+    slices by that label)."""
+    md = obj.get("metadata") or {}
+    name = (md.get("labels") or {}).get(SERVICE_NAME)
+    return (str(md.get("namespace") or ""), str(name)) if name else None
 
 
 def _ip_of_family(pod: JSONDict, family: str) -> str:

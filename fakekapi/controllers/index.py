@@ -1,32 +1,63 @@
-"""A by-namespace index over an informer's cache (client-go's cache.NamespaceIndex).
+"""Indexes over an informer's cache (client-go's cache.Indexer): objects by namespace, or by any
+other bucket such as (namespace, a label's value).
 
 Controllers list "the pods of this namespace" on every sync; walking every pod of the cluster
-each time would make a 100-replica rollout quadratic in the number of pods.
+each time would make a 100-replica rollout quadratic in the number of pods. Likewise the
+EndpointSlice controller finds a Service's slices by their service-name label: walking every
+slice of the namespace for each Service made 2,000 Services in one namespace cost ~7 s.
 """
 
 from __future__ import annotations
 
-from fakekapi.client.informer import Informer
+from collections.abc import Callable, Hashable
+from typing import Protocol
+
+from fakekapi.client.informer import Handler
 from fakekapi.core.objects import JSONDict
 
 
-class NamespaceIndex:
-    def __init__(self, informer: Informer) -> None:
-        self._by_ns: dict[str, dict[str, JSONDict]] = {}
+class Source(Protocol):
+    """What an index watches: an informer (anything that calls handlers with (old, new))."""
+
+    def add_handler(self, handler: Handler) -> None: ...
+
+
+class Index:
+    """The informer's objects by `bucket(obj)` (None: in no bucket), by name within a bucket."""
+
+    def __init__(self, informer: Source, bucket: Callable[[JSONDict], Hashable | None]) -> None:
+        self._bucket = bucket
+        self._items: dict[Hashable, dict[str, JSONDict]] = {}
         informer.add_handler(self._changed)
 
     def _changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
-        if new is not None:
-            md = new.get("metadata") or {}
-            self._by_ns.setdefault(md.get("namespace") or "", {})[md.get("name") or ""] = new
-        elif old is not None:
-            md = old.get("metadata") or {}
-            ns = md.get("namespace") or ""
-            items = self._by_ns.get(ns)
-            if items is not None:
-                items.pop(md.get("name") or "", None)
-                if not items:
-                    del self._by_ns[ns]
+        into = self._bucket(new) if new is not None else None
+        if old is not None:
+            was = self._bucket(old)
+            if was is not None and (new is None or was != into):
+                items = self._items.get(was)
+                if items is not None:
+                    items.pop(_name(old), None)
+                    if not items:
+                        del self._items[was]
+        if new is not None and into is not None:
+            self._items.setdefault(into, {})[_name(new)] = new
+
+    def get(self, bucket: Hashable) -> list[JSONDict]:
+        return list((self._items.get(bucket) or {}).values())
+
+
+class NamespaceIndex(Index):
+    def __init__(self, informer: Source) -> None:
+        super().__init__(informer, _namespace)
 
     def list(self, namespace: str) -> list[JSONDict]:
-        return list((self._by_ns.get(namespace) or {}).values())
+        return self.get(namespace)
+
+
+def _namespace(obj: JSONDict) -> str:
+    return str((obj.get("metadata") or {}).get("namespace") or "")
+
+
+def _name(obj: JSONDict) -> str:
+    return str((obj.get("metadata") or {}).get("name") or "")
