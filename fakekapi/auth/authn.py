@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 from fakekapi.core.user import ALL_AUTHENTICATED, ANONYMOUS, UserInfo
@@ -52,8 +51,7 @@ class AuthRequest(NamedTuple):
     """The certificate's subject as the TLS layer decoded it (None: decode `peer_cert_der`)."""
 
 
-@dataclass(frozen=True)
-class AuthResult:
+class AuthResult(NamedTuple):
     """One authenticator's answer. Use the constructors: `ok`, `NOT_MINE`, `reject`."""
 
     user: UserInfo | None = None

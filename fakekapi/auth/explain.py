@@ -13,9 +13,8 @@ the emulated version is used, with its aggregated roles computed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fakekapi.auth.authz import Decision, forbidden_message
 from fakekapi.auth.modes import ModeAuthorizer
@@ -33,8 +32,7 @@ class ExplainError(ValueError):
     """A bad command line (unknown resource, missing arguments): one line for the user."""
 
 
-@dataclass(frozen=True)
-class Explanation:
+class Explanation(NamedTuple):
     user: UserInfo
     attributes: RequestInfo
     verdict: Verdict

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from fakekapi.auth.authz import Authorizer, Decision, forbidden_error
@@ -28,8 +29,7 @@ _SANITIZE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 """responsewriters' sanitizer: only these three characters are escaped."""
 
 
-@dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """One element asked for (kube builds a v1.ObjectReference per element)."""
 
     kind: str

@@ -17,8 +17,7 @@ authorizer without a rule resolver.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from fakekapi.auth.authz import Authorizer, Decision, PrivilegedGroupAuthorizer
 from fakekapi.auth.rbac import RBACAuthorizer, RBACIndex, Verdict, aggregate_errors
@@ -55,8 +54,7 @@ def parse_modes(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(modes) or (RBAC,)
 
 
-@dataclass(frozen=True)
-class RulesResult:
+class RulesResult(NamedTuple):
     """What SelfSubjectRulesReview reports: rules, incomplete, evaluationError."""
 
     resource_rules: list[Rule]

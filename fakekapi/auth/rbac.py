@@ -24,8 +24,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fakekapi.auth.authz import Decision
 from fakekapi.core.errors import go_quote, go_quote_list
@@ -50,8 +49,7 @@ def _user_keys(user: UserInfo) -> list[SubjectKey]:
     return [("u", user.name), *(("g", g) for g in user.groups)]
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """One decision: kube's (decision, reason) plus a human explanation for logs and the CLI."""
 
     decision: Decision
@@ -63,8 +61,7 @@ class Verdict:
     """The allowing role, e.g. `ClusterRole "view"`."""
 
 
-@dataclass(frozen=True)
-class RuleSource:
+class RuleSource(NamedTuple):
     """Where a set of rules came from, for reasons and explanations (texts built on demand)."""
 
     binding: Binding

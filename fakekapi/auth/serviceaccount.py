@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from fakekapi.auth.authn import NOT_MINE, AuthResult
 from fakekapi.core import gojson
@@ -257,8 +257,7 @@ class TokenError(Exception):
     """A token of ours that is invalid; the message is kube's (TokenReview `status.error`)."""
 
 
-@dataclass(frozen=True)
-class VerifiedToken:
+class VerifiedToken(NamedTuple):
     """A token whose signature, issuer, audience and time claims passed: what may be cached."""
 
     legacy: bool
@@ -270,8 +269,7 @@ class VerifiedToken:
     not_before: float | None = None
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """The outcome of the look-ups: the user and the object revisions it was derived from."""
 
     user: UserInfo

@@ -31,8 +31,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -62,8 +61,7 @@ IGNORED_PREFIXES = ("/core/events/", "/events.k8s.io/events/")
 whatever ownerReferences they carry."""
 
 
-@dataclass(frozen=True)
-class OwnerRef:
+class OwnerRef(NamedTuple):
     uid: str
     api_version: str
     kind: str

@@ -12,7 +12,7 @@ cmd/kube-controller-manager/app/*.go): `deployment-controller` may also be writt
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from fakekapi.core.errors import go_quote
 
@@ -91,8 +91,7 @@ class ControllersFlagError(ValueError):
     """A `--controllers` value kube-controller-manager would refuse."""
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """A parsed `--controllers` value: which controllers run."""
 
     entries: tuple[str, ...] = ("*",)

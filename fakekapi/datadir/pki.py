@@ -34,7 +34,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 DEFAULT_SANS: tuple[str, ...] = (
     "localhost",
@@ -147,8 +147,7 @@ def _read(path: Path) -> bytes:
         raise PKIError(f"cannot read {path}: {e.strerror}") from e
 
 
-@dataclass(frozen=True)
-class _Missing:
+class _Missing(NamedTuple):
     """What a PKI on disk lacks (`PKI.missing`)."""
 
     ca: bool

@@ -8,8 +8,7 @@ shows as "nothing simulated" instead of a stuck workload. README.md documents th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from fakekapi.core import gotime
 
@@ -38,8 +37,7 @@ def parse_duration(text: str) -> float | None:
     return value if value >= 0 else None
 
 
-@dataclass(frozen=True)
-class Knobs:
+class Knobs(NamedTuple):
     """What the annotations of one pod ask for."""
 
     exit_code: int | None = None

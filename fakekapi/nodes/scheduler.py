@@ -25,8 +25,7 @@ queue's cluster events do.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fakekapi.client.informer import Informer
 from fakekapi.client.workqueue import WorkQueue
@@ -58,8 +57,7 @@ UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 WRITE_RETRIES = 5
 
 
-@dataclass(frozen=True)
-class Rejection:
+class Rejection(NamedTuple):
     reasons: tuple[str, ...]
     unresolvable: bool
     """UnschedulableAndUnresolvable: preemption cannot help on this node."""

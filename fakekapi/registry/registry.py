@@ -18,8 +18,7 @@ import random
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 import orjson
 
@@ -125,8 +124,7 @@ _INCONSISTENT_CONTINUE = (
 """kube's `inconsistentContinue` (storage/etcd3/errors.go), with a fresh continue token."""
 
 
-@dataclass(frozen=True)
-class _Managed:
+class _Managed(NamedTuple):
     """How a write changes managedFields: an Update by `manager`, or (`applied`) nothing more:
     server-side apply already set them (managedfields.apply)."""
 

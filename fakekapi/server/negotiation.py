@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -89,8 +89,7 @@ def parse_accept(header: str) -> list[MediaRange]:
     return out
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """The conversion a clause asks for with `as`, `g`, `v` (a GroupVersionKind)."""
 
     kind: str
@@ -102,8 +101,7 @@ class Target:
         return f"{self.group}/{self.version}" if self.group else self.version
 
 
-@dataclass(frozen=True)
-class Negotiated:
+class Negotiated(NamedTuple):
     """The chosen representation."""
 
     media_type: str
@@ -203,8 +201,7 @@ def _unrecognized(kind: str, err: str, data: bytes) -> StatusError:
     )
 
 
-@dataclass(frozen=True)
-class ExpectedKind:
+class ExpectedKind(NamedTuple):
     """The object kind a URL takes: the resource's, or a subresource's (Scale, Eviction ...)."""
 
     group: str

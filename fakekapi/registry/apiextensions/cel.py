@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from fakekapi.core.errors import (
     INVALID,
@@ -38,8 +37,7 @@ _OLD_SELF = re.compile(r"\boldSelf\b")
 _OMIT = object()
 
 
-@dataclass(frozen=True)
-class _Compiled:
+class _Compiled(NamedTuple):
     program: Any | None
     error: str
 

@@ -7,8 +7,7 @@ to the subresource handlers its strategies declare.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 
@@ -72,8 +71,7 @@ class WriteResult:
         return f"WriteResult({what}, warnings={self.warnings!r}, created={self.created!r})"
 
 
-@dataclass(frozen=True)
-class Streamed:
+class Streamed(NamedTuple):
     """A subresource answered as bytes rather than an object (kube's `rest.ResourceStreamer`:
     pods/log), written out as they are with their content type."""
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from fakekapi.catalog.schemas import LIST, MAP, STRUCT, Field, Type
 from fakekapi.core import gojson
@@ -141,8 +140,7 @@ _SET_ORDER = "$setElementOrder/"
 _DELETE_PRIMITIVE = "$deleteFromPrimitiveList/"
 
 
-@dataclass(frozen=True)
-class _ListRule:
+class _ListRule(NamedTuple):
     """How one list field combines: "replace", "merge" (by `keys`) or "set" (of scalars)."""
 
     mode: str = "replace"

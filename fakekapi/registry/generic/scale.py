@@ -11,16 +11,14 @@ setting only the replica count on the parent.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from fakekapi.core.errors import FieldError, invalid_value
 
 SCALE_API_VERSION = "autoscaling/v1"
 
 
-@dataclass(frozen=True)
-class ScalePaths:
+class ScalePaths(NamedTuple):
     """Where the replica counts and the selector live in the parent object."""
 
     spec_replicas: tuple[str, ...]

@@ -15,7 +15,7 @@ escalation prevention (admission), and the bootstrap reconciler and aggregation 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from fakekapi.core.errors import go_quote, go_quote_list
 from fakekapi.core.requestinfo import RequestInfo
@@ -145,8 +145,7 @@ class Rule:
         return self.verb_matches(info.verb) and self.url_matches(info.path)
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
+class Subject(NamedTuple):
     kind: str
     name: str
     namespace: str = ""
@@ -184,8 +183,7 @@ class Subject:
         return f"{self.kind} {go_quote(self.name)}"
 
 
-@dataclass(frozen=True, slots=True)
-class Binding:
+class Binding(NamedTuple):
     """A RoleBinding (namespace set) or ClusterRoleBinding (namespace "")."""
 
     namespace: str

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aiohttp import web
 
@@ -82,8 +81,7 @@ _SUB_METHODS = {"get": "GET", "update": "PUT", "patch": "PATCH", "create": "POST
 _ITEM_METHODS = {"get": "GET", "update": "PUT", "patch": "PATCH", "delete": "DELETE"}
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     """What a resource URL addresses."""
 
     rt: ResourceType
