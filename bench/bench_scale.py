@@ -154,7 +154,8 @@ def list_ms(server: bs.Server, path: str, runs: int = 5) -> tuple[float, int]:
 
 
 def fixture_file(path: Path, kind: str, n: int) -> None:
-    """n objects of a kind (~1 KiB each) in 10 namespaces, one JSON List."""
+    """n objects of a kind (ConfigMaps, Secrets and Pods ~1 KiB each) in 10 namespaces, one JSON
+    List."""
     items: list[dict[str, Any]] = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"scale-{i}"}}
         for i in range(10)
@@ -163,6 +164,9 @@ def fixture_file(path: Path, kind: str, n: int) -> None:
         md = {"name": f"obj-{i:06d}", "namespace": f"scale-{i % 10}", "labels": {"app": "scale"}}
         if kind == "ConfigMap":
             items.append({**bs.configmap("", ""), "metadata": md})
+        elif kind == "Service":  # each also gets an EndpointSlice and Endpoints from controllers
+            spec = {"ports": [{"name": "http", "port": 80}], "selector": {"app": f"app-{i}"}}
+            items.append({"apiVersion": "v1", "kind": "Service", "metadata": md, "spec": spec})
         elif kind == "Secret":
             data = {
                 f"key{j}": "dmFsdWUtdmFsdWUtdmFsdWUtdmFsdWUtdmFsdWUtdmFsdWUK" for j in range(15)
@@ -294,18 +298,23 @@ def _warm(r: dict[str, Any], work: Path, pki: Path | None) -> None:
     progress("warm", {"fakekapi": warm, "bare": bare_starts})
 
 
+PLURALS = {"ConfigMap": "configmaps", "Secret": "secrets", "Pod": "pods", "Service": "services"}
+"""The kinds `fixture_file` writes."""
+
+
 def _cases(args: argparse.Namespace) -> list[tuple[str, int]]:
     if args.cases:
         out = []
         for case in args.cases.split(","):
             kind, _, n = case.partition(":")
-            if kind not in ("ConfigMap", "Secret", "Pod") or not n.isdigit():
-                raise SystemExit(f"--cases: {case!r} is not KIND:N (ConfigMap, Secret or Pod)")
+            if kind not in PLURALS or not n.isdigit():
+                raise SystemExit(f"--cases: {case!r} is not KIND:N (one of {', '.join(PLURALS)})")
             out.append((kind, int(n)))
         return out
     if args.quick:
         return [("ConfigMap", 300), ("ConfigMap", 1_000), ("Secret", 300), ("Pod", 300)]
     cases = [("ConfigMap", 1_000), ("ConfigMap", 10_000), ("Secret", 10_000), ("Pod", 10_000)]
+    cases += [("Service", 1_000), ("Service", 4_000)]  # allocations and EndpointSlices grow too
     if args.full:
         cases.append(("ConfigMap", 100_000))
     return cases
@@ -334,8 +343,7 @@ def _fixtures(r: dict[str, Any], work: Path, args: argparse.Namespace) -> None:
             "rss_mib": rss_mib(s.proc.pid), "idle_rss_mib": idle,
             "load_at_ready": os.getloadavg()[0],
         }  # fmt: skip
-        plural = {"ConfigMap": "configmaps", "Secret": "secrets", "Pod": "pods"}[kind]
-        row["list_ms"], row["list_bytes"] = list_ms(s, f"/api/v1/{plural}")
+        row["list_ms"], row["list_bytes"] = list_ms(s, f"/api/v1/{PLURALS[kind]}")
         bs.stop(s.proc)
         again = serve(dd, "--nodes", "0")
         row["restart_ready_s"], row["restart_cpu_s"] = again.ready_seconds, again.cpu_seconds
