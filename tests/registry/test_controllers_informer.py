@@ -9,6 +9,8 @@ from typing import Any, cast
 
 import pytest
 
+from fakekapi.admission.chain import install
+from fakekapi.catalog.catalog import Catalog
 from fakekapi.catalog.types import ResourceType
 from fakekapi.client.informer import Informer
 from fakekapi.client.workqueue import WorkQueue
@@ -20,7 +22,10 @@ from fakekapi.controllers.namespace import (
     update_conditions,
 )
 from fakekapi.core.errors import StatusError, expired
-from fakekapi.registry.generic.options import ListOptions
+from fakekapi.registry.bootstrap import bootstrap
+from fakekapi.registry.generic.options import ListOptions, WriteOptions
+from fakekapi.registry.registry import Registry
+from fakekapi.store.memory import MemoryStore
 
 RT = ResourceType(
     group="",
@@ -220,3 +225,37 @@ def test_conditions_follow_kube() -> None:
     assert by_type["NamespaceFinalizersRemaining"]["message"] == (
         "All content-preserving finalizers finished"
     )
+
+
+async def test_the_cache_drops_managed_fields_and_writes_of_cached_objects_keep_them() -> None:
+    """As kube-controller-manager's shared informers (`WithTransform(trim)`): cached objects
+    carry no managedFields, and a controller's update of one leaves the stored entries to the
+    server, which keeps them (a body without managedFields keeps the live ones)."""
+    catalog = Catalog.builtin()
+    registry = install(Registry(MemoryStore(), catalog))
+    await bootstrap(registry)
+    cms = catalog.lookup("", "v1", "configmaps")
+    assert cms is not None
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": "v"}}
+    await registry.create(cms, "default", cm, WriteOptions(field_manager="first"))
+    informer = Informer(registry, cms)
+    task = asyncio.create_task(informer.run())
+    try:
+        await asyncio.wait_for(informer.synced.wait(), 5)
+        cached = informer.get("default", "a")
+        assert cached is not None and "managedFields" not in cached["metadata"]
+        changed = {**cached, "data": {"k": "v", "more": "x"}}
+        await registry.update(cms, "default", "a", changed, WriteOptions(field_manager="second"))
+        stored = await registry.get(cms, "default", "a")
+        assert [e["manager"] for e in stored["metadata"]["managedFields"]] == ["first", "second"]
+        for _ in range(100):  # the watch brings the update, trimmed too
+            now = informer.get("default", "a")
+            if now is not None and "more" in now.get("data", {}):
+                break
+            await asyncio.sleep(0.01)
+        assert now is not None and "more" in now["data"]
+        assert "managedFields" not in now["metadata"]
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
