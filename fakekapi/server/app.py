@@ -163,7 +163,6 @@ def components_lifecycle(
         from fakekapi.controllers.names import parse
         from fakekapi.nodes import Nodes
         from fakekapi.registry.bootstrap import bootstrap
-        from fakekapi.registry.fixtures import apply_fixtures, known_kinds, load_fixture_files
         from fakekapi.registry.rbac_bootstrap import bootstrap_rbac
 
         registry = components.registry
@@ -195,6 +194,13 @@ def components_lifecycle(
             if auth is not None and controllers.tokens is not None:
                 auth.legacy_use = controllers.tokens.record_use
             if settings.fixtures:
+                # Imported only for fixtures: a start without them never needs the loader.
+                from fakekapi.registry.fixtures import (
+                    apply_fixtures,
+                    known_kinds,
+                    load_fixture_files,
+                )
+
                 if fixture_docs is not None:
                     docs = known_kinds(fixture_docs, components.catalog, fixture_report)
                     fixture_docs.clear()

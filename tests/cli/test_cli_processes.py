@@ -281,6 +281,8 @@ NOT_LOADED_AT_READY = (
     "gzip",  # zlib reads the packaged data
     "stringprep",
     "zoneinfo",  # a CronJob's timeZone
+    # fakekapi's own
+    "fakekapi.registry.fixtures",  # --fixtures
 )
 """Modules a start must not import: nothing a server that has only started needs them, and
 each costs every start its import time (tests below: a fresh and a warm start)."""
