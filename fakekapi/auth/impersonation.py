@@ -10,7 +10,6 @@ plain-text 500 `Internal Server Error: "<URI>": requested [...] without imperson
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import unquote
 
@@ -71,13 +70,12 @@ class Reference(NamedTuple):
         )
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """What the headers ask for: the checks to pass and the user that results."""
 
     references: tuple[Reference, ...]
     user: UserInfo
-    header_names: tuple[str, ...] = field(default=())
+    header_names: tuple[str, ...] = ()
     """The headers to remove before the request proceeds."""
 
 

@@ -21,7 +21,6 @@ namespace was missing from the closest rules the user has.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -331,7 +330,7 @@ class RBACAuthorizer:
             for ns in self.index.namespaces_with_bindings_for(user):
                 if ns == info.namespace:
                     continue
-                moved = dataclasses.replace(info, namespace=ns)
+                moved = info._replace(namespace=ns)
                 for b in self.index.bindings_for(user, ns):
                     found, _ = self.index.role_rules(b)
                     if b.subject_for(user) and found and any(r.allows(moved) for r in found):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 API_PREFIXES = frozenset({"api", "apis"})
 GROUPLESS_API_PREFIXES = frozenset({"api"})
@@ -27,8 +27,7 @@ _METHOD_VERBS = {
 }
 
 
-@dataclass(frozen=True)
-class RequestInfo:
+class RequestInfo(NamedTuple):
     """What a request is about, in kube-apiserver's terms."""
 
     is_resource_request: bool
@@ -43,7 +42,7 @@ class RequestInfo:
     resource: str = ""
     subresource: str = ""
     name: str = ""
-    parts: tuple[str, ...] = field(default=())
+    parts: tuple[str, ...] = ()
     """The path after the group-version, a `watch/` or `proxy/` verb and a `namespaces/NS/`
     prefix, as kube's RequestInfo.Parts: what routing reads, so the URL is split once."""
     path_verb: str = ""

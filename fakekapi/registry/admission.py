@@ -10,8 +10,7 @@ registry: the server, the sandbox, the tests).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from fakekapi.catalog.types import ResourceType
 from fakekapi.core.user import UserInfo
@@ -21,8 +20,7 @@ UPDATE = "UPDATE"
 DELETE = "DELETE"
 
 
-@dataclass(frozen=True, slots=True)
-class Attributes:
+class Attributes(NamedTuple):
     """admission.Attributes of one write."""
 
     operation: str

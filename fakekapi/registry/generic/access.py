@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from fakekapi.core.errors import internal
@@ -31,8 +30,7 @@ class TokenSigner(Protocol):
     def sign(self, claims: Mapping[str, Any]) -> str: ...
 
 
-@dataclass(frozen=True)
-class TokenConfig:
+class TokenConfig(NamedTuple):
     """The server flags that shape bound tokens."""
 
     signer: TokenSigner
@@ -43,7 +41,7 @@ class TokenConfig:
     """`--service-account-max-token-expiration` in seconds; 0 = none."""
     extend_expiration: bool = True
     """`--service-account-extend-token-expiration` (default on)."""
-    clock: Callable[[], float] = field(default=time.time)
+    clock: Callable[[], float] = time.time
 
     @property
     def audiences(self) -> tuple[str, ...]:
