@@ -24,7 +24,7 @@ from typing import Any
 from fakekapi.controllers import deploymentutil as du
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
-from fakekapi.controllers.index import NamespaceIndex
+from fakekapi.controllers.index import ControllerIndex, NamespaceIndex
 from fakekapi.controllers.labels import selector_matches, selects_all
 from fakekapi.controllers.ownership import (
     adoption_patch,
@@ -57,8 +57,8 @@ class DeploymentController(WorkloadController):
         self.pods = ctx.informer("", "v1", "pods")
         super().__init__(ctx, [self.deployments, self.replicasets, self.pods])
         self.deployments_by_ns = NamespaceIndex(self.deployments)
-        self.rs_by_ns = NamespaceIndex(self.replicasets)
-        self.pods_by_ns = NamespaceIndex(self.pods)
+        self.rs_by_controller = ControllerIndex(self.replicasets)
+        self.pods_by_controller = ControllerIndex(self.pods)
         self.deployments.add_handler(self.enqueue_any)
         self.replicasets.add_handler(self._rs_changed)
         self.pods.add_handler(self._pod_changed)
@@ -146,7 +146,7 @@ class DeploymentController(WorkloadController):
         selector = (d.get("spec") or {}).get("selector")
         uid = md.get("uid")
         out: list[JSONDict] = []
-        for rs in self.rs_by_ns.list(md.get("namespace") or ""):
+        for rs in self.rs_by_controller.claimable_by(md.get("namespace") or "", str(uid or "")):
             rmd = rs.get("metadata") or {}
             ref = controller_of(rs)
             matches = selector_matches(selector, rmd.get("labels"))
@@ -174,12 +174,11 @@ class DeploymentController(WorkloadController):
     def _pods_by_rs(self, d: JSONDict, rs_list: Sequence[JSONDict]) -> dict[str, list[JSONDict]]:
         uids = {rs["metadata"]["uid"]: [] for rs in rs_list}  # type: dict[str, list[JSONDict]]
         selector = (d.get("spec") or {}).get("selector")
-        for pod in self.pods_by_ns.list(d["metadata"].get("namespace") or ""):
-            if not selector_matches(selector, (pod.get("metadata") or {}).get("labels")):
-                continue
-            ref = controller_of(pod)
-            if ref is not None and ref.get("uid") in uids:
-                uids[ref["uid"]].append(pod)
+        ns = d["metadata"].get("namespace") or ""
+        for uid, pods in uids.items():
+            for pod in self.pods_by_controller.owned_by(ns, uid):
+                if selector_matches(selector, (pod.get("metadata") or {}).get("labels")):
+                    pods.append(pod)
         return uids
 
     # -- status helpers -----------------------------------------------------------------------

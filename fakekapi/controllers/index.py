@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable
 from typing import Protocol
 
 from fakekapi.client.informer import Handler
+from fakekapi.controllers.ownership import controller_of
 from fakekapi.core.objects import JSONDict
 
 
@@ -53,6 +54,29 @@ class NamespaceIndex(Index):
 
     def list(self, namespace: str) -> list[JSONDict]:
         return self.get(namespace)
+
+
+class ControllerIndex(Index):
+    """Objects by (namespace, their controller's uid), orphans (no controller) by (namespace,
+    None): what ClaimPods and getReplicaSetsForDeployment look at (the owner's own and the
+    orphans), without walking every object of the namespace. A ReplicaSet's sync walked every
+    pod of its namespace: 2,000 one-replica Deployments in one namespace took ~65 s of CPU to
+    bring up their pods, against ~6 s for 500."""
+
+    def __init__(self, informer: Source) -> None:
+        super().__init__(informer, _controller)
+
+    def owned_by(self, namespace: str, uid: str) -> list[JSONDict]:
+        return self.get((namespace, uid))
+
+    def claimable_by(self, namespace: str, uid: str) -> list[JSONDict]:
+        """What the controller with `uid` may claim: its own, then the orphans."""
+        return self.get((namespace, uid)) + self.get((namespace, None))
+
+
+def _controller(obj: JSONDict) -> tuple[str, str | None]:
+    ref = controller_of(obj)
+    return _namespace(obj), None if ref is None else str(ref.get("uid") or "")
 
 
 def _namespace(obj: JSONDict) -> str:

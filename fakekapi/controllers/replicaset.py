@@ -26,7 +26,7 @@ from fakekapi.controllers.base import now_rfc3339
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.expectations import Expectations
-from fakekapi.controllers.index import NamespaceIndex
+from fakekapi.controllers.index import ControllerIndex, NamespaceIndex
 from fakekapi.controllers.labels import selector_matches
 from fakekapi.controllers.ownership import (
     adoption_patch,
@@ -88,7 +88,7 @@ class ReplicaSetController(WorkloadController):
         self.owners = ctx.informer(self.group, self.version, self.plural)
         self.pods = ctx.informer("", "v1", "pods")
         super().__init__(ctx, [self.owners, self.pods])
-        self.pods_by_ns = NamespaceIndex(self.pods)
+        self.pods_by_controller = ControllerIndex(self.pods)
         self.owners_by_ns = NamespaceIndex(self.owners)
         self.expectations = Expectations()
         self.owners.add_handler(self._owner_changed)
@@ -185,7 +185,8 @@ class ReplicaSetController(WorkloadController):
             return None
         owner = {"apiVersion": self.api_version, "kind": self.kind, **owner}
         needs_sync = self.expectations.satisfied(key)
-        pods = [p for p in self.pods_by_ns.list(ns) if is_active(p)]
+        uid = str((owner.get("metadata") or {}).get("uid") or "")
+        pods = [p for p in self.pods_by_controller.claimable_by(ns, uid) if is_active(p)]
         pods = await self._claim_pods(owner, pods)
         manage_error: StatusError | None = None
         if needs_sync and not (owner.get("metadata") or {}).get("deletionTimestamp"):
@@ -353,10 +354,8 @@ class ReplicaSetController(WorkloadController):
             ns = (owner.get("metadata") or {}).get("namespace") or ""
             status["terminatingReplicas"] = sum(
                 1
-                for p in self.pods_by_ns.list(ns)
-                if (controller_of(p) or {}).get("uid") == uid
-                and is_terminating(p)
-                and phase(p) not in (SUCCEEDED, FAILED)
+                for p in self.pods_by_controller.owned_by(ns, str(uid or ""))
+                if is_terminating(p) and phase(p) not in (SUCCEEDED, FAILED)
             )
         generation = (owner.get("metadata") or {}).get("generation")
         if generation:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fakekapi.client.informer import Handler
 from fakekapi.controllers.endpointslice import SERVICE_NAME, _service_of_slice
-from fakekapi.controllers.index import Index, NamespaceIndex
+from fakekapi.controllers.index import ControllerIndex, Index, NamespaceIndex
 from fakekapi.core.objects import JSONDict
 
 
@@ -58,3 +58,33 @@ def test_a_label_index_follows_adds_label_changes_and_deletes() -> None:
     assert by_service.get(("default", "b")) == []
     assert by_ns.list("default") == []
     assert names(by_ns.list("other")) == ["x"]
+
+
+def pod(name: str, owner_uid: str | None, ns: str = "default") -> JSONDict:
+    md: JSONDict = {"name": name, "namespace": ns}
+    if owner_uid is not None:
+        md["ownerReferences"] = [
+            {"uid": "not-the-controller"},
+            {"uid": owner_uid, "controller": True},
+        ]
+    return {"metadata": md}
+
+
+def test_a_controller_index_files_owned_objects_and_orphans_apart() -> None:
+    feed = Feed()
+    index = ControllerIndex(feed)
+    mine, theirs, orphan = pod("a", "rs-1"), pod("b", "rs-2"), pod("c", None)
+    elsewhere = pod("d", None, "other")
+    for obj in (mine, theirs, orphan, elsewhere):
+        feed.send(None, obj)
+    assert names(index.owned_by("default", "rs-1")) == ["a"]
+    assert names(index.claimable_by("default", "rs-1")) == ["a", "c"]
+    assert names(index.claimable_by("default", "rs-2")) == ["b", "c"]
+    assert names(index.claimable_by("other", "rs-1")) == ["d"]
+
+    adopted = pod("c", "rs-1")
+    feed.send(orphan, adopted)  # adoption: no longer an orphan
+    assert names(index.owned_by("default", "rs-1")) == ["a", "c"]
+    assert names(index.claimable_by("default", "rs-2")) == ["b"]
+    feed.send(mine, None)
+    assert names(index.owned_by("default", "rs-1")) == ["c"]
