@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import orjson
@@ -48,13 +48,15 @@ META_GROUP = "meta.k8s.io"
 META_VERSIONS = frozenset({"v1", "v1beta1"})
 
 
-@dataclass(frozen=True)
-class MediaRange:
+_NO_PARAMS: Mapping[str, str] = MappingProxyType({})
+
+
+class MediaRange(NamedTuple):
     """One clause of an Accept header."""
 
     type: str
     subtype: str
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = _NO_PARAMS
     q: float = 1.0
 
 

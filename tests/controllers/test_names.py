@@ -56,3 +56,11 @@ def test_unknown_names_are_refused_as_kube_does(value: str) -> None:
 def test_default_is_star() -> None:
     assert ALL.entries == ("*",)
     assert parse(["", " * "]).entries == ("*",)
+
+
+def test_every_descriptor_is_a_known_controller() -> None:
+    from fakekapi.controllers.descriptors import DESCRIPTORS
+
+    names = [d.name for d in DESCRIPTORS]
+    assert [n for n in names if n not in KNOWN] == []
+    assert len(set(names)) == len(names)

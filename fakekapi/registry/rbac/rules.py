@@ -14,7 +14,6 @@ escalation prevention (admission), and the bootstrap reconciler and aggregation 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from fakekapi.core.errors import go_quote, go_quote_list
@@ -35,19 +34,22 @@ def _strs(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One PolicyRule; the tuples keep the object's order, the sets make matching cheap."""
+class Rule(NamedTuple):
+    """One PolicyRule; the tuples keep the object's order, the sets make matching cheap.
+
+    Made by `make` (or `from_json`), which derives each set from its tuple: equal tuples mean
+    equal sets, so the sets change neither equality nor hashing. A NamedTuple rather than a
+    frozen dataclass: ~1 ms less at import, and the ~460 rules a start makes are made faster."""
 
     verbs: tuple[str, ...] = ()
     api_groups: tuple[str, ...] = ()
     resources: tuple[str, ...] = ()
     resource_names: tuple[str, ...] = ()
     non_resource_urls: tuple[str, ...] = ()
-    _verbs: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
-    _groups: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
-    _resources: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
-    _names: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    verb_set: frozenset[str] = frozenset()
+    group_set: frozenset[str] = frozenset()
+    resource_set: frozenset[str] = frozenset()
+    name_set: frozenset[str] = frozenset()
 
     @classmethod
     def make(
@@ -112,18 +114,18 @@ class Rule:
     # -- matching (rbac.go RuleAllows) -------------------------------------------------------
 
     def verb_matches(self, verb: str) -> bool:
-        return ALL in self._verbs or verb in self._verbs
+        return ALL in self.verb_set or verb in self.verb_set
 
     def group_matches(self, group: str) -> bool:
-        return ALL in self._groups or group in self._groups
+        return ALL in self.group_set or group in self.group_set
 
     def resource_matches(self, combined: str, subresource: str) -> bool:
-        if ALL in self._resources or combined in self._resources:
+        if ALL in self.resource_set or combined in self.resource_set:
             return True
-        return bool(subresource) and f"*/{subresource}" in self._resources
+        return bool(subresource) and f"*/{subresource}" in self.resource_set
 
     def name_matches(self, name: str) -> bool:
-        return not self.resource_names or name in self._names
+        return not self.resource_names or name in self.name_set
 
     def url_matches(self, path: str) -> bool:
         for url in self.non_resource_urls:
@@ -314,16 +316,16 @@ def _url_covers(owner: str, sub: str) -> bool:
 
 def rule_covers(owner: Rule, sub: Rule) -> bool:
     """policy_comparator.go `ruleCovers`."""
-    verbs = ALL in owner._verbs or _has_all(owner._verbs, sub.verbs)
-    groups = ALL in owner._groups or _has_all(owner._groups, sub.api_groups)
-    resources = _resources_cover(owner._resources, sub.resources)
+    verbs = ALL in owner.verb_set or _has_all(owner.verb_set, sub.verbs)
+    groups = ALL in owner.group_set or _has_all(owner.group_set, sub.api_groups)
+    resources = _resources_cover(owner.resource_set, sub.resources)
     urls = all(
         any(_url_covers(o, p) for o in owner.non_resource_urls) for p in sub.non_resource_urls
     )
     if not sub.resource_names:
         names = not owner.resource_names
     else:
-        names = not owner.resource_names or _has_all(owner._names, sub.resource_names)
+        names = not owner.resource_names or _has_all(owner.name_set, sub.resource_names)
     return verbs and groups and resources and names and urls
 
 
