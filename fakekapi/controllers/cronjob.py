@@ -24,7 +24,7 @@ from typing import Any
 
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
-from fakekapi.controllers.index import NamespaceIndex
+from fakekapi.controllers.index import ControllerIndex
 from fakekapi.controllers.job import COMPLETE, FAILED_COND, is_finished
 from fakekapi.controllers.ownership import controller_of, new_controller_ref
 from fakekapi.controllers.pods import parse_time
@@ -109,7 +109,7 @@ class CronJobController(WorkloadController):
         self.cronjobs = ctx.informer("batch", "v1", "cronjobs")
         self.jobs = ctx.informer("batch", "v1", "jobs")
         super().__init__(ctx, [self.cronjobs, self.jobs])
-        self.jobs_by_ns = NamespaceIndex(self.jobs)
+        self.jobs_by_controller = ControllerIndex(self.jobs)
         self.cronjobs.add_handler(self.enqueue_current)
         self.jobs.add_handler(self.owner_changed("CronJob"))
 
@@ -120,7 +120,7 @@ class CronJobController(WorkloadController):
             return None
         cj: JSONDict = {"apiVersion": "batch/v1", "kind": "CronJob", **copy.deepcopy(cached)}
         uid = cj["metadata"].get("uid")
-        jobs = [j for j in self.jobs_by_ns.list(ns) if (controller_of(j) or {}).get("uid") == uid]
+        jobs = self.jobs_by_controller.owned_by(ns, str(uid or ""))
         status = cj.setdefault("status", {})
         before = copy.deepcopy(status)
         self._reconcile_active(cj, jobs)

@@ -22,9 +22,9 @@ from typing import Any
 from fakekapi.controllers import history
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
-from fakekapi.controllers.index import NamespaceIndex
+from fakekapi.controllers.index import ControllerIndex, NamespaceIndex
 from fakekapi.controllers.labels import selector_matches, selects_all
-from fakekapi.controllers.ownership import controller_of, new_controller_ref
+from fakekapi.controllers.ownership import new_controller_ref
 from fakekapi.controllers.pods import (
     FAILED,
     is_available,
@@ -100,7 +100,7 @@ class DaemonSetController(WorkloadController):
         self.nodes = ctx.informer("", "v1", "nodes")
         self.revisions = ctx.informer("apps", "v1", "controllerrevisions")
         super().__init__(ctx, [self.sets, self.pods, self.nodes, self.revisions])
-        self.pods_by_ns = NamespaceIndex(self.pods)
+        self.pods_by_controller = ControllerIndex(self.pods)
         self.revisions_by_ns = NamespaceIndex(self.revisions)
         self.sets.add_handler(self.enqueue_current)
         self.pods.add_handler(self.owner_changed("DaemonSet"))
@@ -146,9 +146,8 @@ class DaemonSetController(WorkloadController):
         md = ds["metadata"]
         selector = (ds.get("spec") or {}).get("selector")
         out: dict[str, list[JSONDict]] = {}
-        for pod in self.pods_by_ns.list(md.get("namespace") or ""):
-            if (controller_of(pod) or {}).get("uid") != md.get("uid"):
-                continue
+        owned = self.pods_by_controller.owned_by(md.get("namespace") or "", md.get("uid") or "")
+        for pod in owned:
             if not selector_matches(selector, (pod.get("metadata") or {}).get("labels")):
                 continue
             out.setdefault(_node_of(pod), []).append(pod)

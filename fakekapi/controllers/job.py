@@ -33,7 +33,7 @@ from fakekapi.controllers.base import now_rfc3339
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
 from fakekapi.controllers.expectations import Expectations
-from fakekapi.controllers.index import NamespaceIndex
+from fakekapi.controllers.index import ControllerIndex
 from fakekapi.controllers.labels import selector_matches
 from fakekapi.controllers.ownership import controller_of, new_controller_ref
 from fakekapi.controllers.pods import (
@@ -155,7 +155,7 @@ class JobController(WorkloadController):
         self.jobs = ctx.informer("batch", "v1", "jobs")
         self.pods = ctx.informer("", "v1", "pods")
         super().__init__(ctx, [self.jobs, self.pods])
-        self.pods_by_ns = NamespaceIndex(self.pods)
+        self.pods_by_controller = ControllerIndex(self.pods)
         self.expectations = Expectations()
         self.removed_finalizers: dict[str, set[str]] = {}
         """Per job: pods whose tracking finalizer was removed but whose update the cache may not
@@ -363,10 +363,9 @@ class JobController(WorkloadController):
         uid = job["metadata"].get("uid")
         selector = (job.get("spec") or {}).get("selector")
         out = []
-        for pod in self.pods_by_ns.list(job["metadata"].get("namespace") or ""):
-            ref = controller_of(pod)
-            if ref is None or ref.get("uid") != uid:
-                continue
+        for pod in self.pods_by_controller.owned_by(
+            job["metadata"].get("namespace") or "", str(uid or "")
+        ):
             if selector_matches(selector, (pod.get("metadata") or {}).get("labels")):
                 out.append(pod)
         return out

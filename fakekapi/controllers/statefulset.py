@@ -27,9 +27,9 @@ import re
 from fakekapi.controllers import history
 from fakekapi.controllers.context import ControllerContext
 from fakekapi.controllers.events import NORMAL, WARNING
-from fakekapi.controllers.index import NamespaceIndex
+from fakekapi.controllers.index import ControllerIndex, NamespaceIndex
 from fakekapi.controllers.labels import selector_matches
-from fakekapi.controllers.ownership import controller_of, new_controller_ref
+from fakekapi.controllers.ownership import new_controller_ref
 from fakekapi.controllers.pods import (
     FAILED,
     SUCCEEDED,
@@ -77,7 +77,7 @@ class StatefulSetController(WorkloadController):
         self.claims = ctx.informer("", "v1", "persistentvolumeclaims")
         self.revisions = ctx.informer("apps", "v1", "controllerrevisions")
         super().__init__(ctx, [self.sets, self.pods, self.claims, self.revisions])
-        self.pods_by_ns = NamespaceIndex(self.pods)
+        self.pods_by_controller = ControllerIndex(self.pods)
         self.revisions_by_ns = NamespaceIndex(self.revisions)
         self.sets.add_handler(self.enqueue_current)
         self.pods.add_handler(self.owner_changed("StatefulSet"))
@@ -95,9 +95,8 @@ class StatefulSetController(WorkloadController):
         selector = (sts.get("spec") or {}).get("selector")
         pods = [
             p
-            for p in self.pods_by_ns.list(ns)
-            if (controller_of(p) or {}).get("uid") == uid
-            and selector_matches(selector, (p.get("metadata") or {}).get("labels"))
+            for p in self.pods_by_controller.owned_by(ns, str(uid or ""))
+            if selector_matches(selector, (p.get("metadata") or {}).get("labels"))
             and ordinal_of(name, p) is not None
         ]
         current_rev, update_rev, collision = await self._revisions(sts)
@@ -370,8 +369,8 @@ class StatefulSetController(WorkloadController):
         min_ready = int(spec.get("minReadySeconds") or 0)
         uid = md.get("uid")
         replicas = ready = available = current = updated = 0
-        for pod in self.pods_by_ns.list(md.get("namespace") or ""):
-            if (controller_of(pod) or {}).get("uid") != uid or ordinal_of(md["name"], pod) is None:
+        for pod in self.pods_by_controller.owned_by(md.get("namespace") or "", str(uid or "")):
+            if ordinal_of(md["name"], pod) is None:
                 continue
             replicas += 1
             if is_running_and_ready(pod):
