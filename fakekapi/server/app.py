@@ -12,8 +12,7 @@ import asyncio
 import contextlib
 import gc
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aiohttp import web
 
@@ -70,8 +69,7 @@ API_ENDPOINT: web.AppKey[ApiEndpoint] = web.AppKey("api_endpoint")
 """Where the server listens (for the `kubernetes` Service); run.py sets port 0 once bound."""
 
 
-@dataclass
-class Components:
+class Components(NamedTuple):
     """The default collaborators of a server, built from Settings."""
 
     catalog: Catalog

@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -69,8 +68,7 @@ def copy_obj(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@dataclass
-class WatchSpec:
+class WatchSpec(NamedTuple):
     """Everything one watch needs, resolved and validated before streaming starts."""
 
     rt: ResourceType

@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from fakekapi.core.requestinfo import RequestInfo
@@ -55,8 +55,7 @@ def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-@dataclass
-class _Entry:
+class _Entry(NamedTuple):
     seq: int
     at: float
     method: str
