@@ -35,12 +35,28 @@ class ClusterRoleAggregationController(Controller):
         super().__init__(registry, [cluster_roles])
         self.rt = rt
         self.cluster_roles = cluster_roles
+        self._aggregated: dict[str, None] = {}
+        """The cached roles that have an aggregationRule, in the cache's order: what every
+        change re-queues. Worked out again only when the cache is a new one (a list) or the
+        changed role joined or left them, not at every change (the first list of ~70 bootstrap
+        roles walked the whole cache once per role)."""
+        self._of: dict[tuple[str, str], JSONDict] | None = None
+        """The cache `_aggregated` was worked out from."""
         cluster_roles.add_handler(self._changed)
 
     def _changed(self, old: JSONDict | None, new: JSONDict | None) -> None:
-        for (_, name), role in self.cluster_roles.cache.items():
-            if role.get("aggregationRule") is not None:
-                self.queue.add(name)
+        cache = self.cluster_roles.cache
+        changed = new if new is not None else old
+        name = str(((changed or {}).get("metadata") or {}).get("name") or "")
+        role = cache.get(("", name))
+        aggregated = role is not None and role.get("aggregationRule") is not None
+        if self._of is not cache or aggregated != (name in self._aggregated):
+            self._of = cache
+            self._aggregated = {
+                n: None for (_, n), r in cache.items() if r.get("aggregationRule") is not None
+            }
+        for key in self._aggregated:
+            self.queue.add(key)
 
     async def sync(self, key: str) -> float | None:
         role = self.cluster_roles.get("", key)
