@@ -4,9 +4,10 @@ Table printer, looked up by (group, kind).
 As kube's `pkg/registry/<group>/rest/storage_<group>.go` wire each resource's storage to its
 strategy and its TableConvertor, this table maps every API group's package
 (fakekapi.registry.core, apps, batch, ...) to its kinds' strategies (`STRATEGIES`) and printers
-(`PRINTERS`); kinds not listed get the generic registry's behaviour (the base `Strategy`) and the
-generic `Name` / `Created At` Table, custom resources the custom-resource strategy and their
-CRD's printer columns. The Registry looks strategies up here and nowhere names a kind.
+(its `printers.PRINTERS`, imported at the first Table: `printers()`); kinds not listed get the
+generic registry's behaviour (the base `Strategy`) and the generic `Name` / `Created At` Table,
+custom resources the custom-resource strategy and their CRD's printer columns. The Registry
+looks strategies up here and nowhere names a kind.
 
 This is the one module below the Registry that imports the group packages; the group packages
 import fakekapi.registry.generic, never this table or the Registry (pyproject's contracts).
@@ -14,6 +15,7 @@ import fakekapi.registry.generic, never this table or the Registry (pyproject's 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from fakekapi.catalog.types import ResourceType
@@ -41,7 +43,6 @@ from fakekapi.registry import (
 from fakekapi.registry.apiextensions import CustomResourceStrategy
 from fakekapi.registry.generic.printing import Printer, resolve
 from fakekapi.registry.generic.strategy import Strategy
-from fakekapi.registry.rbac import printers as rbac_printers
 from fakekapi.registry.rbac import strategy as rbac
 
 TABLE: Mapping[str, Mapping[str, type[Strategy]]] = {
@@ -69,26 +70,49 @@ TABLE: Mapping[str, Mapping[str, type[Strategy]]] = {
 """API group → resource → strategy class."""
 
 
-PRINTERS: Mapping[str, Mapping[str, Printer]] = {
-    "": core.PRINTERS,
-    "admissionregistration.k8s.io": admissionregistration.PRINTERS,
-    "apps": apps.PRINTERS,
-    "autoscaling": autoscaling.PRINTERS,
-    "batch": batch.PRINTERS,
-    "certificates.k8s.io": certificates.PRINTERS,
-    "coordination.k8s.io": coordination.PRINTERS,
-    "discovery.k8s.io": discovery.PRINTERS,
-    "events.k8s.io": events.PRINTERS,
-    "flowcontrol.apiserver.k8s.io": flowcontrol.PRINTERS,
-    "networking.k8s.io": networking.PRINTERS,
-    "node.k8s.io": node.PRINTERS,
-    "policy": policy.PRINTERS,
-    "rbac.authorization.k8s.io": rbac_printers.PRINTERS,
-    "resource.k8s.io": resource.PRINTERS,
-    "scheduling.k8s.io": scheduling.PRINTERS,
-    "storage.k8s.io": storage.PRINTERS,
-}
-"""API group → kind → Table printer (1.33's, with how other releases differ)."""
+@functools.cache
+def printers() -> Mapping[str, Mapping[str, Printer]]:
+    """API group → kind → Table printer (1.33's, with how other releases differ).
+
+    The groups' printer modules are imported at the first Table asked for, not with the
+    strategies: a server that prints no Table never loads them (~2-3 ms of every start)."""
+    from fakekapi.registry.admissionregistration import printers as admissionregistration_printers
+    from fakekapi.registry.apps import printers as apps_printers
+    from fakekapi.registry.autoscaling import printers as autoscaling_printers
+    from fakekapi.registry.batch import printers as batch_printers
+    from fakekapi.registry.certificates import printers as certificates_printers
+    from fakekapi.registry.coordination import printers as coordination_printers
+    from fakekapi.registry.core import printers as core_printers
+    from fakekapi.registry.discovery import printers as discovery_printers
+    from fakekapi.registry.events import printers as events_printers
+    from fakekapi.registry.flowcontrol import printers as flowcontrol_printers
+    from fakekapi.registry.networking import printers as networking_printers
+    from fakekapi.registry.node import printers as node_printers
+    from fakekapi.registry.policy import printers as policy_printers
+    from fakekapi.registry.rbac import printers as rbac_printers
+    from fakekapi.registry.resource import printers as resource_printers
+    from fakekapi.registry.scheduling import printers as scheduling_printers
+    from fakekapi.registry.storage import printers as storage_printers
+
+    return {
+        "": core_printers.PRINTERS,
+        "admissionregistration.k8s.io": admissionregistration_printers.PRINTERS,
+        "apps": apps_printers.PRINTERS,
+        "autoscaling": autoscaling_printers.PRINTERS,
+        "batch": batch_printers.PRINTERS,
+        "certificates.k8s.io": certificates_printers.PRINTERS,
+        "coordination.k8s.io": coordination_printers.PRINTERS,
+        "discovery.k8s.io": discovery_printers.PRINTERS,
+        "events.k8s.io": events_printers.PRINTERS,
+        "flowcontrol.apiserver.k8s.io": flowcontrol_printers.PRINTERS,
+        "networking.k8s.io": networking_printers.PRINTERS,
+        "node.k8s.io": node_printers.PRINTERS,
+        "policy": policy_printers.PRINTERS,
+        "rbac.authorization.k8s.io": rbac_printers.PRINTERS,
+        "resource.k8s.io": resource_printers.PRINTERS,
+        "scheduling.k8s.io": scheduling_printers.PRINTERS,
+        "storage.k8s.io": storage_printers.PRINTERS,
+    }
 
 
 def strategy_for(rt: ResourceType) -> Strategy:
@@ -104,7 +128,7 @@ def table_printer(rt: ResourceType, release: str | None = None) -> Printer | Non
     .tables then prints the CRD's columns or the generic `Name` / `Created At`)."""
     if rt.is_crd:
         return None
-    return resolve(PRINTERS.get(rt.group, {}).get(rt.kind), rt.version, release)
+    return resolve(printers().get(rt.group, {}).get(rt.kind), rt.version, release)
 
 
-__all__ = ["PRINTERS", "TABLE", "Strategy", "strategy_for", "table_printer"]
+__all__ = ["TABLE", "Strategy", "printers", "strategy_for", "table_printer"]

@@ -283,6 +283,9 @@ NOT_LOADED_AT_READY = (
     "zoneinfo",  # a CronJob's timeZone
     # fakekapi's own
     "fakekapi.registry.fixtures",  # --fixtures
+    "fakekapi.registry.core.printers",  # Tables (strategies.printers())
+    "fakekapi.registry.core.pod_printer",
+    "fakekapi.registry.apps.printers",
 )
 """Modules a start must not import: nothing a server that has only started needs them, and
 each costs every start its import time (tests below: a fresh and a warm start)."""

@@ -3,7 +3,6 @@ webhook configurations and admission policies keep metadata.generation."""
 
 from __future__ import annotations
 
-from fakekapi.registry.admissionregistration.printers import PRINTERS
 from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 
 STRATEGIES: dict[str, type[Strategy]] = {
@@ -15,4 +14,4 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "mutatingadmissionpolicybindings": GenerationStrategy,
 }
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from fakekapi.core.errors import FieldError
-from fakekapi.registry.apps.printers import PRINTERS
 from fakekapi.registry.generic.scale import ScalePaths
 from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 from fakekapi.registry.validation import validate_workload
@@ -42,4 +41,4 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "daemonsets": WorkloadStrategy,
 }
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

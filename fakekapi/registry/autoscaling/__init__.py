@@ -3,9 +3,8 @@ HorizontalPodAutoscalers follow the generic rules; their Table printer is in pri
 
 from __future__ import annotations
 
-from fakekapi.registry.autoscaling.printers import PRINTERS
 from fakekapi.registry.generic.strategy import Strategy
 
 STRATEGIES: dict[str, type[Strategy]] = {}
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

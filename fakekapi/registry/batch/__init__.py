@@ -8,7 +8,6 @@ from typing import Any
 
 from fakekapi.core.errors import FieldError
 from fakekapi.registry.admission import CREATE
-from fakekapi.registry.batch.printers import PRINTERS
 from fakekapi.registry.defaults import job_selector
 from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 from fakekapi.registry.validation import validate_cronjob, validate_job
@@ -33,4 +32,4 @@ class CronJobStrategy(GenerationStrategy):
 
 STRATEGIES: dict[str, type[Strategy]] = {"jobs": JobStrategy, "cronjobs": CronJobStrategy}
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

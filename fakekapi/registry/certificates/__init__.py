@@ -3,7 +3,6 @@ CertificateSigningRequest's `approval` subresource shows the request itself."""
 
 from __future__ import annotations
 
-from fakekapi.registry.certificates.printers import PRINTERS
 from fakekapi.registry.generic.strategy import Strategy
 
 
@@ -15,4 +14,4 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "certificatesigningrequests": CertificateSigningRequestStrategy
 }
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

@@ -3,7 +3,6 @@ missing Lease creates it (AllowCreateOnUpdate)."""
 
 from __future__ import annotations
 
-from fakekapi.registry.coordination.printers import PRINTERS
 from fakekapi.registry.generic.strategy import Strategy
 
 
@@ -13,4 +12,4 @@ class LeaseStrategy(Strategy):
 
 STRATEGIES: dict[str, type[Strategy]] = {"leases": LeaseStrategy}
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

@@ -15,7 +15,6 @@ from fakekapi.core.errors import FieldError
 from fakekapi.registry.core import tokenrequest
 from fakekapi.registry.core.namespace import NamespaceStrategy
 from fakekapi.registry.core.pod import BindingStrategy, PodStrategy
-from fakekapi.registry.core.printers import PRINTERS
 from fakekapi.registry.core.secret import ConfigMapStrategy, SecretStrategy
 from fakekapi.registry.core.service import ServiceStrategy
 from fakekapi.registry.generic.scale import ScalePaths
@@ -71,4 +70,4 @@ STRATEGIES: dict[str, type[Strategy]] = {
 }
 """The group's kinds with rules of their own, by resource; the others are generic."""
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

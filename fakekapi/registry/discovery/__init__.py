@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from fakekapi.registry.discovery.printers import PRINTERS
 from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 
 STRATEGIES: dict[str, type[Strategy]] = {"endpointslices": GenerationStrategy}
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

@@ -3,7 +3,6 @@ PUT of a missing Event creates it (AllowCreateOnUpdate)."""
 
 from __future__ import annotations
 
-from fakekapi.registry.events.printers import PRINTERS
 from fakekapi.registry.generic.strategy import Strategy
 
 
@@ -13,4 +12,4 @@ class EventStrategy(Strategy):
 
 STRATEGIES: dict[str, type[Strategy]] = {"events": EventStrategy}
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fakekapi.registry.flowcontrol.printers import PRINTERS
 from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
 
 STRATEGIES: dict[str, type[Strategy]] = {
@@ -10,4 +9,4 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "prioritylevelconfigurations": GenerationStrategy,
 }
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

@@ -9,7 +9,6 @@ from fakekapi.core.errors import invalid
 from fakekapi.registry.admission import CREATE, UPDATE
 from fakekapi.registry.defaults import ingress_path_errors
 from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
-from fakekapi.registry.networking.printers import PRINTERS
 from fakekapi.store.base import Store
 
 
@@ -31,4 +30,4 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "ingressclasses": GenerationStrategy,
 }
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

@@ -4,8 +4,7 @@ the generic rules; their Table printer is in printers.py."""
 from __future__ import annotations
 
 from fakekapi.registry.generic.strategy import Strategy
-from fakekapi.registry.node.printers import PRINTERS
 
 STRATEGIES: dict[str, type[Strategy]] = {}
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from fakekapi.registry.generic.strategy import GenerationStrategy, Strategy
-from fakekapi.registry.policy.printers import PRINTERS
 
 STRATEGIES: dict[str, type[Strategy]] = {"poddisruptionbudgets": GenerationStrategy}
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

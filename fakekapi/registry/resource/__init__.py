@@ -5,8 +5,7 @@ generic rules; their Table printers are in printers.py."""
 from __future__ import annotations
 
 from fakekapi.registry.generic.strategy import Strategy
-from fakekapi.registry.resource.printers import PRINTERS
 
 STRATEGIES: dict[str, type[Strategy]] = {}
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]

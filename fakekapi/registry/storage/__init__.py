@@ -4,7 +4,6 @@ return the deleted object."""
 from __future__ import annotations
 
 from fakekapi.registry.generic.strategy import Strategy
-from fakekapi.registry.storage.printers import PRINTERS
 
 
 class ReturnDeletedStrategy(Strategy):
@@ -17,4 +16,4 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "volumeattachments": ReturnDeletedStrategy,
 }
 
-__all__ = ["PRINTERS", "STRATEGIES"]
+__all__ = ["STRATEGIES"]
