@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import orjson
 
@@ -61,8 +61,7 @@ Change = tuple[int, str, EventType, bytes]
 """(revision, key, type, stored JSON bytes) as read back from the change log."""
 
 
-@dataclass(slots=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """Every object and the revision they are current at (for start-up and resync)."""
 
     items: list[tuple[str, bytes, int]]
@@ -82,8 +81,7 @@ WriteRequest = tuple[EventType, str, Obj | None, int | None]
 """(type, key, object or None for a delete, expected revision or None)."""
 
 
-@dataclass(slots=True)
-class BatchOutcome:
+class BatchOutcome(NamedTuple):
     """The catch-up seen inside the write transaction, then per request its change or refusal."""
 
     catch_up: CatchUp

@@ -21,9 +21,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import NamedTuple, TypeVar, cast
 
 from fakekapi.store.base import EventType, Obj, RawItems, StorageError
 from fakekapi.store.fanout import DEFAULT_MAX_QUEUE, QueueWatch
@@ -63,8 +62,7 @@ MAX_BATCH = 1_000
 """Writes committed in one transaction at most (bounds the time a batch holds the file lock)."""
 
 
-@dataclass(slots=True)
-class _Pending:
+class _Pending(NamedTuple):
     """A queued write and the future its caller waits on."""
 
     request: WriteRequest
