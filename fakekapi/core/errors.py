@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 # Field error types: (Go ErrorType.String(), cause reason).
 REQUIRED: Final = ("Required value", "FieldValueRequired")
@@ -67,8 +66,7 @@ def go_quote_list(values: Iterable[str]) -> str:
     return "[" + " ".join(go_quote(v) for v in values) + "]"
 
 
-@dataclass(frozen=True)
-class GoLiteral:
+class GoLiteral(NamedTuple):
     """A bad value already in Go's print form (a struct's `%#v`), which go_value keeps as is."""
 
     text: str
@@ -91,8 +89,7 @@ def go_value(v: Any) -> str:
     return json.dumps(v, separators=(",", ":"))
 
 
-@dataclass(frozen=True)
-class FieldError:
+class FieldError(NamedTuple):
     """One validation failure (apimachinery `util/validation/field.Error`)."""
 
     type: tuple[str, str]
