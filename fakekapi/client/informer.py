@@ -71,7 +71,16 @@ class Informer:
         self._handlers: list[Handler] = []
 
     def add_handler(self, handler: Handler) -> None:
+        """Call `handler` for every change from now on, and at once with an add for each object
+        already cached, as client-go's AddEventHandler does: a handler registered after the
+        informer's first list (the scheduler's, which starts after the fixtures are applied)
+        would otherwise never hear of the objects already there."""
         self._handlers.append(handler)
+        for obj in list(self.cache.values()):
+            try:
+                handler(None, obj)
+            except Exception:
+                log.exception("handler for %s failed", self.rt.qualified)
 
     def get(self, namespace: str, name: str) -> JSONDict | None:
         return self.cache.get((namespace, name))

@@ -552,3 +552,33 @@ def test_topology_spread_on_a_node_without_zones(kubectl: Kubectl, ns: str) -> N
         f"(missing required label). {dra}preemption: 0/1 nodes are available: 1 Preemption is "
         "not helpful for scheduling."
     )
+
+
+def test_pods_loaded_as_fixtures_are_scheduled_and_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The scheduler starts after the fixtures are applied; its informer, already listed by the
+    controllers, hands a late handler every cached pod (client-go's AddEventHandler does): fixture
+    pods are placed and run like any other."""
+    folder = tmp_path_factory.mktemp("fixtures")
+    pods = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "fx"}},
+        *(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": f"p{i}", "namespace": "fx"},
+                "spec": {"containers": [{"name": "main", "image": "busybox:1.36"}]},
+            }
+            for i in range(3)
+        ),
+    ]
+    (folder / "pods.yaml").write_text(yaml.safe_dump_all(pods))
+    with running_server(fixtures=(folder,)) as s:
+        kubectl = Kubectl(kubectl_path(33), s.kubeconfig_path, tmp_path_factory.mktemp("k"))
+
+        def phases() -> list[str]:
+            listed = json.loads(kubectl("-n", "fx", "get", "pods", "-o", "json").out)
+            return [str(p.get("status", {}).get("phase")) for p in listed["items"]]
+
+        until(lambda: phases() == ["Running"] * 3, "the fixture pods running", timeout=DEADLINE)

@@ -259,3 +259,19 @@ async def test_the_cache_drops_managed_fields_and_writes_of_cached_objects_keep_
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_a_handler_added_after_the_first_list_hears_of_every_cached_object() -> None:
+    reg = Scripted([([obj("a", 1), obj("b", 2)], 2)], [None])
+    inf = Informer(cast(Any, reg), RT)
+    task = asyncio.create_task(inf.run())
+    try:
+        await asyncio.wait_for(inf.synced.wait(), 5)
+        seen: list[tuple[Any, Any]] = []
+        inf.add_handler(lambda old, new: seen.append((old, new)))
+        assert sorted(new["metadata"]["name"] for old, new in seen if old is None) == ["a", "b"]
+        assert len(seen) == 2
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
