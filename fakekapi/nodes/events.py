@@ -20,8 +20,8 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from fakekapi.core.errors import StatusError
+from fakekapi.core.gotime import now_micro, now_rfc3339
 from fakekapi.core.user import UserInfo
-from fakekapi.nodes.podstatus import now_micro, now_rfc3339
 from fakekapi.registry.generic.options import WriteOptions
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakekapi.nodes.podstatus import now_micro, now_rfc3339
+from fakekapi.core.gotime import now_micro, now_rfc3339
 
 CLUSTER = "fakekapi"
 LEASE_NAMESPACE = "kube-node-lease"

@@ -31,12 +31,12 @@ from fakekapi.client.informer import Informer
 from fakekapi.client.workqueue import WorkQueue
 from fakekapi.core import quantity
 from fakekapi.core.errors import StatusError
+from fakekapi.core.gotime import now_rfc3339
 from fakekapi.core.nodeaffinity import fits_affinity, tolerations_tolerate
 from fakekapi.core.objects import as_dict as _d
 from fakekapi.core.user import UserInfo
 from fakekapi.nodes.events import Recorder
 from fakekapi.nodes.interpod import InterPodAffinity, has_required_anti_affinity, required_terms
-from fakekapi.nodes.podstatus import now_rfc3339
 from fakekapi.nodes.resources import Resources, pod_requests
 from fakekapi.nodes.spread import TopologySpread
 from fakekapi.nodes.volumes import SELECTED_NODE, check_claims

@@ -286,6 +286,7 @@ NOT_LOADED_AT_READY = (
     "fakekapi.registry.core.printers",  # Tables (strategies.printers())
     "fakekapi.registry.core.pod_printer",
     "fakekapi.registry.apps.printers",
+    "fakekapi.nodes.podstatus",  # the kubelet's pods
 )
 """Modules a start must not import: nothing a server that has only started needs them, and
 each costs every start its import time (tests below: a fresh and a warm start)."""
