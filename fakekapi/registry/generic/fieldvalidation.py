@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -131,10 +130,11 @@ def _go_kind(v: Any) -> str:
     return "float64"
 
 
-@dataclass
-class Decoded:
+class Decoded(NamedTuple):
+    """A decoded body (a NamedTuple: made once per write and only read)."""
+
     value: Any
-    strict: list[str] = field(default_factory=list)
+    strict: list[str]
     """Strict decoding errors (`unknown field "..."`, `duplicate field "..."`)."""
     error: str = ""
     """The decode error that fails the request regardless of fieldValidation ("" if none)."""
