@@ -133,6 +133,11 @@ class Watch(Protocol):
     def stopped(self) -> bool:
         """Ended (stopped, or ended by the store: a reset, a reader too far behind)."""
 
+    @property
+    def passed_over(self) -> int:
+        """The revision of the last event under the prefix left out for another name (0:
+        none): the watch has followed the store that far, whatever it handed out."""
+
     def stop(self) -> None:
         """End the iteration (idempotent); the iterator then finishes."""
 
@@ -199,8 +204,9 @@ class Store(Protocol):
         hands a store with a writer thread its next batch only then, so that the batch commits
         while the next one is prepared rather than both being committed together later."""
 
-    def watch(self, prefix: str, after_revision: int) -> Watch:
-        """Start a watch: events with revision > after_revision under prefix, in revision order.
+    def watch(self, prefix: str, after_revision: int, name: str | None = None) -> Watch:
+        """Start a watch: events with revision > after_revision under prefix, in revision order;
+        with a `name`, only for keys whose last segment is that name (a metadata.name selector).
 
         Raises TooOldError if after_revision < oldest_revision (the history no longer covers
         after_revision + 1). A revision ahead of the current one is accepted: events start when the

@@ -24,10 +24,22 @@ resume from the last revision it saw."""
 class QueueWatch:
     """A Watch fed by a Fanout: events arrive in revision order; stop() ends it at once."""
 
-    __slots__ = ("_fanout", "_queue", "_stopped", "_wakeup", "prefix")
+    __slots__ = ("_fanout", "_queue", "_stopped", "_wakeup", "name", "passed_over", "prefix")
 
-    def __init__(self, fanout: Fanout | None, prefix: str, backlog: Iterable[Event]) -> None:
+    def __init__(
+        self,
+        fanout: Fanout | None,
+        prefix: str,
+        backlog: Iterable[Event],
+        name: str | None = None,
+        passed_over: int = 0,
+    ) -> None:
         self.prefix = prefix
+        self.name = name
+        """Only keys whose last segment is this name (a `metadata.name` field selector)."""
+        self.passed_over = passed_over
+        """The revision of the last event under the prefix left out for its name: how far the
+        watch has followed the store, for its bookmarks."""
         self._fanout = fanout
         self._queue: deque[Event] = deque(backlog)
         self._wakeup = asyncio.Event()
@@ -89,8 +101,10 @@ class Fanout:
     def __len__(self) -> int:
         return self._count
 
-    def open(self, prefix: str, backlog: Iterable[Event]) -> QueueWatch:
-        watch = QueueWatch(self, prefix, backlog)
+    def open(
+        self, prefix: str, backlog: Iterable[Event], name: str | None = None, passed_over: int = 0
+    ) -> QueueWatch:
+        watch = QueueWatch(self, prefix, backlog, name, passed_over)
         name = bucket_of(prefix)
         if name is None:
             self._wide.append(watch)
@@ -110,19 +124,25 @@ class Fanout:
             del self._by_bucket[name]
 
     def publish(self, event: Event) -> None:
-        """Hand an event to every watcher whose prefix covers its key."""
+        """Hand an event to every watcher whose prefix (and name, if it has one) covers its key.
+
+        A watcher of one name is not woken for the others: the root CA publisher watches one
+        ConfigMap name in every namespace, and was woken (and re-armed its timer) by every
+        ConfigMap write."""
         key = event.key
         name = bucket_of(key) or key
         group = self._by_bucket.get(name)
         # Iterate over copies: a push may stop (and so unregister) a lagging watcher.
-        if group:
-            for watch in tuple(group):
-                if key.startswith(watch.prefix):
-                    watch.push(event, self.max_queue)
-        if self._wide:
-            for watch in tuple(self._wide):
-                if key.startswith(watch.prefix):
-                    watch.push(event, self.max_queue)
+        for watchers in (group, self._wide):
+            if not watchers:
+                continue
+            for watch in tuple(watchers):
+                if not key.startswith(watch.prefix):
+                    continue
+                if watch.name is not None and key[key.rfind("/") + 1 :] != watch.name:
+                    watch.passed_over = event.revision
+                    continue
+                watch.push(event, self.max_queue)
 
     def stop_all(self) -> None:
         for group in [*self._by_bucket.values(), self._wide]:

@@ -251,19 +251,23 @@ class MemoryStore:
         self.apply("DELETED", key, data, revision)
         return decode(data), revision
 
-    def watch(self, prefix: str, after_revision: int) -> QueueWatch:
+    def watch(self, prefix: str, after_revision: int, name: str | None = None) -> QueueWatch:
         if after_revision < self._oldest:
             raise TooOldError(after_revision, self._oldest)
         if self._closed:
-            return QueueWatch(None, prefix, ())
+            return QueueWatch(None, prefix, (), name)
         backlog: list[Event] = []
+        passed_over = 0
         for change in reversed(self._history):
             if change.revision <= after_revision:
                 break
             if change.key.startswith(prefix):
+                if name is not None and change.key[change.key.rfind("/") + 1 :] != name:
+                    passed_over = passed_over or change.revision
+                    continue
                 backlog.append(_event(change))
         backlog.reverse()
-        return self._fanout.open(prefix, backlog)
+        return self._fanout.open(prefix, backlog, name, passed_over)
 
     # -- feeding the cache (SqliteStore) --------------------------------------------------------
 

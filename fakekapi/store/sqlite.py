@@ -217,8 +217,8 @@ class SqliteStore:
     ) -> tuple[RawItems, int]:
         return self._cache.list_raw(prefix, start_after, revision)
 
-    def watch(self, prefix: str, after_revision: int) -> QueueWatch:
-        return self._cache.watch(prefix, after_revision)
+    def watch(self, prefix: str, after_revision: int, name: str | None = None) -> QueueWatch:
+        return self._cache.watch(prefix, after_revision, name)
 
     # -- writes -----------------------------------------------------------------------------------
 

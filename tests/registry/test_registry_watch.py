@@ -192,3 +192,42 @@ async def test_closing_mid_wait_leaks_nothing(registry: Registry) -> None:
         await task
     await it.aclose()  # type: ignore[attr-defined]
     assert registry.store.watch_count == 0  # type: ignore[attr-defined]
+
+
+async def test_a_name_selected_watch_is_not_handed_other_names_but_bookmarks_pass_them(
+    registry: Registry,
+) -> None:
+    """The store leaves other names' changes out of a watch of one name (nothing queued, no
+    wake-up), remembering how far they went: a bookmark carries the last revision passed over,
+    from the backlog of a resumed watch as from live writes."""
+    store = registry.store
+    start = store.revision
+    await registry.create(CONFIGMAPS, "default", configmap("a"), W)
+    in_backlog = store.revision
+    watch = store.watch("/core/configmaps/", start, "b")
+    assert watch.poll() is None and watch.passed_over == in_backlog
+    await registry.create(CONFIGMAPS, "default", configmap("ab"), W)
+    assert watch.poll() is None and watch.passed_over == store.revision
+    await registry.create(CONFIGMAPS, "default", configmap("b"), W)
+    got = watch.poll()
+    assert got is not None and got.key == "/core/configmaps/default/b"
+    watch.stop()
+
+    registry.bookmark_interval = 0.1
+    await registry.create(CONFIGMAPS, "default", configmap("c"), W)
+    last = str(store.revision)
+    it = registry.watch(
+        CONFIGMAPS,
+        "default",
+        ListOptions(
+            field_selector="metadata.name=b",
+            resource_version=str(in_backlog),
+            allow_watch_bookmarks=True,
+        ),
+    )
+    first = await _next(it)
+    assert _names([first]) == [("ADDED", "b")]
+    bookmark = await _next(it)
+    assert bookmark.type == "BOOKMARK"
+    assert bookmark.object["metadata"]["resourceVersion"] == last
+    await it.aclose()  # type: ignore[attr-defined]

@@ -84,8 +84,9 @@ class WatchSpec(NamedTuple):
     too_large_wait: float = 3.0
     name: str | None = None
     """The metadata.name the field selector requires exactly, if any: a change to another key
-    can match neither before nor after, and is skipped without decoding the object (an informer
-    that selects one ConfigMap by name sees every ConfigMap's changes go by)."""
+    can match neither before nor after, so the store's watch leaves it out without waking this
+    one (an informer that selects one ConfigMap by name would see every ConfigMap's changes go
+    by); bookmarks still carry the revision of the last change passed over."""
 
 
 def _bookmark(rt: ResourceType, revision: int) -> WatchEvent:
@@ -183,7 +184,7 @@ async def stream(store: Store, spec: WatchSpec) -> AsyncIterator[WatchEvent]:
             yield _error(too_large_error(after, store.revision))
             return
     try:
-        watch = store.watch(spec.prefix, after)
+        watch = store.watch(spec.prefix, after, spec.name)
     except TooOldError:
         yield _error(expired(f"too old resource version: {after} ({store.oldest_revision})"))
         return
@@ -221,14 +222,12 @@ async def stream(store: Store, spec: WatchSpec) -> AsyncIterator[WatchEvent]:
                         item = await anext(events)
                 except TimeoutError:
                     if bookmark_at is not None and loop.time() >= bookmark_at:
-                        yield _bookmark(spec.rt, seen)
+                        yield _bookmark(spec.rt, max(seen, watch.passed_over))
                         bookmark_at = next_bookmark(loop.time())
                     continue
                 except StopAsyncIteration:
                     return
             seen = item.revision
-            if spec.name is not None and item.key.rpartition("/")[2] != spec.name:
-                continue
             out = convert(item, spec.matches)
             if out is not None:
                 yield out
