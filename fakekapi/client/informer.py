@@ -104,11 +104,9 @@ class Informer:
 
     async def _relist(self) -> str:
         listed = await self.registry.list(
-            self.rt, "", ListOptions(field_selector=self.field_selector)
+            self.rt, "", ListOptions(field_selector=self.field_selector), each=_trim
         )
         items: list[JSONDict] = listed.get("items") or []
-        for o in items:
-            _trim(o)
         fresh = {key_of(o): o for o in items}
         old = self.cache
         self.cache = fresh

@@ -802,9 +802,19 @@ class Registry:
         return await self.list(rt, namespace, opts)
 
     async def list(
-        self, rt: ResourceType, namespace: str, opts: ListOptions, *, shared: bool = False
+        self,
+        rt: ResourceType,
+        namespace: str,
+        opts: ListOptions,
+        *,
+        shared: bool = False,
+        each: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
-        """The `<Kind>List` of matching objects, paginated like kube's etcd3 list."""
+        """The `<Kind>List` of matching objects, paginated like kube's etcd3 list.
+
+        `each` is called on every item as soon as it is decoded: an informer trims its items
+        there, so a long list never holds every item's whole decoding at once (10,000 Pods: the
+        peak stayed in the heap, ~90 MiB more after a restart)."""
         raw = await self.list_raw(rt, namespace, opts)
         items: list[dict[str, Any]] = []
         stored, strip = raw.stored, raw.strip_type_meta
@@ -812,7 +822,11 @@ class Registry:
             if start:
                 await asyncio.sleep(0)  # a long list lets the loop answer others meanwhile
             turn = stored[start : start + _ITEMS_PER_TURN]
-            items += [orjson.loads(list_item(data, strip)) for data in turn]
+            decoded = [orjson.loads(list_item(data, strip)) for data in turn]
+            if each is not None:
+                for obj in decoded:
+                    each(obj)
+            items += decoded
         return raw.to_dict(items)
 
     async def list_raw(self, rt: ResourceType, namespace: str, opts: ListOptions) -> RawList:

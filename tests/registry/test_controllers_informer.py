@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -56,11 +56,21 @@ class Scripted:
         self.watches = watches
         self.watched_from: list[str] = []
 
-    async def list(self, rt: ResourceType, namespace: str, opts: ListOptions) -> dict[str, Any]:
+    async def list(
+        self,
+        rt: ResourceType,
+        namespace: str,
+        opts: ListOptions,
+        *,
+        each: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
         answer = self.lists.pop(0)
         if isinstance(answer, Exception):
             raise answer
         items, rv = answer
+        if each is not None:
+            for item in items:
+                each(item)
         return {"items": items, "metadata": {"resourceVersion": str(rv)}}
 
     def watch(self, rt: ResourceType, namespace: str, opts: ListOptions) -> AsyncIterator[Ev]:
