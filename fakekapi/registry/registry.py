@@ -807,7 +807,6 @@ class Registry:
         namespace: str,
         opts: ListOptions,
         *,
-        shared: bool = False,
         each: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
         """The `<Kind>List` of matching objects, paginated like kube's etcd3 list.
