@@ -32,16 +32,20 @@ class QueueWatch:
         prefix: str,
         backlog: Iterable[Event],
         name: str | None = None,
-        passed_over: int = 0,
     ) -> None:
         self.prefix = prefix
         self.name = name
         """Only keys whose last segment is this name (a `metadata.name` field selector)."""
-        self.passed_over = passed_over
+        self.passed_over = 0
         """The revision of the last event under the prefix left out for its name: how far the
         watch has followed the store, for its bookmarks."""
         self._fanout = fanout
-        self._queue: deque[Event] = deque(backlog)
+        self._queue: deque[Event] = deque()
+        for event in backlog:
+            if self._other_name(event):
+                self.passed_over = event.revision
+            else:
+                self._queue.append(event)
         self._wakeup = asyncio.Event()
         self._stopped = fanout is None
 
@@ -67,8 +71,17 @@ class QueueWatch:
             return None
         return self._queue.popleft()
 
+    def _other_name(self, event: Event) -> bool:
+        """An event under the prefix that this watch of one name leaves out."""
+        key = event.key
+        return self.name is not None and key[key.rfind("/") + 1 :] != self.name
+
     def push(self, event: Event, max_queue: int) -> None:
-        """Queue an event (Fanout only); a reader that fell too far behind is ended."""
+        """Queue an event under the prefix (Fanout only), unless it is for another name; a
+        reader that fell too far behind is ended."""
+        if self._other_name(event):
+            self.passed_over = event.revision
+            return
         if len(self._queue) >= max_queue:
             self.stop()
             return
@@ -101,10 +114,8 @@ class Fanout:
     def __len__(self) -> int:
         return self._count
 
-    def open(
-        self, prefix: str, backlog: Iterable[Event], name: str | None = None, passed_over: int = 0
-    ) -> QueueWatch:
-        watch = QueueWatch(self, prefix, backlog, name, passed_over)
+    def open(self, prefix: str, backlog: Iterable[Event], name: str | None = None) -> QueueWatch:
+        watch = QueueWatch(self, prefix, backlog, name)
         name = bucket_of(prefix)
         if name is None:
             self._wide.append(watch)
@@ -137,12 +148,8 @@ class Fanout:
             if not watchers:
                 continue
             for watch in tuple(watchers):
-                if not key.startswith(watch.prefix):
-                    continue
-                if watch.name is not None and key[key.rfind("/") + 1 :] != watch.name:
-                    watch.passed_over = event.revision
-                    continue
-                watch.push(event, self.max_queue)
+                if key.startswith(watch.prefix):
+                    watch.push(event, self.max_queue)
 
     def stop_all(self) -> None:
         for group in [*self._by_bucket.values(), self._wide]:

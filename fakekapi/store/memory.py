@@ -257,17 +257,13 @@ class MemoryStore:
         if self._closed:
             return QueueWatch(None, prefix, (), name)
         backlog: list[Event] = []
-        passed_over = 0
         for change in reversed(self._history):
             if change.revision <= after_revision:
                 break
             if change.key.startswith(prefix):
-                if name is not None and change.key[change.key.rfind("/") + 1 :] != name:
-                    passed_over = passed_over or change.revision
-                    continue
                 backlog.append(_event(change))
         backlog.reverse()
-        return self._fanout.open(prefix, backlog, name, passed_over)
+        return self._fanout.open(prefix, backlog, name)
 
     # -- feeding the cache (SqliteStore) --------------------------------------------------------
 
