@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Protocol
 
-from fakekapi.client.informer import Handler
+from fakekapi.client.informer import Handler, key_of
 from fakekapi.controllers.ownership import controller_of
 from fakekapi.core.objects import JSONDict
 
@@ -38,11 +38,11 @@ class Index:
             if was is not None and (new is None or was != into):
                 items = self._items.get(was)
                 if items is not None:
-                    items.pop(_name(old), None)
+                    items.pop(key_of(old)[1], None)
                     if not items:
                         del self._items[was]
         if new is not None and into is not None:
-            self._items.setdefault(into, {})[_name(new)] = new
+            self._items.setdefault(into, {})[key_of(new)[1]] = new
 
     def get(self, bucket: Hashable) -> list[JSONDict]:
         return list((self._items.get(bucket) or {}).values())
@@ -76,12 +76,8 @@ class ControllerIndex(Index):
 
 def _controller(obj: JSONDict) -> tuple[str, str | None]:
     ref = controller_of(obj)
-    return _namespace(obj), None if ref is None else str(ref.get("uid") or "")
+    return key_of(obj)[0], None if ref is None else str(ref.get("uid") or "")
 
 
 def _namespace(obj: JSONDict) -> str:
-    return str((obj.get("metadata") or {}).get("namespace") or "")
-
-
-def _name(obj: JSONDict) -> str:
-    return str((obj.get("metadata") or {}).get("name") or "")
+    return key_of(obj)[0]
