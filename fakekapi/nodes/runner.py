@@ -2,9 +2,11 @@
 
 Start-up registers each Node (created as system:node:<name>, its status posted through
 nodes/status) and its Lease before the scheduler and kubelet start, so the first pods already
-see the nodes. While serving, each node renews its Lease every 10 s and re-posts its status
-every 5 minutes (kubelet's defaults with the lease-based heartbeat); nothing else runs while
-no pod changes, so an idle server costs next to nothing.
+see the nodes. A node already stored (a restart) is there for them anyway: its status and Lease
+are reported in the background, as a restarted kubelet reports on its own time (kube-apiserver's
+readiness does not wait for kubelets either). While serving, each node renews its Lease every
+10 s and re-posts its status every 5 minutes (kubelet's defaults with the lease-based
+heartbeat); nothing else runs while no pod changes, so an idle server costs next to nothing.
 """
 
 from __future__ import annotations
@@ -116,11 +118,15 @@ class Nodes:
         """Register the nodes, then launch heartbeats, scheduler and kubelets (and the informers,
         unless shared ones are given: their owner starts and stops them)."""
         self = cls(registry, count, kubernetes_version, informers)
+        spawn = asyncio.get_running_loop().create_task
         for sim in self.sims.values():
-            await self._register(sim)
+            stored = await self._stored(sim)
+            if stored is None:
+                await self._register(sim)
+            else:
+                self._tasks.append(spawn(self._restarted(sim, stored), name=f"node {sim.name}"))
         if self.own_informers:
             self.informers.start()
-        spawn = asyncio.get_running_loop().create_task
         self._tasks += [
             spawn(
                 drain(
@@ -165,6 +171,14 @@ class Nodes:
     def _user(sim: SimNode) -> UserInfo:
         return UserInfo(f"system:node:{sim.name}", groups=("system:nodes", "system:authenticated"))
 
+    async def _stored(self, sim: SimNode) -> dict[str, Any] | None:
+        try:
+            return await self.registry.get(self.nodes_rt, "", sim.name)
+        except StatusError as e:
+            if e.code != 404:
+                raise
+            return None
+
     async def _register(self, sim: SimNode) -> None:
         """kubelet's registerWithAPIServer, then a status update and the first lease."""
         opts = WriteOptions(field_manager="kubelet")
@@ -178,11 +192,24 @@ class Nodes:
             if e.code != 409:
                 raise
             node = await self.registry.get(self.nodes_rt, "", sim.name)
+        await self._report(sim, node)
+
+    async def _report(self, sim: SimNode, node: dict[str, Any]) -> None:
+        """A starting kubelet's status update and Lease, and its events."""
         uid = str((node.get("metadata") or {}).get("uid") or "")
         # Independent writes, as kubelet's node status updater and lease controller are: made
         # together, the store commits them in one batch (a start waits for one fsync, not two).
         await asyncio.gather(self._post_status(sim, node), self._renew(sim, uid))
         self._started_events(sim, uid)
+
+    async def _restarted(self, sim: SimNode, node: dict[str, Any]) -> None:
+        """`_report` for a node that was stored already, run beside serving."""
+        try:
+            await self._report(sim, node)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("start-up status of node %s failed", sim.name, exc_info=True)
 
     def _started_events(self, sim: SimNode, uid: str) -> None:
         """What a starting kubelet records about its node (kubelet.go, nodestatus setters), and

@@ -122,6 +122,34 @@ def test_restart_keeps_running_pods_as_they_are(kubectl_for: Any, tmp_path: Path
     assert before["status"]["phase"] == "Running"
 
 
+def test_restarted_node_reports_its_status_and_lease(kubectl_for: Any, tmp_path: Path) -> None:
+    """A node stored by an earlier run is reported beside serving (not before it, as a
+    restarted kubelet reports on its own time): its Lease and status are renewed and its
+    kubelet records Starting again."""
+    data = tmp_path / "data"
+    node, lease = "node/fakekapi-control-plane", ("lease", "-n", "kube-node-lease")
+
+    def renewed(kubectl: Kubectl) -> tuple[str, str]:
+        got = json.loads(kubectl("get", *lease, "fakekapi-control-plane", "-o", "json").out)
+        status = json.loads(kubectl("get", node, "-o", "json").out)["status"]
+        ready = next(c for c in status["conditions"] if c["type"] == "Ready")
+        return got["spec"]["renewTime"], ready["lastHeartbeatTime"]
+
+    def starting(kubectl: Kubectl) -> int:
+        out = kubectl("get", "events", "-o", "json", "--field-selector", "reason=Starting").out
+        return len(json.loads(out)["items"])
+
+    with running_server(data_dir=data, ephemeral=False) as server:
+        kubectl = kubectl_for(server)
+        until(lambda: starting(kubectl) == 1, "the kubelet's Starting event")
+        before = renewed(kubectl)
+    with running_server(data_dir=data, ephemeral=False) as server:
+        kubectl = kubectl_for(server)
+        until(lambda: starting(kubectl) == 2, "the restarted kubelet's Starting event")
+        after = renewed(kubectl)
+        assert after[0] > before[0] and after[1] >= before[1], (before, after)
+
+
 def test_adopted_pod_status_is_left_alone(tmp_path: Path) -> None:
     import asyncio
 
