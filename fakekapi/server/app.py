@@ -239,6 +239,8 @@ def components_lifecycle(
                 repack()
             gc.freeze()
             release_free_memory()
+            if api_endpoint is not None:
+                api_endpoint.started()
             yield
         finally:
             if auth is not None:
@@ -292,6 +294,7 @@ def build_app(
         from fakekapi.controllers.kubernetes_service import ApiEndpoint
 
         # The port is known here unless it is 0 (any free port): run.py sets it once bound.
+        # Either way the `kubernetes` Service is reconciled after start-up (`started`).
         api_endpoint: ApiEndpoint | None = ApiEndpoint(settings.host, settings.port)
         own_lifecycle: Lifecycle | None = components_lifecycle(
             settings, components, pki, auth, api_endpoint, fixture_docs=fixture_docs
