@@ -206,7 +206,10 @@ def components_lifecycle(
                     docs = load_fixture_files(
                         list(settings.fixtures), components.catalog, fixture_report
                     )
-                await apply_fixtures(registry, docs, fixture_report)
+                # No client has seen a revision yet: the history keeps only the load's last.
+                bulk_load = getattr(components.store, "bulk_load", None)
+                with bulk_load() if bulk_load is not None else contextlib.nullcontext():
+                    await apply_fixtures(registry, docs, fixture_report)
                 del docs  # the parsed manifests are not needed once applied (~6 KiB each)
             # The nodes register before serving, so the first pods already have somewhere to go.
             nodes = await Nodes.start(

@@ -34,6 +34,7 @@ from fakekapi.store.journal import (
     WriteRequest,
 )
 from fakekapi.store.memory import (
+    BULK_LOAD_HISTORY,
     HISTORY_MAX_BYTES,
     HISTORY_MAX_EVENTS,
     HISTORY_MIN_BYTES,
@@ -191,6 +192,10 @@ class SqliteStore:
     @property
     def history_seconds(self) -> float:
         return self._cache.history_seconds
+
+    def bulk_load(self, keep: int = BULK_LOAD_HISTORY) -> contextlib.AbstractContextManager[None]:
+        """See MemoryStore.bulk_load: the history of the cache (the file keeps every change)."""
+        return self._cache.bulk_load(keep)
 
     def repack(self) -> None:
         """See MemoryStore.repack: after a bulk load, before handing memory back to the OS."""

@@ -382,6 +382,36 @@ async def test_too_old(make_store: StoreFactory) -> None:
         watch.stop()
 
 
+async def test_bulk_load_keeps_its_last_changes(make_store: StoreFactory) -> None:
+    """A bulk load (fixtures before serving) leaves only its last changes in the history, however
+    young: a watch from before them is too old, one from among them resumes; afterwards the
+    history keeps everything in its window again."""
+    store = await make_store(history_min_seconds=3600.0)
+    await store.create(CM + "ns/before", cm("before"))
+    live = store.watch(CM, store.revision)
+    try:
+        with store.bulk_load(keep=5):
+            for i in range(30):
+                await store.create(f"{CM}ns/c{i}", cm("c"))
+        loaded = store.revision
+        assert store.oldest_revision == loaded - 5
+        with pytest.raises(TooOldError):
+            store.watch(CM, 1)
+        resumed = store.watch(CM, store.oldest_revision)
+        try:
+            events = await take(resumed, loaded - store.oldest_revision)
+            assert events[-1].revision == loaded
+        finally:
+            resumed.stop()
+        # Open watches had every change.
+        assert len(await take(live, loaded - 1)) == loaded - 1
+        for i in range(10):
+            await store.create(f"{CM}ns/after{i}", cm("after"))
+        assert store.oldest_revision == loaded - 5
+    finally:
+        live.stop()
+
+
 async def test_history_keeps_recent_events_by_age(make_store: StoreFactory) -> None:
     store = await make_store(history_min_events=2, history_min_seconds=3600.0)
     for i in range(50):
