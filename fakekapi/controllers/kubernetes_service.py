@@ -39,20 +39,15 @@ SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 class ApiEndpoint:
     """Where clients reach the server (host, port); the port may only be known after binding.
 
-    `known` is set once start-up is over (`started`), or once bound for port 0 (`set`): the
-    controller reconciles the `kubernetes` Service after start-up, as kube-apiserver's
-    bootstrap controller starts in a post-start hook, rather than beside it (its first writes
-    cost ~20 ms of a warm start's CPU to ready on a new port, bench_scale's warm row)."""
+    `known` is set once the server listens (`set`, from run.py): the controller reconciles the
+    `kubernetes` Service then, as kube-apiserver's bootstrap controller starts in a post-start
+    hook, rather than during start-up (its first writes cost ~15 M instructions of a warm
+    start's ~1,650 M to ready on a new port, bench_scale's warm row)."""
 
     def __init__(self, host: str = "", port: int = 0) -> None:
         self.host = host
         self.port = port
         self.known = asyncio.Event()
-
-    def started(self) -> None:
-        """Start-up is over: a port given in advance is final."""
-        if self.port:
-            self.known.set()
 
     def set(self, host: str, port: int) -> None:
         self.host, self.port = host, port

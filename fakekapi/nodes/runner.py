@@ -3,10 +3,11 @@
 Start-up registers each Node (created as system:node:<name>, its status posted through
 nodes/status) and its Lease before the scheduler and kubelet start, so the first pods already
 see the nodes. A node already stored (a restart) is there for them anyway: its status and Lease
-are reported in the background, as a restarted kubelet reports on its own time (kube-apiserver's
-readiness does not wait for kubelets either). While serving, each node renews its Lease every
-10 s and re-posts its status every 5 minutes (kubelet's defaults with the lease-based
-heartbeat); nothing else runs while no pod changes, so an idle server costs next to nothing.
+are reported once the server listens, as a restarted kubelet reports on its own time
+(kube-apiserver's readiness does not wait for kubelets either). While serving, each node renews
+its Lease every 10 s and re-posts its status every 5 minutes (kubelet's defaults with the
+lease-based heartbeat); nothing else runs while no pod changes, so an idle server costs next to
+nothing.
 """
 
 from __future__ import annotations
@@ -114,9 +115,11 @@ class Nodes:
         kubernetes_version: str,
         *,
         informers: SharedInformers | None = None,
+        serving: asyncio.Event | None = None,
     ) -> Nodes:
         """Register the nodes, then launch heartbeats, scheduler and kubelets (and the informers,
-        unless shared ones are given: their owner starts and stops them)."""
+        unless shared ones are given: their owner starts and stops them). `serving`: set once
+        the server listens; a stored node reports its status then (None: at once)."""
         self = cls(registry, count, kubernetes_version, informers)
         spawn = asyncio.get_running_loop().create_task
         for sim in self.sims.values():
@@ -124,7 +127,8 @@ class Nodes:
             if stored is None:
                 await self._register(sim)
             else:
-                self._tasks.append(spawn(self._restarted(sim, stored), name=f"node {sim.name}"))
+                restarted = self._restarted(sim, stored, serving)
+                self._tasks.append(spawn(restarted, name=f"node {sim.name}"))
         if self.own_informers:
             self.informers.start()
         self._tasks += [
@@ -202,9 +206,13 @@ class Nodes:
         await asyncio.gather(self._post_status(sim, node), self._renew(sim, uid))
         self._started_events(sim, uid)
 
-    async def _restarted(self, sim: SimNode, node: dict[str, Any]) -> None:
-        """`_report` for a node that was stored already, run beside serving."""
+    async def _restarted(
+        self, sim: SimNode, node: dict[str, Any], serving: asyncio.Event | None
+    ) -> None:
+        """`_report` for a node that was stored already, once the server listens."""
         try:
+            if serving is not None:
+                await serving.wait()
             await self._report(sim, node)
         except asyncio.CancelledError:
             raise

@@ -213,7 +213,11 @@ def components_lifecycle(
                 del docs  # the parsed manifests are not needed once applied (~6 KiB each)
             # The nodes register before serving, so the first pods already have somewhere to go.
             nodes = await Nodes.start(
-                registry, settings.nodes, settings.kubernetes_version, informers=informers
+                registry,
+                settings.nodes,
+                settings.kubernetes_version,
+                informers=informers,
+                serving=api_endpoint.known if api_endpoint is not None else None,
             )
             if components.rbac_index is not None:
                 rbac = RBACSource(registry, components.rbac_index)
@@ -242,8 +246,6 @@ def components_lifecycle(
                 repack()
             gc.freeze()
             release_free_memory()
-            if api_endpoint is not None:
-                api_endpoint.started()
             yield
         finally:
             if auth is not None:
@@ -296,8 +298,8 @@ def build_app(
         authorizer = authorizer or components.authorizer
         from fakekapi.controllers.kubernetes_service import ApiEndpoint
 
-        # The port is known here unless it is 0 (any free port): run.py sets it once bound.
-        # Either way the `kubernetes` Service is reconciled after start-up (`started`).
+        # The port is known here unless it is 0 (any free port); run.py sets it once bound,
+        # and the `kubernetes` Service is reconciled from then on.
         api_endpoint: ApiEndpoint | None = ApiEndpoint(settings.host, settings.port)
         own_lifecycle: Lifecycle | None = components_lifecycle(
             settings, components, pki, auth, api_endpoint, fixture_docs=fixture_docs

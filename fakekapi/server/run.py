@@ -390,7 +390,9 @@ def _check_data_dir(data_dir: Path) -> None:
 
 
 def _publish_endpoint(app: web.Application, host: str, port: int) -> None:
-    """Tell the `kubernetes` Service controller the bound address (needed for --port 0)."""
+    """Tell the `kubernetes` Service controller the bound address (needed for --port 0); it
+    reconciles from now on, and the nodes of a restart report their status (the server
+    listens: kube-apiserver's post-start hooks run then)."""
     from fakekapi.server.app import API_ENDPOINT
 
     endpoint = app.get(API_ENDPOINT)
