@@ -27,13 +27,14 @@ from fakekapi.auth.modes import (
 )
 from fakekapi.auth.rbac import RBACIndex, RBACSource
 from fakekapi.auth.serviceaccount import SigningKey
+from fakekapi.server import entrypoints as resources  # imports the handler at first use
 from fakekapi.server import health, logfilters
 from fakekapi.server.authsetup import AUTH, AuthSetup, ServerAccess, setup_auth
 from fakekapi.server.console import routes as console
-from fakekapi.server.handlers import info, oidc, openapi, resources
+from fakekapi.server.entrypoints import add_common_headers, pipeline
+from fakekapi.server.handlers import info, oidc, openapi
 from fakekapi.server.inflight import InFlight
 from fakekapi.server.metrics import Metrics
-from fakekapi.server.middleware import add_common_headers, pipeline
 from fakekapi.server.offload import OFFLOAD, Offloader
 from fakekapi.server.settings import Settings
 from fakekapi.server.state import (

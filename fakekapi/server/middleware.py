@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple, cast
 
-from aiohttp import hdrs, web
+from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from fakekapi.auth import audit as auditing
@@ -53,7 +53,6 @@ from fakekapi.server.responses import (
     is_pretty,
     plain_error_response,
     status_response,
-    warning_header,
 )
 from fakekapi.server.state import (
     AUTHENTICATOR,
@@ -511,26 +510,3 @@ PIPELINE: list[Stage] = [
 ]
 """The stages, outermost first, run by `pipeline`. The handler (routing, body, registry) runs
 after them."""
-
-
-async def add_common_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare: headers every kube-apiserver response has (also 401/403/404), and
-    none it does not have: aiohttp's `Server` goes (kube-apiserver sends none).
-
-    aiohttp fills in its defaults (Date, Server) before it fires on_response_prepare (since 3.10,
-    the oldest version supported), so the hook sees the final headers and may drop one. One hook
-    for both: each costs a coroutine per response.
-    """
-    headers = response.headers
-    try:
-        st: RequestState | None = request[STATE]
-    except KeyError:  # answered before the pipeline ran (aiohttp's own refusals)
-        st = None
-    if st is not None:
-        headers.setdefault("Audit-Id", st.audit_id)
-        for text in st.warnings:
-            header = warning_header(text)
-            if header is not None:
-                headers.add("Warning", header)
-    headers.setdefault("Cache-Control", "no-cache, private")
-    headers.popall(hdrs.SERVER, None)

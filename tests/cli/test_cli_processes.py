@@ -287,6 +287,13 @@ NOT_LOADED_AT_READY = (
     "fakekapi.registry.core.pod_printer",
     "fakekapi.registry.apps.printers",
     "fakekapi.nodes.podstatus",  # the kubelet's pods
+    # the request path, imported by the first request (server/entrypoints.py)
+    "fakekapi.server.middleware",
+    "fakekapi.server.negotiation",
+    "fakekapi.server.handlers.resources",
+    "fakekapi.server.handlers.discovery",
+    "fakekapi.registry.generic.tables",
+    "fakekapi.auth.impersonation",
 )
 """Modules a start must not import: nothing a server that has only started needs them, and
 each costs every start its import time (tests below: a fresh and a warm start)."""

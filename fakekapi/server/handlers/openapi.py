@@ -18,7 +18,6 @@ from typing import Any
 from aiohttp import web
 
 from fakekapi.core.errors import page_not_found
-from fakekapi.server.negotiation import parse_accept
 from fakekapi.server.responses import raw_response
 from fakekapi.server.state import CATALOG
 
@@ -38,6 +37,9 @@ def _openapi() -> Any:
 
 def _pick(accept: str, served: list[tuple[str, str]]) -> str | None:
     """The first served subtype (application/<subtype>) matching the Accept clauses."""
+    # Here, not at the top: negotiation is the request path's (server/entrypoints.py).
+    from fakekapi.server.negotiation import parse_accept
+
     for clause in parse_accept(accept or "*/*"):
         for typ, sub in served:
             if clause.type not in (typ, "*"):

@@ -38,6 +38,7 @@ from fakekapi.registry.generic import tables
 from fakekapi.registry.generic.options import ListOptions
 from fakekapi.registry.strategies import table_printer
 from fakekapi.server import offload, responses
+from fakekapi.server.entrypoints import MAX_BODY_BYTES
 from fakekapi.server.handlers import discovery
 from fakekapi.server.negotiation import (
     APPLY_PATCH,
@@ -71,8 +72,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("fakekapi.server")
 
-MAX_BODY_BYTES = 3 * 1024 * 1024
-"""kube-apiserver's --max-request-bytes default for resource bodies (3 MiB)."""
 
 _WATCH_MEDIA_TYPES = (JSON, PROTOBUF)
 """Serializers with a stream framer: YAML cannot be watched."""
