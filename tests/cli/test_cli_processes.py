@@ -294,6 +294,10 @@ NOT_LOADED_AT_READY = (
     "fakekapi.server.handlers.discovery",
     "fakekapi.registry.generic.tables",
     "fakekapi.auth.impersonation",
+    # custom resources' schemas, CEL and OpenAPI documents, for the first CRD
+    "fakekapi.registry.apiextensions.cel",
+    "fakekapi.registry.apiextensions.schema",
+    "fakekapi.catalog.openapi",
 )
 """Modules a start must not import: nothing a server that has only started needs them, and
 each costs every start its import time (tests below: a fresh and a warm start)."""
