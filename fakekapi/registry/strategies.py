@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from fakekapi.catalog.types import ResourceType
 from fakekapi.registry import (
@@ -41,9 +42,11 @@ from fakekapi.registry import (
     storage,
 )
 from fakekapi.registry.apiextensions import CustomResourceStrategy
-from fakekapi.registry.generic.printing import Printer, resolve
 from fakekapi.registry.generic.strategy import Strategy
 from fakekapi.registry.rbac import strategy as rbac
+
+if TYPE_CHECKING:
+    from fakekapi.registry.generic.printing import Printer
 
 TABLE: Mapping[str, Mapping[str, type[Strategy]]] = {
     "": core.STRATEGIES,
@@ -128,6 +131,10 @@ def table_printer(rt: ResourceType, release: str | None = None) -> Printer | Non
     .tables then prints the CRD's columns or the generic `Name` / `Created At`)."""
     if rt.is_crd:
         return None
+    # Like the printers, the printing machinery waits for the first Table (-4 M instructions
+    # of a warm start).
+    from fakekapi.registry.generic.printing import resolve
+
     return resolve(printers().get(rt.group, {}).get(rt.kind), rt.version, release)
 
 

@@ -298,6 +298,7 @@ NOT_LOADED_AT_READY = (
     "fakekapi.registry.apiextensions.cel",
     "fakekapi.registry.apiextensions.schema",
     "fakekapi.catalog.openapi",
+    "fakekapi.registry.generic.printing",  # Tables (strategies.table_printer)
 )
 """Modules a start must not import: nothing a server that has only started needs them, and
 each costs every start its import time (tests below: a fresh and a warm start)."""
