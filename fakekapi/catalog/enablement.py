@@ -20,10 +20,10 @@ Errors carry kube's messages; the CLI prints them as kube-apiserver does (`Error
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from fakekapi.core.lazyre import LazyPattern
 from fakekapi.core.strconv import parse_bool
 
 API_ALL = "api/all"
@@ -31,9 +31,9 @@ API_GA = "api/ga"
 API_BETA = "api/beta"
 API_ALPHA = "api/alpha"
 
-_GA = re.compile(r"v\d+")
-_BETA = re.compile(r"v\d+beta\d+")
-_ALPHA = re.compile(r"v\d+alpha\d+")
+_GA = LazyPattern(r"v\d+")
+_BETA = LazyPattern(r"v\d+beta\d+")
+_ALPHA = LazyPattern(r"v\d+alpha\d+")
 
 _MATCHERS: dict[str, Callable[[str], bool]] = {
     API_ALL: lambda version: True,

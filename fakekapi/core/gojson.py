@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import binascii
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
+
+from fakekapi.core.lazyre import LazyPattern
 
 _HTML_ESCAPES = (
     ("&", "\\u0026"),
@@ -59,7 +60,7 @@ class Base64Error(ValueError):
         self.offset = offset
 
 
-_CANONICAL_B64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+_CANONICAL_B64 = LazyPattern(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 """Base64 with nothing for the decoder below to skip or refuse: whole quads of the alphabet, the
 last one padded where short."""
 

@@ -16,7 +16,6 @@ changes nothing, which keeps no-op updates no-ops.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fakekapi.catalog.types import ResourceType
@@ -26,6 +25,7 @@ from fakekapi.core.errors import (
     not_supported,
     required,
 )
+from fakekapi.core.lazyre import LazyPattern
 from fakekapi.core.objects import as_dict as _d
 from fakekapi.core.objects import as_list as _l
 from fakekapi.core.objects import sub_dict as _sub
@@ -47,8 +47,8 @@ JOB_NAME_LABELS = ("batch.kubernetes.io/job-name", "job-name")
 
 # -- containers -------------------------------------------------------------------------------
 
-_DIGEST = re.compile(r"@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
-_REFERENCE = re.compile(
+_DIGEST = LazyPattern(r"@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
+_REFERENCE = LazyPattern(
     r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
     r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@.+)?$"
 )

@@ -26,6 +26,7 @@ from fakekapi.core.errors import (
     not_supported,
     required,
 )
+from fakekapi.core.lazyre import LazyPattern
 from fakekapi.core.objects import as_dict as _dict
 
 # --- string checks (util/validation/validation.go) -----------------------------------------------
@@ -60,10 +61,10 @@ CONFIG_MAP_KEY_MSG = "a valid config key must consist of alphanumeric characters
 
 _DNS1123_LABEL = re.compile(DNS1123_LABEL_FMT)
 _DNS1123_SUBDOMAIN = re.compile(DNS1123_SUBDOMAIN_FMT)
-_DNS1035_LABEL = re.compile(DNS1035_LABEL_FMT)
+_DNS1035_LABEL = LazyPattern(DNS1035_LABEL_FMT)
 _QUALIFIED_NAME = re.compile(QUALIFIED_NAME_FMT)
 _LABEL_VALUE = re.compile(LABEL_VALUE_FMT)
-_CONFIG_MAP_KEY = re.compile(CONFIG_MAP_KEY_FMT)
+_CONFIG_MAP_KEY = LazyPattern(CONFIG_MAP_KEY_FMT)
 
 
 def _remembered(check: Callable[[str], list[str]]) -> Callable[[str], list[str]]:

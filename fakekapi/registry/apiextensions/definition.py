@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from typing import Any
 
 from fakekapi.catalog.crd_openapi import CustomVersion
@@ -27,6 +26,7 @@ from fakekapi.core.errors import (
     not_supported,
     required,
 )
+from fakekapi.core.lazyre import LazyPattern
 from fakekapi.core.objects import as_dict as _dict
 from fakekapi.core.objects import as_list as _list
 
@@ -36,9 +36,9 @@ CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 CR_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 SUB_VERBS = ("get", "patch", "update")
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
+_DNS_LABEL = LazyPattern(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_SUBDOMAIN = LazyPattern(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_VERSION = LazyPattern(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
 
 
 now_rfc3339 = gotime.now_rfc3339

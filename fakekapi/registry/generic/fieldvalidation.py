@@ -20,7 +20,6 @@ Patch bodies decoded into `map[string]interface{}` only report duplicate keys (`
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, NamedTuple
 
 import orjson
@@ -28,6 +27,7 @@ import orjson
 from fakekapi.catalog.schemas import FREE, LIST, MAP, SCALAR, STRUCT, Type
 from fakekapi.core.errors import go_quote
 from fakekapi.core.gojson import Base64Error, base64_check, unmarshal_type
+from fakekapi.core.lazyre import LazyPattern
 
 MAX_STRICT_ERRORS = 100
 """sigs.k8s.io/json keeps at most this many strict errors."""
@@ -47,7 +47,7 @@ def parse_pairs(body: bytes) -> Any:
     return json.loads(body, object_pairs_hook=Pairs)
 
 
-_KEY_END = re.compile(rb'"\s*:')
+_KEY_END = LazyPattern(rb'"\s*:')
 """The end of an object key in JSON text (or an escaped quote and a colon inside a string)."""
 
 

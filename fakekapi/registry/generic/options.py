@@ -7,7 +7,6 @@ kube's 400/422 StatusErrors); the registry only ever sees validated values.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -24,6 +23,7 @@ from fakekapi.core.errors import (
     required,
 )
 from fakekapi.core.gojson import unmarshal_type
+from fakekapi.core.lazyre import LazyPattern
 
 
 class ListOptions(NamedTuple):
@@ -68,7 +68,7 @@ class DeleteOptions(NamedTuple):
 # unless "false" (any case) or "0"; integers go through strconv.ParseInt and its error text becomes
 # a 400; option validation failures are 422s named after the options kind.
 
-_INT_RE = re.compile(r"[+-]?[0-9]+")
+_INT_RE = LazyPattern(r"[+-]?[0-9]+")
 _INT64_MAX = 2**63 - 1
 _INT64_MIN = -(2**63)
 FIELD_MANAGER_MAX_LENGTH = 128

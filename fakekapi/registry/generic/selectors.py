@@ -7,12 +7,12 @@ fields a kind supports come from `fieldsets.py` (kube's per-kind GetAttrs and co
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from enum import Enum, auto
 from typing import NamedTuple
 
 from fakekapi.core.errors import FieldError, bad_request, invalid_value
+from fakekapi.core.lazyre import LazyPattern
 
 from ..validation import is_qualified_name, is_valid_label_value
 
@@ -130,7 +130,7 @@ class Requirement(NamedTuple):
         return left > right if self.op is Op.GREATER_THAN else left < right
 
 
-_INT = re.compile(r"[+-]?[0-9]+")
+_INT = LazyPattern(r"[+-]?[0-9]+")
 
 
 def _go_parse_int(s: str) -> int:
