@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import base64
 import random
-import re
 
 import pytest
 
 from fakekapi.core import gojson
 from fakekapi.core.gojson import Base64Error, base64_decode
+from fakekapi.core.lazyre import LazyPattern
 
-_NEVER = re.compile(r"(?!)")
+_NEVER = LazyPattern(r"(?!)")
 """A pattern nothing matches."""
 
 
