@@ -246,6 +246,9 @@ def components_lifecycle(
             if repack is not None:
                 repack()
             gc.freeze()
+            release_memory = getattr(components.store, "release_memory", None)
+            if release_memory is not None:
+                await release_memory()
             release_free_memory()
             yield
         finally:

@@ -225,6 +225,15 @@ class Journal:
             raise StorageError(f"cannot write store {self.path}: {e}") from e
         return BatchOutcome(catch_up, results)
 
+    def release_memory(self) -> None:
+        """Empty this connection's page cache (`PRAGMA shrink_memory`; it refills as reads and
+        writes need it, up to SQLite's default 2 MiB). Start-up calls it once its bulk writes
+        are done: a fixture load leaves it full of pages it will not read again."""
+        try:
+            self._conn().execute("PRAGMA shrink_memory")
+        except sqlite3.Error as e:
+            raise StorageError(f"cannot release memory of store {self.path}: {e}") from e
+
     def maintain(self) -> bool:
         """Give the space of pruned change rows back to the file system when it is worth it (a
         quarter of the file and at least VACUUM_MIN_FREE_BYTES free), and truncate the WAL.

@@ -201,6 +201,12 @@ class SqliteStore:
         """See MemoryStore.repack: after a bulk load, before handing memory back to the OS."""
         self._cache.repack()
 
+    async def release_memory(self) -> None:
+        """SQLite's page cache emptied, on the writer thread between batches (after a bulk load,
+        before handing memory back to the OS: 10,000 ConfigMaps as fixtures, ~1 MiB of RSS)."""
+        self._check_open()
+        await self._run(self._journal.release_memory)
+
     def compact(self) -> int:
         """Drop history that left its window now (the follower does it on every poll)."""
         return self._cache.compact()
