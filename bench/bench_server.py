@@ -105,10 +105,10 @@ def free_port() -> int:
 # --------------------------------------------------------------------------- bare aiohttp app
 
 
-def run_bare(port: int, pki_dir: Path) -> None:
-    """A bare aiohttp app over TLS set up exactly like fakekapi's listener (pki.server_ssl_context:
-    TLS >= 1.2, optional client certificates verified against the cluster CA, ALPN http/1.1),
-    answering every GET with a small fixed JSON body: the ceiling for this machine and client."""
+def bare_app(pki_dir: Path) -> tuple[Any, ssl.SSLContext]:
+    """A bare aiohttp app and a TLS context set up exactly like fakekapi's listener
+    (pki.server_ssl_context: TLS >= 1.2, optional client certificates verified against the
+    cluster CA, ALPN http/1.1), answering every GET with a small fixed JSON body."""
     from aiohttp import web
 
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -123,6 +123,14 @@ def run_bare(port: int, pki_dir: Path) -> None:
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", handler)
+    return app, ctx
+
+
+def run_bare(port: int, pki_dir: Path) -> None:
+    """`bare_app` served until stopped: the ceiling for this machine and client."""
+    from aiohttp import web
+
+    app, ctx = bare_app(pki_dir)
     web.run_app(app, host="127.0.0.1", port=port, ssl_context=ctx, access_log=None, print=None)
 
 
