@@ -458,7 +458,10 @@ def test_every_option_has_a_flag_named_env_var() -> None:
 
     def walk(group: click.Group, prefix: str) -> list[tuple[str, click.Option]]:
         found: list[tuple[str, click.Option]] = []
-        for name, command in group.commands.items():
+        ctx = click.Context(group)  # listing builds the commands `fakekapi serve` never builds
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None
             p = f"{prefix}_{name.upper()}"
             if isinstance(command, click.Group):
                 found += walk(command, p)
