@@ -40,6 +40,16 @@ def test_dumps_is_orjson_output_at_its_own_size() -> None:
     assert _held_per_value(lambda i: jsonbytes.dumps(CONFIGMAP)) < size + 100
 
 
+def test_packed_values_are_parsed_fresh_on_each_access() -> None:
+    packed = jsonbytes.Packed({"cm": CONFIGMAP, "n": 3})
+    first = packed["cm"]
+    assert first == CONFIGMAP and first is not CONFIGMAP
+    first["data"].clear()
+    assert packed["cm"] == CONFIGMAP
+    assert packed["n"] == 3
+    assert "cm" in packed and "other" not in packed
+
+
 async def test_the_store_keeps_objects_at_their_size() -> None:
     """Each stored version holds its JSON, not orjson's buffer (8.4 KiB per 1.5 KiB before)."""
     store = MemoryStore(history_max_events=0, history_min_events=0)
