@@ -164,7 +164,8 @@ async def _ensure(registry: Registry, rt: ResourceType, expected: JSONDict) -> s
         if e.code != 404:
             raise
         try:
-            await registry.create(rt, ns, copy.deepcopy(expected), opts)
+            # `expected` is this start's own parse of the policy (`_policy`), no shared copy.
+            await registry.create(rt, ns, expected, opts)
         except StatusError as e2:
             if e2.reason != "AlreadyExists":
                 raise
